@@ -1,0 +1,86 @@
+/**
+ * Value rules shared by several keys. Each returns what was expected when the value breaks
+ * the rule, or undefined when it is fine, so that the parser can report every problem at once.
+ */
+import { isIP } from "node:net";
+
+export interface CidrRule {
+  readonly ipv4Only?: boolean;
+  /** Smallest prefix length accepted (largest network). */
+  readonly minPrefix?: number;
+  /** Largest prefix length accepted (smallest network). */
+  readonly maxPrefix?: number;
+}
+
+export function checkCidr(value: string, rule: CidrRule = {}): string | undefined {
+  const what = rule.ipv4Only ? "an IPv4 CIDR such as 10.42.0.0/16" : "a CIDR such as 203.0.113.0/24";
+  const match = /^([^/]+)\/(\d{1,3})$/.exec(value);
+  if (!match) return what;
+  const [, address, prefixText] = match;
+  const family = isIP(address);
+  const prefix = Number(prefixText);
+  if (family === 0 || (rule.ipv4Only && family !== 4)) return what;
+  const maxBits = family === 4 ? 32 : 128;
+  const lo = rule.minPrefix ?? 0;
+  const hi = rule.maxPrefix ?? maxBits;
+  if (prefix < lo || prefix > hi) return `${what}, with a prefix from /${lo} to /${hi}`;
+  // AWS refuses a CIDR whose address has bits set past the prefix; say so here instead.
+  if (family === 4 && !ipv4IsNetworkAddress(address, prefix)) {
+    return `${what} whose address is the network address (host bits zero)`;
+  }
+  return undefined;
+}
+
+function ipv4IsNetworkAddress(address: string, prefix: number): boolean {
+  const n = address.split(".").reduce((acc, part) => acc * 256 + Number(part), 0);
+  const hostBits = 32 - prefix;
+  return hostBits === 0 || n % 2 ** hostBits === 0;
+}
+
+export function checkPort(value: number): string | undefined {
+  return value >= 1 && value <= 65535 ? undefined : "a TCP port from 1 to 65535";
+}
+
+export function checkHttpUrl(value: string): string | undefined {
+  const what = "an http:// or https:// URL with a host and no query or fragment";
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return what;
+  }
+  if ((url.protocol !== "http:" && url.protocol !== "https:") || url.hostname === "") return what;
+  if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") return what;
+  return undefined;
+}
+
+/**
+ * An image reference with an explicit version tag. `latest` and untagged references are refused:
+ * they change under a stack, and a GitLab upgrade must be a reviewed change, not a surprise on restart.
+ */
+export function checkImageRef(value: string): string | undefined {
+  const what = "an image with a version tag, such as gitlab/gitlab-ce:19.3.0-ce.0 (no `latest`, no missing tag)";
+  const withoutDigest = value.split("@")[0];
+  const lastSlash = withoutDigest.lastIndexOf("/");
+  const nameAndTag = withoutDigest.slice(lastSlash + 1);
+  const colon = nameAndTag.indexOf(":");
+  if (colon <= 0 || /\s/.test(value)) return what;
+  const tag = nameAndTag.slice(colon + 1);
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag) || tag === "latest") return what;
+  return undefined;
+}
+
+/** Edit distance, for "did you mean" on unknown keys. */
+export function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}
