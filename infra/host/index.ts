@@ -1,0 +1,28 @@
+/**
+ * Picks the host for the stack's target: an EC2 host on AWS, or this machine's Docker daemon.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../config/types";
+import type { Naming } from "../naming";
+import type { DockerHost } from "./docker-host";
+
+export type { DockerHost } from "./docker-host";
+
+export interface HostBuild {
+  readonly host: DockerHost;
+  /** Stack outputs that belong to the host (instance id, the SSM session command, ...). */
+  readonly outputs: Readonly<Record<string, pulumi.Input<unknown>>>;
+  /** Files the host renders, by name (`user-data.yaml` on AWS). */
+  readonly files: Readonly<Record<string, pulumi.Output<string>>>;
+}
+
+export function createHost(config: StackConfig, names: Naming): HostBuild {
+  switch (config.target) {
+    case "aws":
+      // Filled in by the AWS host work (issue 4).
+      throw new Error(`target aws is not implemented yet (team ${names.team})`);
+    case "local":
+      // Filled in by the local target work (issue 5).
+      throw new Error(`target local is not implemented yet (team ${names.team})`);
+  }
+}

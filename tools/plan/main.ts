@@ -1,0 +1,83 @@
+/**
+ * `npm run plan -- --stack <name> [--config-file <path>] [--out <dir>]`
+ *
+ * The offline plan: the real program under Pulumi's mock runtime, with the stack's settings,
+ * and no Pulumi CLI, credentials or network. Prints what `pulumi up` would create; with --out
+ * writes `resources.json` and every rendered file under `files/`.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { parse as parseYaml } from "yaml";
+import { formatProblems } from "../../infra/config/load";
+import { parseStackConfig } from "../../infra/config/parse";
+import { PlanInputError, readStackFile } from "./stack-file";
+import { renderTree } from "./render-tree";
+import { runPlan } from "./run-plan";
+
+const USAGE = "usage: npm run plan -- --stack <name> [--config-file <path>] [--out <dir>]";
+
+async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      options: {
+        stack: { type: "string" },
+        "config-file": { type: "string" },
+        out: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    }).values;
+  } catch (e) {
+    throw new PlanInputError(`${(e as Error).message}\n${USAGE}`);
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (args.stack === undefined || args.stack === "") throw new PlanInputError(`--stack is required\n${USAGE}`);
+
+  const root = resolve(__dirname, "..", "..");
+  const project = readProjectName(join(root, "Pulumi.yaml"));
+  const stackFile = args["config-file"] ?? join(root, `Pulumi.${args.stack}.yaml`);
+  const { values, secretKeys } = readStackFile(stackFile);
+
+  const parsed = parseStackConfig({ values, secretKeys });
+  if (!parsed.ok) {
+    console.error(formatProblems(parsed.problems));
+    return 1;
+  }
+  const config = parsed.config;
+
+  const plan = await runPlan(project, args.stack, config);
+  console.log(renderTree(plan, `target ${config.target}, team ${config.team}`));
+
+  if (args.out !== undefined) {
+    const out = resolve(args.out);
+    mkdirSync(join(out, "files"), { recursive: true });
+    const doc = { project: plan.project, stack: plan.stack, resources: plan.resources, outputs: plan.outputs };
+    writeFileSync(join(out, "resources.json"), `${JSON.stringify(doc, null, 2)}\n`);
+    for (const [name, content] of Object.entries(plan.files)) writeFileSync(join(out, "files", name), content);
+    console.log(`Wrote ${join(out, "resources.json")} and ${Object.keys(plan.files).length} files under ${join(out, "files")}`);
+  }
+  return 0;
+}
+
+function readProjectName(path: string): string {
+  const doc = parseYaml(readFileSync(path, "utf8")) as { name?: unknown };
+  if (typeof doc?.name !== "string") throw new PlanInputError(`${path} has no project name`);
+  return doc.name;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    // Known input problems and errors raised by the program print as messages, not traces.
+    const message = e instanceof Error ? e.message : String(e);
+    console.error(e instanceof PlanInputError ? `plan: ${message}` : `plan failed: ${message}`);
+    if (process.env.PLAN_DEBUG === "1" && e instanceof Error) console.error(e.stack);
+    process.exit(1);
+  },
+);
