@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config/types";
+import { createHost } from "./host";
 import { naming } from "./naming";
 
 export interface StackBuild {
@@ -18,11 +19,13 @@ export interface StackBuild {
 
 export function buildStack(config: StackConfig): StackBuild {
   const names = naming(config.team, pulumi.getStack());
+  const host = createHost(config, names);
   return {
     outputs: {
       team: names.team,
       target: config.target,
+      ...host.outputs,
     },
-    files: {},
+    files: { ...host.files },
   };
 }

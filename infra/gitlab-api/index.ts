@@ -1,0 +1,11 @@
+/**
+ * A small, dependency-free GitLab REST client shared by the runner-registration
+ * provider, the GitLab readiness wait and `npm run smoke`. See client.ts for
+ * the retry rules (which failures are retried, and why POSTs are not by default).
+ */
+export { createGitLabClient, encodeQuery, formatDuration } from "./client";
+export type { GitLabClient, GitLabClientOptions, GitLabResponse, QueryValue, RequestOptions, RetryMode, RetryPolicy } from "./client";
+export { GitLabApiError, hintForStatus, redactSecrets } from "./errors";
+export type { GitLabApiErrorInit, GitLabErrorKind } from "./errors";
+export { checkHealth, checkReadiness, parseReadiness, waitForGitLab } from "./health";
+export type { GitLabReady, Readiness, ReadinessCheck, WaitForGitLabOptions } from "./health";
