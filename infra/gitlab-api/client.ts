@@ -255,10 +255,12 @@ function excerpt(text: string): string {
 function networkCode(error: unknown): string {
     const seen: unknown[] = [];
     let current: unknown = error;
+    let innermost = error instanceof Error ? error.message : "network error";
     while (current && typeof current === "object" && !seen.includes(current)) {
         seen.push(current);
         const code = (current as { code?: unknown }).code;
         if (typeof code === "string") return code;
+        if (current instanceof Error && current.message) innermost = current.message;
         const nested = (current as { errors?: unknown[] }).errors;
         if (Array.isArray(nested) && nested.length > 0) {
             current = nested[0];
@@ -266,5 +268,5 @@ function networkCode(error: unknown): string {
         }
         current = (current as { cause?: unknown }).cause;
     }
-    return error instanceof Error ? error.message : "network error";
+    return innermost;
 }
