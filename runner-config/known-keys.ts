@@ -1,0 +1,198 @@
+/**
+ * The keys gitlab-runner reads, per table, with the TOML type it decodes each into. The renderer may
+ * only emit keys listed here, at these types; test/runner-config/known-keys.test.ts walks every
+ * rendered table against this list.
+ *
+ * Sources (GitLab Runner 18.7+, the line the pinned v19.3.0 belongs to):
+ * - "Advanced configuration", https://docs.gitlab.com/runner/configuration/advanced-configuration/
+ *   — sections "The global section", "The [session_server] section", "The [[runners]] section",
+ *   "The [runners.docker] section" (the tables list each key and its meaning).
+ * - gitlab-runner's `common/config.go` (structs `Config`, `SessionServer`, `RunnerConfig`,
+ *   `RunnerCredentials`, `RunnerSettings`, `DockerConfig`) and `helpers/docker` (`Credentials`:
+ *   `host`, `tls_cert_path`, `tls_verify`), whose `toml:"…"` tags are the keys and whose Go field
+ *   types give the TOML types below.
+ *
+ * Type notes from those sources: `check_interval`, `shutdown_timeout` and `session_timeout` are Go
+ * `int` seconds, so TOML integers; `shm_size` is an `int64` of bytes; the Go `time.Duration` keys
+ * (`connection_max_age`, `unhealthy_interval`) are strings such as "15m"; `pull_policy` is a
+ * `StringOrArray`, a string or an array of strings; `environment` is an array of "KEY=value" strings.
+ */
+
+/** A TOML type as gitlab-runner decodes it. */
+export type TomlType =
+  | "integer"
+  | "string"
+  | "boolean"
+  | "string[]"
+  /** A string or an array of strings (`StringOrArray`). */
+  | "string|string[]"
+  /** A string Go's time.ParseDuration reads, such as "15m" or "1h30m". */
+  | "duration"
+  | "datetime"
+  | "table"
+  | "table[]";
+
+/** The tables the renderer can emit: `""` is the top level. */
+export type KnownTable = "" | "session_server" | "runners" | "runners.docker";
+
+/** The global section (`Config`). */
+const GLOBAL: Readonly<Record<string, TomlType>> = {
+  listen_address: "string",
+  session_server: "table",
+  labels: "table",
+  concurrent: "integer",
+  check_interval: "integer",
+  log_level: "string",
+  log_format: "string",
+  user: "string",
+  runners: "table[]",
+  sentry_dsn: "string",
+  connection_max_age: "duration",
+  experimental: "table",
+  shutdown_timeout: "integer",
+};
+
+/** `[session_server]` (`SessionServer`). */
+const SESSION_SERVER: Readonly<Record<string, TomlType>> = {
+  listen_address: "string",
+  advertise_address: "string",
+  session_timeout: "integer",
+};
+
+/** `[[runners]]` (`RunnerConfig` with `RunnerCredentials` and `RunnerSettings`). */
+const RUNNERS: Readonly<Record<string, TomlType>> = {
+  name: "string",
+  limit: "integer",
+  output_limit: "integer",
+  request_concurrency: "integer",
+  strict_check_interval: "boolean",
+  unhealthy_requests_limit: "integer",
+  unhealthy_interval: "duration",
+  job_status_final_update_retry_limit: "integer",
+  url: "string",
+  id: "integer",
+  token: "string",
+  token_obtained_at: "datetime",
+  token_expires_at: "datetime",
+  "tls-ca-file": "string",
+  "tls-cert-file": "string",
+  "tls-key-file": "string",
+  labels: "table",
+  executor: "string",
+  builds_dir: "string",
+  cache_dir: "string",
+  clone_url: "string",
+  environment: "string[]",
+  proxy_exec: "boolean",
+  pre_get_sources_script: "string",
+  post_get_sources_script: "string",
+  pre_build_script: "string",
+  post_build_script: "string",
+  debug_trace_disabled: "boolean",
+  safe_directory_checkout: "boolean",
+  clean_git_config: "boolean",
+  shell: "string",
+  custom_build_dir: "table",
+  referees: "table",
+  cache: "table",
+  feature_flags: "table",
+  monitoring: "table",
+  use_slot_cgroups: "boolean",
+  slot_cgroup_template: "string",
+  instance: "table",
+  ssh: "table",
+  docker: "table",
+  parallels: "table",
+  virtualbox: "table",
+  machine: "table",
+  kubernetes: "table",
+  custom: "table",
+  autoscaler: "table",
+  step_runner_image: "string",
+};
+
+/** `[runners.docker]` (`DockerConfig` with `helpers/docker.Credentials`). */
+const RUNNERS_DOCKER: Readonly<Record<string, TomlType>> = {
+  host: "string",
+  tls_cert_path: "string",
+  tls_verify: "boolean",
+  hostname: "string",
+  image: "string",
+  runtime: "string",
+  memory: "string",
+  memory_swap: "string",
+  memory_reservation: "string",
+  cgroup_parent: "string",
+  cpuset_cpus: "string",
+  cpuset_mems: "string",
+  cpus: "string",
+  cpu_shares: "integer",
+  dns: "string[]",
+  dns_search: "string[]",
+  privileged: "boolean",
+  services_privileged: "boolean",
+  disable_entrypoint_overwrite: "boolean",
+  user: "string",
+  allowed_users: "string[]",
+  group_add: "string[]",
+  userns_mode: "string",
+  cap_add: "string[]",
+  cap_drop: "string[]",
+  oom_kill_disable: "boolean",
+  oom_score_adjust: "integer",
+  security_opt: "string[]",
+  services_security_opt: "string[]",
+  devices: "string[]",
+  device_cgroup_rules: "string[]",
+  gpus: "string",
+  services_devices: "table",
+  disable_cache: "boolean",
+  volumes: "string[]",
+  volume_driver: "string",
+  volume_driver_ops: "table",
+  cache_dir: "string",
+  extra_hosts: "string[]",
+  volumes_from: "string[]",
+  network_mode: "string",
+  ipcmode: "string",
+  mac_address: "string",
+  links: "string[]",
+  services: "table[]",
+  services_limit: "integer",
+  service_memory: "string",
+  service_memory_swap: "string",
+  service_memory_reservation: "string",
+  service_cgroup_parent: "string",
+  service_slot_cgroup_template: "string",
+  service_cpuset_cpus: "string",
+  service_cpus: "string",
+  service_cpu_shares: "integer",
+  service_gpus: "string",
+  wait_for_services_timeout: "integer",
+  allowed_images: "string[]",
+  allowed_privileged_images: "string[]",
+  allowed_privileged_services: "string[]",
+  allowed_pull_policies: "string[]",
+  allowed_services: "string[]",
+  pull_policy: "string|string[]",
+  isolation: "string",
+  shm_size: "integer",
+  tmpfs: "table",
+  services_tmpfs: "table",
+  sysctls: "table",
+  helper_image: "string",
+  helper_image_flavor: "string",
+  container_labels: "table",
+  enable_ipv6: "boolean",
+  ulimit: "table",
+  network_mtu: "integer",
+  log_options: "table",
+};
+
+/** Table path → key → TOML type. */
+export const KNOWN_KEYS: Readonly<Record<KnownTable, Readonly<Record<string, TomlType>>>> = {
+  "": GLOBAL,
+  session_server: SESSION_SERVER,
+  runners: RUNNERS,
+  "runners.docker": RUNNERS_DOCKER,
+};

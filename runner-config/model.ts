@@ -1,0 +1,78 @@
+/**
+ * The typed model of the runner's `config.toml`. Every field name is the TOML key gitlab-runner reads
+ * (https://docs.gitlab.com/runner/configuration/advanced-configuration/), so the model, the rendered
+ * file and GitLab's page read the same. Plain values only: the caller resolves Outputs first.
+ */
+
+/** The file name the runner reads in its config directory (`/etc/gitlab-runner/config.toml`). */
+export const CONFIG_TOML_FILE = "config.toml";
+
+/** `pull_policy` values gitlab-runner accepts (common/config.go `GetPullPolicies`). */
+export type PullPolicy = "always" | "if-not-present" | "never";
+export const PULL_POLICIES: readonly PullPolicy[] = ["always", "if-not-present", "never"];
+
+/** `log_format` values the global section accepts. */
+export type LogFormat = "runner" | "text" | "json";
+export const LOG_FORMATS: readonly LogFormat[] = ["runner", "text", "json"];
+
+/** `[runners.docker]`: how job and service containers are created. */
+export interface DockerSection {
+  /** Default job image, used when a job names none: `runner.jobImage` (the DinD-matching `-cli` image). */
+  readonly image: string;
+  /** Always true: the DinD daemon needs it. Which images it applies to is narrowed by the two allow-lists. */
+  readonly privileged: true;
+  /** Always false: TLS of the runner's own connection to the host daemon's Unix socket, not of DinD. */
+  readonly tls_verify: false;
+  /**
+   * Container paths (or `src:dst[:mode]` binds). Must hold `/certs/client` (the per-job volume through
+   * which `docker:dind` hands its client certificates to the job) and must never mount `docker.sock`.
+   */
+  readonly volumes: readonly string[];
+  /** Always false: with it true the runner skips container-path volumes, `/certs/client` among them. */
+  readonly disable_cache: false;
+  /** `/dev/shm` size of job and service containers in bytes; 0 keeps Docker's default (64 MiB). */
+  readonly shm_size: number;
+  /** Tried in order: a later policy is used when an earlier one fails. */
+  readonly pull_policy: readonly PullPolicy[];
+  /** An existing Docker network for job containers (the `local` target); unset uses the runner default. */
+  readonly network_mode?: string;
+  /** doublestar patterns of job images that get `privileged`; never empty (empty means every image). */
+  readonly allowed_privileged_images: readonly string[];
+  /** doublestar patterns of service images that get `privileged`; never empty (empty means every image). */
+  readonly allowed_privileged_services: readonly string[];
+}
+
+/** One `[[runners]]` entry. */
+export interface RunnerSection {
+  /** The runner's description in GitLab; informational. */
+  readonly name: string;
+  /** GitLab's URL as the runner process reaches it. */
+  readonly url: string;
+  /** The URL jobs clone through, where it differs from `url` (the `local` target). */
+  readonly clone_url?: string;
+  /** The runner authentication token (`glrt-…`) from registration. A secret: never logged. */
+  readonly token: string;
+  readonly executor: "docker";
+  /** `KEY=value` entries added to every job's environment. */
+  readonly environment?: readonly string[];
+  readonly docker: DockerSection;
+}
+
+/** `[session_server]`. */
+export interface SessionServerSection {
+  /** Seconds an interactive web terminal session may stay open after its job ends. */
+  readonly session_timeout: number;
+}
+
+/** The whole `config.toml`. */
+export interface RunnerConfigModel {
+  /** Jobs run at once across all runners; at least 1 (0 makes the runner exit). */
+  readonly concurrent: number;
+  /** Seconds between polls for jobs. */
+  readonly check_interval: number;
+  /** Seconds a forceful shutdown waits for jobs to clean up before the process exits. */
+  readonly shutdown_timeout: number;
+  readonly log_format: LogFormat;
+  readonly session_server: SessionServerSection;
+  readonly runners: readonly RunnerSection[];
+}

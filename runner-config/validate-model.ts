@@ -1,0 +1,234 @@
+/**
+ * The rules a `config.toml` model must keep before it is rendered. Each problem names the TOML key
+ * (`runners[0].docker.volumes`), what was expected and what was given. The token's value is never
+ * quoted. The model is checked as untyped data too, since JavaScript callers and casts get past the types.
+ */
+import type { RunnerConfigModel } from "./model";
+import { LOG_FORMATS, PULL_POLICIES } from "./model";
+import { admitsImage, unsupportedPatternReason } from "./privileged-images";
+
+/** The per-job volume through which `docker:dind` gives the job its TLS client certificates. */
+export const CERTS_CLIENT_VOLUME = "/certs/client";
+
+/**
+ * Ordinary job images a privileged allow-list must refuse; a pattern admitting any of them is too broad
+ * (it would make arbitrary job images privileged, not only the DinD daemon).
+ */
+export const ORDINARY_IMAGES: readonly string[] = [
+  "alpine:3.22",
+  "ubuntu:24.04",
+  "docker:29.7.2-cli",
+  "docker.io/library/docker:29.7.2-cli",
+  "registry.example.com/group/project:1.0",
+];
+
+type Problems = string[];
+
+/** How a given value reads in a message. Tables are not printed: a runner table holds the token. */
+function show(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null || ["string", "number", "boolean"].includes(typeof value)) return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    return value.every((v) => v === null || ["string", "number", "boolean"].includes(typeof v))
+      ? JSON.stringify(value)
+      : `a list of ${value.length} non-scalar entries`;
+  }
+  return typeof value === "object" ? "a table" : typeof value;
+}
+
+/** A lone UTF-16 surrogate cannot be written as UTF-8, so no TOML file can hold it. */
+function hasLoneSurrogate(s: string): boolean {
+  return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function checkInteger(p: Problems, key: string, value: unknown, min: number, what: string): void {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
+    p.push(`${key}: expected ${what} (an integer ≥ ${min}); given ${show(value)}`);
+  }
+}
+
+function checkText(p: Problems, key: string, value: unknown, what: string): value is string {
+  if (typeof value !== "string" || value === "" || hasLoneSurrogate(value)) {
+    p.push(`${key}: expected ${what} (a non-empty string); given ${show(value)}`);
+    return false;
+  }
+  return true;
+}
+
+function checkUrl(p: Problems, key: string, value: unknown): void {
+  const what = "an http:// or https:// URL with a host, without spaces or credentials";
+  if (!checkText(p, key, value, what)) return;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  // new URL() silently drops tabs and newlines, so a URL holding them is refused before it is parsed.
+  const ok =
+    url !== undefined &&
+    !/[\s\u0000-\u001f\u007f]/.test(value) &&
+    (url.protocol === "http:" || url.protocol === "https:") &&
+    url.hostname !== "" &&
+    url.username === "" &&
+    url.password === "";
+  if (!ok) p.push(`${key}: expected ${what}; given ${show(value)}`);
+}
+
+function checkStringList(p: Problems, key: string, value: unknown, nonEmpty: boolean): value is readonly string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string" && !hasLoneSurrogate(v))) {
+    p.push(`${key}: expected a list of strings; given ${show(value)}`);
+    return false;
+  }
+  if (nonEmpty && value.length === 0) {
+    p.push(`${key}: expected at least one entry; given an empty list`);
+    return false;
+  }
+  return true;
+}
+
+function checkToken(p: Problems, key: string, value: unknown): void {
+  // The value is a secret: the message says what is wrong with it, never what it is.
+  if (typeof value !== "string" || value === "") {
+    p.push(`${key}: expected the runner authentication token (glrt-…) from registration; given no token`);
+  } else if (!/^glrt-[\x21-\x7e]+$/.test(value)) {
+    p.push(
+      `${key}: expected a runner authentication token, "glrt-" then printable characters without spaces ` +
+        `(a registration token or a personal access token does not work here); given a value of another form (not shown: it is a secret)`,
+    );
+  }
+}
+
+function checkVolumes(p: Problems, key: string, value: unknown): void {
+  if (!checkStringList(p, key, value, true)) return;
+  if (!value.includes(CERTS_CLIENT_VOLUME)) {
+    p.push(
+      `${key}: expected "${CERTS_CLIENT_VOLUME}" (the per-job volume docker:dind hands its TLS client certificates through); given ${show(value)}`,
+    );
+  }
+  for (const [i, volume] of value.entries()) {
+    if (volume === "" || /\s/.test(volume)) {
+      p.push(`${key}[${i}]: expected a container path or src:dst[:mode] without spaces; given ${show(volume)}`);
+    }
+    if (volume.includes("docker.sock")) {
+      p.push(
+        `${key}[${i}]: expected no Docker socket in job containers (it turns DinD into sharing the host's daemon and gives jobs root on the host); given ${show(volume)}`,
+      );
+    }
+  }
+}
+
+function checkPrivilegedList(p: Problems, key: string, value: unknown, jobImage: unknown): void {
+  if (!checkStringList(p, key, value, true)) {
+    if (Array.isArray(value) && value.length === 0) {
+      p.push(`${key}: an empty list lets every image run privileged (GitLab: "If not present, all images are allowed")`);
+    }
+    return;
+  }
+  for (const [i, pattern] of value.entries()) {
+    const reason = unsupportedPatternReason(pattern);
+    if (reason !== undefined) {
+      p.push(`${key}[${i}]: expected a doublestar pattern of image-name characters and "*"; given ${show(pattern)} (${reason})`);
+      continue;
+    }
+    const ordinary = [...ORDINARY_IMAGES, ...(typeof jobImage === "string" ? [jobImage] : [])];
+    const admitted = ordinary.filter((image) => admitsImage([pattern], image));
+    if (admitted.length > 0) {
+      p.push(
+        `${key}[${i}]: expected a pattern admitting the DinD image only; given ${show(pattern)}, which also admits ${admitted.join(", ")}`,
+      );
+    }
+  }
+}
+
+function checkDocker(p: Problems, key: string, docker: unknown): void {
+  if (!isRecord(docker)) {
+    p.push(`${key}: expected the [runners.docker] table; given ${show(docker)}`);
+    return;
+  }
+  const image = docker.image;
+  if (checkText(p, `${key}.image`, image, "the default job image") && /\s/.test(image)) {
+    p.push(`${key}.image: expected an image reference without spaces; given ${show(image)}`);
+  }
+  if (docker.privileged !== true) p.push(`${key}.privileged: expected true (docker:dind needs it); given ${show(docker.privileged)}`);
+  if (docker.tls_verify !== false) p.push(`${key}.tls_verify: expected false; given ${show(docker.tls_verify)}`);
+  if (docker.disable_cache !== false) {
+    p.push(`${key}.disable_cache: expected false (with true the runner skips the ${CERTS_CLIENT_VOLUME} volume); given ${show(docker.disable_cache)}`);
+  }
+  checkVolumes(p, `${key}.volumes`, docker.volumes);
+  checkInteger(p, `${key}.shm_size`, docker.shm_size, 0, "a size in bytes, 0 for Docker's default");
+  const pull = docker.pull_policy;
+  if (checkStringList(p, `${key}.pull_policy`, pull, true)) {
+    const bad = pull.filter((v) => !(PULL_POLICIES as readonly string[]).includes(v));
+    if (bad.length > 0 || new Set(pull).size !== pull.length) {
+      p.push(`${key}.pull_policy: expected distinct values among ${PULL_POLICIES.join(", ")}; given ${show(pull)}`);
+    }
+  }
+  if (docker.network_mode !== undefined) {
+    const mode = docker.network_mode;
+    if (checkText(p, `${key}.network_mode`, mode, "the name of an existing Docker network")) {
+      if (/\s/.test(mode) || mode === "host" || mode === "none") {
+        p.push(
+          `${key}.network_mode: expected the name of an existing Docker network (not "host", which would put a privileged daemon on the host's network, nor "none"); given ${show(mode)}`,
+        );
+      }
+    }
+  }
+  checkPrivilegedList(p, `${key}.allowed_privileged_images`, docker.allowed_privileged_images, image);
+  checkPrivilegedList(p, `${key}.allowed_privileged_services`, docker.allowed_privileged_services, image);
+  const known = new Set([
+    "image", "privileged", "tls_verify", "volumes", "disable_cache", "shm_size", "pull_policy",
+    "network_mode", "allowed_privileged_images", "allowed_privileged_services",
+  ]);
+  for (const extra of Object.keys(docker).filter((k) => !known.has(k))) p.push(`${key}.${extra}: not a key this renderer emits`);
+}
+
+function checkRunner(p: Problems, key: string, runner: unknown): void {
+  if (!isRecord(runner)) {
+    p.push(`${key}: expected a [[runners]] table; given ${show(runner)}`);
+    return;
+  }
+  checkText(p, `${key}.name`, runner.name, "the runner's name");
+  checkUrl(p, `${key}.url`, runner.url);
+  if (runner.clone_url !== undefined) checkUrl(p, `${key}.clone_url`, runner.clone_url);
+  checkToken(p, `${key}.token`, runner.token);
+  if (runner.executor !== "docker") p.push(`${key}.executor: expected "docker"; given ${show(runner.executor)}`);
+  if (runner.environment !== undefined && checkStringList(p, `${key}.environment`, runner.environment, false)) {
+    for (const [i, entry] of runner.environment.entries()) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(entry)) {
+        p.push(`${key}.environment[${i}]: expected KEY=value with KEY a variable name; given ${show(entry)}`);
+      }
+    }
+  }
+  checkDocker(p, `${key}.docker`, runner.docker);
+  const known = new Set(["name", "url", "clone_url", "token", "executor", "environment", "docker"]);
+  for (const extra of Object.keys(runner).filter((k) => !known.has(k))) p.push(`${key}.${extra}: not a key this renderer emits`);
+}
+
+/** Every problem of the model, in key order; [] when it can be rendered. */
+export function configModelProblems(model: RunnerConfigModel): string[] {
+  const p: Problems = [];
+  const m: unknown = model;
+  if (!isRecord(m)) return [`config.toml: expected a model object; given ${show(m)}`];
+  checkInteger(p, "concurrent", m.concurrent, 1, "how many jobs run at once");
+  checkInteger(p, "check_interval", m.check_interval, 1, "seconds between job polls");
+  checkInteger(p, "shutdown_timeout", m.shutdown_timeout, 1, "seconds a forceful shutdown waits");
+  if (!(LOG_FORMATS as readonly unknown[]).includes(m.log_format)) {
+    p.push(`log_format: expected one of ${LOG_FORMATS.join(", ")}; given ${show(m.log_format)}`);
+  }
+  if (!isRecord(m.session_server)) p.push(`session_server: expected a table; given ${show(m.session_server)}`);
+  else checkInteger(p, "session_server.session_timeout", m.session_server.session_timeout, 1, "seconds a terminal session may last");
+  if (!Array.isArray(m.runners) || m.runners.length === 0) {
+    p.push(`runners: expected at least one [[runners]] entry; given ${show(m.runners)}`);
+  } else {
+    m.runners.forEach((r, i) => checkRunner(p, `runners[${i}]`, r));
+    if (typeof m.concurrent === "number" && m.concurrent < m.runners.length) {
+      p.push(`concurrent: expected at least the number of [[runners]] (${m.runners.length}), or some never get a worker; given ${m.concurrent}`);
+    }
+  }
+  return p;
+}

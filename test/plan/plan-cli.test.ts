@@ -1,0 +1,86 @@
+/**
+ * The offline plan as a user runs it: `npm run plan -- …` in a child process.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+
+const root = join(__dirname, "..", "..");
+const tsx = join(root, "node_modules", ".bin", "tsx");
+
+function plan(...args: string[]) {
+  const r = spawnSync(tsx, [join(root, "tools", "plan", "main.ts"), ...args], { cwd: root, encoding: "utf8", timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function stackFile(yaml: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "plan-stack-"));
+  const path = join(dir, "Pulumi.test.yaml");
+  writeFileSync(path, yaml);
+  return path;
+}
+
+describe("bad configuration through the plan", () => {
+  test("every problem is printed, exit 1, no stack trace, nothing written", () => {
+    const out = mkdtempSync(join(tmpdir(), "plan-out-"));
+    const r = plan("--stack", "test", "--out", out, "--config-file", stackFile(`config:
+  gitlab-dind:team: Bad_Team
+  gitlab-dind:runner:
+    concurent: 4
+    concurrent: four
+`));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("The stack configuration has 5 problems:");
+    expect(r.stderr).toContain('gitlab-dind:team: expected 2 to 21 characters');
+    expect(r.stderr).toContain("gitlab-dind:runner.concurent: unknown key; did you mean runner.concurrent?");
+    expect(r.stderr).toContain('gitlab-dind:runner.concurrent: expected an integer from 1 to 64; got "four"');
+    expect(r.stderr).toContain("gitlab-dind:network.adminCidrs: required for target aws");
+    expect(r.stderr).toContain("aws:region: required for target aws");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  test("a missing stack file and a missing --stack are clear errors", () => {
+    const r = plan("--stack", "nosuchstack");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/plan: cannot read the stack file .*Pulumi\.nosuchstack\.yaml/);
+    const r2 = plan();
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain("--stack is required");
+  });
+});
+
+describe("a good stack", () => {
+  const stack = `config:
+  aws:region: eu-west-1
+  gitlab-dind:team: plantest
+  gitlab-dind:target: local
+  gitlab-dind:gitlab:
+    rootPassword:
+      secure: v1:AAAABBBBCCCCDDDD:EEEEFFFFGGGG
+`;
+
+  test("same input, byte-identical output; secure values plan as [secret]", () => {
+    const file = stackFile(stack);
+    const a = mkdtempSync(join(tmpdir(), "plan-a-"));
+    const b = mkdtempSync(join(tmpdir(), "plan-b-"));
+    const ra = plan("--stack", "test", "--config-file", file, "--out", a);
+    const rb = plan("--stack", "test", "--config-file", file, "--out", b);
+    expect(ra.stderr).toBe("");
+    expect(ra.code).toBe(0);
+    expect(rb.code).toBe(0);
+    const doc = readFileSync(join(a, "resources.json"), "utf8");
+    expect(readFileSync(join(b, "resources.json"), "utf8")).toBe(doc);
+    const parsed = JSON.parse(doc);
+    expect(parsed).toMatchObject({ project: "gitlab-dind", stack: "test" });
+    expect(Array.isArray(parsed.resources)).toBe(true);
+    expect(doc).not.toContain("v1:AAAABBBBCCCCDDDD");
+    for (const name of existsSync(join(a, "files")) ? readdirSync(join(a, "files")) : []) {
+      expect(readFileSync(join(b, "files", name), "utf8")).toBe(readFileSync(join(a, "files", name), "utf8"));
+      expect(readFileSync(join(a, "files", name), "utf8")).not.toContain("v1:AAAABBBBCCCCDDDD");
+    }
+    expect(ra.stdout).toMatch(/^Plan for gitlab-dind\/test \(target local, team plantest\): \d+ resources to create/);
+  });
+});
