@@ -27,6 +27,7 @@ type Problems = string[];
 /** How a given value reads in a message. Tables are not printed: a runner table holds the token. */
 function show(value: unknown): string {
   if (value === undefined) return "nothing";
+  if (typeof value === "number") return String(value);
   if (value === null || ["string", "number", "boolean"].includes(typeof value)) return JSON.stringify(value);
   if (Array.isArray(value)) {
     return value.every((v) => v === null || ["string", "number", "boolean"].includes(typeof v))
@@ -226,7 +227,7 @@ export function configModelProblems(model: RunnerConfigModel): string[] {
     p.push(`runners: expected at least one [[runners]] entry; given ${show(m.runners)}`);
   } else {
     m.runners.forEach((r, i) => checkRunner(p, `runners[${i}]`, r));
-    if (typeof m.concurrent === "number" && m.concurrent < m.runners.length) {
+    if (typeof m.concurrent === "number" && m.concurrent >= 1 && m.concurrent < m.runners.length) {
       p.push(`concurrent: expected at least the number of [[runners]] (${m.runners.length}), or some never get a worker; given ${m.concurrent}`);
     }
   }

@@ -1,0 +1,107 @@
+/**
+ * From the project's settings (team, GitLab's URL, the token, `runner.*` stack configuration) to the
+ * `config.toml` model. Everything the stack does not configure is decided here, once, with its reason.
+ */
+import type { RunnerConfig } from "../infra/config/types";
+import { RunnerConfigError } from "./errors";
+import { imagePairProblems } from "./image-pairing";
+import type { LogFormat, PullPolicy, RunnerConfigModel } from "./model";
+import { privilegedImagePatterns } from "./privileged-images";
+import { CERTS_CLIENT_VOLUME } from "./validate-model";
+
+/**
+ * `/dev/shm` of job and service containers, in bytes. 0 keeps Docker's default (64 MiB), which is what
+ * `gitlab-runner register` writes: the job container only runs the Docker CLI, and the containers a job
+ * starts inside DinD get their `/dev/shm` from the inner daemon, not from this setting.
+ */
+export const JOB_SHM_SIZE_BYTES = 0;
+
+/**
+ * Pull with `always` (the runner's default: fresh images, and private images re-checked against the
+ * registry's credentials, as GitLab's security page advises), and fall back to the local copy
+ * (`if-not-present`) when the registry cannot be reached or refuses the pull (Docker Hub's rate limits),
+ * so an outage of Docker Hub does not stop pipelines whose images are already on the host.
+ */
+export const PULL_POLICY: readonly PullPolicy[] = ["always", "if-not-present"];
+
+/** `text`: readable in `docker logs` and CloudWatch, without the ANSI colour codes of `runner`. */
+export const LOG_FORMAT: LogFormat = "text";
+
+/** Seconds a forceful shutdown waits for jobs to clean up: gitlab-runner's documented default. */
+export const SHUTDOWN_TIMEOUT_SECONDS = 30;
+
+/** `/certs/client` for DinD's TLS client certificates, `/cache` for the job cache (the article's volume). */
+export const JOB_VOLUMES: readonly string[] = [CERTS_CLIENT_VOLUME, "/cache"];
+
+/** The project's settings the model is built from: plain values, the token already revealed. */
+export interface RunnerConfigSettings {
+  /** The stack's team; names the runner. */
+  readonly team: string;
+  /** GitLab's URL as the runner process reaches it (`gitlab.externalUrl`). */
+  readonly url: string;
+  /** The URL jobs clone through when it differs from `url` (the `local` target); default: unset. */
+  readonly cloneUrl?: string;
+  /** An existing Docker network for job containers (the `local` target); default: unset. */
+  readonly networkMode?: string;
+  /** The runner authentication token (`glrt-…`) from registration. */
+  readonly token: string;
+  /** `KEY=value` entries for every job's environment; default: none. */
+  readonly environment?: readonly string[];
+  /** The stack's `runner.*` configuration. */
+  readonly runner: Pick<RunnerConfig, "concurrent" | "jobImage" | "dindImage" | "checkInterval" | "sessionTimeout">;
+}
+
+/** The runner's name in config.toml (and, for the registration, its description): `<team>-dind`. */
+export function runnerName(team: string): string {
+  return `${team}-dind`;
+}
+
+/**
+ * Problems of the `runner.*` settings that only this module knows (the job/DinD image pair), each
+ * naming its stack key. Call it where the stack configuration is checked, before any resource exists;
+ * `runnerConfigModel` calls it too.
+ */
+export function runnerSettingsProblems(runner: Pick<RunnerConfig, "jobImage" | "dindImage">): string[] {
+  return imagePairProblems(runner);
+}
+
+/**
+ * The config.toml model for the settings. Throws RunnerConfigError when the job and DinD images do not
+ * pair; the other rules are checked by `renderRunnerConfigToml`.
+ */
+export function runnerConfigModel(settings: RunnerConfigSettings): RunnerConfigModel {
+  const problems = runnerSettingsProblems(settings.runner);
+  if (problems.length > 0) throw new RunnerConfigError("config.toml", problems);
+  const privileged = privilegedImagePatterns(settings.runner.dindImage);
+  return {
+    concurrent: settings.runner.concurrent,
+    check_interval: settings.runner.checkInterval,
+    shutdown_timeout: SHUTDOWN_TIMEOUT_SECONDS,
+    log_format: LOG_FORMAT,
+    session_server: { session_timeout: settings.runner.sessionTimeout },
+    runners: [
+      {
+        name: runnerName(settings.team),
+        url: settings.url,
+        ...(settings.cloneUrl !== undefined ? { clone_url: settings.cloneUrl } : {}),
+        token: settings.token,
+        executor: "docker",
+        ...(settings.environment !== undefined && settings.environment.length > 0
+          ? { environment: [...settings.environment] }
+          : {}),
+        docker: {
+          image: settings.runner.jobImage,
+          privileged: true,
+          tls_verify: false,
+          volumes: [...JOB_VOLUMES],
+          disable_cache: false,
+          shm_size: JOB_SHM_SIZE_BYTES,
+          pull_policy: [...PULL_POLICY],
+          ...(settings.networkMode !== undefined ? { network_mode: settings.networkMode } : {}),
+          allowed_privileged_images: [...privileged],
+          allowed_privileged_services: [...privileged],
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * The example pipeline that proves the runner runs Docker-in-Docker: the article's job (two alpine
+ * containers started with `docker run -d`, then `docker container ls`) plus `docker version`, which
+ * prints the Server section only when the job reached the DinD daemon over TLS.
+ *
+ * It follows GitLab's "Use Docker to build Docker images" page, "Docker-in-Docker with TLS enabled in the
+ * Docker executor" (https://docs.gitlab.com/ci/docker/using_docker_build/): the `docker:<v>-dind`
+ * service under the alias `docker`, `DOCKER_TLS_CERTDIR: "/certs"` (the daemon writes its client
+ * certificates to `/certs/client`, the volume config.toml gives every job), and the matching
+ * `docker:<v>-cli` job image, whose entrypoint then points the CLI at `tcp://docker:2376` with TLS.
+ */
+import { Document, Scalar } from "yaml";
+import { RunnerConfigError } from "./errors";
+import { imagePairProblems } from "./image-pairing";
+
+/** The name the offline plan writes the rendered pipeline under. */
+export const EXAMPLE_PIPELINE_FILE = "gitlab-ci.example.yml";
+
+/** The job's name in the pipeline. */
+export const EXAMPLE_JOB_NAME = "docker-in-docker";
+
+/** The image the job starts inside DinD, pinned like every other image of the project. */
+export const EXAMPLE_INNER_IMAGE = "alpine:3.22";
+
+/** The settings the pipeline is rendered from: the stack's `runner.jobImage`, `runner.dindImage`, `runner.tags`. */
+export interface ExamplePipelineSettings {
+  readonly jobImage: string;
+  readonly dindImage: string;
+  /** Tags the runner registers with; the job asks for all of them. Empty: the job is untagged. */
+  readonly tags: readonly string[];
+}
+
+const HEADER = [
+  " Rendered by runner-config/example-pipeline.ts from runner.jobImage, runner.dindImage and runner.tags.",
+  " Proves the runner runs Docker-in-Docker: `docker version` shows a Server only when the job",
+  " reached the docker:dind service over TLS; then two containers run inside that daemon.",
+].join("\n");
+
+/**
+ * The example `.gitlab-ci.yml` text. Throws RunnerConfigError when the images do not pair
+ * (image-pairing.ts) or a tag is empty.
+ */
+export function renderExamplePipeline(settings: ExamplePipelineSettings): string {
+  const problems = imagePairProblems(settings, { jobImage: "jobImage", dindImage: "dindImage" });
+  settings.tags.forEach((tag, i) => {
+    if (tag.trim() === "") problems.push(`tags[${i}]: expected a non-empty tag; given ${JSON.stringify(tag)}`);
+  });
+  if (problems.length > 0) throw new RunnerConfigError(EXAMPLE_PIPELINE_FILE, problems);
+
+  const certDir = new Scalar("/certs");
+  certDir.type = Scalar.QUOTE_DOUBLE;
+  const job: Record<string, unknown> = {
+    image: settings.jobImage,
+    services: [{ name: settings.dindImage, alias: "docker" }],
+    variables: { DOCKER_TLS_CERTDIR: certDir },
+  };
+  if (settings.tags.length > 0) job.tags = [...settings.tags];
+  job.script = [
+    "docker version",
+    `docker run -d --name alpine-1 ${EXAMPLE_INNER_IMAGE} sleep 600`,
+    `docker run -d --name alpine-2 ${EXAMPLE_INNER_IMAGE} sleep 600`,
+    "docker container ls",
+  ];
+
+  const doc = new Document({ [EXAMPLE_JOB_NAME]: job });
+  doc.commentBefore = HEADER;
+  return doc.toString({ lineWidth: 0 });
+}

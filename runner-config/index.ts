@@ -1,0 +1,26 @@
+/**
+ * runner-config: the runner's `config.toml` (a privileged docker executor for Docker-in-Docker) and the
+ * example pipeline it must run, as pure functions of plain values.
+ */
+export type { DockerSection, LogFormat, PullPolicy, RunnerConfigModel, RunnerSection, SessionServerSection } from "./model";
+export { CONFIG_TOML_FILE, LOG_FORMATS, PULL_POLICIES } from "./model";
+export { RunnerConfigError } from "./errors";
+export { renderRunnerConfigToml } from "./render-config-toml";
+export { configModelProblems, CERTS_CLIENT_VOLUME } from "./validate-model";
+export type { RunnerConfigSettings } from "./build-model";
+export {
+  JOB_SHM_SIZE_BYTES,
+  JOB_VOLUMES,
+  LOG_FORMAT,
+  PULL_POLICY,
+  SHUTDOWN_TIMEOUT_SECONDS,
+  runnerConfigModel,
+  runnerName,
+  runnerSettingsProblems,
+} from "./build-model";
+export { privilegedImagePatterns, matchesImagePattern } from "./privileged-images";
+export { imagePairProblems } from "./image-pairing";
+export type { ExamplePipelineSettings } from "./example-pipeline";
+export { EXAMPLE_PIPELINE_FILE, renderExamplePipeline } from "./example-pipeline";
+export type { KnownTable, TomlType } from "./known-keys";
+export { KNOWN_KEYS } from "./known-keys";

@@ -1,0 +1,54 @@
+/**
+ * Renders the runner's `config.toml` from its model with `@iarna/toml`. Keys come out in one fixed
+ * order (the order below), optional keys only when set, so the same model always gives the same text.
+ */
+import * as TOML from "@iarna/toml";
+import { RunnerConfigError } from "./errors";
+import type { DockerSection, RunnerConfigModel, RunnerSection } from "./model";
+import { configModelProblems } from "./validate-model";
+
+type TomlTable = Parameters<typeof TOML.stringify>[0];
+
+function dockerTable(d: DockerSection): TomlTable {
+  const table: TomlTable = {
+    image: d.image,
+    privileged: d.privileged,
+    tls_verify: d.tls_verify,
+    volumes: [...d.volumes],
+    disable_cache: d.disable_cache,
+    shm_size: d.shm_size,
+    pull_policy: [...d.pull_policy],
+  };
+  if (d.network_mode !== undefined) table.network_mode = d.network_mode;
+  table.allowed_privileged_images = [...d.allowed_privileged_images];
+  table.allowed_privileged_services = [...d.allowed_privileged_services];
+  return table;
+}
+
+function runnerTable(r: RunnerSection): TomlTable {
+  const table: TomlTable = { name: r.name, url: r.url };
+  if (r.clone_url !== undefined) table.clone_url = r.clone_url;
+  table.token = r.token;
+  table.executor = r.executor;
+  if (r.environment !== undefined && r.environment.length > 0) table.environment = [...r.environment];
+  table.docker = dockerTable(r.docker);
+  return table;
+}
+
+/**
+ * The `config.toml` text for the model. Throws RunnerConfigError listing every problem when the model
+ * breaks a rule (validate-model.ts); the token is never part of a message. Pure: no I/O, no logging.
+ */
+export function renderRunnerConfigToml(model: RunnerConfigModel): string {
+  const problems = configModelProblems(model);
+  if (problems.length > 0) throw new RunnerConfigError("config.toml", problems);
+  const document: TomlTable = {
+    concurrent: model.concurrent,
+    check_interval: model.check_interval,
+    shutdown_timeout: model.shutdown_timeout,
+    log_format: model.log_format,
+    session_server: { session_timeout: model.session_server.session_timeout },
+    runners: model.runners.map(runnerTable),
+  };
+  return TOML.stringify(document);
+}
