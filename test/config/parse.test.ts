@@ -210,3 +210,26 @@ test("every key of the schema has a description and a default or a reason to hav
     expect(k.default !== undefined || k.defaultDoc !== undefined || (k.required?.length ?? 0) > 0, k.path).toBe(true);
   }
 });
+
+describe("each remaining rule, one bad value at a time", () => {
+  const cases: Array<[string, RawConfig, string]> = [
+    ["target", { "gitlab-dind:target": "gcp" }, 'gitlab-dind:target: expected one of aws, local; got "gcp"'],
+    ["host.instanceType", { "gitlab-dind:host": { instanceType: "big one" } }, 'gitlab-dind:host.instanceType: expected an EC2 instance type such as m7i.xlarge; got "big one"'],
+    ["host.rootVolumeGiB", { "gitlab-dind:host": { rootVolumeGiB: 8 } }, "gitlab-dind:host.rootVolumeGiB: expected an integer from 20 to 16384; got 8"],
+    ["gitlab.httpPort", { "gitlab-dind:gitlab": { httpPort: 70000 } }, "gitlab-dind:gitlab.httpPort: expected a TCP port from 1 to 65535; got 70000"],
+    ["gitlab.registryPort", { "gitlab-dind:gitlab": { registryPort: -1 } }, "gitlab-dind:gitlab.registryPort: expected a TCP port from 1 to 65535; got -1"],
+    ["gitlab.shmSizeMiB", { "gitlab-dind:gitlab": { shmSizeMiB: 64 } }, "gitlab-dind:gitlab.shmSizeMiB: expected an integer from 256 to 65536; got 64"],
+    ["gitlab.allowSignup", { "gitlab-dind:gitlab": { allowSignup: "yes" } }, 'gitlab-dind:gitlab.allowSignup: expected true or false; got "yes"'],
+    ["gitlab.externalUrl with a query", { "gitlab-dind:gitlab": { externalUrl: "https://git.example.com/?x=1" } }, 'gitlab-dind:gitlab.externalUrl: expected an http:// or https:// URL with a host and no query or fragment; got "https://git.example.com/?x=1"'],
+    ["runner.jobImage", { "gitlab-dind:runner": { jobImage: "docker" } }, expect.stringMatching(/^gitlab-dind:runner\.jobImage: expected an image with a version tag/) as unknown as string],
+    ["runner.dindImage", { "gitlab-dind:runner": { dindImage: "docker:latest" } }, expect.stringMatching(/^gitlab-dind:runner\.dindImage: expected an image with a version tag/) as unknown as string],
+    ["runner.checkInterval", { "gitlab-dind:runner": { checkInterval: 0 } }, "gitlab-dind:runner.checkInterval: expected an integer from 1 to 3600; got 0"],
+    ["runner.sessionTimeout", { "gitlab-dind:runner": { sessionTimeout: 10 } }, "gitlab-dind:runner.sessionTimeout: expected an integer from 60 to 86400; got 10"],
+    ["runner.runUntagged", { "gitlab-dind:runner": { runUntagged: 1 } }, "gitlab-dind:runner.runUntagged: expected true or false; got 1"],
+    ["network.webCidrs empty", { "gitlab-dind:network": { adminCidrs: ["10.1.0.0/16"], webCidrs: [] } }, "gitlab-dind:network.webCidrs: expected at least one CIDR; got []"],
+    ["team too long", { "gitlab-dind:team": "a".repeat(22) }, expect.stringMatching(/^gitlab-dind:team: expected 2 to 21 characters/) as unknown as string],
+  ];
+  test.each(cases)("%s", (_name, bad, message) => {
+    expect(problems({ ...AWS_MINIMAL, ...bad })).toEqual([message]);
+  });
+});
