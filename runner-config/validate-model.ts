@@ -19,7 +19,10 @@ export const ORDINARY_IMAGES: readonly string[] = [
   "ubuntu:24.04",
   "docker:29.7.2-cli",
   "docker.io/library/docker:29.7.2-cli",
+  "library/node:22",
+  "bitnami/kubectl:1.33",
   "registry.example.com/group/project:1.0",
+  "registry.example.com:5000/group/sub/project:1.0",
 ];
 
 type Problems = string[];
