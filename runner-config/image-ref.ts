@@ -50,16 +50,18 @@ export function dockerHubRepository(name: string): string | undefined {
 }
 
 /**
- * The written name and Docker Hub's long form of it, without duplicates:
- * `docker` → [`docker`, `docker.io/library/docker`]; a name in another registry → [that name].
- * GitLab documents both forms side by side in its own privileged allow-list example.
+ * The written name and the other ways a job can write the same Docker Hub repository, without duplicates:
+ * `docker` → [`docker`, `library/docker`, `docker.io/library/docker`]; `user/repo` → [`user/repo`,
+ * `docker.io/user/repo`]; a name in another registry → [that name]. GitLab documents the short and the
+ * `docker.io/library/` forms side by side in its own privileged allow-list example; `library/docker`
+ * is the third spelling Docker accepts.
  */
 export function equivalentNames(name: string): readonly string[] {
   const hub = dockerHubRepository(name);
   if (hub === undefined) return [name];
-  const short = hub.startsWith("library/") ? hub.slice("library/".length) : hub;
-  const long = `docker.io/${hub}`;
-  return [...new Set([name, short, long])];
+  if (!hub.startsWith("library/")) return [...new Set([name, hub, `docker.io/${hub}`])];
+  const short = hub.slice("library/".length);
+  return [...new Set([name, short, hub, `docker.io/${hub}`])];
 }
 
 /** Whether the reference is the Docker Official Image `docker` (Docker Hub's `library/docker`). */

@@ -39,8 +39,8 @@ export function tagVariant(tag: string): string {
 
 /**
  * The allow-list that admits the DinD image's repository in the DinD variant only, in the shape of
- * GitLab's documented example: for `docker:29.7.2-dind` it is
- * `["docker:*-dind", "docker:dind", "docker.io/library/docker:*-dind", "docker.io/library/docker:dind"]`.
+ * GitLab's documented example: for `docker:29.7.2-dind` it is `docker:*-dind` and `docker:dind` in each
+ * spelling of the repository (`docker`, `library/docker`, `docker.io/library/docker`).
  * Any version of that variant runs privileged (a pipeline pinning another DinD version still works);
  * other tags of the repository (`docker:29.7.2-cli`) and every other image run unprivileged.
  * A tag without a variant (`registry.example.com/dind:1.0`) admits every tag of that repository.
