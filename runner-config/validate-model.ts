@@ -40,9 +40,21 @@ function show(value: unknown): string {
   return typeof value === "object" ? "a table" : typeof value;
 }
 
-/** A lone UTF-16 surrogate cannot be written as UTF-8, so no TOML file can hold it. */
-function hasLoneSurrogate(s: string): boolean {
-  return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+/**
+ * Why a string cannot be written to config.toml, or undefined when it can:
+ * - a lone UTF-16 surrogate has no UTF-8 form, so no TOML file can hold it;
+ * - control characters other than tab and newline: @iarna/toml 3.0.0's stringify writes a string that
+ *   holds a `"` but no newline as a literal ('…') string, raw, and TOML forbids control characters there,
+ *   so the file would not parse (test/runner-config/round-trip.property.test.ts found it).
+ */
+export function unwritableReason(s: string): string | undefined {
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s)) {
+    return "it holds a lone UTF-16 surrogate";
+  }
+  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(s)) {
+    return "control characters other than tab and newline cannot be written to config.toml";
+  }
+  return undefined;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -56,8 +68,13 @@ function checkInteger(p: Problems, key: string, value: unknown, min: number, wha
 }
 
 function checkText(p: Problems, key: string, value: unknown, what: string): value is string {
-  if (typeof value !== "string" || value === "" || hasLoneSurrogate(value)) {
+  if (typeof value !== "string" || value === "") {
     p.push(`${key}: expected ${what} (a non-empty string); given ${show(value)}`);
+    return false;
+  }
+  const reason = unwritableReason(value);
+  if (reason !== undefined) {
+    p.push(`${key}: expected ${what}; given ${show(value)}, and ${reason}`);
     return false;
   }
   return true;
@@ -84,10 +101,19 @@ function checkUrl(p: Problems, key: string, value: unknown): void {
 }
 
 function checkStringList(p: Problems, key: string, value: unknown, nonEmpty: boolean): value is readonly string[] {
-  if (!Array.isArray(value) || !value.every((v) => typeof v === "string" && !hasLoneSurrogate(v))) {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
     p.push(`${key}: expected a list of strings; given ${show(value)}`);
     return false;
   }
+  let writable = true;
+  for (const [i, v] of value.entries()) {
+    const reason = unwritableReason(v);
+    if (reason !== undefined) {
+      p.push(`${key}[${i}]: given ${show(v)}, and ${reason}`);
+      writable = false;
+    }
+  }
+  if (!writable) return false;
   if (nonEmpty && value.length === 0) {
     p.push(`${key}: expected at least one entry; given an empty list`);
     return false;

@@ -63,3 +63,11 @@ export const awkwardUrl: fc.Arbitrary<string> = fc
     urlText,
   )
   .map(([scheme, host, rest]) => `${scheme}://${host}/${rest}`);
+
+/**
+ * awkwardText without the control characters config.toml strings cannot hold (all but tab and newline,
+ * see `unwritableReason`): what a valid model's free-text fields may contain.
+ */
+export const tomlText: fc.Arbitrary<string> = awkwardText
+  .map((t) => t.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ""))
+  .filter((t) => t !== "");
