@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config/types";
+import { GitLabServer } from "./gitlab";
 import { createHost } from "./host";
 import { naming } from "./naming";
 
@@ -20,12 +21,39 @@ export interface StackBuild {
 export function buildStack(config: StackConfig): StackBuild {
   const names = naming(config.team, pulumi.getStack());
   const host = createHost(config, names);
+
+  const gitlab = new GitLabServer("gitlab", {
+    names,
+    target: config.target,
+    gitlab: config.gitlab,
+    host: host.host,
+    keepDataOnDestroy: config.host.keepDataOnDestroy,
+    operatorCidrs: config.network.adminCidrs,
+  });
+
+  // The runner (infra/runner/) goes here: it registers against `gitlab.apiUrl` with
+  // `gitlab.adminToken` after `gitlab.ready`, and joins `gitlab.networkName`. Its outputs are
+  // runnerId, runnerTags and examplePipeline; its files config.toml and gitlab-ci.example.yml.
+  const runner: RunnerBuild = { outputs: {}, files: {} };
+
   return {
     outputs: {
       team: names.team,
       target: config.target,
       ...host.outputs,
+      // Exported once GitLab answers (its readiness resource exists), not merely once it is configured.
+      gitlabUrl: pulumi.all([gitlab.externalUrl, gitlab.ready.id]).apply(([url]) => url),
+      rootPassword: gitlab.rootPassword,
+      adminToken: gitlab.adminToken,
+      sshCloneExample: pulumi.interpolate`git clone ssh://git@${gitlab.sshHost}:${config.gitlab.sshPort}/<group>/<project>.git`,
+      ...runner.outputs,
     },
-    files: { ...host.files },
+    files: { ...host.files, "gitlab.rb": gitlab.gitlabRbRedacted, ...runner.files },
   };
+}
+
+/** What the runner adds to the stack's outputs and files. */
+interface RunnerBuild {
+  readonly outputs: Readonly<Record<string, pulumi.Input<unknown>>>;
+  readonly files: Readonly<Record<string, pulumi.Output<string>>>;
 }

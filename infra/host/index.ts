@@ -5,6 +5,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/types";
 import type { Naming } from "../naming";
 import type { DockerHost } from "./docker-host";
+import { LocalHost } from "./local-host";
 
 export type { DockerHost } from "./docker-host";
 
@@ -21,8 +22,9 @@ export function createHost(config: StackConfig, names: Naming): HostBuild {
     case "aws":
       // Filled in by the AWS host work (issue 4).
       throw new Error(`target aws is not implemented yet (team ${names.team})`);
-    case "local":
-      // Filled in by the local target work (issue 5).
-      throw new Error(`target local is not implemented yet (team ${names.team})`);
+    case "local": {
+      const host = new LocalHost("local-host", { names });
+      return { host, outputs: { dockerHost: host.dockerHost }, files: {} };
+    }
   }
 }

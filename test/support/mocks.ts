@@ -67,6 +67,13 @@ const arn = (service: string, what: string) => `arn:aws:${service}:${region}:123
  */
 export const COMPUTED: Record<string, ComputedFields> = {
   "random:index/randomPassword:RandomPassword": (i) => ({ result: "p".repeat(i.length ?? 16) }),
+  "docker:index/remoteImage:RemoteImage": (i) => ({
+    imageId: `sha256:${"0".repeat(56)}aa${String(i.name).length.toString(16).padStart(6, "0")}`,
+    repoDigest: `${String(i.name).split(":")[0]}@sha256:${"1".repeat(64)}`,
+  }),
+  "docker:index/network:Network": (i, name) => ({ name: i.name ?? name, driver: i.driver ?? "bridge", scope: "local" }),
+  "docker:index/volume:Volume": (i, name) => ({ name: i.name ?? name, driver: "local", mountpoint: `/var/lib/docker/volumes/${i.name ?? name}/_data` }),
+  "docker:index/container:Container": (i, name) => ({ name: i.name ?? name, exitCode: undefined, networkDatas: [] }),
 };
 
 /** Invokes the program may make, with realistic answers. */

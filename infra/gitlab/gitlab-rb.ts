@@ -1,0 +1,126 @@
+/**
+ * GitLab's settings as `gitlab.rb` content (Ruby), passed to the container as
+ * `GITLAB_OMNIBUS_CONFIG` and written by the offline plan as `files/gitlab.rb`.
+ *
+ * There is no Ruby serializer for Node, so the file is built from a list of typed settings and
+ * every value goes through one literal function (`rubyLiteral`): strings become single-quoted
+ * Ruby strings, in which only `\\` and `\'` are escapes and `#{}` does not interpolate. No value
+ * is ever pasted into the text as is.
+ */
+
+/** A value gitlab.rb can hold here: a string, an integer, a boolean, or a list of them. */
+export type RubyValue = string | number | boolean | readonly RubyValue[];
+
+/** One line of gitlab.rb. */
+export type GitLabRbSetting =
+  /** `external_url 'http://…'`: a method call with one argument. */
+  | { readonly kind: "call"; readonly method: string; readonly value: RubyValue; readonly secret?: boolean; readonly comment?: string }
+  /** `gitlab_rails['gitlab_shell_ssh_port'] = 10022`: an assignment into a settings hash. */
+  | { readonly kind: "assign"; readonly scope: string; readonly key: string; readonly value: RubyValue; readonly secret?: boolean; readonly comment?: string };
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+
+/** A single-quoted Ruby string literal: no interpolation, only `\\` and `\'` escaped. */
+export function rubyString(value: string): string {
+  if (value.includes("\0")) throw new Error("gitlab.rb: a string value contains a NUL character");
+  return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+/** The Ruby literal of a value; throws on anything that has no exact literal here. */
+export function rubyLiteral(value: RubyValue): string {
+  if (typeof value === "string") return rubyString(value);
+  if (typeof value === "boolean") return value ? "true" : "false";
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value)) throw new Error(`gitlab.rb: ${value} is not an integer`);
+    return String(value);
+  }
+  if (Array.isArray(value)) return `[${value.map(rubyLiteral).join(", ")}]`;
+  throw new Error(`gitlab.rb: cannot write a value of type ${typeof value}`);
+}
+
+export interface RenderOptions {
+  /** Write secret values as `'[secret]'` (for a file people review); default false. */
+  readonly redactSecrets?: boolean;
+}
+
+/** The gitlab.rb text of the settings, one per line, with their comments. */
+export function renderGitLabRb(settings: readonly GitLabRbSetting[], options: RenderOptions = {}): string {
+  const lines = ["# Rendered by gitlab-dind; GitLab reads it from GITLAB_OMNIBUS_CONFIG before /etc/gitlab/gitlab.rb."];
+  for (const s of settings) {
+    if (s.comment !== undefined) {
+      for (const line of s.comment.split("\n")) lines.push(`# ${line}`);
+    }
+    const value = s.secret && options.redactSecrets ? rubyString("[secret]") : rubyLiteral(s.value);
+    if (s.kind === "call") {
+      if (!IDENTIFIER.test(s.method)) throw new Error(`gitlab.rb: "${s.method}" is not a setting name`);
+      lines.push(`${s.method} ${value}`);
+    } else {
+      if (!IDENTIFIER.test(s.scope)) throw new Error(`gitlab.rb: "${s.scope}" is not a settings scope`);
+      if (!IDENTIFIER.test(s.key)) throw new Error(`gitlab.rb: "${s.key}" is not a setting key`);
+      lines.push(`${s.scope}[${rubyString(s.key)}] = ${value}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** The plain values GitLab's settings are made of. */
+export interface GitLabRbValues {
+  /** What users open, e.g. `http://localhost:8080` or `https://gitlab.example.com`. */
+  readonly externalUrl: string;
+  /** The host port of git over SSH, shown in clone URLs. */
+  readonly sshPort: number;
+  /** The registry's external URL, or undefined when the registry is off. */
+  readonly registryUrl: string | undefined;
+  /** Only used on GitLab's first boot (see the comment in the output). */
+  readonly rootPassword: string;
+  /** Addresses allowed to read `/-/health` and `/-/readiness` (CIDRs or IPs). */
+  readonly monitoringAllowlist: readonly string[];
+}
+
+/** GitLab's settings for this stack, in the order they are written. */
+export function gitLabSettings(v: GitLabRbValues): GitLabRbSetting[] {
+  const url = new URL(v.externalUrl);
+  const settings: GitLabRbSetting[] = [{ kind: "call", method: "external_url", value: v.externalUrl }];
+  if (url.protocol === "http:") {
+    settings.push({
+      kind: "assign",
+      scope: "nginx",
+      key: "listen_port",
+      value: 80,
+      // NGINX would otherwise listen on the external URL's port (8080 locally) inside the
+      // container, while Docker publishes the host port to the container's port 80.
+      comment: "Listen on 80 in the container whatever port the external URL names: Docker maps the host port to it.",
+    });
+    settings.push({ kind: "assign", scope: "nginx", key: "listen_https", value: false });
+  }
+  settings.push({
+    kind: "assign",
+    scope: "gitlab_rails",
+    key: "gitlab_shell_ssh_port",
+    value: v.sshPort,
+    comment: "The host port published to the container's SSH, so clone URLs show it.",
+  });
+  if (v.registryUrl !== undefined) {
+    settings.push({ kind: "call", method: "registry_external_url", value: v.registryUrl });
+  } else {
+    settings.push({ kind: "assign", scope: "registry", key: "enable", value: false, comment: "The container registry is off (gitlab.registryPort is 0)." });
+    settings.push({ kind: "assign", scope: "gitlab_rails", key: "registry_enabled", value: false });
+  }
+  settings.push({
+    kind: "assign",
+    scope: "gitlab_rails",
+    key: "monitoring_whitelist",
+    value: [...v.monitoringAllowlist],
+    comment: "Who may read /-/health and /-/readiness: `pulumi up` waits on them.",
+  });
+  settings.push({
+    kind: "assign",
+    scope: "gitlab_rails",
+    key: "initial_root_password",
+    value: v.rootPassword,
+    secret: true,
+    comment: "Only read when GitLab first creates its database: changing it later does not change root's password.",
+  });
+  settings.push({ kind: "assign", scope: "gitlab_rails", key: "store_initial_root_password", value: false });
+  return settings;
+}

@@ -1,0 +1,220 @@
+/**
+ * `GitLabServer`: GitLab CE in a container on the stack's Docker host, its network, its storage,
+ * its settings (gitlab.rb), the admin API token bootstrap, and the wait until it works.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { GitLabConfig, Target } from "../config/types";
+import type { DockerHost } from "../host/docker-host";
+import type { Naming } from "../naming";
+import {
+  ADMIN_TOKEN_LENGTH,
+  ADMIN_TOKEN_PATH,
+  BOOTSTRAP_SCRIPT_PATH,
+  POST_RECONFIGURE_COMMAND,
+  POST_RECONFIGURE_PATH,
+  renderBootstrapScript,
+  renderPostReconfigureScript,
+} from "./bootstrap-token";
+import { gitLabSettings, renderGitLabRb } from "./gitlab-rb";
+import { DEFAULT_READY_TIMEOUT_SECONDS, GitLabReadiness } from "./readiness";
+import { containerHostname, defaultExternalUrl, monitoringAllowlist, registryUrl } from "./urls";
+
+export interface GitLabServerArgs {
+  /** Physical names (`<team>-gitlab`, …). */
+  readonly names: Naming;
+  /** `aws` (publishes 443 too, bind mounts under the host's data path) or `local`. */
+  readonly target: Target;
+  /** The `gitlab.*` settings of the stack, defaults applied. */
+  readonly gitlab: GitLabConfig;
+  /** The Docker endpoint, its readiness, the data path and the public address. */
+  readonly host: DockerHost;
+  /**
+   * Keep the named Docker volumes on `pulumi destroy` (`host.keepDataOnDestroy`; only used when
+   * the host has no data path: on AWS the data lives on the EBS volume, which the host keeps).
+   */
+  readonly keepDataOnDestroy: boolean;
+  /**
+   * Where `pulumi up` runs from on AWS (`network.adminCidrs`): let into GitLab's monitoring
+   * endpoints so the readiness wait can use them. Ignored locally. Default none.
+   */
+  readonly operatorCidrs?: readonly string[];
+  /** Bound on the readiness wait, in seconds. Default 900. */
+  readonly readyTimeoutSeconds?: number;
+}
+
+export class GitLabServer extends pulumi.ComponentResource {
+  /** What users open: `gitlab.externalUrl`, or derived from the host. */
+  declare readonly externalUrl: pulumi.Output<string>;
+  /** What Pulumi's own process calls the API at: the external URL on AWS, `http://localhost:<httpPort>` locally. */
+  declare readonly apiUrl: pulumi.Output<string>;
+  /** `http://<container name>`: what the runner and job containers use on `networkName`. */
+  declare readonly internalUrl: pulumi.Output<string>;
+  /** The user-defined Docker network GitLab, the runner and the jobs share. */
+  declare readonly networkName: pulumi.Output<string>;
+  /** root's personal access token (api, admin_mode), created by the bootstrap; a secret. */
+  declare readonly adminToken: pulumi.Output<string>;
+  /** root's password (only applied on GitLab's first boot); a secret. */
+  declare readonly rootPassword: pulumi.Output<string>;
+  /** Exists once GitLab is healthy, ready and accepts the admin token: depend on it. */
+  declare readonly ready: GitLabReadiness;
+  declare readonly container: docker.Container;
+  /** The rendered gitlab.rb, as GITLAB_OMNIBUS_CONFIG gets it; a secret (it holds the root password). */
+  declare readonly gitlabRb: pulumi.Output<string>;
+  /** The same with secret values written `'[secret]'`: for the offline plan's files and reviews. */
+  declare readonly gitlabRbRedacted: pulumi.Output<string>;
+  /** The host name in clone URLs (the external URL's). */
+  declare readonly sshHost: pulumi.Output<string>;
+
+  constructor(name: string, args: GitLabServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gitlab-dind:index:GitLabServer", name, {}, opts);
+    const { names, gitlab, host, target } = args;
+    const dockerOpts = { parent: this, provider: host.provider, dependsOn: [...host.ready] };
+    const containerName = names.name("gitlab");
+
+    const externalUrl = gitlab.externalUrl !== undefined ? pulumi.output(gitlab.externalUrl) : defaultExternalUrl(target, host.publicAddress, gitlab.httpPort);
+    const apiUrl = target === "local" ? pulumi.output(`http://localhost:${gitlab.httpPort}`) : externalUrl;
+
+    const rootPassword =
+      gitlab.rootPassword !== undefined
+        ? pulumi.secret(gitlab.rootPassword.reveal())
+        : // random marks `result` secret in the engine; wrapping says so in the program too (and under mocks).
+          pulumi.secret(new random.RandomPassword(`${name}-root-password`, { length: 32, special: false, minLower: 1, minUpper: 1, minNumeric: 1 }, { parent: this }).result);
+    // GitLab takes a predetermined token of exactly 20 characters; letters and digits only.
+    const adminTokenResource = new random.RandomPassword(
+      `${name}-admin-token`,
+      { length: ADMIN_TOKEN_LENGTH, special: false, minLower: 1, minUpper: 1, minNumeric: 1 },
+      { parent: this },
+    );
+    const adminToken = pulumi.secret(adminTokenResource.result);
+
+    const settings = pulumi.all([externalUrl, rootPassword]).apply(([url, password]) =>
+      gitLabSettings({
+        externalUrl: url,
+        sshPort: gitlab.sshPort,
+        registryUrl: registryUrl(url, gitlab.registryPort),
+        rootPassword: password,
+        monitoringAllowlist: monitoringAllowlist(target, args.operatorCidrs ?? []),
+      }),
+    );
+    const gitlabRb = pulumi.secret(settings.apply((s) => renderGitLabRb(s)));
+    // The redacted text holds no secret (the password is written '[secret]'): it may show in plans.
+    const gitlabRbRedacted = pulumi.unsecret(settings.apply((s) => renderGitLabRb(s, { redactSecrets: true })));
+
+    const network = new docker.Network(
+      `${name}-network`,
+      { name: names.name("gitlab"), driver: "bridge", labels: [{ label: "managed-by", value: names.commonTags.ManagedBy }] },
+      // The name is fixed (the runner and job containers join it by name): remove before re-creating.
+      { ...dockerOpts, deleteBeforeReplace: true },
+    );
+
+    const image = new docker.RemoteImage(
+      `${name}-image`,
+      { name: gitlab.image, keepLocally: true },
+      // keepLocally: removing a multi-GB image on destroy is slow and saves nothing worth it.
+      dockerOpts,
+    );
+
+    const volumes = this.storage(name, names, host, args.keepDataOnDestroy, dockerOpts);
+
+    const ports: docker.types.input.ContainerPort[] = [];
+    // Locally GitLab answers on this machine only; on AWS the security group decides who gets in.
+    const bindIp = target === "local" ? "127.0.0.1" : undefined;
+    ports.push({ internal: 80, external: gitlab.httpPort, ip: bindIp });
+    if (target === "aws") ports.push({ internal: 443, external: 443 });
+    ports.push({ internal: 22, external: gitlab.sshPort, ip: bindIp });
+    // The registry's NGINX listens on the port of registry_external_url, which is this one.
+    if (gitlab.registryPort !== 0) ports.push({ internal: gitlab.registryPort, external: gitlab.registryPort, ip: bindIp });
+
+    const container = new docker.Container(
+      name,
+      {
+        name: containerName,
+        image: image.imageId,
+        hostname: externalUrl.apply((url) => containerHostname(url, containerName)),
+        restart: "always",
+        // MiB: the provider's shmSize is in megabytes.
+        shmSize: gitlab.shmSizeMiB,
+        ports,
+        volumes,
+        networksAdvanced: [{ name: network.name }],
+        envs: [pulumi.interpolate`GITLAB_OMNIBUS_CONFIG=${gitlabRb}`, `GITLAB_POST_RECONFIGURE_SCRIPT=${POST_RECONFIGURE_COMMAND}`],
+        uploads: [
+          { file: POST_RECONFIGURE_PATH, content: renderPostReconfigureScript(), permissions: "0755" },
+          { file: BOOTSTRAP_SCRIPT_PATH, content: renderBootstrapScript({ allowSignup: gitlab.allowSignup }), permissions: "0644" },
+          // Root-only: the post-reconfigure script (run as root) reads it and pipes it to Rails.
+          { file: ADMIN_TOKEN_PATH, content: adminToken, permissions: "0600", owner: "0", group: "0" },
+        ],
+        // GitLab stops its services on SIGTERM (`gitlab-ctl stop`), which takes longer than Docker's 10 s.
+        stopTimeout: 120,
+        destroyGraceSeconds: 120,
+      },
+      // The name and host ports are fixed, and two GitLabs must not share the data: a replacement
+      // removes the old container first.
+      { ...dockerOpts, deleteBeforeReplace: true },
+    );
+
+    const ready = new GitLabReadiness(
+      `${name}-ready`,
+      { apiUrl, adminToken, containerId: container.id, timeoutSeconds: args.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS },
+      // Waits on this container (the id input says so too): on destroy, what depends on `ready`
+      // (the runner registration) goes while GitLab still runs.
+      { parent: this, dependsOn: [container] },
+    );
+
+    this.externalUrl = externalUrl;
+    this.apiUrl = apiUrl;
+    this.internalUrl = pulumi.output(`http://${containerName}`);
+    this.networkName = network.name;
+    this.adminToken = pulumi.secret(adminToken);
+    this.rootPassword = pulumi.secret(rootPassword);
+    this.ready = ready;
+    this.container = container;
+    this.gitlabRb = gitlabRb;
+    this.gitlabRbRedacted = gitlabRbRedacted;
+    this.sshHost = externalUrl.apply((url) => new URL(url).hostname);
+
+    this.registerOutputs({
+      externalUrl: this.externalUrl,
+      apiUrl: this.apiUrl,
+      internalUrl: this.internalUrl,
+      networkName: this.networkName,
+      adminToken: this.adminToken,
+      rootPassword: this.rootPassword,
+    });
+  }
+
+  /**
+   * Bind mounts under the host's data path (AWS: the EBS volume at /srv), or named Docker volumes
+   * when the host has none (local).
+   */
+  private storage(
+    name: string,
+    names: Naming,
+    host: DockerHost,
+    keepDataOnDestroy: boolean,
+    dockerOpts: pulumi.CustomResourceOptions,
+  ): docker.types.input.ContainerVolume[] {
+    const mounts: readonly (readonly [what: string, containerPath: string])[] = [
+      ["config", "/etc/gitlab"],
+      ["logs", "/var/log/gitlab"],
+      ["data", "/var/opt/gitlab"],
+    ];
+    if (host.dataPath !== undefined) {
+      const root = host.dataPath.replace(/\/+$/, "");
+      return mounts.map(([what, containerPath]) => ({ hostPath: `${root}/gitlab/${what}`, containerPath }));
+    }
+    return mounts.map(([what, containerPath]) => {
+      const volume = new docker.Volume(
+        `${name}-${what}`,
+        { name: names.name(`gitlab-${what}`), labels: [{ label: "managed-by", value: names.commonTags.ManagedBy }] },
+        // retainOnDelete follows host.keepDataOnDestroy: `pulumi destroy` then leaves the volume
+        // (GitLab's repositories and database) in Docker, and the next `pulumi up` of the same
+        // team mounts it again by name.
+        { ...dockerOpts, retainOnDelete: keepDataOnDestroy },
+      );
+      return { volumeName: volume.name, containerPath };
+    });
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * GitLab's addresses: the external URL, the registry URL, the container's host name, and who may
+ * read the monitoring endpoints. Pure functions (plus one Output helper).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { Target } from "../config/types";
+
+/** `http://<host's public address>` on AWS (with the port unless 80), `http://localhost:<port>` locally. */
+export function defaultExternalUrl(target: Target, publicAddress: pulumi.Input<string>, httpPort: number): pulumi.Output<string> {
+  if (target === "local") return pulumi.output(`http://localhost:${httpPort}`);
+  return pulumi.output(publicAddress).apply((address) => withPort(`http://${bracketIPv6(address)}`, httpPort, 80));
+}
+
+/** The registry's external URL on the external URL's host and scheme, or undefined when off (port 0). */
+export function registryUrl(externalUrl: string, registryPort: number): string | undefined {
+  if (registryPort === 0) return undefined;
+  const url = new URL(externalUrl);
+  return `${url.protocol}//${url.hostname}:${registryPort}`;
+}
+
+/**
+ * The container's host name: the external URL's DNS name, except `localhost` and IP addresses,
+ * which would make the container's /etc/hosts map them to its own network address; those get
+ * the container name.
+ */
+export function containerHostname(externalUrl: string, containerName: string): string {
+  const host = new URL(externalUrl).hostname;
+  const isIp = /^[0-9.]+$/.test(host) || host.startsWith("[");
+  return host === "localhost" || isIp ? containerName : host;
+}
+
+/**
+ * Who may read `/-/health` and `/-/readiness`: the container itself; locally, the Docker
+ * networks' private ranges (requests to a published port arrive from the network's gateway);
+ * on AWS, the operators' CIDRs, from where `pulumi up` waits on GitLab.
+ */
+export function monitoringAllowlist(target: Target, operatorCidrs: readonly string[]): string[] {
+  const loopback = ["127.0.0.0/8", "::1/128"];
+  if (target === "local") return [...loopback, "172.16.0.0/12", "192.168.0.0/16", "10.0.0.0/8"];
+  return [...loopback, ...operatorCidrs];
+}
+
+function withPort(base: string, port: number, defaultPort: number): string {
+  return port === defaultPort ? base : `${base}:${port}`;
+}
+
+function bracketIPv6(address: string): string {
+  return address.includes(":") && !address.startsWith("[") ? `[${address}]` : address;
+}
