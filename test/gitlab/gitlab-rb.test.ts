@@ -1,0 +1,163 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { gitLabSettings, renderGitLabRb, rubyLiteral, rubyString, type GitLabRbSetting } from "../../infra/gitlab/gitlab-rb";
+import { renderBootstrapScript } from "../../infra/gitlab/bootstrap-token";
+
+const base = {
+  externalUrl: "http://localhost:8080",
+  sshPort: 10022,
+  registryUrl: "http://localhost:4567" as string | undefined,
+  rootPassword: "s3cret-Password",
+  monitoringAllowlist: ["127.0.0.0/8", "::1/128"],
+};
+
+/** Ruby's reading of a string literal, done by hand: only \\ and \' are escapes in '…'. */
+function unquoteSingle(literal: string): string {
+  expect(literal.startsWith("'") && literal.endsWith("'")).toBe(true);
+  const body = literal.slice(1, -1);
+  let out = "";
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === "\\" && (body[i + 1] === "\\" || body[i + 1] === "'")) {
+      out += body[i + 1];
+      i++;
+    } else {
+      // An unescaped quote would end the literal early: the injection we guard against.
+      expect(c).not.toBe("'");
+      out += c;
+    }
+  }
+  return out;
+}
+
+const NASTY = [
+  "plain",
+  "it's",
+  "back\\slash",
+  "ends with backslash\\",
+  "\\'",
+  "'; system('id'); '",
+  "#{`id`}",
+  '"double" #{ENV}',
+  "new\nline",
+  "unicode é ✓",
+  "",
+];
+
+describe("rubyString", () => {
+  it.each(NASTY)("round-trips %j through Ruby's single-quote rules", (s) => {
+    expect(unquoteSingle(rubyString(s))).toBe(s);
+  });
+
+  it("never lets a quote or #{} escape the literal", () => {
+    expect(rubyString("'; system('id'); '")).toBe("'\\'; system(\\'id\\'); \\''");
+    expect(rubyString("#{`id`}")).toBe("'#{`id`}'");
+  });
+
+  it("refuses NUL, which cannot travel in an environment variable", () => {
+    expect(() => rubyString("a\0b")).toThrow(/NUL/);
+  });
+});
+
+describe("rubyLiteral", () => {
+  it("writes integers, booleans and lists", () => {
+    expect(rubyLiteral(10022)).toBe("10022");
+    expect(rubyLiteral(false)).toBe("false");
+    expect(rubyLiteral(["a", 1, true])).toBe("['a', 1, true]");
+  });
+
+  it("refuses numbers that are not integers", () => {
+    expect(() => rubyLiteral(1.5)).toThrow(/not an integer/);
+    expect(() => rubyLiteral(Number.NaN)).toThrow(/not an integer/);
+  });
+});
+
+describe("renderGitLabRb", () => {
+  it("renders the stack's settings (local, registry on)", () => {
+    expect(renderGitLabRb(gitLabSettings(base))).toBe(
+      [
+        "# Rendered by gitlab-dind; GitLab reads it from GITLAB_OMNIBUS_CONFIG before /etc/gitlab/gitlab.rb.",
+        "external_url 'http://localhost:8080'",
+        "# Listen on 80 in the container whatever port the external URL names: Docker maps the host port to it.",
+        "nginx['listen_port'] = 80",
+        "nginx['listen_https'] = false",
+        "# The host port published to the container's SSH, so clone URLs show it.",
+        "gitlab_rails['gitlab_shell_ssh_port'] = 10022",
+        "registry_external_url 'http://localhost:4567'",
+        "# Who may read /-/health and /-/readiness: `pulumi up` waits on them.",
+        "gitlab_rails['monitoring_whitelist'] = ['127.0.0.0/8', '::1/128']",
+        "# Only read when GitLab first creates its database: changing it later does not change root's password.",
+        "gitlab_rails['initial_root_password'] = 's3cret-Password'",
+        "gitlab_rails['store_initial_root_password'] = false",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("turns the registry off when there is no registry URL", () => {
+    const rb = renderGitLabRb(gitLabSettings({ ...base, registryUrl: undefined }));
+    expect(rb).not.toContain("registry_external_url");
+    expect(rb).toContain("registry['enable'] = false");
+    expect(rb).toContain("gitlab_rails['registry_enabled'] = false");
+  });
+
+  it("leaves NGINX's ports alone for an https external URL (GitLab serves 443 itself)", () => {
+    const rb = renderGitLabRb(gitLabSettings({ ...base, externalUrl: "https://gitlab.example.com" }));
+    expect(rb).toContain("external_url 'https://gitlab.example.com'");
+    expect(rb).not.toContain("nginx['listen_port']");
+    expect(rb).not.toContain("nginx['listen_https']");
+  });
+
+  it("quotes a hostile root password instead of pasting it", () => {
+    const password = "x'; File.write('/tmp/pwned', 1); y = '#{1}\\";
+    const rb = renderGitLabRb(gitLabSettings({ ...base, rootPassword: password }));
+    const line = rb.split("\n").find((l) => l.startsWith("gitlab_rails['initial_root_password'] = "))!;
+    expect(unquoteSingle(line.slice("gitlab_rails['initial_root_password'] = ".length))).toBe(password);
+  });
+
+  it("writes secrets as '[secret]' when asked to redact, and only secrets", () => {
+    const rb = renderGitLabRb(gitLabSettings(base), { redactSecrets: true });
+    expect(rb).not.toContain("s3cret-Password");
+    expect(rb).toContain("gitlab_rails['initial_root_password'] = '[secret]'");
+    expect(rb).toContain("external_url 'http://localhost:8080'");
+  });
+
+  it("refuses setting names that are not identifiers", () => {
+    const bad: GitLabRbSetting[] = [{ kind: "assign", scope: "gitlab_rails", key: "x'] = 1; y['", value: 1 }];
+    expect(() => renderGitLabRb(bad)).toThrow(/not a setting key/);
+    expect(() => renderGitLabRb([{ kind: "call", method: "system 'id'; external_url", value: "x" }])).toThrow(/not a setting name/);
+  });
+});
+
+// Ruby itself, when this machine has it (`apt-get install ruby`): the rendered file parses, and
+// every value reads back exactly.
+const hasRuby = spawnSync("ruby", ["--version"]).status === 0;
+describe.skipIf(!hasRuby)("with Ruby", () => {
+  const STUB = [
+    "require 'json'",
+    "$set = {}",
+    "class Scope; def initialize(n); @n = n; end; def []=(k, v); $set[\"#{@n}[#{k}]\"] = v; end; end",
+    "%w[gitlab_rails nginx registry].each { |n| Object.send(:define_method, n) { (@scopes ||= {})[n] ||= Scope.new(n) } }",
+    "def external_url(v); $set['external_url'] = v; end",
+    "def registry_external_url(v); $set['registry_external_url'] = v; end",
+  ].join("\n");
+
+  it("parses the rendered gitlab.rb and reads every hostile value back", () => {
+    for (const password of NASTY.filter((s) => s !== "")) {
+      const rb = renderGitLabRb(gitLabSettings({ ...base, rootPassword: password }));
+      const out = execFileSync("ruby", ["-e", `${STUB}\neval(STDIN.read)\nputs JSON.generate($set)`], { input: rb }).toString();
+      const set = JSON.parse(out) as Record<string, unknown>;
+      expect(set["gitlab_rails[initial_root_password]"]).toBe(password);
+      expect(set["gitlab_rails[gitlab_shell_ssh_port]"]).toBe(10022);
+      expect(set["gitlab_rails[monitoring_whitelist]"]).toEqual(["127.0.0.0/8", "::1/128"]);
+      expect(set["external_url"]).toBe("http://localhost:8080");
+    }
+  });
+
+  it("the bootstrap script is valid Ruby", () => {
+    for (const allowSignup of [true, false]) {
+      const result = spawnSync("ruby", ["-c"], { input: renderBootstrapScript({ allowSignup }) });
+      expect(result.stdout.toString()).toContain("Syntax OK");
+    }
+  });
+});
