@@ -41,8 +41,13 @@ export interface RunnerConfigSettings {
   readonly url: string;
   /** The URL jobs clone through when it differs from `url` (the `local` target); default: unset. */
   readonly cloneUrl?: string;
-  /** An existing Docker network for job containers (the `local` target); default: unset. */
+  /**
+   * An existing Docker network for job containers (the `local` target); default: unset. With
+   * `concurrent` > 1 prefer `extraHosts` (see `DockerSection.network_mode`).
+   */
   readonly networkMode?: string;
+  /** `host:address` entries for job containers' /etc/hosts, e.g. `gitlab.local:host-gateway`; default: none. */
+  readonly extraHosts?: readonly string[];
   /** The runner authentication token (`glrt-…`) from registration. */
   readonly token: string;
   /** `KEY=value` entries for every job's environment; default: none. */
@@ -98,6 +103,7 @@ export function runnerConfigModel(settings: RunnerConfigSettings): RunnerConfigM
           shm_size: JOB_SHM_SIZE_BYTES,
           pull_policy: [...PULL_POLICY],
           ...(settings.networkMode !== undefined ? { network_mode: settings.networkMode } : {}),
+          ...(settings.extraHosts !== undefined && settings.extraHosts.length > 0 ? { extra_hosts: [...settings.extraHosts] } : {}),
           allowed_privileged_images: [...privileged],
           allowed_privileged_services: [...privileged],
         },

@@ -34,8 +34,14 @@ export interface DockerSection {
   readonly shm_size: number;
   /** Tried in order: a later policy is used when an earlier one fails. */
   readonly pull_policy: readonly PullPolicy[];
-  /** An existing Docker network for job containers (the `local` target); unset uses the runner default. */
+  /**
+   * An existing Docker network for job containers; unset uses the runner's default. Caution: on a shared
+   * user-defined network the service alias `docker` is network-wide, so with `concurrent` > 1 one job's
+   * CLI can resolve another job's DinD daemon (and fail its TLS check). `extra_hosts` avoids that.
+   */
   readonly network_mode?: string;
+  /** `host:address` entries added to job and service containers' /etc/hosts (`host-gateway` allowed). */
+  readonly extra_hosts?: readonly string[];
   /** doublestar patterns of job images that get `privileged`; never empty (empty means every image). */
   readonly allowed_privileged_images: readonly string[];
   /** doublestar patterns of service images that get `privileged`; never empty (empty means every image). */

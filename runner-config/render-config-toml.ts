@@ -20,6 +20,7 @@ function dockerTable(d: DockerSection): TomlTable {
     pull_policy: [...d.pull_policy],
   };
   if (d.network_mode !== undefined) table.network_mode = d.network_mode;
+  if (d.extra_hosts !== undefined && d.extra_hosts.length > 0) table.extra_hosts = [...d.extra_hosts];
   table.allowed_privileged_images = [...d.allowed_privileged_images];
   table.allowed_privileged_services = [...d.allowed_privileged_services];
   return table;

@@ -208,11 +208,18 @@ function checkDocker(p: Problems, key: string, docker: unknown): void {
       }
     }
   }
+  if (docker.extra_hosts !== undefined && checkStringList(p, `${key}.extra_hosts`, docker.extra_hosts, false)) {
+    for (const [i, entry] of docker.extra_hosts.entries()) {
+      if (!/^[^\s:]+:\S+$/.test(entry)) {
+        p.push(`${key}.extra_hosts[${i}]: expected host:address (such as gitlab.local:host-gateway); given ${show(entry)}`);
+      }
+    }
+  }
   checkPrivilegedList(p, `${key}.allowed_privileged_images`, docker.allowed_privileged_images, image);
   checkPrivilegedList(p, `${key}.allowed_privileged_services`, docker.allowed_privileged_services, image);
   const known = new Set([
     "image", "privileged", "tls_verify", "volumes", "disable_cache", "shm_size", "pull_policy",
-    "network_mode", "allowed_privileged_images", "allowed_privileged_services",
+    "network_mode", "extra_hosts", "allowed_privileged_images", "allowed_privileged_services",
   ]);
   for (const extra of Object.keys(docker).filter((k) => !known.has(k))) p.push(`${key}.${extra}: not a key this renderer emits`);
 }

@@ -78,9 +78,13 @@ describe("every key the renderer emits is one gitlab-runner reads, at its type",
     expect(keyProblems(parse(renderRunnerConfigToml(make())))).toEqual([]);
   });
 
-  test("with environment set", () => {
+  test("with environment and extra_hosts set", () => {
     const model = defaultModel();
-    const withEnv = { ...model, runners: [{ ...model.runners[0], environment: ["FF_NETWORK_PER_BUILD=1"] }] };
+    const runner = model.runners[0];
+    const withEnv = {
+      ...model,
+      runners: [{ ...runner, environment: ["FF_NETWORK_PER_BUILD=1"], docker: { ...runner.docker, extra_hosts: ["gitlab.local:host-gateway"] } }],
+    };
     expect(keyProblems(parse(renderRunnerConfigToml(withEnv)))).toEqual([]);
   });
 

@@ -200,6 +200,13 @@ describe("invalid models are refused with every problem named", () => {
     expect(problemsOf(withDocker(defaultModel(), { pull_policy: [] }))).toHaveLength(1);
   });
 
+  test("extra_hosts entries must be host:address", () => {
+    expect(problemsOf(withDocker(defaultModel(), { extra_hosts: ["gitlab.local:host-gateway", "no-address", "a b:1"] }))).toEqual([
+      'runners[0].docker.extra_hosts[1]: expected host:address (such as gitlab.local:host-gateway); given "no-address"',
+      'runners[0].docker.extra_hosts[2]: expected host:address (such as gitlab.local:host-gateway); given "a b:1"',
+    ]);
+  });
+
   test("environment entries must be KEY=value", () => {
     expect(problemsOf(withRunner(defaultModel(), { environment: ["GOOD=1", "no-equals", "=x"] }))).toEqual([
       'runners[0].environment[1]: expected KEY=value with KEY a variable name; given "no-equals"',

@@ -47,11 +47,15 @@ const docker: fc.Arbitrary<DockerSection> = fc
       shm_size: fc.integer({ min: 0, max: 2 ** 40 }),
       pull_policy: fc.shuffledSubarray([...PULL_POLICIES], { minLength: 1 }),
       network_mode: noSpaceText.filter((n) => n !== "host" && n !== "none"),
+      extra_hosts: fc.array(
+        fc.tuple(noSpaceText.map((h) => h.replace(/:/g, "")).filter((h) => h !== ""), fc.constantFrom("host-gateway", "10.0.0.5", "::1")).map(([h, a]) => `${h}:${a}`),
+        { minLength: 1, maxLength: 3 },
+      ),
       dind: dindImage,
     },
     { requiredKeys: ["image", "extraVolumes", "shm_size", "pull_policy", "dind"] },
   )
-  .map(({ image, extraVolumes, shm_size, pull_policy, network_mode, dind }) => {
+  .map(({ image, extraVolumes, shm_size, pull_policy, network_mode, extra_hosts, dind }) => {
     const patterns = [...privilegedImagePatterns(dind)];
     return {
       image,
@@ -62,6 +66,7 @@ const docker: fc.Arbitrary<DockerSection> = fc
       shm_size,
       pull_policy,
       ...(network_mode !== undefined ? { network_mode } : {}),
+      ...(extra_hosts !== undefined ? { extra_hosts } : {}),
       allowed_privileged_images: patterns,
       allowed_privileged_services: patterns,
     };
