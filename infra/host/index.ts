@@ -5,6 +5,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/types";
 import type { Naming } from "../naming";
 import type { DockerHost } from "./docker-host";
+import { AwsHost } from "./aws/aws-host";
 import { LocalHost } from "./local-host";
 
 export type { DockerHost } from "./docker-host";
@@ -20,8 +21,7 @@ export interface HostBuild {
 export function createHost(config: StackConfig, names: Naming): HostBuild {
   switch (config.target) {
     case "aws":
-      // Filled in by the AWS host work (issue 4).
-      throw new Error(`target aws is not implemented yet (team ${names.team})`);
+      return new AwsHost(names.name("host"), { config, names }).build;
     case "local": {
       const host = new LocalHost("local-host", { names });
       return { host, outputs: { dockerHost: host.dockerHost }, files: {} };
