@@ -1,0 +1,300 @@
+/**
+ * GitLabServer under Pulumi's mocks: what the Docker provider would receive (ports, storage,
+ * shm, restart, the settings and the bootstrap files placed, secrets marked secret), the
+ * options that order creation and destruction, and the readiness provider as Pulumi ships it.
+ */
+import { createRequire } from "node:module";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { ConfigSecret, type GitLabConfig, type Target } from "../../infra/config/types";
+import { DEFAULT_GITLAB_IMAGE } from "../../infra/config/schema";
+import { GitLabServer } from "../../infra/gitlab";
+import { ADMIN_TOKEN_PATH, BOOTSTRAP_SCRIPT_PATH, POST_RECONFIGURE_PATH } from "../../infra/gitlab/bootstrap-token";
+import type { DockerHost } from "../../infra/host/docker-host";
+import { LocalHost } from "../../infra/host/local-host";
+import { naming } from "../../infra/naming";
+import { COMPUTED, RecordingMocks, isSecretValue, revealSecrets, valueOf, type RecordedResource } from "../support/mocks";
+import { startFakeGitLab } from "../support/fake-gitlab";
+
+const CONTAINER = "docker:index/container:Container";
+const READINESS = "pulumi-nodejs:dynamic/gitlab-dind:GitLabReadiness";
+
+const GITLAB: GitLabConfig = {
+  image: DEFAULT_GITLAB_IMAGE,
+  externalUrl: undefined,
+  httpPort: 8080,
+  sshPort: 10022,
+  registryPort: 4567,
+  shmSizeMiB: 512,
+  rootPassword: undefined,
+  allowSignup: false,
+};
+
+interface Built {
+  readonly mocks: RecordingMocks;
+  readonly server: GitLabServer;
+  readonly dependsOn: Map<string, string[]>;
+  readonly options: Map<string, pulumi.CustomResourceOptions>;
+}
+
+async function build(target: Target, gitlab: Partial<GitLabConfig> = {}, keepDataOnDestroy = true): Promise<Built> {
+  // Distinct generated values, so a test can tell the token from the password.
+  const mocks = new RecordingMocks({
+    ...COMPUTED,
+    "random:index/randomPassword:RandomPassword": (i, name) => ({ result: (name.includes("admin") ? "Tok3n" : "Passw0rd").repeat(10).slice(0, i.length) }),
+  });
+  await pulumi.runtime.setMocks(mocks, "gitlab-dind", target === "aws" ? "dev" : "local", false);
+  const names = new WeakMap<pulumi.Resource, string>();
+  const dependsOn = new Map<string, string[]>();
+  const options = new Map<string, pulumi.CustomResourceOptions>();
+  let server: GitLabServer | undefined;
+  await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      names.set(args.resource, args.name);
+      const deps = args.opts.dependsOn;
+      const list = (deps === undefined ? [] : Array.isArray(deps) ? deps : [deps]) as pulumi.Resource[];
+      dependsOn.set(args.name, list.map((r) => names.get(r) ?? "?"));
+      options.set(args.name, args.opts as pulumi.CustomResourceOptions);
+      return undefined;
+    });
+    const team = target === "aws" ? "dev" : "local";
+    const host: DockerHost = target === "aws" ? awsLikeHost() : new LocalHost("local-host", { names: naming(team, "s") });
+    server = new GitLabServer("gitlab", {
+      names: naming(team, "s"),
+      target,
+      gitlab: { ...GITLAB, httpPort: target === "aws" ? 80 : 8080, ...gitlab },
+      host,
+      keepDataOnDestroy,
+      operatorCidrs: ["203.0.113.0/24"],
+    });
+    return {};
+  });
+  // Registration continues after the program returns: wait for the last resource.
+  await valueOf(server!.ready.id);
+  return { mocks, server: server!, dependsOn, options };
+}
+
+/** What the AWS host gives: a TLS Docker endpoint, a wait, /srv, an Elastic IP. */
+function awsLikeHost(): DockerHost {
+  const ready = new pulumi.CustomResource("test:index:DockerApiReady", "host-docker-api-ready", {});
+  return {
+    provider: new docker.Provider("aws-docker", { host: "tcp://3.120.0.10:2376" }),
+    ready: [ready],
+    dataPath: "/srv",
+    publicAddress: pulumi.output("3.120.0.10"),
+    publicDns: pulumi.output("ec2-3-120-0-10.eu-central-1.compute.amazonaws.com"),
+  };
+}
+
+function container(b: Built): RecordedResource {
+  return b.mocks.get(CONTAINER, "gitlab");
+}
+
+function env(b: Built, key: string): string | undefined {
+  const envs = revealSecrets(container(b).inputs.envs) as string[];
+  return envs.find((e) => e.startsWith(`${key}=`))?.slice(key.length + 1);
+}
+
+function upload(b: Built, file: string): Record<string, unknown> {
+  const uploads = revealSecrets(container(b).inputs.uploads) as Record<string, unknown>[];
+  const found = uploads.find((u) => u.file === file);
+  if (found === undefined) throw new Error(`no upload ${file}`);
+  return found;
+}
+
+describe("GitLabServer, local target", () => {
+  it("runs the pinned image through the host's provider, always restarted, with 512 MiB of /dev/shm", async () => {
+    const b = await build("local");
+    const c = container(b);
+    expect(c.provider).toMatch(/local-host-docker/);
+    expect(c.inputs.restart).toBe("always");
+    expect(c.inputs.shmSize).toBe(512);
+    expect(c.inputs.name).toBe("local-gitlab");
+    const image = b.mocks.get("docker:index/remoteImage:RemoteImage", "gitlab-image");
+    expect(image.inputs).toMatchObject({ name: DEFAULT_GITLAB_IMAGE, keepLocally: true });
+    expect(image.provider).toMatch(/local-host-docker/);
+    expect(c.inputs.image).toMatch(/^sha256:/);
+  });
+
+  it("publishes HTTP, SSH and the registry on 127.0.0.1 only, and no 443", async () => {
+    const b = await build("local");
+    expect(container(b).inputs.ports).toEqual([
+      { internal: 80, external: 8080, ip: "127.0.0.1" },
+      { internal: 22, external: 10022, ip: "127.0.0.1" },
+      { internal: 4567, external: 4567, ip: "127.0.0.1" },
+    ]);
+  });
+
+  it("keeps config, logs and data in named volumes that survive destroy when asked", async () => {
+    const b = await build("local");
+    expect(container(b).inputs.volumes).toEqual([
+      { volumeName: "local-gitlab-config", containerPath: "/etc/gitlab" },
+      { volumeName: "local-gitlab-logs", containerPath: "/var/log/gitlab" },
+      { volumeName: "local-gitlab-data", containerPath: "/var/opt/gitlab" },
+    ]);
+    for (const what of ["config", "logs", "data"]) {
+      expect(b.mocks.get("docker:index/volume:Volume", `gitlab-${what}`).provider).toMatch(/local-host-docker/);
+      expect(b.options.get(`gitlab-${what}`)?.retainOnDelete).toBe(true);
+    }
+    const dropped = await build("local", {}, false);
+    expect(dropped.options.get("gitlab-data")?.retainOnDelete).toBe(false);
+  });
+
+  it("joins the stack's own network, and tells the runner its name and GitLab's address on it", async () => {
+    const b = await build("local");
+    const network = b.mocks.get("docker:index/network:Network", "gitlab-network");
+    expect(network.inputs).toMatchObject({ name: "local-gitlab", driver: "bridge" });
+    expect(network.provider).toMatch(/local-host-docker/);
+    expect(container(b).inputs.networksAdvanced).toEqual([{ name: "local-gitlab" }]);
+    expect(await valueOf(b.server.networkName)).toBe("local-gitlab");
+    expect(await valueOf(b.server.internalUrl)).toBe("http://local-gitlab");
+    expect(await valueOf(b.server.externalUrl)).toBe("http://localhost:8080");
+    expect(await valueOf(b.server.apiUrl)).toBe("http://localhost:8080");
+  });
+
+  it("uses the container name as host name instead of localhost", async () => {
+    const b = await build("local");
+    expect(container(b).inputs.hostname).toBe("local-gitlab");
+  });
+
+  it("passes gitlab.rb as GITLAB_OMNIBUS_CONFIG, secret, with the generated root password inside", async () => {
+    const b = await build("local");
+    // A secret element makes the whole list secret on the wire (and in the state).
+    expect(isSecretValue(container(b).inputs.envs)).toBe(true);
+    const rb = env(b, "GITLAB_OMNIBUS_CONFIG")!;
+    const password = await valueOf(b.server.rootPassword);
+    expect(password).toHaveLength(32);
+    expect(rb).toContain(`gitlab_rails['initial_root_password'] = '${password}'`);
+    expect(rb).toContain("external_url 'http://localhost:8080'");
+    expect(rb).toContain("gitlab_rails['gitlab_shell_ssh_port'] = 10022");
+    expect(rb).toContain("registry_external_url 'http://localhost:4567'");
+    expect(rb).toMatch(/monitoring_whitelist'\] = \['127\.0\.0\.0\/8'.*'172\.16\.0\.0\/12'/);
+    expect(await pulumi.isSecret(b.server.gitlabRb)).toBe(true);
+    expect(await pulumi.isSecret(b.server.rootPassword)).toBe(true);
+    expect(await valueOf(b.server.gitlabRbRedacted)).not.toContain(password);
+  });
+
+  it("takes the root password from the stack when it sets one", async () => {
+    const b = await build("local", { rootPassword: new ConfigSecret("from-the-stack-123") });
+    expect(env(b, "GITLAB_OMNIBUS_CONFIG")).toContain("'from-the-stack-123'");
+    expect(await valueOf(b.server.rootPassword)).toBe("from-the-stack-123");
+    expect(b.mocks.ofType("random:index/randomPassword:RandomPassword").map((r) => r.name)).toEqual(["gitlab-admin-token"]);
+  });
+
+  it("places the bootstrap: the token in a root-only file (secret), never in the environment", async () => {
+    const b = await build("local");
+    const token = await valueOf(b.server.adminToken);
+    expect(token).toMatch(/^[A-Za-z0-9]{20}$/);
+    expect(await pulumi.isSecret(b.server.adminToken)).toBe(true);
+
+    expect(isSecretValue(container(b).inputs.uploads)).toBe(true);
+    expect(upload(b, ADMIN_TOKEN_PATH)).toMatchObject({ content: token, permissions: "0600", owner: "0", group: "0" });
+    expect(upload(b, POST_RECONFIGURE_PATH)).toMatchObject({ permissions: "0755" });
+    expect(String(upload(b, BOOTSTRAP_SCRIPT_PATH).content)).toContain("SIGNUP_ENABLED = false");
+
+    expect(env(b, "GITLAB_POST_RECONFIGURE_SCRIPT")).toBe(POST_RECONFIGURE_PATH);
+    const envText = JSON.stringify(revealSecrets(container(b).inputs.envs));
+    expect(envText).not.toContain(token);
+  });
+
+  it("turns sign-up on only when gitlab.allowSignup says so", async () => {
+    const b = await build("local", { allowSignup: true });
+    expect(String(upload(b, BOOTSTRAP_SCRIPT_PATH).content)).toContain("SIGNUP_ENABLED = true");
+  });
+
+  it("turns the registry off with registryPort 0: no port, registry disabled", async () => {
+    const b = await build("local", { registryPort: 0 });
+    expect((container(b).inputs.ports as { internal: number }[]).map((p) => p.internal)).toEqual([80, 22]);
+    const rb = env(b, "GITLAB_OMNIBUS_CONFIG")!;
+    expect(rb).toContain("registry['enable'] = false");
+    expect(rb).not.toContain("registry_external_url");
+  });
+
+  it("waits for readiness after the container, with the token secret, and replaces the container by removing it first", async () => {
+    const b = await build("local");
+    const ready = b.mocks.get(READINESS, "gitlab-ready");
+    expect(b.dependsOn.get("gitlab-ready")).toEqual(["gitlab"]);
+    expect(ready.inputs.containerId).toBe("gitlab-id");
+    expect(ready.inputs.apiUrl).toBe("http://localhost:8080");
+    expect(ready.inputs.timeoutSeconds).toBe(900);
+    expect(isSecretValue(ready.inputs.adminToken)).toBe(true);
+    expect(b.options.get("gitlab-ready")?.additionalSecretOutputs).toEqual(["adminToken"]);
+    expect(b.options.get("gitlab")?.deleteBeforeReplace).toBe(true);
+    expect(b.options.get("gitlab-network")?.deleteBeforeReplace).toBe(true);
+  });
+
+  it("ships a readiness provider that works on its own once Pulumi has serialized it", async () => {
+    const b = await build("local");
+    const source = String(revealSecrets(b.mocks.get(READINESS, "gitlab-ready").inputs.__provider));
+    // The same loader Pulumi's dynamic provider host uses.
+    const pulumiRequire = createRequire(require.resolve("@pulumi/pulumi"));
+    const requireFromString = pulumiRequire("require-from-string") as (code: string) => { handler: () => pulumi.dynamic.ResourceProvider };
+    const provider = requireFromString(source).handler();
+
+    const fake = await startFakeGitLab({ token: "AbCdEfGhIj0123456789", faults: [{ path: "/-/health", status: 502, times: 1 }] });
+    try {
+      const props = { apiUrl: fake.url, adminToken: fake.token, containerId: "c0ffee1234567890", timeoutSeconds: 30 };
+      const created = await provider.create!(props);
+      expect(created.id).toBe("gitlab-ready-c0ffee123456");
+      expect(fake.requestsTo("GET", "/api/v4/user")).toHaveLength(1);
+      const same = await provider.diff!(created.id, props, { ...props });
+      expect(same.changes).toBe(false);
+      const replaced = await provider.diff!(created.id, props, { ...props, containerId: "another" });
+      expect(replaced.changes).toBe(true);
+      expect(replaced.replaces).toEqual([]);
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe("GitLabServer, aws target", () => {
+  it("publishes 443 too, on every address (the security group filters)", async () => {
+    const b = await build("aws");
+    expect(container(b).inputs.ports).toEqual([
+      { internal: 80, external: 80 },
+      { internal: 443, external: 443 },
+      { internal: 22, external: 10022 },
+      { internal: 4567, external: 4567 },
+    ]);
+  });
+
+  it("bind-mounts GitLab's directories under the host's data path and creates no Docker volume", async () => {
+    const b = await build("aws");
+    expect(container(b).inputs.volumes).toEqual([
+      { hostPath: "/srv/gitlab/config", containerPath: "/etc/gitlab" },
+      { hostPath: "/srv/gitlab/logs", containerPath: "/var/log/gitlab" },
+      { hostPath: "/srv/gitlab/data", containerPath: "/var/opt/gitlab" },
+    ]);
+    expect(b.mocks.ofType("docker:index/volume:Volume")).toEqual([]);
+  });
+
+  it("waits for the host's Docker API before any Docker resource, and uses its provider", async () => {
+    const b = await build("aws");
+    for (const name of ["gitlab", "gitlab-image", "gitlab-network"]) {
+      expect(b.dependsOn.get(name)).toContain("host-docker-api-ready");
+    }
+    expect(container(b).provider).toMatch(/aws-docker/);
+  });
+
+  it("derives the external URL from the Elastic IP, calls the API there, lets the operators' CIDRs probe health", async () => {
+    const b = await build("aws");
+    expect(await valueOf(b.server.externalUrl)).toBe("http://3.120.0.10");
+    expect(await valueOf(b.server.apiUrl)).toBe("http://3.120.0.10");
+    expect(await valueOf(b.server.internalUrl)).toBe("http://dev-gitlab");
+    const rb = env(b, "GITLAB_OMNIBUS_CONFIG")!;
+    expect(rb).toContain("external_url 'http://3.120.0.10'");
+    expect(rb).toContain("registry_external_url 'http://3.120.0.10:4567'");
+    expect(rb).toContain("gitlab_rails['monitoring_whitelist'] = ['127.0.0.0/8', '::1/128', '203.0.113.0/24']");
+    // An IP is no host name: the container is named instead.
+    expect(container(b).inputs.hostname).toBe("dev-gitlab");
+  });
+
+  it("takes its host name from a configured external URL", async () => {
+    const b = await build("aws", { externalUrl: "https://gitlab.example.com" });
+    expect(container(b).inputs.hostname).toBe("gitlab.example.com");
+    expect(await valueOf(b.server.apiUrl)).toBe("https://gitlab.example.com");
+    expect(env(b, "GITLAB_OMNIBUS_CONFIG")).toContain("registry_external_url 'https://gitlab.example.com:4567'");
+  });
+});
