@@ -240,6 +240,8 @@ export async function runSmoke(config: SmokeConfig, deps: SmokeDeps): Promise<nu
             const seen = new Map<number, string>();
             const pendingSince = new Map<number, number>();
             for (;;) {
+                // Pipeline first, then its jobs: once the pipeline has finished, the jobs read after it are final.
+                pipeline = await get<Pipeline>(`/projects/${project.id}/pipelines/${pipeline.id}`);
                 jobs = await get<Job[]>(`/projects/${project.id}/pipelines/${pipeline.id}/jobs`, { per_page: 100 });
                 for (const job of [...jobs].sort((a, b) => a.id - b.id)) {
                     if (seen.get(job.id) !== job.status) {
@@ -249,7 +251,6 @@ export async function runSmoke(config: SmokeConfig, deps: SmokeDeps): Promise<nu
                         if (job.status === "pending") pendingSince.set(job.id, now());
                     }
                 }
-                pipeline = await get<Pipeline>(`/projects/${project.id}/pipelines/${pipeline.id}`);
                 if (TERMINAL.includes(pipeline.status)) break;
                 const stuck = jobs.find((j) => j.status === "pending" && now() - (pendingSince.get(j.id) ?? now()) >= config.pendingTimeoutMs);
                 if (stuck) {

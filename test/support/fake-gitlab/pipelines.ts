@@ -1,7 +1,7 @@
 /**
  * Pipelines and jobs: created when a commit adds `.gitlab-ci.yml` (as a push
- * does), jobs read from the YAML (name, stage, tags), and advanced one step on
- * every `GET …/pipelines/:id/jobs` poll: `created` → `pending` → `running`
+ * does), jobs read from the YAML (name, stage, tags), and advanced one step after
+ * every `GET …/pipelines/:id/jobs` poll (which answers the state before the step): `created` → `pending` → `running`
  * (only once an online, unpaused runner whose tags cover the job's tags exists:
  * a job whose tags no runner has stays `pending`, as in GitLab) → scripted outcome.
  */
@@ -241,10 +241,12 @@ export const pipelineRoutes: Route[] = [
         pattern: "/api/v4/projects/:id/pipelines/:pipeline_id/jobs",
         handler: (ctx) =>
             withPipeline(ctx, (project, p) => {
-                advancePipeline(ctx.state, p);
                 const scope = ctx.query.getAll("scope[]").concat(ctx.query.getAll("scope"));
                 const jobs = p.jobs.filter((j) => scope.length === 0 || scope.includes(j.status)).sort((a, b) => b.id - a.id);
-                return paginate(jobs.map((j) => jobJson(j, p, project, ctx.baseUrl)), ctx.query);
+                const reply = paginate(jobs.map((j) => jobJson(j, p, project, ctx.baseUrl)), ctx.query);
+                // Answer with the current state, then move on: every state is seen by one poll.
+                advancePipeline(ctx.state, p);
+                return reply;
             }),
     },
     {
