@@ -5,9 +5,11 @@
  *
  * A Pulumi dynamic resource: its provider code is serialized into the state and run by the
  * Pulumi engine, so everything it uses is below and needs only Node's built-in `https`.
- * Progress goes to stdout, which the engine shows as info messages.
+ * Progress goes to stdout, which the engine shows as info messages. `https` is required inside
+ * the function, not imported: Pulumi's closure serializer never captures `require`, so the
+ * serialized provider loads Node's own module wherever it runs.
  */
-import * as https from "node:https";
+import type * as httpsModule from "node:https";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface DockerApiProbe {
@@ -54,6 +56,8 @@ export async function waitForDockerApi(probe: DockerApiProbe, options: WaitOptio
     return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
   };
 
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const https = require("node:https") as typeof httpsModule;
   const ping = (): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       const request = https.request(

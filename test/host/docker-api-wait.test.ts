@@ -1,0 +1,148 @@
+/**
+ * The wait for the host's Docker API, against a local mutual-TLS server that answers like
+ * dockerd (`GET /_ping` → `OK`), with real certificates made by openssl.
+ */
+import * as https from "node:https";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import * as pulumi from "@pulumi/pulumi";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { dockerApiWaitProvider, waitForDockerApi, type DockerApiProbe, type WaitOptions } from "../../infra/host/aws/docker-api-wait";
+import { makeTlsFixtures, opensslAvailable, type TlsFixtures } from "./tls-fixtures";
+
+const HINTS = ["gitlab-dind:network.adminCidrs includes this machine", "the instance console log"];
+
+let tlsFiles: TlsFixtures;
+const servers: https.Server[] = [];
+
+beforeAll(() => {
+  if (!opensslAvailable()) throw new Error("openssl is needed to make test certificates");
+  tlsFiles = makeTlsFixtures();
+});
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+});
+
+/** A daemon-like server: mutual TLS against the test CA. */
+function startDaemon(answer: (path: string) => [number, string] = () => [200, "OK"], port = 0): Promise<number> {
+  const server = https.createServer(
+    { key: tlsFiles.serverKey, cert: tlsFiles.serverCert, ca: tlsFiles.caCert, requestCert: true, rejectUnauthorized: true },
+    (req, res) => {
+      const [status, body] = answer(req.url ?? "");
+      res.writeHead(status, { "content-type": "text/plain" });
+      res.end(body);
+    },
+  );
+  servers.push(server);
+  return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
+}
+
+/** A free port with nothing listening on it. */
+async function freePort(): Promise<number> {
+  const s = https.createServer();
+  const port = await new Promise<number>((r) => s.listen(0, "127.0.0.1", () => r((s.address() as AddressInfo).port)));
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+function probe(port: number, overrides: Partial<DockerApiProbe> = {}): DockerApiProbe {
+  return { host: "127.0.0.1", port, caPem: tlsFiles.caCert, certPem: tlsFiles.clientCert, keyPem: tlsFiles.clientKey, ...overrides };
+}
+
+function options(log: string[], overrides: Partial<WaitOptions> = {}): WaitOptions {
+  return { timeoutMs: 1500, intervalMs: 50, attemptTimeoutMs: 500, progressEveryMs: 200, log: (m) => log.push(m), hints: HINTS, ...overrides };
+}
+
+describe("waitForDockerApi", () => {
+  it("returns at the first attempt when the daemon answers OK over mutual TLS", async () => {
+    const port = await startDaemon();
+    const log: string[] = [];
+    const result = await waitForDockerApi(probe(port), options(log));
+    expect(result.attempts).toBe(1);
+    expect(log.at(-1)).toMatch(/answered after/);
+  });
+
+  it("keeps trying, with progress, until a daemon that starts late answers", async () => {
+    const port = await freePort();
+    setTimeout(() => void startDaemon(undefined, port), 600);
+    const log: string[] = [];
+    const result = await waitForDockerApi(probe(port), options(log, { timeoutMs: 5000 }));
+    expect(result.attempts).toBeGreaterThan(1);
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(500);
+    expect(log.some((m) => /still waiting for tcp:\/\/127\.0\.0\.1:\d+: .* of .*, last: .*ECONNREFUSED/.test(m))).toBe(true);
+  });
+
+  it("gives up at the deadline with the last error and what to check", async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const error = await waitForDockerApi(probe(port), options([], { timeoutMs: 800 })).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    const message = (error as Error).message;
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(message).toContain(`tcp://127.0.0.1:${port} did not answer over TLS within 1s`);
+    expect(message).toMatch(/last error: .*ECONNREFUSED/);
+    for (const hint of HINTS) expect(message).toContain(hint);
+  });
+
+  it("does not accept a daemon whose certificate another CA signed", async () => {
+    const port = await startDaemon();
+    const message = await waitForDockerApi(probe(port, { caPem: tlsFiles.otherCaCert }), options([], { timeoutMs: 400 })).then(
+      () => "answered",
+      (e: Error) => e.message,
+    );
+    expect(message).toMatch(/last error: .*(certificate|self.signed|issuer)/i);
+  });
+
+  it("is refused by the daemon with a client certificate from another CA", async () => {
+    const port = await startDaemon();
+    const message = await waitForDockerApi(
+      probe(port, { certPem: tlsFiles.strangerCert, keyPem: tlsFiles.strangerKey }),
+      options([], { timeoutMs: 400 }),
+    ).then(() => "answered", (e: Error) => e.message);
+    expect(message).toMatch(/did not answer over TLS/);
+    expect(message).not.toBe("answered");
+  });
+
+  it("treats anything but 200 OK from /_ping as not ready", async () => {
+    const paths: string[] = [];
+    const port = await startDaemon((path) => {
+      paths.push(path);
+      return [503, "starting"];
+    });
+    const message = await waitForDockerApi(probe(port), options([], { timeoutMs: 300 })).then(() => "answered", (e: Error) => e.message);
+    expect(message).toContain('last error: HTTP 503 "starting" (expected 200 "OK")');
+    expect(new Set(paths)).toEqual(new Set(["/_ping"]));
+  });
+});
+
+describe("the DockerApiWait dynamic provider", () => {
+  it("creates once the daemon answers; its outputs carry the endpoint, never the client key", async () => {
+    const port = await startDaemon();
+    const result = await dockerApiWaitProvider.create({ ...probe(port), instanceId: "i-0123", timeoutSeconds: 2, hints: HINTS });
+    expect(result.id).toBe(`i-0123:${port}`);
+    expect(result.outs.endpoint).toBe(`tcp://127.0.0.1:${port}`);
+    expect(JSON.stringify(result.outs)).not.toContain("PRIVATE KEY");
+  });
+
+  it("waits again (replaces) when the instance or the endpoint changes, not otherwise", async () => {
+    const olds = { host: "198.51.100.7", port: 2376, instanceId: "i-1", caPem: "ca", certPem: "cert" };
+    const same = await dockerApiWaitProvider.diff!("id", olds, { ...olds, keyPem: "k", timeoutSeconds: 600, hints: [] });
+    expect(same.changes).toBe(false);
+    const rebuilt = await dockerApiWaitProvider.diff!("id", olds, { ...olds, instanceId: "i-2", keyPem: "k", timeoutSeconds: 600, hints: [] });
+    expect(rebuilt).toMatchObject({ changes: true, replaces: ["instanceId"] });
+  });
+
+  it("works on its own once Pulumi has serialized it (the engine runs it from the state)", async () => {
+    const serialized = await pulumi.runtime.serializeFunction(() => dockerApiWaitProvider, { allowSecrets: false });
+    expect(serialized.containsSecrets).toBe(false);
+    expect(serialized.text).not.toMatch(/node_modules|@pulumi/);
+    // The same loader Pulumi's dynamic provider host uses.
+    const pulumiRequire = createRequire(require.resolve("@pulumi/pulumi"));
+    const requireFromString = pulumiRequire("require-from-string") as (code: string) => { handler: () => pulumi.dynamic.ResourceProvider };
+    const provider = requireFromString(serialized.text).handler();
+    const port = await startDaemon();
+    const created = await provider.create!({ ...probe(port), instanceId: "i-0456", timeoutSeconds: 2, hints: HINTS });
+    expect(created.outs.endpoint).toBe(`tcp://127.0.0.1:${port}`);
+  });
+});
