@@ -6,6 +6,7 @@
 import { createRequire } from "node:module";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { describe, expect, it } from "vitest";
 import { ConfigSecret, type GitLabConfig, type Target } from "../../infra/config/types";
 import { DEFAULT_GITLAB_IMAGE } from "../../infra/config/schema";
@@ -77,7 +78,8 @@ async function build(target: Target, gitlab: Partial<GitLabConfig> = {}, keepDat
 
 /** What the AWS host gives: a TLS Docker endpoint, a wait, /srv, an Elastic IP. */
 function awsLikeHost(): DockerHost {
-  const ready = new pulumi.CustomResource("test:index:DockerApiReady", "host-docker-api-ready", {});
+  // Stands for the AWS host's "Docker API answers over TLS" wait.
+  const ready = new random.RandomId("host-docker-api-ready", { byteLength: 4 });
   return {
     provider: new docker.Provider("aws-docker", { host: "tcp://3.120.0.10:2376" }),
     ready: [ready],

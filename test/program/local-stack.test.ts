@@ -1,0 +1,55 @@
+/**
+ * The `local` stack end to end under mocks, as the offline plan runs it: the real program with
+ * the settings of Pulumi.local.yaml.
+ */
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseStackConfig } from "../../infra/config/parse";
+import { readStackFile } from "../../tools/plan/stack-file";
+import { runPlan, type Plan } from "../../tools/plan/run-plan";
+
+async function planLocal(): Promise<Plan> {
+  const { values, secretKeys } = readStackFile(join(__dirname, "..", "..", "Pulumi.local.yaml"));
+  const parsed = parseStackConfig({ values, secretKeys });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  return runPlan("gitlab-dind", "local", parsed.config);
+}
+
+describe("the local stack", () => {
+  it("exports GitLab's URL, an SSH clone example, and the secrets as secrets", async () => {
+    const plan = await planLocal();
+    expect(plan.outputs).toMatchObject({
+      team: "local",
+      target: "local",
+      dockerHost: "unix:///var/run/docker.sock",
+      gitlabUrl: "http://localhost:8080",
+      rootPassword: "[secret]",
+      adminToken: "[secret]",
+      sshCloneExample: "git clone ssh://git@localhost:10022/<group>/<project>.git",
+    });
+  });
+
+  it("runs GitLab on the local daemon through the explicit provider, on the stack's network", async () => {
+    const plan = await planLocal();
+    const byName = (type: string, name: string) => plan.resources.find((r) => r.type === type && r.name === name);
+    const provider = byName("pulumi:providers:docker", "local-host-docker");
+    expect(provider?.inputs.host).toBe("unix:///var/run/docker.sock");
+    const container = byName("docker:index/container:Container", "gitlab");
+    expect(container).toBeDefined();
+    expect(container?.parent).toBe("gitlab");
+    expect(container?.inputs.envs).toBe("[secret]");
+    expect(byName("docker:index/network:Network", "gitlab-network")?.inputs.name).toBe("local-gitlab");
+    expect(byName("pulumi-nodejs:dynamic/gitlab-dind:GitLabReadiness", "gitlab-ready")?.inputs.adminToken).toBe("[secret]");
+    // GitLab's image, network, three volumes and container (test/gitlab checks their provider).
+    const gitlabDocker = plan.resources.filter((r) => r.type.startsWith("docker:") && r.parent === "gitlab");
+    expect(gitlabDocker.map((r) => r.name).sort()).toEqual(["gitlab", "gitlab-config", "gitlab-data", "gitlab-image", "gitlab-logs", "gitlab-network"]);
+  });
+
+  it("writes gitlab.rb with the root password redacted", async () => {
+    const plan = await planLocal();
+    const rb = plan.files["gitlab.rb"];
+    expect(rb).toContain("external_url 'http://localhost:8080'");
+    expect(rb).toContain("gitlab_rails['initial_root_password'] = '[secret]'");
+    expect(rb).not.toMatch(/initial_root_password'\] = 'p+'/);
+  });
+});
