@@ -96,9 +96,9 @@ describe("npm run smoke, against a fake GitLab", () => {
             "  job docker-in-docker: success",
         ]);
         expect(output).toContain("    Server: Docker Engine - Community");
-        expect(output).toContain("      Version:          27.3.1");
+        expect(output).toContain("      Version:          29.7.2");
         expect(output).toContain("    $ docker container ls");
-        expect(output).toMatch(/alpine:3\.20 +"sleep 300" .* web2/);
+        expect(output).toMatch(/alpine:3\.22 +"sleep 600" .* alpine-2/);
         expect(output).toMatch(/Docker-in-Docker works/);
         expect(f.state.pipelines).toEqual([]);
         expectDeleted(f);

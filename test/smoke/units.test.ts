@@ -112,7 +112,7 @@ describe("job log", () => {
     it("extracts the Server section and the container rows", () => {
         const proof = extractProof(DIND_SUCCESS_TRACE.replace("Server:", "\x1b[0KServer:"));
         expect(proof.server[0]).toBe("Server: Docker Engine - Community");
-        expect(proof.server).toContain("  Version:          27.3.1");
+        expect(proof.server).toContain("  Version:          29.7.2");
         expect(proof.server.some((l) => l.includes("docker run"))).toBe(false);
         expect(proof.containers[0]).toBe("$ docker container ls");
         expect(proof.containers).toHaveLength(4);
