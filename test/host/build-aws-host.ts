@@ -30,14 +30,14 @@ export function settings(team: string, extra: Record<string, unknown> = {}): Rec
   };
 }
 
-export function parse(values: Record<string, unknown>): StackConfig {
-  const parsed = parseStackConfig({ values });
+export function parse(values: Record<string, unknown>, secretKeys: readonly string[] = []): StackConfig {
+  const parsed = parseStackConfig({ values, secretKeys: new Set(secretKeys) });
   if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
   return parsed.config;
 }
 
-export async function buildAwsHost(values: Record<string, unknown>, stack = "dev"): Promise<BuiltHost> {
-  const config = parse(values);
+export async function buildAwsHost(values: Record<string, unknown>, stack = "dev", secretKeys: readonly string[] = []): Promise<BuiltHost> {
+  const config = parse(values, secretKeys);
   const mocks = new RecordingMocks();
   await pulumi.runtime.setMocks(mocks, "gitlab-dind", stack, false);
   const names = new WeakMap<pulumi.Resource, string>();
@@ -56,6 +56,8 @@ export async function buildAwsHost(values: Record<string, unknown>, stack = "dev
     host = new AwsHost(naming(config.team, stack).name("host"), { config, names: naming(config.team, stack) });
     return {};
   });
+  // Resources whose inputs wait on other outputs register later: let every registration land.
+  await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
   const built = host as AwsHost;
   const userData = await valueOf(built.build.files["user-data.yaml"]);
   return { mocks, host: built, config, options, dependsOn, userData };

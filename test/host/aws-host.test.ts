@@ -1,0 +1,320 @@
+/**
+ * The AWS host under Pulumi's mocks: what AWS, TLS and Docker providers would receive.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { AwsHost } from "../../infra/host/aws/aws-host";
+import { AL2023_AMI_PARAMETER } from "../../infra/host/aws/instance";
+import { naming } from "../../infra/naming";
+import { isSecretValue, RecordingMocks, revealSecrets, valueOf, type RecordedResource } from "../support/mocks";
+import { buildAwsHost, parse, settings, type BuiltHost } from "./build-aws-host";
+
+const T = {
+  provider: "pulumi:providers:aws",
+  docker: "pulumi:providers:docker",
+  vpc: "aws:ec2/vpc:Vpc",
+  subnet: "aws:ec2/subnet:Subnet",
+  sg: "aws:ec2/securityGroup:SecurityGroup",
+  ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  egress: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+  instance: "aws:ec2/instance:Instance",
+  volume: "aws:ebs/volume:Volume",
+  attachment: "aws:ec2/volumeAttachment:VolumeAttachment",
+  eip: "aws:ec2/eip:Eip",
+  eipAssociation: "aws:ec2/eipAssociation:EipAssociation",
+  role: "aws:iam/role:Role",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  attachPolicy: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  profile: "aws:iam/instanceProfile:InstanceProfile",
+  parameter: "aws:ssm/parameter:Parameter",
+  dlm: "aws:dlm/lifecyclePolicy:LifecyclePolicy",
+  wait: "pulumi-nodejs:dynamic/gitlab-dind:DockerApiWait",
+};
+
+const one = (b: BuiltHost, type: string): RecordedResource => {
+  const found = b.mocks.ofType(type);
+  expect(found, type).toHaveLength(1);
+  return found[0];
+};
+
+/** Ingress as "port cidr" strings. */
+function ingress(b: BuiltHost): string[] {
+  return b.mocks.ofType(T.ingress).map((r) => {
+    expect(r.inputs.fromPort).toBe(r.inputs.toPort);
+    expect(r.inputs.ipProtocol).toBe("tcp");
+    return `${r.inputs.fromPort} ${r.inputs.cidrIpv4 ?? r.inputs.cidrIpv6}`;
+  }).sort();
+}
+
+describe("network", () => {
+  it("opens GitLab's ports to webCidrs, 2376 only to adminCidrs, and never port 22", async () => {
+    const b = await buildAwsHost(settings("dev"));
+    expect(ingress(b)).toEqual(["10022 0.0.0.0/0", "2376 203.0.113.0/24", "443 0.0.0.0/0", "4567 0.0.0.0/0", "80 0.0.0.0/0"]);
+    for (const rule of b.mocks.ofType(T.ingress)) {
+      expect(Number(rule.inputs.fromPort) <= 22 && Number(rule.inputs.toPort) >= 22).toBe(false);
+      expect(rule.inputs.securityGroupId).toBe("dev-host-sg-id");
+    }
+    const egress = one(b, T.egress);
+    expect(egress.inputs).toMatchObject({ ipProtocol: "-1", cidrIpv4: "0.0.0.0/0" });
+    // No inline rules that would fight the rule resources.
+    expect(one(b, T.sg).inputs.ingress).toBeUndefined();
+  });
+
+  it("follows the config: several web and admin CIDRs, registry off, another SSH port", async () => {
+    const b = await buildAwsHost(
+      settings("dev", {
+        "gitlab-dind:network": { adminCidrs: ["203.0.113.0/24", "2001:db8::/48"], webCidrs: ["198.51.100.0/24", "192.0.2.0/24"] },
+        "gitlab-dind:gitlab": { registryPort: 0, sshPort: 2222 },
+      }),
+    );
+    expect(ingress(b)).toEqual([
+      "2222 192.0.2.0/24", "2222 198.51.100.0/24",
+      "2376 2001:db8::/48", "2376 203.0.113.0/24",
+      "443 192.0.2.0/24", "443 198.51.100.0/24",
+      "80 192.0.2.0/24", "80 198.51.100.0/24",
+    ]);
+  });
+
+  it("builds a VPC of network.vpcCidr with one public subnet routed to an internet gateway", async () => {
+    const b = await buildAwsHost(settings("dev", { "gitlab-dind:network": { adminCidrs: ["203.0.113.0/24"], vpcCidr: "10.9.0.0/20" } }));
+    expect(one(b, T.vpc).inputs).toMatchObject({ cidrBlock: "10.9.0.0/20", enableDnsHostnames: true });
+    expect(one(b, T.subnet).inputs).toMatchObject({ cidrBlock: "10.9.0.0/24", availabilityZone: "eu-central-1a", vpcId: "dev-host-vpc-id" });
+    expect(one(b, "aws:ec2/route:Route").inputs).toMatchObject({ destinationCidrBlock: "0.0.0.0/0", gatewayId: "dev-host-igw-id" });
+    expect(b.options.get("dev-host-public")?.ignoreChanges).toEqual(["availabilityZone"]);
+  });
+
+  it("refuses a GitLab port of 22 before creating anything", async () => {
+    const config = parse(settings("dev", { "gitlab-dind:gitlab": { sshPort: 22 } }));
+    const mocks = new RecordingMocks();
+    await pulumi.runtime.setMocks(mocks, "gitlab-dind", "dev", false);
+    expect(() => new AwsHost("dev-host", { config, names: naming("dev", "dev") })).toThrow(
+      "gitlab-dind:gitlab.sshPort: expected a port other than 22 (the host's own SSH port stays closed; shell access is SSM Session Manager); got 22",
+    );
+    expect(mocks.resources).toEqual([]);
+  });
+});
+
+describe("instance", () => {
+  it("runs AL2023 from AWS's public SSM parameter and ignores later AMI changes", async () => {
+    const b = await buildAwsHost(settings("dev"));
+    const instance = one(b, T.instance);
+    const invoke = b.mocks.invokes.find((i) => i.token === "aws:ssm/getParameter:getParameter");
+    expect(invoke?.inputs.name).toBe(AL2023_AMI_PARAMETER);
+    expect(instance.inputs.ami).toBe("ami-0a1b2c3d4e5f60718");
+    expect(b.options.get("dev-host-instance")?.ignoreChanges).toEqual(["ami"]);
+  });
+
+  it("requires IMDSv2 with the configured hop limit and boots from an encrypted gp3 root volume", async () => {
+    const b = await buildAwsHost(settings("dev", { "gitlab-dind:host": { imdsHopLimit: 2, rootVolumeGiB: 40, instanceType: "m7i.2xlarge" } }));
+    const inputs = one(b, T.instance).inputs;
+    expect(inputs.instanceType).toBe("m7i.2xlarge");
+    expect(inputs.metadataOptions).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 2, httpEndpoint: "enabled" });
+    expect(inputs.rootBlockDevice).toMatchObject({ encrypted: true, volumeType: "gp3", volumeSize: 40 });
+    expect(inputs.keyName).toBeUndefined();
+    expect(inputs.userDataReplaceOnChange).toBe(true);
+    expect(inputs.vpcSecurityGroupIds).toEqual(["dev-host-sg-id"]);
+    expect(inputs.iamInstanceProfile).toBe("dev-host-profile-a1b2c3d");
+  });
+
+  it("defaults to a hop limit of 1 (job containers cannot reach the role's credentials)", async () => {
+    const b = await buildAwsHost(settings("dev"));
+    expect((one(b, T.instance).inputs.metadataOptions as Record<string, unknown>).httpPutResponseHopLimit).toBe(1);
+  });
+
+  it("has an Elastic IP associated to it, moved only after leaving a replaced instance", async () => {
+    const b = await buildAwsHost(settings("dev"));
+    expect(one(b, T.eip).inputs.domain).toBe("vpc");
+    expect(one(b, T.eipAssociation).inputs).toMatchObject({ allocationId: "eipalloc-0a1b2c3d4e5f60718", instanceId: "dev-host-instance-id" });
+    expect(b.options.get("dev-host-eip-association")?.deleteBeforeReplace).toBe(true);
+  });
+});
+
+describe("data volume", () => {
+  it("is its own encrypted gp3 volume of host.dataVolumeGiB in the subnet's zone, attached to the instance", async () => {
+    const b = await buildAwsHost(settings("dev", { "gitlab-dind:host": { dataVolumeGiB: 250 } }));
+    expect(one(b, T.volume).inputs).toMatchObject({ size: 250, type: "gp3", encrypted: true, availabilityZone: "eu-central-1a" });
+    expect(one(b, T.attachment).inputs).toMatchObject({ volumeId: "dev-host-data-id", instanceId: "dev-host-instance-id", deviceName: "/dev/sdf", stopInstanceBeforeDetaching: true });
+    expect(b.options.get("dev-host-data-attachment")?.deleteBeforeReplace).toBe(true);
+  });
+
+  it("survives a replaced instance: nothing of the instance flows into the volume", async () => {
+    const a = await buildAwsHost(settings("dev"));
+    const volume = one(a, T.volume);
+    expect(JSON.stringify(volume.inputs)).not.toMatch(/instance/);
+    expect(a.dependsOn.get("dev-host-data") ?? []).toEqual([]);
+    // What replaces the instance — another type, other user data — leaves the volume's inputs as
+    // they were, so the volume is neither replaced nor deleted.
+    const b = await buildAwsHost(settings("dev", { "gitlab-dind:host": { instanceType: "c7i.2xlarge", rootVolumeGiB: 64, imdsHopLimit: 2 } }));
+    expect(one(b, T.instance).inputs.instanceType).not.toBe(one(a, T.instance).inputs.instanceType);
+    expect(one(b, T.volume).inputs).toEqual(volume.inputs);
+    // The dependency runs the other way: the user data names the volume, the volume names nothing
+    // of the instance, so new user data (a renewed certificate, a changed boot script) replaces the
+    // instance and only re-creates the attachment.
+    expect(one(a, T.instance).inputs.userData).toContain("DATA_VOLUME_ID='dev-host-data-id'");
+    expect(one(a, T.attachment).inputs.instanceId).toBe("dev-host-instance-id");
+  });
+
+  it("is kept on destroy by default, and deleted (after a final snapshot) when keepDataOnDestroy is false", async () => {
+    const kept = await buildAwsHost(settings("dev"));
+    expect(kept.options.get("dev-host-data")?.retainOnDelete).toBe(true);
+    expect(kept.options.get("dev-host-data")?.protect).toBeUndefined();
+    const dropped = await buildAwsHost(settings("dev", { "gitlab-dind:host": { keepDataOnDestroy: false } }));
+    expect(dropped.options.get("dev-host-data")?.retainOnDelete).toBe(false);
+    expect(one(dropped, T.volume).inputs.finalSnapshot).toBe(true);
+  });
+
+  it("is snapshotted daily by a DLM policy keeping host.snapshotRetentionDays", async () => {
+    const b = await buildAwsHost(settings("dev", { "gitlab-dind:host": { snapshotRetentionDays: 14 } }));
+    const policy = one(b, T.dlm).inputs as Record<string, any>;
+    const volumeName = (one(b, T.volume).inputs.tags as Record<string, string>).Name;
+    expect(policy.state).toBe("ENABLED");
+    expect(policy.policyDetails).toMatchObject({ resourceTypes: ["VOLUME"], targetTags: { Name: volumeName } });
+    expect(policy.policyDetails.schedules).toEqual([
+      expect.objectContaining({ createRule: { interval: 24, intervalUnit: "HOURS", times: "03:00" }, retainRule: { count: 14 }, copyTags: true }),
+    ]);
+    expect(policy.description).toMatch(/^[0-9A-Za-z _-]+$/);
+    const dlmRole = b.mocks.get(T.role, "dev-host-dlm-role");
+    expect(JSON.parse(String(dlmRole.inputs.assumeRolePolicy)).Statement[0].Principal).toEqual({ Service: "dlm.amazonaws.com" });
+    expect(b.mocks.get(T.attachPolicy, "dev-host-dlm-policy").inputs.policyArn).toBe("arn:aws:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole");
+    expect(policy.executionRoleArn).toBe("arn:aws:iam::123456789012:role/dev-host-dlm-role-a1b2c3d");
+  });
+
+  it("has no snapshot policy when snapshotRetentionDays is 0", async () => {
+    const b = await buildAwsHost(settings("dev", { "gitlab-dind:host": { snapshotRetentionDays: 0 } }));
+    expect(b.mocks.ofType(T.dlm)).toEqual([]);
+    expect(b.mocks.resources.filter((r) => r.name.includes("dlm"))).toEqual([]);
+  });
+});
+
+describe("identity", () => {
+  it("lets the host use Session Manager and read exactly its own parameter, with no wildcard", async () => {
+    const b = await buildAwsHost(settings("dev"));
+    const role = b.mocks.get(T.role, "dev-host-role");
+    expect(JSON.parse(String(role.inputs.assumeRolePolicy)).Statement).toEqual([
+      { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+    ]);
+    const managed = b.mocks.ofType(T.attachPolicy).filter((a) => a.inputs.role === "dev-host-role-a1b2c3d");
+    expect(managed.map((a) => a.inputs.policyArn)).toEqual(["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]);
+    const policies = b.mocks.ofType(T.rolePolicy);
+    expect(policies).toHaveLength(1);
+    const doc = JSON.parse(String(policies[0].inputs.policy));
+    expect(doc.Statement).toEqual([
+      { Sid: "ReadOwnParameters", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: ["arn:aws:ssm:eu-central-1:123456789012:parameter/dev/gitlab-dind/docker/server-key"] },
+    ]);
+    expect(JSON.stringify(doc)).not.toContain("*");
+    expect(one(b, T.profile).inputs.role).toBe("dev-host-role-a1b2c3d");
+  });
+
+  it("instance boots only after its role may read the key and it has a route out", async () => {
+    const b = await buildAwsHost(settings("dev"));
+    expect(b.dependsOn.get("dev-host-instance")).toEqual(expect.arrayContaining(["dev-host-default-route", "dev-host-read-params", "dev-host-ssm-core"]));
+  });
+});
+
+describe("Docker API and its TLS", () => {
+  it("keeps the daemon's private key in an SSM SecureString, as a secret", async () => {
+    const b = await buildAwsHost(settings("dev"));
+    const parameter = one(b, T.parameter);
+    expect(parameter.inputs.type).toBe("SecureString");
+    expect(parameter.inputs.name).toBe("/dev/gitlab-dind/docker/server-key");
+    expect(isSecretValue(parameter.inputs.value)).toBe(true);
+    expect(String(revealSecrets(parameter.inputs.value))).toContain("MOCK-dev-host-docker-server-key");
+  });
+
+  it("puts no private key, password or token in user data", async () => {
+    const b = await buildAwsHost(settings("dev", { "gitlab-dind:gitlab": { rootPassword: "correct horse battery" } }), "dev", ["gitlab-dind:gitlab"]);
+    expect(b.userData.startsWith("#cloud-config\n")).toBe(true);
+    expect(b.userData).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----\n/);
+    expect(b.userData).not.toContain("MOCK-dev-host-docker-server-key");
+    expect(b.userData).not.toContain("MOCK-dev-host-docker-client-key");
+    expect(b.userData).not.toContain("MOCK-dev-host-docker-ca-key");
+    expect(b.userData).not.toContain("correct horse battery");
+    expect(b.userData).toContain("MOCK-dev-host-docker-ca\n");
+    expect(b.userData).toContain("MOCK-dev-host-docker-server-cert\n");
+    expect(b.userData).toContain("SERVER_KEY_PARAMETER='/dev/gitlab-dind/docker/server-key'");
+    expect(b.userData).toContain("DATA_VOLUME_ID='dev-host-data-id'");
+    expect(one(b, T.instance).inputs.userData).toBe(b.userData);
+  });
+
+  it("signs the server certificate for the Elastic IP and its DNS name, and keeps keys secret", async () => {
+    const b = await buildAwsHost(settings("dev"));
+    const csr = b.mocks.get("tls:index/certRequest:CertRequest", "dev-host-docker-server-csr").inputs;
+    expect(csr.ipAddresses).toEqual(["198.51.100.7"]);
+    expect(csr.dnsNames).toEqual(["ec2-198-51-100-7.eu-central-1.compute.amazonaws.com"]);
+    expect(isSecretValue(csr.privateKeyPem)).toBe(true);
+    const server = b.mocks.get("tls:index/locallySignedCert:LocallySignedCert", "dev-host-docker-server-cert").inputs;
+    expect(server.allowedUses).toContain("server_auth");
+    const client = b.mocks.get("tls:index/locallySignedCert:LocallySignedCert", "dev-host-docker-client-cert").inputs;
+    expect(client.allowedUses).toContain("client_auth");
+    expect(isSecretValue(client.caPrivateKeyPem)).toBe(true);
+    expect(b.mocks.get("tls:index/selfSignedCert:SelfSignedCert", "dev-host-docker-ca").inputs.isCaCertificate).toBe(true);
+  });
+
+  it("configures the Docker provider only from the wait's endpoint, with the CA and client certificate", async () => {
+    const b = await buildAwsHost(settings("dev"));
+    const provider = one(b, T.docker);
+    expect(provider.inputs.host).toBe("tcp://198.51.100.7:2376");
+    expect(provider.inputs.caMaterial).toContain("MOCK-dev-host-docker-ca\n");
+    expect(provider.inputs.certMaterial).toContain("MOCK-dev-host-docker-client-cert");
+    expect(isSecretValue(provider.inputs.keyMaterial)).toBe(true);
+    const wait = one(b, T.wait);
+    expect(wait.inputs).toMatchObject({ host: "198.51.100.7", port: 2376, instanceId: "dev-host-instance-id", timeoutSeconds: 600 });
+    expect(isSecretValue(wait.inputs.keyPem)).toBe(true);
+    expect(b.dependsOn.get("dev-host-docker-api")).toEqual(["dev-host-eip-association", "dev-host-data-attachment"]);
+    const hints = (revealSecrets(wait.inputs.hints) as string[]).join("\n");
+    expect(hints).toContain("gitlab-dind:network.adminCidrs (203.0.113.0/24)");
+    expect(hints).toContain("aws ec2 get-console-output");
+    expect(b.host.build.host.ready).toHaveLength(1);
+    expect(b.host.build.host.provider).toBeDefined();
+  });
+});
+
+describe("interface and outputs", () => {
+  it("gives the rest of the program the data path, address and DNS name, and the SSM command", async () => {
+    const b = await buildAwsHost(settings("dev"));
+    const { host, outputs, files } = b.host.build;
+    expect(host.dataPath).toBe("/srv");
+    expect(await valueOf(host.publicAddress)).toBe("198.51.100.7");
+    expect(await valueOf(host.publicDns)).toBe("ec2-198-51-100-7.eu-central-1.compute.amazonaws.com");
+    expect(await valueOf(outputs.instanceId as string)).toBe("dev-host-instance-id");
+    expect(await valueOf(outputs.ssmCommand as string)).toBe("aws ssm start-session --target dev-host-instance-id --region eu-central-1");
+    expect(Object.keys(files)).toEqual(["user-data.yaml"]);
+  });
+
+  it("uses one explicit AWS provider in the stack's region with the common tags, for every AWS resource", async () => {
+    const b = await buildAwsHost(settings("dev"));
+    const provider = one(b, T.provider);
+    expect(provider.inputs.region).toBe("eu-central-1");
+    expect(JSON.parse(String(provider.inputs.defaultTags))).toEqual({ tags: { Team: "dev", Stack: "dev", ManagedBy: "pulumi/gitlab-dind" } });
+    for (const r of b.mocks.resources.filter((r) => r.type.startsWith("aws:"))) {
+      expect(r.provider, `${r.type} ${r.name}`).toMatch(/[$:]pulumi:providers:aws::dev-host-aws::/);
+    }
+  });
+
+  it("puts a Name tag that starts with the team on every taggable AWS resource", async () => {
+    const b = await buildAwsHost(settings("dev"));
+    const untaggable = new Set([
+      "aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:ec2/route:Route",
+      "aws:ec2/routeTableAssociation:RouteTableAssociation", "aws:ec2/volumeAttachment:VolumeAttachment", "aws:ec2/eipAssociation:EipAssociation",
+    ]);
+    const taggable = b.mocks.resources.filter((r) => r.type.startsWith("aws:") && !untaggable.has(r.type));
+    expect(taggable.length).toBeGreaterThan(15);
+    for (const r of taggable) expect((r.inputs.tags as Record<string, string> | undefined)?.Name, `${r.type} ${r.name}`).toMatch(/^dev-/);
+  });
+
+  it("shares no explicit physical name or Name tag between two teams", async () => {
+    const physical = (b: BuiltHost): Set<string> => {
+      const out = new Set<string>();
+      for (const r of b.mocks.resources.filter((r) => r.type.startsWith("aws:"))) {
+        if (typeof r.inputs.name === "string") out.add(`name ${r.inputs.name}`);
+        const tag = (r.inputs.tags as Record<string, string> | undefined)?.Name;
+        if (tag !== undefined) out.add(`Name ${tag}`);
+      }
+      return out;
+    };
+    const dev = physical(await buildAwsHost(settings("dev"), "dev"));
+    const payments = physical(await buildAwsHost(settings("payments"), "payments"));
+    expect(dev.size).toBeGreaterThan(5);
+    expect([...dev].filter((n) => payments.has(n))).toEqual([]);
+  });
+});
