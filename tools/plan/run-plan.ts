@@ -34,6 +34,7 @@ export async function runPlan(project: string, stack: string, config: StackConfi
 
   const parents = new Map<string, string | undefined>();
   const names = new WeakMap<pulumi.Resource, string>();
+  const seen: pulumi.Resource[] = [];
   let outputs: Record<string, pulumi.Input<unknown>> = {};
   let files: Record<string, pulumi.Output<string>> = {};
 
@@ -41,6 +42,7 @@ export async function runPlan(project: string, stack: string, config: StackConfi
     // A stack transformation sees every resource with its parent object: the mocks alone do not.
     pulumi.runtime.registerStackTransformation((args) => {
       names.set(args.resource, args.name);
+      seen.push(args.resource);
       const parent = args.opts.parent;
       const parentName = parent === undefined ? undefined : names.get(parent);
       parents.set(`${args.type}::${args.name}`, parentName);
@@ -51,6 +53,7 @@ export async function runPlan(project: string, stack: string, config: StackConfi
     files = { ...build.files };
     return {};
   });
+  await settle(seen);
 
   const resolvedOutputs: Record<string, unknown> = {};
   for (const key of Object.keys(outputs).sort()) {
@@ -73,6 +76,22 @@ export async function runPlan(project: string, stack: string, config: StackConfi
     .sort((a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type));
 
   return { project, stack, resources, outputs: sortKeys(resolvedOutputs) as Record<string, unknown>, files: resolvedFiles };
+}
+
+/**
+ * Waits until every resource the program created is registered, including those created
+ * later than `runInPulumiStack` returns (after an Output they depend on resolved), and until
+ * no new one appears.
+ */
+async function settle(seen: pulumi.Resource[]): Promise<void> {
+  let done = 0;
+  while (done < seen.length) {
+    const batch = seen.slice(done);
+    done = seen.length;
+    await Promise.all(batch.map((r) => resolve(r.urn)));
+    // Let Outputs that resolved with those registrations create what depends on them.
+    await new Promise((r) => setImmediate(r));
+  }
 }
 
 function resolve<T>(output: pulumi.Output<T>): Promise<T> {
