@@ -190,7 +190,7 @@ function rangeText(spec: KeySpec): string {
 
 /** Rules that involve more than one key. */
 function checkAcrossKeys(values: Map<string, unknown>, target: Target, problems: string[]): void {
-  // Every published port must be distinct on the host; on aws 443 (HTTPS) and 2376 (the
+  // Every published port must be distinct on the host; on aws 22, 443 (HTTPS) and 2376 (the
   // Docker API) are taken too.
   const ports: Array<[string, number]> = [
     ["gitlab.httpPort", values.get("gitlab.httpPort") as number],
@@ -198,7 +198,11 @@ function checkAcrossKeys(values: Map<string, unknown>, target: Target, problems:
   ];
   const registry = values.get("gitlab.registryPort") as number;
   if (registry !== 0) ports.push(["gitlab.registryPort", registry]);
-  const reserved = target === "aws" ? new Map([[443, "GitLab's HTTPS"], [2376, "the Docker API"]]) : new Map<number, string>();
+  // On aws the host's own sshd keeps port 22 (closed by the security group, but bound).
+  const reserved =
+    target === "aws"
+      ? new Map([[22, "its own SSH daemon"], [443, "GitLab's HTTPS"], [2376, "the Docker API"]])
+      : new Map<number, string>();
   const seen = new Map<number, string>();
   for (const [path, port] of ports) {
     if (typeof port !== "number") continue;

@@ -165,6 +165,9 @@ describe("bad configuration", () => {
       "gitlab-dind:gitlab.sshPort: expected a port not used by gitlab.httpPort; got 80",
       "gitlab-dind:gitlab.registryPort: expected a port other than 2376, which the host uses for the Docker API; got 2376",
     ]);
+    expect(problems({ ...AWS_MINIMAL, "gitlab-dind:gitlab": { sshPort: 22 } })).toEqual([
+      "gitlab-dind:gitlab.sshPort: expected a port other than 22, which the host uses for its own SSH daemon; got 22",
+    ]);
     // The registry off (0) takes no port; locally 2376 is free.
     expect(ok({ "gitlab-dind:team": "me", "gitlab-dind:target": "local", "gitlab-dind:gitlab": { registryPort: 0, sshPort: 2376 } }).gitlab.registryPort).toBe(0);
   });
