@@ -7,6 +7,8 @@ import type { StackConfig } from "./config/types";
 import { GitLabServer } from "./gitlab";
 import { createHost } from "./host";
 import { naming } from "./naming";
+import { GitLabRunner } from "./runner";
+import { CONFIG_TOML_FILE, EXAMPLE_PIPELINE_FILE } from "../runner-config";
 
 export interface StackBuild {
   /** The stack outputs, as `pulumi stack output` shows them. */
@@ -31,10 +33,13 @@ export function buildStack(config: StackConfig): StackBuild {
     operatorCidrs: config.network.adminCidrs,
   });
 
-  // The runner (infra/runner/) goes here: it registers against `gitlab.apiUrl` with
-  // `gitlab.adminToken` after `gitlab.ready`, and joins `gitlab.networkName`. Its outputs are
-  // runnerId, runnerTags and examplePipeline; its files config.toml and gitlab-ci.example.yml.
-  const runner: RunnerBuild = { outputs: {}, files: {} };
+  // Registers against `gitlab.apiUrl` with `gitlab.adminToken` after `gitlab.ready`, and joins
+  // `gitlab.networkName`; destroyed before GitLab (container, then registration).
+  const gitlabRunner = new GitLabRunner("runner", { host: host.host, gitlab, config: config.runner, names });
+  const runner: RunnerBuild = {
+    outputs: { runnerId: gitlabRunner.runnerId, runnerTags: gitlabRunner.tags, examplePipeline: gitlabRunner.examplePipeline },
+    files: { [CONFIG_TOML_FILE]: gitlabRunner.configToml, [EXAMPLE_PIPELINE_FILE]: gitlabRunner.examplePipeline },
+  };
 
   return {
     outputs: {

@@ -74,6 +74,10 @@ export const COMPUTED: Record<string, ComputedFields> = {
   "docker:index/network:Network": (i, name) => ({ name: i.name ?? name, driver: i.driver ?? "bridge", scope: "local" }),
   "docker:index/volume:Volume": (i, name) => ({ name: i.name ?? name, driver: "local", mountpoint: `/var/lib/docker/volumes/${i.name ?? name}/_data` }),
   "docker:index/container:Container": (i, name) => ({ name: i.name ?? name, exitCode: undefined, networkDatas: [] }),
+  "random:index/randomId:RandomId": (i) => ({ hex: "5eed".padEnd(2 * (i.byteLength ?? 4), "0"), b64Url: "Xu0AAA", b64Std: "Xu0AAA==", dec: "1592590336" }),
+  // The runner registration (infra/runner): GitLab's runner id and a `glrt-` token that reads as a
+  // placeholder in rendered files (config.toml checks the `glrt-` form).
+  "pulumi-nodejs:dynamic/gitlab-dind:RunnerRegistration": () => ({ runnerId: 1, token: "glrt-[secret]" }),
   // The AWS host (infra/host/aws): what AWS and the TLS provider compute for its resources.
   "aws:ec2/eip:Eip": () => ({ allocationId: "eipalloc-0a1b2c3d4e5f60718", publicIp: "198.51.100.7", publicDns: "ec2-198-51-100-7.eu-central-1.compute.amazonaws.com", arn: arn("ec2", "elastic-ip/eipalloc-0a1b2c3d4e5f60718") }),
   "aws:ec2/instance:Instance": () => ({ arn: arn("ec2", "instance/i-0a1b2c3d4e5f60718"), availabilityZone: az, privateIp: "10.42.0.10", publicIp: "198.51.100.99", instanceState: "running" }),

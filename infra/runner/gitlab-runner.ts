@@ -1,0 +1,158 @@
+/**
+ * `GitLabRunner`: the runner registered with GitLab and its container on the stack's host.
+ *
+ *   registration (POST /user/runners) ──token──▶ config.toml ──upload──▶ runner container
+ *
+ * - The registration's inputs are the description, tags and untagged flag only: config.toml is not
+ *   one of them, so a change to config.toml (concurrency, images, intervals) replaces the container
+ *   with the same token and never registers a new runner.
+ * - The container mounts the host's Docker socket (the docker executor starts job containers on the
+ *   host daemon), joins GitLab's network and reaches GitLab at its internal URL, as job containers do.
+ * - Destroy order: runner container → registration → GitLab (the registration depends on GitLab's
+ *   readiness resource), so GitLab still answers when the runner is removed from it.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { RunnerConfig } from "../config/types";
+import type { DockerHost } from "../host/docker-host";
+import type { Naming } from "../naming";
+import { renderExamplePipeline, renderRunnerConfigToml, runnerConfigModel, runnerName } from "../../runner-config";
+import { RunnerRegistration } from "./runner-registration";
+import type { RegistrationProviderOptions } from "./registration-provider";
+
+/** Where gitlab-runner reads its configuration in the official image. */
+export const CONFIG_TOML_PATH = "/etc/gitlab-runner/config.toml";
+/** The host daemon's socket, mounted at the same path in the runner container. */
+export const DOCKER_SOCKET = "/var/run/docker.sock";
+
+/** What the runner needs from the GitLab server component. */
+export interface GitLabEndpoint {
+  /** Where Pulumi's own process reaches GitLab's API (used by the registration). */
+  readonly apiUrl: pulumi.Input<string>;
+  /** `http://<gitlab container>` on the stack's Docker network: how the runner and job containers reach GitLab. */
+  readonly internalUrl: pulumi.Input<string>;
+  /** The stack's user-defined Docker network that GitLab is on. */
+  readonly networkName: pulumi.Input<string>;
+  /** An administrator's personal access token with the `api` scope (secret). */
+  readonly adminToken: pulumi.Input<string>;
+  /** Exists once GitLab answers and accepts the admin token; the registration depends on it. */
+  readonly ready: pulumi.Resource;
+}
+
+export interface GitLabRunnerArgs {
+  /** The Docker host the container runs on (its provider and readiness). */
+  readonly host: DockerHost;
+  readonly gitlab: GitLabEndpoint;
+  /** The stack's `runner.*` configuration, fully defaulted. */
+  readonly config: RunnerConfig;
+  /** Physical names: the container is `<team>-runner`, the runner `<team>-dind-<suffix>` in GitLab. */
+  readonly names: Naming;
+  /** Timeouts and retries of the registration's API calls. Default: the provider's defaults. */
+  readonly registration?: RegistrationProviderOptions;
+}
+
+export class GitLabRunner extends pulumi.ComponentResource {
+  /** GitLab's id of the runner. */
+  declare readonly runnerId: pulumi.Output<number>;
+  /** The runner's description in GitLab. */
+  declare readonly description: pulumi.Output<string>;
+  /** The tags the runner is registered with. */
+  declare readonly tags: pulumi.Output<string[]>;
+  /** The rendered config.toml; secret (it holds the runner token). */
+  declare readonly configToml: pulumi.Output<string>;
+  /** The example `.gitlab-ci.yml` for this runner (no secrets). */
+  declare readonly examplePipeline: pulumi.Output<string>;
+  /** The runner container's name on the host. */
+  declare readonly containerName: pulumi.Output<string>;
+
+  constructor(name: string, args: GitLabRunnerArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("gitlab-dind:index:GitLabRunner", name, {}, opts);
+    const { host, gitlab, config, names } = args;
+
+    // Makes the description unique in GitLab: it is how a retried create finds what a lost answer created.
+    const suffix = new random.RandomId(`${name}-suffix`, { byteLength: 4 }, { parent: this });
+    const description = pulumi.interpolate`${runnerName(names.team)}-${suffix.hex}`;
+
+    const registration = new RunnerRegistration(
+      `${name}-registration`,
+      {
+        apiUrl: gitlab.apiUrl,
+        adminToken: gitlab.adminToken,
+        description,
+        tags: [...config.tags],
+        runUntagged: config.runUntagged,
+      },
+      // Registered only once GitLab answers and accepts the admin token; and on destroy, removed
+      // from GitLab before GitLab itself goes.
+      { parent: this, dependsOn: [gitlab.ready] },
+      args.registration,
+    );
+
+    const configToml = pulumi.secret(
+      pulumi.all([registration.token, gitlab.internalUrl, gitlab.networkName]).apply(([token, url, network]) =>
+        renderRunnerConfigToml(
+          runnerConfigModel({
+            team: names.team,
+            url,
+            // Job containers join GitLab's network and clone through the same internal URL: GitLab's
+            // external URL (localhost locally, the public address on AWS) may not be reachable from them.
+            cloneUrl: url,
+            networkMode: network,
+            token,
+            runner: config,
+          }),
+        ),
+      ),
+    );
+
+    const image = new docker.RemoteImage(
+      `${name}-image`,
+      // keepLocally: the image may be shared with other stacks on the same daemon.
+      { name: config.image, keepLocally: true },
+      { parent: this, provider: host.provider, dependsOn: [...host.ready] },
+    );
+
+    const container = new docker.Container(
+      name,
+      {
+        name: names.name("runner"),
+        image: image.imageId,
+        restart: "always",
+        // The docker executor starts job and service containers on the host's daemon.
+        volumes: [{ hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET }],
+        uploads: [{ file: CONFIG_TOML_PATH, content: configToml, permissions: "0600" }],
+        networksAdvanced: [{ name: gitlab.networkName }],
+        logDriver: "json-file",
+        logOpts: { "max-size": "10m", "max-file": "3" },
+      },
+      {
+        parent: this,
+        provider: host.provider,
+        // After the host is ready; and created after / destroyed before the registration, so
+        // `pulumi destroy` stops the runner before it is removed from GitLab.
+        dependsOn: [...host.ready, registration],
+        // The container has a fixed name: the old one must go before its replacement can start
+        // (a config.toml change replaces the container: uploads cannot change in place).
+        deleteBeforeReplace: true,
+      },
+    );
+
+    this.runnerId = registration.runnerId;
+    this.description = registration.description;
+    this.tags = registration.tags;
+    this.configToml = configToml;
+    this.examplePipeline = pulumi.output(
+      renderExamplePipeline({ jobImage: config.jobImage, dindImage: config.dindImage, tags: config.tags }),
+    );
+    this.containerName = container.name;
+    this.registerOutputs({
+      runnerId: this.runnerId,
+      description: this.description,
+      tags: this.tags,
+      configToml: this.configToml,
+      examplePipeline: this.examplePipeline,
+      containerName: this.containerName,
+    });
+  }
+}

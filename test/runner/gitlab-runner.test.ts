@@ -1,0 +1,196 @@
+/**
+ * The GitLabRunner component under Pulumi's mocks: what the Docker provider and the registration
+ * provider would receive, the secrets, and the order of creation and destruction.
+ */
+import { beforeEach, describe, expect, it } from "vitest";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as TOML from "@iarna/toml";
+import { COMPUTED, RecordingMocks, isSecretValue, redactSecrets, revealSecrets, valueOf } from "../support/mocks";
+import type { RecordedResource } from "../support/mocks";
+import { GitLabRunner, RUNNER_REGISTRATION_TYPE } from "../../infra/runner";
+import type { GitLabEndpoint } from "../../infra/runner";
+import type { RunnerConfig } from "../../infra/config/types";
+import type { DockerHost } from "../../infra/host/docker-host";
+import { naming } from "../../infra/naming";
+
+const TOKEN = "glrt-t1_from-the-registration-0123";
+const ADMIN_TOKEN = "glpat-admin-token-for-tests-01";
+const CONTAINER = "docker:index/container:Container";
+const IMAGE = "docker:index/remoteImage:RemoteImage";
+
+const RUNNER: RunnerConfig = {
+  image: "gitlab/gitlab-runner:v19.3.0",
+  concurrent: 4,
+  jobImage: "docker:29.7.2-cli",
+  dindImage: "docker:29.7.2-dind",
+  tags: ["docker", "dind"],
+  runUntagged: true,
+  checkInterval: 3,
+  sessionTimeout: 1800,
+};
+
+/** A stand-in for the readiness resources of the host and of GitLab. */
+class Marker extends pulumi.CustomResource {
+  constructor(type: string, name: string) {
+    super(type, name, {});
+  }
+}
+
+interface Built {
+  readonly mocks: RecordingMocks;
+  readonly runner: GitLabRunner;
+  /** Resource name → names of the resources in its `dependsOn`. */
+  readonly dependsOn: Map<string, string[]>;
+  /** Resource name → its `deleteBeforeReplace` option. */
+  readonly deleteBeforeReplace: Map<string, boolean | undefined>;
+}
+
+async function build(config: RunnerConfig = RUNNER): Promise<Built> {
+  const mocks = new RecordingMocks({
+    ...COMPUTED,
+    [RUNNER_REGISTRATION_TYPE]: () => ({ runnerId: 42, token: TOKEN }),
+  });
+  await pulumi.runtime.setMocks(mocks, "gitlab-dind", "local", false);
+  const names = new WeakMap<pulumi.Resource, string>();
+  const dependsOn = new Map<string, string[]>();
+  const deleteBeforeReplace = new Map<string, boolean | undefined>();
+  let runner: GitLabRunner | undefined;
+  await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      names.set(args.resource, args.name);
+      const deps = args.opts.dependsOn;
+      const list = deps === undefined ? [] : Array.isArray(deps) ? deps : [deps];
+      dependsOn.set(args.name, (list as pulumi.Resource[]).map((r) => names.get(r) ?? "?"));
+      deleteBeforeReplace.set(args.name, (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace);
+      return undefined;
+    });
+    const hostReady = new Marker("test:index:HostReady", "host-ready");
+    const host: DockerHost = {
+      provider: new docker.Provider("docker-host", { host: "unix:///var/run/docker.sock" }),
+      ready: [hostReady],
+      dataPath: undefined,
+      publicAddress: pulumi.output("localhost"),
+      publicDns: pulumi.output("localhost"),
+    };
+    const gitlab: GitLabEndpoint = {
+      apiUrl: pulumi.output("http://localhost:8080"),
+      internalUrl: pulumi.output("http://payments-gitlab"),
+      networkName: pulumi.output("payments-net"),
+      adminToken: pulumi.secret(ADMIN_TOKEN),
+      ready: new Marker("test:index:GitLabReady", "gitlab-ready"),
+    };
+    runner = new GitLabRunner("runner", { host, gitlab, config, names: naming("payments", "local") });
+    await Promise.all([valueOf(runner.configToml), valueOf(runner.containerName), valueOf(runner.runnerId)]);
+    return {};
+  });
+  return { mocks, runner: runner!, dependsOn, deleteBeforeReplace };
+}
+
+function registrationOf(b: Built): RecordedResource {
+  return b.mocks.get(RUNNER_REGISTRATION_TYPE, "runner-registration");
+}
+function containerOf(b: Built): RecordedResource {
+  return b.mocks.get(CONTAINER, "runner");
+}
+
+let built: Built;
+beforeEach(async () => {
+  built = await build();
+});
+
+describe("the runner container", () => {
+  it("runs runner.image with restart always, named after the team, on the host's provider", () => {
+    const c = containerOf(built);
+    const image = built.mocks.get(IMAGE, "runner-image");
+    expect(image.inputs).toMatchObject({ name: "gitlab/gitlab-runner:v19.3.0", keepLocally: true });
+    expect(image.provider).toMatch(/docker-host/);
+    expect(c.provider).toMatch(/docker-host/);
+    expect(c.inputs).toMatchObject({ name: "payments-runner", restart: "always" });
+    // The container runs the pulled image by id, so a new image tag replaces it.
+    expect(c.inputs.image).toMatch(/^sha256:/);
+  });
+
+  it("mounts the host's docker.sock and nothing else", () => {
+    expect(containerOf(built).inputs.volumes).toEqual([{ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" }]);
+    expect(containerOf(built).inputs.privileged).toBeUndefined();
+  });
+
+  it("joins GitLab's network", () => {
+    expect(containerOf(built).inputs.networksAdvanced).toEqual([{ name: "payments-net" }]);
+  });
+
+  it("gets config.toml at /etc/gitlab-runner/config.toml, as a secret, root-only, with the registered token and GitLab's internal URL", () => {
+    // The content is secret, so Pulumi sends the whole `uploads` property as a secret.
+    const wire = containerOf(built).inputs.uploads;
+    expect(isSecretValue(wire)).toBe(true);
+    const uploads = revealSecrets(wire) as Record<string, unknown>[];
+    expect(uploads).toHaveLength(1);
+    expect(uploads[0]).toMatchObject({ file: "/etc/gitlab-runner/config.toml", permissions: "0600" });
+
+    const toml = TOML.parse(uploads[0]!.content as string) as any;
+    expect(toml.concurrent).toBe(4);
+    expect(toml.runners).toHaveLength(1);
+    expect(toml.runners[0]).toMatchObject({ token: TOKEN, url: "http://payments-gitlab", clone_url: "http://payments-gitlab", executor: "docker" });
+    expect(toml.runners[0].docker).toMatchObject({ image: "docker:29.7.2-cli", privileged: true, network_mode: "payments-net" });
+  });
+
+  it("has no secret in plain view: the runner token and admin token appear only inside secret values", () => {
+    for (const r of built.mocks.resources) {
+      const visible = JSON.stringify(redactSecrets(r.inputs));
+      expect(visible, `${r.type} ${r.name}`).not.toContain(TOKEN);
+      expect(visible, `${r.type} ${r.name}`).not.toContain(ADMIN_TOKEN);
+    }
+  });
+});
+
+describe("the registration", () => {
+  it("asks for an instance runner with the team's unique description, runner.tags and runner.runUntagged, the admin token secret", () => {
+    const reg = registrationOf(built);
+    expect(reg.inputs).toMatchObject({ apiUrl: "http://localhost:8080", tags: ["docker", "dind"], runUntagged: true });
+    expect(reg.inputs.description).toBe("payments-dind-5eed0000");
+    expect(isSecretValue(reg.inputs.adminToken)).toBe(true);
+    expect(revealSecrets(reg.inputs.adminToken)).toBe(ADMIN_TOKEN);
+    // The serialized provider travels with the inputs, as with every dynamic resource.
+    expect(typeof reg.inputs.__provider).toBe("string");
+  });
+
+  it("a config.toml-only change (concurrency, images, intervals) changes the container, not the registration's inputs", async () => {
+    const before = registrationOf(built).inputs;
+    const containerBefore = revealSecrets(containerOf(built).inputs.uploads);
+    const changed = await build({ ...RUNNER, concurrent: 8, checkInterval: 10, sessionTimeout: 600, jobImage: "docker:29.7.3-cli", dindImage: "docker:29.7.3-dind" });
+    expect(registrationOf(changed).inputs).toEqual(before);
+    expect(revealSecrets(containerOf(changed).inputs.uploads)).not.toEqual(containerBefore);
+  });
+
+  it("a tag change is a registration input (an in-place update by the provider)", async () => {
+    const changed = await build({ ...RUNNER, tags: ["docker"] });
+    expect(registrationOf(changed).inputs.tags).toEqual(["docker"]);
+  });
+});
+
+describe("order of creation and destruction", () => {
+  it("registration after GitLab is ready; container after the host is ready and the registration (so destroy goes container → registration → GitLab)", () => {
+    expect(built.dependsOn.get("runner-registration")).toEqual(["gitlab-ready"]);
+    expect(built.dependsOn.get("runner")).toEqual(["host-ready", "runner-registration"]);
+    expect(built.dependsOn.get("runner-image")).toEqual(["host-ready"]);
+  });
+
+  it("the fixed-name container and the registration are deleted before being replaced", () => {
+    expect(built.deleteBeforeReplace.get("runner")).toBe(true);
+    expect(built.deleteBeforeReplace.get("runner-registration")).toBe(true);
+  });
+});
+
+describe("outputs", () => {
+  it("runnerId and tags from the registration, config.toml secret, the example pipeline plain and asking for the runner's tags", async () => {
+    expect(await valueOf(built.runner.runnerId)).toBe(42);
+    expect(await valueOf(built.runner.tags)).toEqual(["docker", "dind"]);
+    expect(await pulumi.isSecret(built.runner.configToml)).toBe(true);
+    expect(await pulumi.isSecret(built.runner.examplePipeline)).toBe(false);
+    const pipeline = await valueOf(built.runner.examplePipeline);
+    expect(pipeline).toContain("docker:29.7.2-dind");
+    expect(pipeline).toMatch(/tags:\s*\n\s*- docker\s*\n\s*- dind/);
+    expect(pipeline).not.toContain(TOKEN);
+  });
+});
