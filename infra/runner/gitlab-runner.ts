@@ -17,7 +17,14 @@ import * as random from "@pulumi/random";
 import type { RunnerConfig } from "../config/types";
 import type { DockerHost } from "../host/docker-host";
 import type { Naming } from "../naming";
-import { renderExamplePipeline, renderRunnerConfigToml, runnerConfigModel, runnerName } from "../../runner-config";
+import {
+  RunnerConfigError,
+  renderExamplePipeline,
+  renderRunnerConfigToml,
+  runnerConfigModel,
+  runnerName,
+  runnerSettingsProblems,
+} from "../../runner-config";
 import { RunnerRegistration } from "./runner-registration";
 import type { RegistrationProviderOptions } from "./registration-provider";
 
@@ -69,6 +76,12 @@ export class GitLabRunner extends pulumi.ComponentResource {
   constructor(name: string, args: GitLabRunnerArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("gitlab-dind:index:GitLabRunner", name, {}, opts);
     const { host, gitlab, config, names } = args;
+
+    // Bad runner settings fail here, before anything is registered in GitLab: config.toml is only
+    // rendered once the registration returns its token, too late to leave nothing half-created.
+    const problems = runnerSettingsProblems(config);
+    if (problems.length > 0) throw new RunnerConfigError("config.toml", problems);
+    const examplePipeline = renderExamplePipeline({ jobImage: config.jobImage, dindImage: config.dindImage, tags: config.tags });
 
     // Makes the description unique in GitLab: it is how a retried create finds what a lost answer created.
     const suffix = new random.RandomId(`${name}-suffix`, { byteLength: 4 }, { parent: this });
@@ -142,9 +155,7 @@ export class GitLabRunner extends pulumi.ComponentResource {
     this.description = registration.description;
     this.tags = registration.tags;
     this.configToml = configToml;
-    this.examplePipeline = pulumi.output(
-      renderExamplePipeline({ jobImage: config.jobImage, dindImage: config.dindImage, tags: config.tags }),
-    );
+    this.examplePipeline = pulumi.output(examplePipeline);
     this.containerName = container.name;
     this.registerOutputs({
       runnerId: this.runnerId,

@@ -154,7 +154,8 @@ export async function createRunner(client: GitLabClient, spec: RunnerSpec, optio
       await removeLeftovers(client, spec.description, options.log, remaining());
       const created = await client.send<unknown>("POST", "/user/runners", {
         json: { runner_type: "instance_type", description: spec.description, tag_list: [...spec.tags], run_untagged: spec.runUntagged },
-        expect: [201],
+        // GitLab documents 201; 200 would be a success all the same (treating it as a failure would orphan the runner).
+        expect: [201, 200],
         // Only failures to connect are retried inside the client: anything else may have created a runner.
         retry: "safe-only",
         deadlineMs: remaining(),

@@ -44,6 +44,8 @@ interface Built {
   readonly dependsOn: Map<string, string[]>;
   /** Resource name → its `deleteBeforeReplace` option. */
   readonly deleteBeforeReplace: Map<string, boolean | undefined>;
+  /** Resource name → its `additionalSecretOutputs` option (applied by the engine, not by the mocks). */
+  readonly secretOutputs: Map<string, string[] | undefined>;
 }
 
 async function build(config: RunnerConfig = RUNNER): Promise<Built> {
@@ -55,6 +57,7 @@ async function build(config: RunnerConfig = RUNNER): Promise<Built> {
   const names = new WeakMap<pulumi.Resource, string>();
   const dependsOn = new Map<string, string[]>();
   const deleteBeforeReplace = new Map<string, boolean | undefined>();
+  const secretOutputs = new Map<string, string[] | undefined>();
   let runner: GitLabRunner | undefined;
   await pulumi.runtime.runInPulumiStack(async () => {
     pulumi.runtime.registerStackTransformation((args) => {
@@ -63,6 +66,7 @@ async function build(config: RunnerConfig = RUNNER): Promise<Built> {
       const list = deps === undefined ? [] : Array.isArray(deps) ? deps : [deps];
       dependsOn.set(args.name, (list as pulumi.Resource[]).map((r) => names.get(r) ?? "?"));
       deleteBeforeReplace.set(args.name, (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace);
+      secretOutputs.set(args.name, (args.opts as pulumi.CustomResourceOptions).additionalSecretOutputs);
       return undefined;
     });
     const hostReady = new Marker("test:index:HostReady", "host-ready");
@@ -84,7 +88,7 @@ async function build(config: RunnerConfig = RUNNER): Promise<Built> {
     await Promise.all([valueOf(runner.configToml), valueOf(runner.containerName), valueOf(runner.runnerId)]);
     return {};
   });
-  return { mocks, runner: runner!, dependsOn, deleteBeforeReplace };
+  return { mocks, runner: runner!, dependsOn, deleteBeforeReplace, secretOutputs };
 }
 
 function registrationOf(b: Built): RecordedResource {
@@ -155,6 +159,10 @@ describe("the registration", () => {
     expect(typeof reg.inputs.__provider).toBe("string");
   });
 
+  it("its token (and the admin token it keeps for delete) are secret outputs in the state", () => {
+    expect(built.secretOutputs.get("runner-registration")).toEqual(expect.arrayContaining(["token", "adminToken"]));
+  });
+
   it("a config.toml-only change (concurrency, images, intervals) changes the container, not the registration's inputs", async () => {
     const before = registrationOf(built).inputs;
     const containerBefore = revealSecrets(containerOf(built).inputs.uploads);
@@ -166,6 +174,35 @@ describe("the registration", () => {
   it("a tag change is a registration input (an in-place update by the provider)", async () => {
     const changed = await build({ ...RUNNER, tags: ["docker"] });
     expect(registrationOf(changed).inputs.tags).toEqual(["docker"]);
+  });
+});
+
+describe("bad input", () => {
+  it("a job image that does not pair with the DinD image fails before anything is registered, naming the key", async () => {
+    const mocks = new RecordingMocks();
+    await pulumi.runtime.setMocks(mocks, "gitlab-dind", "local", false);
+    const host: DockerHost = {
+      provider: new docker.Provider("docker-host", { host: "unix:///var/run/docker.sock" }),
+      ready: [],
+      dataPath: undefined,
+      publicAddress: pulumi.output("localhost"),
+      publicDns: pulumi.output("localhost"),
+    };
+    const gitlab: GitLabEndpoint = {
+      apiUrl: "http://localhost:8080",
+      internalUrl: "http://payments-gitlab",
+      networkName: "payments-net",
+      adminToken: pulumi.secret(ADMIN_TOKEN),
+      ready: new Marker("test:index:GitLabReady", "gitlab-ready"),
+    };
+    const bad = { ...RUNNER, jobImage: "docker:28.0.0-cli" };
+    expect(() => new GitLabRunner("runner", { host, gitlab, config: bad, names: naming("payments", "local") })).toThrow(
+      /gitlab-dind:runner\.jobImage: expected the CLI image matching/,
+    );
+    await valueOf(pulumi.output("settle"));
+    expect(mocks.ofType(RUNNER_REGISTRATION_TYPE)).toHaveLength(0);
+    expect(mocks.ofType(CONTAINER)).toHaveLength(0);
+    expect(mocks.ofType(IMAGE)).toHaveLength(0);
   });
 });
 
