@@ -25,7 +25,7 @@ export interface IngressRule {
 
 /**
  * Every ingress rule, in a stable order. Pure: tests read it, the security group is built from it.
- * Throws when a GitLab port would be 22 (the host's own SSH, which stays closed).
+ * Port 22 never appears: the config parser refuses it for GitLab's ports on aws (infra/config).
  */
 export function ingressRules(config: StackConfig): IngressRule[] {
   const web: Array<[number, string, string]> = [
@@ -37,9 +37,6 @@ export function ingressRules(config: StackConfig): IngressRule[] {
   const seen = new Set<number>();
   const rules: IngressRule[] = [];
   for (const [port, description, key] of web) {
-    if (port === 22) {
-      throw new Error(`${key}: expected a port other than 22 (the host's own SSH port stays closed; shell access is SSM Session Manager); got 22`);
-    }
     if (seen.has(port)) continue;
     seen.add(port);
     for (const cidr of config.network.webCidrs) rules.push({ port, cidr, description: `${description} from ${cidr}`, key });
