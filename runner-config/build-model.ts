@@ -42,8 +42,9 @@ export interface RunnerConfigSettings {
   /** The URL jobs clone through when it differs from `url` (the `local` target); default: unset. */
   readonly cloneUrl?: string;
   /**
-   * An existing Docker network for job containers (the `local` target); default: unset. With
-   * `concurrent` > 1 prefer `extraHosts` (see `DockerSection.network_mode`).
+   * An existing Docker network for job containers; default: unset, and then every job gets a
+   * network of its own (`FF_NETWORK_PER_BUILD`). A shared network makes the `docker` service alias
+   * network-wide, so with `concurrent` > 1 prefer the default (see `DockerSection.network_mode`).
    */
   readonly networkMode?: string;
   /** `host:address` entries for job containers' /etc/hosts, e.g. `gitlab.local:host-gateway`; default: none. */
@@ -94,6 +95,9 @@ export function runnerConfigModel(settings: RunnerConfigSettings): RunnerConfigM
         ...(settings.environment !== undefined && settings.environment.length > 0
           ? { environment: [...settings.environment] }
           : {}),
+        // Without a shared network_mode, every job gets its own network: each job's `docker` service
+        // alias then resolves to that job's DinD daemon alone, with any number of concurrent jobs.
+        ...(settings.networkMode === undefined ? { feature_flags: { FF_NETWORK_PER_BUILD: true } } : {}),
         docker: {
           image: settings.runner.jobImage,
           privileged: true,

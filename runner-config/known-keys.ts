@@ -33,7 +33,7 @@ export type TomlType =
   | "table[]";
 
 /** The tables the renderer can emit: `""` is the top level. */
-export type KnownTable = "" | "session_server" | "runners" | "runners.docker";
+export type KnownTable = "" | "session_server" | "runners" | "runners.feature_flags" | "runners.docker";
 
 /** The global section (`Config`). */
 const GLOBAL: Readonly<Record<string, TomlType>> = {
@@ -189,10 +189,20 @@ const RUNNERS_DOCKER: Readonly<Record<string, TomlType>> = {
   log_options: "table",
 };
 
+/**
+ * `[runners.feature_flags]`: only the flags this project sets. Source: "GitLab Runner feature flags",
+ * https://docs.gitlab.com/runner/configuration/feature-flags/ (flags are booleans in this table;
+ * `FF_NETWORK_PER_BUILD` creates a network per job for the docker executor).
+ */
+const RUNNERS_FEATURE_FLAGS: Readonly<Record<string, TomlType>> = {
+  FF_NETWORK_PER_BUILD: "boolean",
+};
+
 /** Table path → key → TOML type. */
 export const KNOWN_KEYS: Readonly<Record<KnownTable, Readonly<Record<string, TomlType>>>> = {
   "": GLOBAL,
   session_server: SESSION_SERVER,
   runners: RUNNERS,
+  "runners.feature_flags": RUNNERS_FEATURE_FLAGS,
   "runners.docker": RUNNERS_DOCKER,
 };

@@ -37,7 +37,8 @@ export interface DockerSection {
   /**
    * An existing Docker network for job containers; unset uses the runner's default. Caution: on a shared
    * user-defined network the service alias `docker` is network-wide, so with `concurrent` > 1 one job's
-   * CLI can resolve another job's DinD daemon (and fail its TLS check). `extra_hosts` avoids that.
+   * CLI can resolve another job's DinD daemon (and fail its TLS check). The default, a network per job
+   * (`feature_flags.FF_NETWORK_PER_BUILD`), with `extra_hosts` for what jobs must reach, avoids that.
    */
   readonly network_mode?: string;
   /** `host:address` entries added to job and service containers' /etc/hosts (`host-gateway` allowed). */
@@ -61,6 +62,12 @@ export interface RunnerSection {
   readonly executor: "docker";
   /** `KEY=value` entries added to every job's environment. */
   readonly environment?: readonly string[];
+  /**
+   * `[runners.feature_flags]`: runner feature flags (`FF_…`) turned on or off for every job.
+   * `FF_NETWORK_PER_BUILD` gives each job its own Docker network, so each job's `docker` service
+   * alias resolves to its own DinD daemon only, however many jobs run at once.
+   */
+  readonly feature_flags?: Readonly<Record<string, boolean>>;
   readonly docker: DockerSection;
 }
 

@@ -241,8 +241,24 @@ function checkRunner(p: Problems, key: string, runner: unknown): void {
       }
     }
   }
+  if (runner.feature_flags !== undefined) {
+    if (!isRecord(runner.feature_flags)) {
+      p.push(`${key}.feature_flags: expected a table of FF_… = true/false; given ${show(runner.feature_flags)}`);
+    } else {
+      for (const [flag, on] of Object.entries(runner.feature_flags)) {
+        if (!/^FF_[A-Z0-9_]+$/.test(flag) || typeof on !== "boolean") {
+          p.push(`${key}.feature_flags.${flag}: expected a runner feature flag FF_… set to true or false; given ${show(on)}`);
+        }
+      }
+      const docker = isRecord(runner.docker) ? runner.docker : {};
+      // network_mode takes precedence over a per-job network: asking for both is a mistake.
+      if (runner.feature_flags.FF_NETWORK_PER_BUILD === true && docker.network_mode !== undefined) {
+        p.push(`${key}.feature_flags.FF_NETWORK_PER_BUILD: expected no docker.network_mode with a network per job; given network_mode ${show(docker.network_mode)}`);
+      }
+    }
+  }
   checkDocker(p, `${key}.docker`, runner.docker);
-  const known = new Set(["name", "url", "clone_url", "token", "executor", "environment", "docker"]);
+  const known = new Set(["name", "url", "clone_url", "token", "executor", "environment", "feature_flags", "docker"]);
   for (const extra of Object.keys(runner).filter((k) => !known.has(k))) p.push(`${key}.${extra}: not a key this renderer emits`);
 }
 

@@ -89,7 +89,7 @@ describe("every key the renderer emits is one gitlab-runner reads, at its type",
   });
 
   test("the tables walked are the ones the key list covers", () => {
-    const tables: KnownTable[] = ["", "session_server", "runners", "runners.docker"];
+    const tables: KnownTable[] = ["", "session_server", "runners", "runners.feature_flags", "runners.docker"];
     expect(Object.keys(KNOWN_KEYS).sort()).toEqual([...tables].sort());
   });
 });

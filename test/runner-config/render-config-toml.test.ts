@@ -192,6 +192,8 @@ describe("invalid models are refused with every problem named", () => {
 
   test("pull_policy empty, unknown or repeated; shm_size negative; network_mode host", () => {
     expect(problemsOf(withDocker(defaultModel(), { pull_policy: ["sometimes"], shm_size: -1, network_mode: "host" }))).toEqual([
+      // The default model gives each job its own network; a network_mode contradicts it.
+      'runners[0].feature_flags.FF_NETWORK_PER_BUILD: expected no docker.network_mode with a network per job; given network_mode "host"',
       "runners[0].docker.shm_size: expected a size in bytes, 0 for Docker's default (an integer ≥ 0); given -1",
       'runners[0].docker.pull_policy: expected distinct values among always, if-not-present, never; given ["sometimes"]',
       expect.stringMatching(/^runners\[0\]\.docker\.network_mode: expected the name of an existing Docker network \(not "host"/),
