@@ -33,13 +33,10 @@ export function buildStack(config: StackConfig): StackBuild {
     operatorCidrs: config.network.adminCidrs,
   });
 
-  // Registers against `gitlab.apiUrl` with `gitlab.adminToken` after `gitlab.ready`, and joins
-  // `gitlab.networkName`; destroyed before GitLab (container, then registration).
-  const gitlabRunner = new GitLabRunner("runner", { host: host.host, gitlab, config: config.runner, names });
-  const runner: RunnerBuild = {
-    outputs: { runnerId: gitlabRunner.runnerId, runnerTags: gitlabRunner.tags, examplePipeline: gitlabRunner.examplePipeline },
-    files: { [CONFIG_TOML_FILE]: gitlabRunner.configToml, [EXAMPLE_PIPELINE_FILE]: gitlabRunner.examplePipeline },
-  };
+  // Registers against `gitlab.apiUrl` with `gitlab.adminToken` after `gitlab.ready`; its
+  // container reaches GitLab at `gitlab.containerUrl`. Destroyed before GitLab (container, then
+  // the registration), so GitLab still answers when the runner is removed from it.
+  const runner = new GitLabRunner("runner", { host: host.host, gitlab, config: config.runner, names });
 
   return {
     outputs: {
@@ -51,14 +48,15 @@ export function buildStack(config: StackConfig): StackBuild {
       rootPassword: gitlab.rootPassword,
       adminToken: gitlab.adminToken,
       sshCloneExample: pulumi.interpolate`git clone ssh://git@${gitlab.sshHost}:${config.gitlab.sshPort}/<group>/<project>.git`,
-      ...runner.outputs,
+      runnerId: runner.runnerId,
+      runnerTags: runner.tags,
+      examplePipeline: runner.examplePipeline,
     },
-    files: { ...host.files, "gitlab.rb": gitlab.gitlabRbRedacted, ...runner.files },
+    files: {
+      ...host.files,
+      "gitlab.rb": gitlab.gitlabRbRedacted,
+      [CONFIG_TOML_FILE]: runner.configToml,
+      [EXAMPLE_PIPELINE_FILE]: runner.examplePipeline,
+    },
   };
-}
-
-/** What the runner adds to the stack's outputs and files. */
-interface RunnerBuild {
-  readonly outputs: Readonly<Record<string, pulumi.Input<unknown>>>;
-  readonly files: Readonly<Record<string, pulumi.Output<string>>>;
 }

@@ -1,12 +1,12 @@
 /**
- * `GitLabServer`: GitLab CE in a container on the stack's Docker host, its network, its storage,
+ * `GitLabServer`: GitLab CE in a container on the stack's Docker host, its storage,
  * its settings (gitlab.rb), the admin API token bootstrap, and the wait until it works.
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { GitLabConfig, Target } from "../config/types";
-import type { DockerHost } from "../host/docker-host";
+import { HOST_GATEWAY_NAME, HOST_GENERATION_LABEL, type DockerHost } from "../host/docker-host";
 import type { Naming } from "../naming";
 import {
   ADMIN_TOKEN_LENGTH,
@@ -49,10 +49,12 @@ export class GitLabServer extends pulumi.ComponentResource {
   declare readonly externalUrl: pulumi.Output<string>;
   /** What Pulumi's own process calls the API at: the external URL on AWS, `http://localhost:<httpPort>` locally. */
   declare readonly apiUrl: pulumi.Output<string>;
-  /** `http://<container name>`: what the runner and job containers use on `networkName`. */
-  declare readonly internalUrl: pulumi.Output<string>;
-  /** The user-defined Docker network GitLab, the runner and the jobs share. */
-  declare readonly networkName: pulumi.Output<string>;
+  /**
+   * `http://host.docker.internal:<httpPort>`: what containers on the host (the runner, its job
+   * and helper containers, each job on a network of its own) reach GitLab at, through the host's
+   * gateway and GitLab's published HTTP port.
+   */
+  declare readonly containerUrl: pulumi.Output<string>;
   /** root's personal access token (api, admin_mode), created by the bootstrap; a secret. */
   declare readonly adminToken: pulumi.Output<string>;
   /** root's password (only applied on GitLab's first boot); a secret. */
@@ -102,16 +104,10 @@ export class GitLabServer extends pulumi.ComponentResource {
     // The redacted text holds no secret (the password is written '[secret]'): it may show in plans.
     const gitlabRbRedacted = pulumi.unsecret(settings.apply((s) => renderGitLabRb(s, { redactSecrets: true })));
 
-    const network = new docker.Network(
-      `${name}-network`,
-      { name: names.name("gitlab"), driver: "bridge", labels: [{ label: "managed-by", value: names.commonTags.ManagedBy }] },
-      // The name is fixed (the runner and job containers join it by name): remove before re-creating.
-      { ...dockerOpts, deleteBeforeReplace: true },
-    );
-
     const image = new docker.RemoteImage(
       `${name}-image`,
-      { name: gitlab.image, keepLocally: true },
+      // triggers: a rebuilt host has no image yet; pull it there again.
+      { name: gitlab.image, keepLocally: true, triggers: { hostGeneration: host.generation } },
       // keepLocally: removing a multi-GB image on destroy is slow and saves nothing worth it.
       dockerOpts,
     );
@@ -119,9 +115,11 @@ export class GitLabServer extends pulumi.ComponentResource {
     const volumes = this.storage(name, names, host, args.keepDataOnDestroy, dockerOpts);
 
     const ports: docker.types.input.ContainerPort[] = [];
-    // Locally GitLab answers on this machine only; on AWS the security group decides who gets in.
+    // On AWS the security group decides who gets in. Locally SSH and the registry answer on this
+    // machine only; HTTP is published on every address, as Docker does by default, because the
+    // runner and its jobs reach it through the Docker host's gateway address, not through loopback.
     const bindIp = target === "local" ? "127.0.0.1" : undefined;
-    ports.push({ internal: 80, external: gitlab.httpPort, ip: bindIp });
+    ports.push({ internal: 80, external: gitlab.httpPort });
     if (target === "aws") ports.push({ internal: 443, external: 443 });
     ports.push({ internal: 22, external: gitlab.sshPort, ip: bindIp });
     // The registry's NGINX listens on the port of registry_external_url, which is this one.
@@ -138,7 +136,8 @@ export class GitLabServer extends pulumi.ComponentResource {
         shmSize: gitlab.shmSizeMiB,
         ports,
         volumes,
-        networksAdvanced: [{ name: network.name }],
+        // A rebuilt host (a new EC2 instance) has an empty daemon: the new generation re-creates the container there.
+        labels: [{ label: HOST_GENERATION_LABEL, value: host.generation }],
         envs: [pulumi.interpolate`GITLAB_OMNIBUS_CONFIG=${gitlabRb}`, `GITLAB_POST_RECONFIGURE_SCRIPT=${POST_RECONFIGURE_COMMAND}`],
         uploads: [
           { file: POST_RECONFIGURE_PATH, content: renderPostReconfigureScript(), permissions: "0755" },
@@ -165,8 +164,7 @@ export class GitLabServer extends pulumi.ComponentResource {
 
     this.externalUrl = externalUrl;
     this.apiUrl = apiUrl;
-    this.internalUrl = pulumi.output(`http://${containerName}`);
-    this.networkName = network.name;
+    this.containerUrl = pulumi.output(`http://${HOST_GATEWAY_NAME}:${gitlab.httpPort}`);
     this.adminToken = pulumi.secret(adminToken);
     this.rootPassword = pulumi.secret(rootPassword);
     this.ready = ready;
@@ -178,8 +176,7 @@ export class GitLabServer extends pulumi.ComponentResource {
     this.registerOutputs({
       externalUrl: this.externalUrl,
       apiUrl: this.apiUrl,
-      internalUrl: this.internalUrl,
-      networkName: this.networkName,
+      containerUrl: this.containerUrl,
       adminToken: this.adminToken,
       rootPassword: this.rootPassword,
     });

@@ -23,4 +23,20 @@ export interface DockerHost {
   readonly publicAddress: pulumi.Output<string>;
   /** The host's public DNS name on AWS; `localhost` locally. */
   readonly publicDns: pulumi.Output<string>;
+  /**
+   * Changes when the machine behind the provider is replaced (the EC2 instance id on AWS). A new
+   * machine has an empty Docker daemon: images and containers take this value (as a trigger or a
+   * label) so that they are created again on it, instead of being believed to exist.
+   */
+  readonly generation: pulumi.Output<string>;
 }
+
+/**
+ * The name containers on the host use for the host itself: `host-gateway` makes Docker map it to
+ * the host's gateway address. The runner and its job containers reach GitLab's published HTTP
+ * port through it, whatever network a job is on.
+ */
+export const HOST_GATEWAY_NAME = "host.docker.internal";
+
+/** The label that carries `DockerHost.generation` on every container of the stack. */
+export const HOST_GENERATION_LABEL = "gitlab-dind.host-generation";

@@ -25,6 +25,8 @@ export class LocalHost extends pulumi.ComponentResource implements DockerHost {
   declare readonly dataPath: string | undefined;
   declare readonly publicAddress: pulumi.Output<string>;
   declare readonly publicDns: pulumi.Output<string>;
+  /** Constant: the local daemon is not rebuilt by this program. */
+  declare readonly generation: pulumi.Output<string>;
   declare readonly dockerHost: string;
 
   constructor(name: string, args: LocalHostArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -35,6 +37,7 @@ export class LocalHost extends pulumi.ComponentResource implements DockerHost {
     this.dataPath = undefined;
     this.publicAddress = pulumi.output("localhost");
     this.publicDns = pulumi.output("localhost");
+    this.generation = pulumi.output("local");
     this.registerOutputs({ dockerHost: this.dockerHost });
   }
 }

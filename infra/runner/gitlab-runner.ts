@@ -7,7 +7,9 @@
  *   one of them, so a change to config.toml (concurrency, images, intervals) replaces the container
  *   with the same token and never registers a new runner.
  * - The container mounts the host's Docker socket (the docker executor starts job containers on the
- *   host daemon), joins GitLab's network and reaches GitLab at its internal URL, as job containers do.
+ *   host daemon) and reaches GitLab through the host's gateway (`host.docker.internal`), as job
+ *   and helper containers do. Each job runs on a Docker network of its own (FF_NETWORK_PER_BUILD,
+ *   set by runner-config), so the `docker` alias of one job's DinD service is never another's.
  * - Destroy order: runner container → registration → GitLab (the registration depends on GitLab's
  *   readiness resource), so GitLab still answers when the runner is removed from it.
  */
@@ -15,7 +17,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { RunnerConfig } from "../config/types";
-import type { DockerHost } from "../host/docker-host";
+import { HOST_GATEWAY_NAME, HOST_GENERATION_LABEL, type DockerHost } from "../host/docker-host";
 import type { Naming } from "../naming";
 import {
   RunnerConfigError,
@@ -37,10 +39,8 @@ export const DOCKER_SOCKET = "/var/run/docker.sock";
 export interface GitLabEndpoint {
   /** Where Pulumi's own process reaches GitLab's API (used by the registration). */
   readonly apiUrl: pulumi.Input<string>;
-  /** `http://<gitlab container>` on the stack's Docker network: how the runner and job containers reach GitLab. */
-  readonly internalUrl: pulumi.Input<string>;
-  /** The stack's user-defined Docker network that GitLab is on. */
-  readonly networkName: pulumi.Input<string>;
+  /** `http://host.docker.internal:<httpPort>`: how the runner and its job containers reach GitLab. */
+  readonly containerUrl: pulumi.Input<string>;
   /** An administrator's personal access token with the `api` scope (secret). */
   readonly adminToken: pulumi.Input<string>;
   /** Exists once GitLab answers and accepts the admin token; the registration depends on it. */
@@ -103,15 +103,16 @@ export class GitLabRunner extends pulumi.ComponentResource {
     );
 
     const configToml = pulumi.secret(
-      pulumi.all([registration.token, gitlab.internalUrl, gitlab.networkName]).apply(([token, url, network]) =>
+      pulumi.all([registration.token, gitlab.containerUrl]).apply(([token, url]) =>
         renderRunnerConfigToml(
           runnerConfigModel({
             team: names.team,
+            // The helper containers upload artifacts to `url`, so it must be reachable from every job.
             url,
-            // Job containers join GitLab's network and clone through the same internal URL: GitLab's
-            // external URL (localhost locally, the public address on AWS) may not be reachable from them.
+            // Jobs clone through the same URL: GitLab's external URL (localhost locally, the public
+            // address on AWS, behind the security group) is not reachable from a job's network.
             cloneUrl: url,
-            networkMode: network,
+            extraHosts: [`${HOST_GATEWAY_NAME}:host-gateway`],
             token,
             runner: config,
           }),
@@ -122,7 +123,8 @@ export class GitLabRunner extends pulumi.ComponentResource {
     const image = new docker.RemoteImage(
       `${name}-image`,
       // keepLocally: the image may be shared with other stacks on the same daemon.
-      { name: config.image, keepLocally: true },
+      // triggers: a rebuilt host has no image yet; pull it there again.
+      { name: config.image, keepLocally: true, triggers: { hostGeneration: host.generation } },
       { parent: this, provider: host.provider, dependsOn: [...host.ready] },
     );
 
@@ -135,7 +137,10 @@ export class GitLabRunner extends pulumi.ComponentResource {
         // The docker executor starts job and service containers on the host's daemon.
         volumes: [{ hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET }],
         uploads: [{ file: CONFIG_TOML_PATH, content: configToml, permissions: "0600" }],
-        networksAdvanced: [{ name: gitlab.networkName }],
+        // The runner process reaches GitLab at `host.docker.internal`, like its jobs.
+        hosts: [{ host: HOST_GATEWAY_NAME, ip: "host-gateway" }],
+        // A rebuilt host has an empty daemon: the new generation re-creates the container there.
+        labels: [{ label: HOST_GENERATION_LABEL, value: host.generation }],
         logDriver: "json-file",
         logOpts: { "max-size": "10m", "max-file": "3" },
       },

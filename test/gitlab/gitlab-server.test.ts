@@ -86,6 +86,7 @@ function awsLikeHost(): DockerHost {
     dataPath: "/srv",
     publicAddress: pulumi.output("3.120.0.10"),
     publicDns: pulumi.output("ec2-3-120-0-10.eu-central-1.compute.amazonaws.com"),
+    generation: pulumi.output("i-0123456789abcdef0"),
   };
 }
 
@@ -119,10 +120,10 @@ describe("GitLabServer, local target", () => {
     expect(c.inputs.image).toMatch(/^sha256:/);
   });
 
-  it("publishes HTTP, SSH and the registry on 127.0.0.1 only, and no 443", async () => {
+  it("publishes SSH and the registry on 127.0.0.1 only, HTTP where the runner's containers reach it (the host gateway), and no 443", async () => {
     const b = await build("local");
     expect(container(b).inputs.ports).toEqual([
-      { internal: 80, external: 8080, ip: "127.0.0.1" },
+      { internal: 80, external: 8080 },
       { internal: 22, external: 10022, ip: "127.0.0.1" },
       { internal: 4567, external: 4567, ip: "127.0.0.1" },
     ]);
@@ -143,14 +144,11 @@ describe("GitLabServer, local target", () => {
     expect(dropped.options.get("gitlab-data")?.retainOnDelete).toBe(false);
   });
 
-  it("joins the stack's own network, and tells the runner its name and GitLab's address on it", async () => {
+  it("tells the runner where containers reach it: the host gateway and the published HTTP port; no shared network", async () => {
     const b = await build("local");
-    const network = b.mocks.get("docker:index/network:Network", "gitlab-network");
-    expect(network.inputs).toMatchObject({ name: "local-gitlab", driver: "bridge" });
-    expect(network.provider).toMatch(/local-host-docker/);
-    expect(container(b).inputs.networksAdvanced).toEqual([{ name: "local-gitlab" }]);
-    expect(await valueOf(b.server.networkName)).toBe("local-gitlab");
-    expect(await valueOf(b.server.internalUrl)).toBe("http://local-gitlab");
+    expect(b.mocks.ofType("docker:index/network:Network")).toEqual([]);
+    expect(container(b).inputs.networksAdvanced).toBeUndefined();
+    expect(await valueOf(b.server.containerUrl)).toBe("http://host.docker.internal:8080");
     expect(await valueOf(b.server.externalUrl)).toBe("http://localhost:8080");
     expect(await valueOf(b.server.apiUrl)).toBe("http://localhost:8080");
   });
@@ -223,7 +221,6 @@ describe("GitLabServer, local target", () => {
     expect(isSecretValue(ready.inputs.adminToken)).toBe(true);
     expect(b.options.get("gitlab-ready")?.additionalSecretOutputs).toEqual(["adminToken"]);
     expect(b.options.get("gitlab")?.deleteBeforeReplace).toBe(true);
-    expect(b.options.get("gitlab-network")?.deleteBeforeReplace).toBe(true);
   });
 
   it("ships a readiness provider that works on its own once Pulumi has serialized it", async () => {
@@ -274,7 +271,7 @@ describe("GitLabServer, aws target", () => {
 
   it("waits for the host's Docker API before any Docker resource, and uses its provider", async () => {
     const b = await build("aws");
-    for (const name of ["gitlab", "gitlab-image", "gitlab-network"]) {
+    for (const name of ["gitlab", "gitlab-image"]) {
       expect(b.dependsOn.get(name)).toContain("host-docker-api-ready");
     }
     expect(container(b).provider).toMatch(/aws-docker/);
@@ -284,7 +281,7 @@ describe("GitLabServer, aws target", () => {
     const b = await build("aws");
     expect(await valueOf(b.server.externalUrl)).toBe("http://3.120.0.10");
     expect(await valueOf(b.server.apiUrl)).toBe("http://3.120.0.10");
-    expect(await valueOf(b.server.internalUrl)).toBe("http://dev-gitlab");
+    expect(await valueOf(b.server.containerUrl)).toBe("http://host.docker.internal:80");
     const rb = env(b, "GITLAB_OMNIBUS_CONFIG")!;
     expect(rb).toContain("external_url 'http://3.120.0.10'");
     expect(rb).toContain("registry_external_url 'http://3.120.0.10:4567'");
@@ -298,5 +295,13 @@ describe("GitLabServer, aws target", () => {
     expect(container(b).inputs.hostname).toBe("gitlab.example.com");
     expect(await valueOf(b.server.apiUrl)).toBe("https://gitlab.example.com");
     expect(env(b, "GITLAB_OMNIBUS_CONFIG")).toContain("registry_external_url 'https://gitlab.example.com:4567'");
+  });
+});
+
+describe("a rebuilt host", () => {
+  it("re-creates the image and the container on it: both carry the host's generation", async () => {
+    const b = await build("aws");
+    expect(container(b).inputs.labels).toEqual([{ label: "gitlab-dind.host-generation", value: "i-0123456789abcdef0" }]);
+    expect(b.mocks.get("docker:index/remoteImage:RemoteImage", "gitlab-image").inputs.triggers).toEqual({ hostGeneration: "i-0123456789abcdef0" });
   });
 });

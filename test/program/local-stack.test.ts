@@ -2,6 +2,7 @@
  * The `local` stack end to end under mocks, as the offline plan runs it: the real program with
  * the settings of Pulumi.local.yaml.
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "../../infra/config/parse";
@@ -29,7 +30,7 @@ describe("the local stack", () => {
     });
   });
 
-  it("runs GitLab on the local daemon through the explicit provider, on the stack's network", async () => {
+  it("runs GitLab on the local daemon through the explicit provider", async () => {
     const plan = await planLocal();
     const byName = (type: string, name: string) => plan.resources.find((r) => r.type === type && r.name === name);
     const provider = byName("pulumi:providers:docker", "local-host-docker");
@@ -38,11 +39,27 @@ describe("the local stack", () => {
     expect(container).toBeDefined();
     expect(container?.parent).toBe("gitlab");
     expect(container?.inputs.envs).toBe("[secret]");
-    expect(byName("docker:index/network:Network", "gitlab-network")?.inputs.name).toBe("local-gitlab");
     expect(byName("pulumi-nodejs:dynamic/gitlab-dind:GitLabReadiness", "gitlab-ready")?.inputs.adminToken).toBe("[secret]");
-    // GitLab's image, network, three volumes and container (test/gitlab checks their provider).
+    // GitLab's image, three volumes and container (test/gitlab checks their provider).
     const gitlabDocker = plan.resources.filter((r) => r.type.startsWith("docker:") && r.parent === "gitlab");
-    expect(gitlabDocker.map((r) => r.name).sort()).toEqual(["gitlab", "gitlab-config", "gitlab-data", "gitlab-image", "gitlab-logs", "gitlab-network"]);
+    expect(gitlabDocker.map((r) => r.name).sort()).toEqual(["gitlab", "gitlab-config", "gitlab-data", "gitlab-image", "gitlab-logs"]);
+  });
+
+  it("registers the runner and runs it with its config.toml; the token never shows", async () => {
+    const plan = await planLocal();
+    const byName = (type: string, name: string) => plan.resources.find((r) => r.type === type && r.name === name);
+    expect(byName("pulumi-nodejs:dynamic/gitlab-dind:RunnerRegistration", "runner-registration")?.parent).toBe("runner");
+    const runner = byName("docker:index/container:Container", "runner");
+    expect(runner?.inputs).toMatchObject({ name: "local-runner", restart: "always", uploads: "[secret]" });
+    expect(runner?.inputs.volumes).toEqual([{ containerPath: "/var/run/docker.sock", hostPath: "/var/run/docker.sock" }]);
+    expect(plan.outputs).toMatchObject({ runnerId: 1, runnerTags: ["docker", "dind"] });
+    const toml = plan.files["config.toml"];
+    expect(toml).toContain('token = "glrt-[secret]"');
+    expect(toml).toContain('url = "http://host.docker.internal:8080"');
+    expect(toml).toContain("privileged = true");
+    expect(toml).not.toContain("docker.sock");
+    // The stack's example pipeline is the one shipped in examples/ (default runner settings).
+    expect(plan.files["gitlab-ci.example.yml"]).toBe(readFileSync(join(__dirname, "..", "..", "examples", "dind", ".gitlab-ci.yml"), "utf8"));
   });
 
   it("writes gitlab.rb with the root password redacted", async () => {

@@ -76,11 +76,11 @@ async function build(config: RunnerConfig = RUNNER): Promise<Built> {
       dataPath: undefined,
       publicAddress: pulumi.output("localhost"),
       publicDns: pulumi.output("localhost"),
+      generation: pulumi.output("gen-1"),
     };
     const gitlab: GitLabEndpoint = {
       apiUrl: pulumi.output("http://localhost:8080"),
-      internalUrl: pulumi.output("http://payments-gitlab"),
-      networkName: pulumi.output("payments-net"),
+      containerUrl: pulumi.output("http://host.docker.internal:8080"),
       adminToken: pulumi.secret(ADMIN_TOKEN),
       ready: new Marker("test:index:GitLabReady", "gitlab-ready"),
     };
@@ -120,11 +120,17 @@ describe("the runner container", () => {
     expect(containerOf(built).inputs.privileged).toBeUndefined();
   });
 
-  it("joins GitLab's network", () => {
-    expect(containerOf(built).inputs.networksAdvanced).toEqual([{ name: "payments-net" }]);
+  it("reaches GitLab through the host gateway, on no shared network", () => {
+    expect(containerOf(built).inputs.networksAdvanced).toBeUndefined();
+    expect(containerOf(built).inputs.hosts).toEqual([{ host: "host.docker.internal", ip: "host-gateway" }]);
   });
 
-  it("gets config.toml at /etc/gitlab-runner/config.toml, as a secret, root-only, with the registered token and GitLab's internal URL", () => {
+  it("is re-created, with its image, on a rebuilt host: both carry the host's generation", () => {
+    expect(containerOf(built).inputs.labels).toEqual([{ label: "gitlab-dind.host-generation", value: "gen-1" }]);
+    expect(built.mocks.get("docker:index/remoteImage:RemoteImage", "runner-image").inputs.triggers).toEqual({ hostGeneration: "gen-1" });
+  });
+
+  it("gets config.toml at /etc/gitlab-runner/config.toml, as a secret, root-only, with the registered token and GitLab's URL for containers", () => {
     // The content is secret, so Pulumi sends the whole `uploads` property as a secret.
     const wire = containerOf(built).inputs.uploads;
     expect(isSecretValue(wire)).toBe(true);
@@ -135,8 +141,11 @@ describe("the runner container", () => {
     const toml = TOML.parse(uploads[0]!.content as string) as any;
     expect(toml.concurrent).toBe(4);
     expect(toml.runners).toHaveLength(1);
-    expect(toml.runners[0]).toMatchObject({ token: TOKEN, url: "http://payments-gitlab", clone_url: "http://payments-gitlab", executor: "docker" });
-    expect(toml.runners[0].docker).toMatchObject({ image: "docker:29.7.2-cli", privileged: true, network_mode: "payments-net" });
+    expect(toml.runners[0]).toMatchObject({ token: TOKEN, url: "http://host.docker.internal:8080", clone_url: "http://host.docker.internal:8080", executor: "docker" });
+    expect(toml.runners[0].docker).toMatchObject({ image: "docker:29.7.2-cli", privileged: true, extra_hosts: ["host.docker.internal:host-gateway"] });
+    // Each job on its own network: concurrent jobs' `docker` aliases never meet.
+    expect(toml.runners[0].feature_flags).toEqual({ FF_NETWORK_PER_BUILD: true });
+    expect(toml.runners[0].docker.network_mode).toBeUndefined();
   });
 
   it("has no secret in plain view: the runner token and admin token appear only inside secret values", () => {
@@ -187,11 +196,11 @@ describe("bad input", () => {
       dataPath: undefined,
       publicAddress: pulumi.output("localhost"),
       publicDns: pulumi.output("localhost"),
+      generation: pulumi.output("gen-1"),
     };
     const gitlab: GitLabEndpoint = {
       apiUrl: "http://localhost:8080",
-      internalUrl: "http://payments-gitlab",
-      networkName: "payments-net",
+      containerUrl: "http://host.docker.internal:8080",
       adminToken: pulumi.secret(ADMIN_TOKEN),
       ready: new Marker("test:index:GitLabReady", "gitlab-ready"),
     };

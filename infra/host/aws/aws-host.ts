@@ -186,6 +186,8 @@ export class AwsHost extends pulumi.ComponentResource {
       dataPath: DATA_PATH,
       publicAddress: eip.publicIp,
       publicDns: eip.publicDns,
+      // A rebuilt instance (new type, new user data) starts with an empty Docker daemon.
+      generation: instance.id,
     };
     this.instanceId = instance.id;
     this.publicIp = eip.publicIp;
