@@ -131,6 +131,15 @@ export const KEYS: readonly KeySpec[] = [
     description: "Size of the encrypted gp3 data volume mounted at /srv (GitLab's config, data and logs).",
   },
   {
+    path: "host.dataVolumeId",
+    kind: "string",
+    targets: AWS,
+    defaultDoc: "unset (a new volume)",
+    description:
+      "Adopt the data volume an earlier stack kept (`vol-…`, see host.keepDataOnDestroy) instead of creating one; the subnet follows its availability zone and its size stays as it is.",
+    check: (v: string) => (/^vol-[0-9a-f]{8,17}$/.test(v) ? undefined : "an EBS volume id such as vol-0a1b2c3d4e5f60718"),
+  },
+  {
     path: "host.keepDataOnDestroy",
     kind: "boolean",
     default: true,

@@ -46,6 +46,8 @@ export interface HostConfig {
   readonly instanceType: string;
   readonly rootVolumeGiB: number;
   readonly dataVolumeGiB: number;
+  /** An existing data volume to adopt (one a destroyed stack kept); undefined creates a new one. */
+  readonly dataVolumeId: string | undefined;
   /** Keep GitLab's data (the EBS volume, or the local Docker volumes) on `pulumi destroy`. */
   readonly keepDataOnDestroy: boolean;
   /** Days of daily data-volume snapshots to keep; 0 turns snapshots off. */

@@ -218,6 +218,7 @@ describe("each remaining rule, one bad value at a time", () => {
   const cases: Array<[string, RawConfig, string]> = [
     ["target", { "gitlab-dind:target": "gcp" }, 'gitlab-dind:target: expected one of aws, local; got "gcp"'],
     ["host.instanceType", { "gitlab-dind:host": { instanceType: "big one" } }, 'gitlab-dind:host.instanceType: expected an EC2 instance type such as m7i.xlarge; got "big one"'],
+    ["host.dataVolumeId", { "gitlab-dind:host": { dataVolumeId: "my-volume" } }, 'gitlab-dind:host.dataVolumeId: expected an EBS volume id such as vol-0a1b2c3d4e5f60718; got "my-volume"'],
     ["host.rootVolumeGiB", { "gitlab-dind:host": { rootVolumeGiB: 8 } }, "gitlab-dind:host.rootVolumeGiB: expected an integer from 20 to 16384; got 8"],
     ["gitlab.httpPort", { "gitlab-dind:gitlab": { httpPort: 70000 } }, "gitlab-dind:gitlab.httpPort: expected a TCP port from 1 to 65535; got 70000"],
     ["gitlab.registryPort", { "gitlab-dind:gitlab": { registryPort: -1 } }, "gitlab-dind:gitlab.registryPort: expected a TCP port from 1 to 65535; got -1"],

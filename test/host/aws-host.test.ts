@@ -170,6 +170,19 @@ describe("data volume", () => {
     expect(policy.executionRoleArn).toBe("arn:aws:iam::123456789012:role/dev-host-dlm-role-a1b2c3d");
   });
 
+  it("adopts a kept volume (host.dataVolumeId): read, never created or deleted, and the subnet follows its zone", async () => {
+    const b = await buildAwsHost(settings("dev", { "gitlab-dind:host": { dataVolumeId: "vol-0123456789abcdef0" } }));
+    const volumes = b.mocks.ofType(T.volume);
+    expect(volumes).toHaveLength(1);
+    // A read: the existing id, and no inputs that would create (or later replace) a volume.
+    expect(volumes[0].existingId).toBe("vol-0123456789abcdef0");
+    expect(volumes[0].inputs).toEqual({});
+    expect(one(b, T.subnet).inputs.availabilityZone).toBe("eu-central-1b");
+    expect(b.mocks.invokes.map((i) => i.token)).not.toContain("aws:index/getAvailabilityZones:getAvailabilityZones");
+    expect(one(b, T.attachment).inputs.volumeId).toBe("vol-0123456789abcdef0");
+    expect(b.userData).toContain("vol-0123456789abcdef0");
+  });
+
   it("has no snapshot policy when snapshotRetentionDays is 0", async () => {
     const b = await buildAwsHost(settings("dev", { "gitlab-dind:host": { snapshotRetentionDays: 0 } }));
     expect(b.mocks.ofType(T.dlm)).toEqual([]);

@@ -18,6 +18,8 @@ export interface RecordedResource {
   readonly inputs: Record<string, unknown>;
   /** The provider reference, when the resource names one explicitly. */
   readonly provider: string | undefined;
+  /** The id of an existing resource the program reads (`Resource.get`) or imports; undefined when created. */
+  readonly existingId: string | undefined;
 }
 
 export interface RecordedInvoke {
@@ -84,7 +86,8 @@ export const COMPUTED: Record<string, ComputedFields> = {
   "aws:ec2/vpc:Vpc": () => ({ arn: arn("ec2", "vpc/vpc-0a1b2c3d4e5f60718"), defaultSecurityGroupId: "sg-0f0e0d0c0b0a09080", mainRouteTableId: "rtb-0f0e0d0c0b0a09080" }),
   "aws:ec2/subnet:Subnet": (i) => ({ arn: arn("ec2", "subnet/subnet-0a1b2c3d4e5f60718"), availabilityZone: i.availabilityZone ?? az }),
   "aws:ec2/securityGroup:SecurityGroup": (i, name) => ({ arn: arn("ec2", "security-group/sg-0a1b2c3d4e5f60718"), name: i.name ?? `${name}-a1b2c3d` }),
-  "aws:ebs/volume:Volume": () => ({ arn: arn("ec2", "volume/vol-0a1b2c3d4e5f60718"), iops: 3000, throughput: 125 }),
+  // A read volume (`Volume.get`, host.dataVolumeId) has no inputs: it answers with where it lives.
+  "aws:ebs/volume:Volume": (i) => ({ arn: arn("ec2", "volume/vol-0a1b2c3d4e5f60718"), iops: 3000, throughput: 125, availabilityZone: i.availabilityZone ?? `${region}b` }),
   "aws:iam/role:Role": (i, name) => ({ arn: `arn:aws:iam::123456789012:role/${i.name ?? `${name}-a1b2c3d`}`, name: i.name ?? `${name}-a1b2c3d`, uniqueId: "AROAEXAMPLEROLEID" }),
   "aws:iam/instanceProfile:InstanceProfile": (i, name) => ({ arn: `arn:aws:iam::123456789012:instance-profile/${i.name ?? `${name}-a1b2c3d`}`, name: i.name ?? `${name}-a1b2c3d` }),
   "aws:ssm/parameter:Parameter": (i) => ({ arn: arn("ssm", `parameter${i.name}`), version: 1, tier: "Standard" }),
@@ -124,10 +127,17 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
     const inputs = (args.inputs ?? {}) as Record<string, unknown>;
-    this.resources.push({ type: args.type, name: args.name, custom: args.custom ?? true, inputs, provider: args.provider || undefined });
+    this.resources.push({
+      type: args.type,
+      name: args.name,
+      custom: args.custom ?? true,
+      inputs,
+      provider: args.provider || undefined,
+      existingId: args.id || undefined,
+    });
     const fill = this.computed[args.type];
     const state = { ...revealSecrets(inputs) as Record<string, unknown>, ...(fill ? fill(revealSecrets(inputs) as Record<string, any>, args.name) : {}) };
-    return { id: args.custom === false ? undefined : `${args.name}-id`, state };
+    return { id: args.custom === false ? undefined : (args.id || `${args.name}-id`), state };
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {

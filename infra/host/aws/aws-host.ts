@@ -67,7 +67,11 @@ export class AwsHost extends pulumi.ComponentResource {
     );
     const child: pulumi.CustomResourceOptions = { parent: this, provider };
 
-    const network = createNetwork(name, config, names, child);
+    // An adopted volume (host.dataVolumeId) is read, not created: this stack never deletes it, and
+    // the subnet goes to its availability zone.
+    const adopted =
+      config.host.dataVolumeId !== undefined ? aws.ebs.Volume.get(`${name}-data`, config.host.dataVolumeId, undefined, child) : undefined;
+    const network = createNetwork(name, config, names, child, adopted?.availabilityZone);
 
     // The Elastic IP comes first: the daemon's certificate names it.
     const eip = new aws.ec2.Eip(`${name}-eip`, { domain: "vpc", tags: names.tags("host") }, child);
@@ -92,12 +96,14 @@ export class AwsHost extends pulumi.ComponentResource {
 
     const identity = createHostIdentity(name, { parameterArns: [serverKeyParameter.arn] }, names, child);
 
-    const volume = createDataVolume(
-      name,
-      { availabilityZone: network.availabilityZone, sizeGiB: config.host.dataVolumeGiB, keepOnDestroy: config.host.keepDataOnDestroy },
-      names,
-      child,
-    );
+    const volume =
+      adopted ??
+      createDataVolume(
+        name,
+        { availabilityZone: network.availabilityZone, sizeGiB: config.host.dataVolumeGiB, keepOnDestroy: config.host.keepDataOnDestroy },
+        names,
+        child,
+      );
     const snapshots = createSnapshots(name, { retentionDays: config.host.snapshotRetentionDays, targetTags: { Name: names.name("data") } }, names, child);
 
     const userData = pulumi

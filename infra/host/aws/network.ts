@@ -58,7 +58,17 @@ export interface Network {
   readonly availabilityZone: pulumi.Output<string>;
 }
 
-export function createNetwork(name: string, config: StackConfig, names: Naming, opts: pulumi.CustomResourceOptions): Network {
+/**
+ * The stack's network. `zone`: the availability zone of the public subnet; default the region's
+ * first available zone (an adopted data volume decides it instead: a volume attaches only in its zone).
+ */
+export function createNetwork(
+  name: string,
+  config: StackConfig,
+  names: Naming,
+  opts: pulumi.CustomResourceOptions,
+  zone?: pulumi.Input<string>,
+): Network {
   const rules = ingressRules(config);
 
   const vpc = new aws.ec2.Vpc(
@@ -74,14 +84,14 @@ export function createNetwork(name: string, config: StackConfig, names: Naming, 
     opts,
   );
 
-  const zones = aws.getAvailabilityZonesOutput({ state: "available" }, { provider: opts.provider, parent: opts.parent });
+  const availabilityZone = zone ?? aws.getAvailabilityZonesOutput({ state: "available" }, { provider: opts.provider, parent: opts.parent }).names[0];
   const subnet = new aws.ec2.Subnet(
     `${name}-public`,
     {
       vpcId: vpc.id,
       // The first /24 of the VPC (the config rule keeps the VPC at /24 or wider).
       cidrBlock: firstSubnet(config.network.vpcCidr),
-      availabilityZone: zones.names[0],
+      availabilityZone,
       // A public address from launch: the host installs Docker before its Elastic IP is attached.
       mapPublicIpOnLaunch: true,
       tags: names.tags("public"),
