@@ -3,6 +3,7 @@
  * or into the list of every problem found. Pure: no Pulumi runtime, no I/O.
  */
 import { defaultFor, KEYS, KEYS_BY_PATH, NAMESPACE, type KeySpec, type RuleContext } from "./schema";
+import { imagePairProblems } from "../../runner-config/image-pairing";
 import { editDistance } from "./rules";
 import { ConfigSecret, type StackConfig, type Target } from "./types";
 
@@ -213,6 +214,14 @@ function checkAcrossKeys(values: Map<string, unknown>, target: Target, problems:
       problems.push(`${fullKey(path)}: expected a port other than ${port}, which the host uses for ${reserved.get(port)}; got ${port}`);
     }
     seen.set(port, path);
+  }
+
+  // The job's Docker CLI and the DinD daemon must pair (runner-config owns the rule); checked
+  // here too so that it is reported with every other problem, before anything is created.
+  const jobImage = values.get("runner.jobImage");
+  const dindImage = values.get("runner.dindImage");
+  if (typeof jobImage === "string" && typeof dindImage === "string") {
+    problems.push(...imagePairProblems({ jobImage, dindImage }));
   }
 
   const tags = values.get("runner.tags") as string[];

@@ -172,6 +172,13 @@ describe("bad configuration", () => {
     expect(ok({ "gitlab-dind:team": "me", "gitlab-dind:target": "local", "gitlab-dind:gitlab": { registryPort: 0, sshPort: 2376 } }).gitlab.registryPort).toBe(0);
   });
 
+  test("the job's Docker CLI must pair with the DinD daemon, reported with the other problems", () => {
+    expect(problems({ ...AWS_MINIMAL, "gitlab-dind:team": "X", "gitlab-dind:runner": { jobImage: "docker:28.0.0-cli" } })).toEqual([
+      expect.stringMatching(/^gitlab-dind:team: /),
+      'gitlab-dind:runner.jobImage: expected the CLI image matching gitlab-dind:runner.dindImage (docker:29.7.2-dind), docker:29.7.2-cli; given "docker:28.0.0-cli"',
+    ]);
+  });
+
   test("a runner that could take no job is refused", () => {
     expect(problems({ ...AWS_MINIMAL, "gitlab-dind:runner": { tags: [], runUntagged: false } })).toEqual([
       "gitlab-dind:runner.tags: expected at least one tag when runner.runUntagged is false (the runner would take no job); got []",
