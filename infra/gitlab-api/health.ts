@@ -4,12 +4,9 @@
  * `GET /-/readiness?all=1` answers `{"status":"ok"|"failed","master_check":[{"status":"ok"}],"db_check":[…],…}`
  * with 200, or 503 when a check fails. Both answer only to IPs in the monitoring
  * allowlist (`gitlab_rails['monitoring_whitelist']`, localhost by default);
- * other IPs get 404, so `waitForGitLab` then falls back to `GET /api/v4/version`
- * (which needs a token).
+ * other IPs get 404. The wait that `pulumi up` does on them is infra/gitlab/readiness-wait.ts.
  */
 import type { GitLabClient } from "./client";
-import { formatDuration } from "./client";
-import { GitLabApiError } from "./errors";
 
 /** One check in the readiness answer. */
 export interface ReadinessCheck {
@@ -57,70 +54,4 @@ export function parseReadiness(status: number, body: unknown): Readiness {
     const ready = status === 200 && failed.length === 0 && (overall === undefined || overall === "ok");
     if (!ready && failed.length === 0) failed.push(`readiness answered ${status}${typeof overall === "string" ? ` (status ${overall})` : ""}`);
     return { ready, failed, checks };
-}
-
-export interface WaitForGitLabOptions {
-    /** Give up after this long. Default 600000 (10 minutes). */
-    readonly deadlineMs?: number;
-    /** Time between probes. Default 5000. */
-    readonly pollMs?: number;
-    /** Receives one line per failed probe. Default: silent. */
-    readonly onProgress?: (message: string) => void;
-    readonly now?: () => number;
-    readonly sleep?: (ms: number) => Promise<void>;
-    readonly signal?: AbortSignal;
-}
-
-export interface GitLabReady {
-    /** Which probe succeeded. */
-    readonly via: "readiness" | "api";
-    /** GitLab's version when probed through the API, e.g. `17.5.1`. */
-    readonly version?: string;
-}
-
-/**
- * Poll until GitLab is ready: `/-/readiness?all=1` answers ok, or — when the
- * monitoring endpoints are not allowlisted for this IP (404) — `GET /api/v4/version`
- * answers 200. Connection failures, 502/503/504 and timeouts mean "still
- * starting"; 401/403 fail at once (waiting will not fix a bad token).
- */
-export async function waitForGitLab(client: GitLabClient, options: WaitForGitLabOptions = {}): Promise<GitLabReady> {
-    const deadlineMs = options.deadlineMs ?? 600_000;
-    const pollMs = options.pollMs ?? 5_000;
-    const now = options.now ?? (() => Date.now());
-    const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-    const progress = options.onProgress ?? (() => undefined);
-    const startedAt = now();
-    let probe: "readiness" | "api" = "readiness";
-    let last = "no answer yet";
-    for (;;) {
-        try {
-            if (probe === "readiness") {
-                const readiness = await checkReadiness(client, options.signal);
-                if (readiness.ready) return { via: "readiness" };
-                last = `not ready: ${readiness.failed.join(", ")}`;
-            } else {
-                const version = await client.request<{ version?: string }>("GET", "/version", { retry: "none", signal: options.signal });
-                return { via: "api", version: version.version };
-            }
-        } catch (error) {
-            if (options.signal?.aborted) throw error;
-            if (!(error instanceof GitLabApiError)) throw error;
-            if (error.kind === "http" && error.status === 404 && probe === "readiness") {
-                probe = "api";
-                progress(`GitLab at ${client.baseUrl} hides /-/readiness from this IP (monitoring allowlist); probing /api/v4/version instead`);
-                continue;
-            }
-            const transient = error.kind !== "http" || [502, 503, 504].includes(error.status ?? 0);
-            if (!transient) throw error;
-            last = error.kind === "http" ? String(error.status) : (error.detail ?? error.kind);
-        }
-        const remaining = deadlineMs - (now() - startedAt);
-        if (remaining <= 0) {
-            throw new Error(`GitLab at ${client.baseUrl} was not ready after ${formatDuration(deadlineMs)} (last: ${last}).`);
-        }
-        const wait = Math.min(pollMs, remaining);
-        progress(`GitLab at ${client.baseUrl} not ready yet (${last}); retrying in ${formatDuration(wait)}, ${formatDuration(remaining)} left`);
-        await sleep(wait);
-    }
 }

@@ -7,5 +7,5 @@ export { createGitLabClient, encodeQuery, formatDuration } from "./client";
 export type { GitLabClient, GitLabClientOptions, GitLabResponse, QueryValue, RequestOptions, RetryMode, RetryPolicy } from "./client";
 export { GitLabApiError, hintForStatus, redactSecrets } from "./errors";
 export type { GitLabApiErrorInit, GitLabErrorKind } from "./errors";
-export { checkHealth, checkReadiness, parseReadiness, waitForGitLab } from "./health";
-export type { GitLabReady, Readiness, ReadinessCheck, WaitForGitLabOptions } from "./health";
+export { checkHealth, checkReadiness, parseReadiness } from "./health";
+export type { Readiness, ReadinessCheck } from "./health";
