@@ -17,6 +17,7 @@ import { LocalHost } from "../../infra/host/local-host";
 import { naming } from "../../infra/naming";
 import { COMPUTED, RecordingMocks, isSecretValue, revealSecrets, valueOf, type RecordedResource } from "../support/mocks";
 import { startFakeGitLab } from "../support/fake-gitlab";
+import { runUnderMocks } from "../support/under-mocks";
 
 const CONTAINER = "docker:index/container:Container";
 const READINESS = "pulumi-nodejs:dynamic/gitlab-dind:GitLabReadiness";
@@ -35,8 +36,8 @@ const GITLAB: GitLabConfig = {
 interface Built {
   readonly mocks: RecordingMocks;
   readonly server: GitLabServer;
-  readonly dependsOn: Map<string, string[]>;
-  readonly options: Map<string, pulumi.CustomResourceOptions>;
+  readonly dependsOn: ReadonlyMap<string, readonly string[]>;
+  readonly options: ReadonlyMap<string, pulumi.CustomResourceOptions>;
 }
 
 async function build(target: Target, gitlab: Partial<GitLabConfig> = {}, keepDataOnDestroy = true): Promise<Built> {
@@ -45,23 +46,10 @@ async function build(target: Target, gitlab: Partial<GitLabConfig> = {}, keepDat
     ...COMPUTED,
     "random:index/randomPassword:RandomPassword": (i, name) => ({ result: (name.includes("admin") ? "Tok3n" : "Passw0rd").repeat(10).slice(0, i.length) }),
   });
-  await pulumi.runtime.setMocks(mocks, "gitlab-dind", target === "aws" ? "dev" : "local", false);
-  const names = new WeakMap<pulumi.Resource, string>();
-  const dependsOn = new Map<string, string[]>();
-  const options = new Map<string, pulumi.CustomResourceOptions>();
-  let server: GitLabServer | undefined;
-  await pulumi.runtime.runInPulumiStack(async () => {
-    pulumi.runtime.registerStackTransformation((args) => {
-      names.set(args.resource, args.name);
-      const deps = args.opts.dependsOn;
-      const list = (deps === undefined ? [] : Array.isArray(deps) ? deps : [deps]) as pulumi.Resource[];
-      dependsOn.set(args.name, list.map((r) => names.get(r) ?? "?"));
-      options.set(args.name, args.opts as pulumi.CustomResourceOptions);
-      return undefined;
-    });
-    const team = target === "aws" ? "dev" : "local";
+  const team = target === "aws" ? "dev" : "local";
+  const run = await runUnderMocks(mocks, "gitlab-dind", team, () => {
     const host: DockerHost = target === "aws" ? awsLikeHost() : new LocalHost("local-host", { names: naming(team, "s") });
-    server = new GitLabServer("gitlab", {
+    return new GitLabServer("gitlab", {
       names: naming(team, "s"),
       target,
       gitlab: { ...GITLAB, httpPort: target === "aws" ? 80 : 8080, ...gitlab },
@@ -69,11 +57,8 @@ async function build(target: Target, gitlab: Partial<GitLabConfig> = {}, keepDat
       keepDataOnDestroy,
       operatorCidrs: ["203.0.113.0/24"],
     });
-    return {};
   });
-  // Registration continues after the program returns: wait for the last resource.
-  await valueOf(server!.ready.id);
-  return { mocks, server: server!, dependsOn, options };
+  return { mocks, server: run.result, dependsOn: run.dependsOn, options: run.options };
 }
 
 /** What the AWS host gives: a TLS Docker endpoint, a wait, /srv, an Elastic IP. */

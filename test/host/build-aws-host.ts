@@ -8,15 +8,16 @@ import type { StackConfig } from "../../infra/config/types";
 import { AwsHost } from "../../infra/host/aws/aws-host";
 import { naming } from "../../infra/naming";
 import { RecordingMocks, valueOf } from "../support/mocks";
+import { runUnderMocks } from "../support/under-mocks";
 
 export interface BuiltHost {
   readonly mocks: RecordingMocks;
   readonly host: AwsHost;
   readonly config: StackConfig;
   /** Resource options by logical name, as the program passed them. */
-  readonly options: Map<string, pulumi.CustomResourceOptions>;
+  readonly options: ReadonlyMap<string, pulumi.CustomResourceOptions>;
   /** Explicit `dependsOn` by logical name, as logical names. */
-  readonly dependsOn: Map<string, string[]>;
+  readonly dependsOn: ReadonlyMap<string, readonly string[]>;
   readonly userData: string;
 }
 
@@ -38,27 +39,8 @@ export function parse(values: Record<string, unknown>, secretKeys: readonly stri
 
 export async function buildAwsHost(values: Record<string, unknown>, stack = "dev", secretKeys: readonly string[] = []): Promise<BuiltHost> {
   const config = parse(values, secretKeys);
-  const mocks = new RecordingMocks();
-  await pulumi.runtime.setMocks(mocks, "gitlab-dind", stack, false);
-  const names = new WeakMap<pulumi.Resource, string>();
-  const options = new Map<string, pulumi.CustomResourceOptions>();
-  const dependsOn = new Map<string, string[]>();
-  let host: AwsHost | undefined;
-  await pulumi.runtime.runInPulumiStack(async () => {
-    pulumi.runtime.registerStackTransformation((args) => {
-      names.set(args.resource, args.name);
-      options.set(args.name, args.opts as pulumi.CustomResourceOptions);
-      const deps = args.opts.dependsOn;
-      const list = (deps === undefined ? [] : Array.isArray(deps) ? deps : [deps]) as pulumi.Resource[];
-      dependsOn.set(args.name, list.map((r) => names.get(r) ?? "?"));
-      return undefined;
-    });
-    host = new AwsHost(naming(config.team, stack).name("host"), { config, names: naming(config.team, stack) });
-    return {};
-  });
-  // Resources whose inputs wait on other outputs register later: let every registration land.
-  await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
-  const built = host as AwsHost;
-  const userData = await valueOf(built.build.files["user-data.yaml"]);
-  return { mocks, host: built, config, options, dependsOn, userData };
+  const names = naming(config.team, stack);
+  const run = await runUnderMocks(new RecordingMocks(), "gitlab-dind", stack, () => new AwsHost(names.name("host"), { config, names }));
+  const userData = await valueOf(run.result.build.files["user-data.yaml"]);
+  return { mocks: run.mocks, host: run.result, config, options: run.options, dependsOn: run.dependsOn, userData };
 }

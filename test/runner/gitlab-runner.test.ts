@@ -7,6 +7,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as TOML from "@iarna/toml";
 import { COMPUTED, RecordingMocks, isSecretValue, redactSecrets, revealSecrets, valueOf } from "../support/mocks";
+import { runUnderMocks } from "../support/under-mocks";
 import type { RecordedResource } from "../support/mocks";
 import { GitLabRunner, RUNNER_REGISTRATION_TYPE } from "../../infra/runner";
 import type { GitLabEndpoint } from "../../infra/runner";
@@ -41,11 +42,11 @@ interface Built {
   readonly mocks: RecordingMocks;
   readonly runner: GitLabRunner;
   /** Resource name → names of the resources in its `dependsOn`. */
-  readonly dependsOn: Map<string, string[]>;
+  readonly dependsOn: ReadonlyMap<string, readonly string[]>;
   /** Resource name → its `deleteBeforeReplace` option. */
-  readonly deleteBeforeReplace: Map<string, boolean | undefined>;
+  readonly deleteBeforeReplace: ReadonlyMap<string, boolean | undefined>;
   /** Resource name → its `additionalSecretOutputs` option (applied by the engine, not by the mocks). */
-  readonly secretOutputs: Map<string, string[] | undefined>;
+  readonly secretOutputs: ReadonlyMap<string, string[] | undefined>;
 }
 
 async function build(config: RunnerConfig = RUNNER): Promise<Built> {
@@ -53,22 +54,7 @@ async function build(config: RunnerConfig = RUNNER): Promise<Built> {
     ...COMPUTED,
     [RUNNER_REGISTRATION_TYPE]: () => ({ runnerId: 42, token: TOKEN }),
   });
-  await pulumi.runtime.setMocks(mocks, "gitlab-dind", "local", false);
-  const names = new WeakMap<pulumi.Resource, string>();
-  const dependsOn = new Map<string, string[]>();
-  const deleteBeforeReplace = new Map<string, boolean | undefined>();
-  const secretOutputs = new Map<string, string[] | undefined>();
-  let runner: GitLabRunner | undefined;
-  await pulumi.runtime.runInPulumiStack(async () => {
-    pulumi.runtime.registerStackTransformation((args) => {
-      names.set(args.resource, args.name);
-      const deps = args.opts.dependsOn;
-      const list = deps === undefined ? [] : Array.isArray(deps) ? deps : [deps];
-      dependsOn.set(args.name, (list as pulumi.Resource[]).map((r) => names.get(r) ?? "?"));
-      deleteBeforeReplace.set(args.name, (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace);
-      secretOutputs.set(args.name, (args.opts as pulumi.CustomResourceOptions).additionalSecretOutputs);
-      return undefined;
-    });
+  const run = await runUnderMocks(mocks, "gitlab-dind", "local", () => {
     const hostReady = new Marker("test:index:HostReady", "host-ready");
     const host: DockerHost = {
       provider: new docker.Provider("docker-host", { host: "unix:///var/run/docker.sock" }),
@@ -84,11 +70,17 @@ async function build(config: RunnerConfig = RUNNER): Promise<Built> {
       adminToken: pulumi.secret(ADMIN_TOKEN),
       ready: new Marker("test:index:GitLabReady", "gitlab-ready"),
     };
-    runner = new GitLabRunner("runner", { host, gitlab, config, names: naming("payments", "local") });
-    await Promise.all([valueOf(runner.configToml), valueOf(runner.containerName), valueOf(runner.runnerId)]);
-    return {};
+    return new GitLabRunner("runner", { host, gitlab, config, names: naming("payments", "local") });
   });
-  return { mocks, runner: runner!, dependsOn, deleteBeforeReplace, secretOutputs };
+  const option = <K extends keyof pulumi.CustomResourceOptions>(key: K) =>
+    new Map([...run.options].map(([name, o]) => [name, o[key]] as const));
+  return {
+    mocks,
+    runner: run.result,
+    dependsOn: run.dependsOn,
+    deleteBeforeReplace: option("deleteBeforeReplace"),
+    secretOutputs: option("additionalSecretOutputs"),
+  };
 }
 
 function registrationOf(b: Built): RecordedResource {
