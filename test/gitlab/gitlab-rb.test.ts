@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { requireTool } from "../support/tools";
 import { gitLabSettings, renderGitLabRb, rubyLiteral, rubyString, type GitLabRbSetting } from "../../infra/gitlab/gitlab-rb";
 import { renderBootstrapScript } from "../../infra/gitlab/bootstrap-token";
 
@@ -129,9 +130,9 @@ describe("renderGitLabRb", () => {
   });
 });
 
-// Ruby itself, when this machine has it (`apt-get install ruby`): the rendered file parses, and
+// Ruby itself (`apt-get install ruby`; required under CI=true): the rendered file parses, and
 // every value reads back exactly.
-const hasRuby = spawnSync("ruby", ["--version"]).status === 0;
+const hasRuby = requireTool("ruby", "apt-get install ruby");
 describe.skipIf(!hasRuby)("with Ruby", () => {
   const STUB = [
     "require 'json'",

@@ -12,7 +12,7 @@ import {
 } from "../../infra/host/aws/cloud-init";
 import { checkedUserData } from "../../infra/host/aws/instance";
 import { makeTlsFixtures, opensslAvailable, type TlsFixtures } from "./tls-fixtures";
-import { requireTool, run } from "./tools";
+import { requireTool, run } from "../support/tools";
 
 let certs: TlsFixtures;
 let input: CloudInitInput;

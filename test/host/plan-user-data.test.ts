@@ -8,7 +8,7 @@ import { parseStackConfig } from "../../infra/config/parse";
 import { embeddedScripts } from "../../infra/host/aws/cloud-init";
 import { runPlan } from "../../tools/plan/run-plan";
 import { readStackFile } from "../../tools/plan/stack-file";
-import { requireTool, run } from "./tools";
+import { requireTool, run } from "../support/tools";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 

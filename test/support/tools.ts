@@ -1,6 +1,7 @@
 /**
- * The real tools that consume the host's files: `cloud-init schema` and `shellcheck`. Locally a
- * missing tool skips its test with a message; under CI=true a missing tool fails.
+ * The real tools that consume the files we render (`cloud-init schema`, `shellcheck`, `ruby`).
+ * Locally a missing tool skips its test with a message; under CI=true a missing tool fails
+ * (.ci/run installs them from Debian's packages).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 
