@@ -32,6 +32,8 @@ import type { RegistrationProviderOptions } from "./registration-provider";
 
 /** Where gitlab-runner reads its configuration in the official image. */
 export const CONFIG_TOML_PATH = "/etc/gitlab-runner/config.toml";
+/** How long a stopping runner may take to let running jobs finish. */
+export const RUNNER_STOP_TIMEOUT_SECONDS = 600;
 /** The host daemon's socket, mounted at the same path in the runner container. */
 export const DOCKER_SOCKET = "/var/run/docker.sock";
 
@@ -141,6 +143,11 @@ export class GitLabRunner extends pulumi.ComponentResource {
         hosts: [{ host: HOST_GATEWAY_NAME, ip: "host-gateway" }],
         // A rebuilt host has an empty daemon: the new generation re-creates the container there.
         labels: [{ label: HOST_GENERATION_LABEL, value: host.generation }],
+        // SIGQUIT is gitlab-runner's graceful stop: it takes no new jobs and lets running ones
+        // finish. A replacement (a config.toml change) or destroy waits up to 10 minutes for them.
+        stopSignal: "SIGQUIT",
+        stopTimeout: RUNNER_STOP_TIMEOUT_SECONDS,
+        destroyGraceSeconds: RUNNER_STOP_TIMEOUT_SECONDS,
         logDriver: "json-file",
         logOpts: { "max-size": "10m", "max-file": "3" },
       },

@@ -107,6 +107,10 @@ describe("the runner container", () => {
     expect(c.inputs.image).toMatch(/^sha256:/);
   });
 
+  it("stops gracefully (SIGQUIT) so that running jobs finish before a replacement, for up to 10 minutes", () => {
+    expect(containerOf(built).inputs).toMatchObject({ stopSignal: "SIGQUIT", stopTimeout: 600, destroyGraceSeconds: 600 });
+  });
+
   it("mounts the host's docker.sock and nothing else", () => {
     expect(containerOf(built).inputs.volumes).toEqual([{ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" }]);
     expect(containerOf(built).inputs.privileged).toBeUndefined();
