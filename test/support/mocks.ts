@@ -25,6 +25,8 @@ export interface RecordedResource {
 export interface RecordedInvoke {
   readonly token: string;
   readonly inputs: Record<string, unknown>;
+  /** The provider reference, when the invoke names one explicitly. */
+  readonly provider: string | undefined;
 }
 
 /** Fields a provider computes for a resource of one type, from its inputs and name. */
@@ -147,7 +149,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
       // The runtime passes an invoke's failure on as `details` (the gRPC field), not `message`.
       throw Object.assign(new Error(message), { details: message });
     }
-    this.invokes.push({ token: args.token, inputs: args.inputs });
+    this.invokes.push({ token: args.token, inputs: args.inputs, provider: args.provider || undefined });
     return handler(args.inputs);
   }
 
