@@ -1,0 +1,40 @@
+/**
+ * Issue 3's "done when", on the file the offline plan writes for the shipped stacks: the runner's
+ * config.toml of `dev` and `local`, as `npm run plan` renders it.
+ */
+import * as TOML from "@iarna/toml";
+import { join } from "node:path";
+import * as smol from "smol-toml";
+import { describe, expect, test } from "vitest";
+import { parseStackConfig } from "../../infra/config/parse";
+import { readStackFile } from "../../tools/plan/stack-file";
+import { runPlan } from "../../tools/plan/run-plan";
+import { keyProblems, parse } from "../runner-config/key-walk";
+
+async function plannedToml(stack: string): Promise<string> {
+  const { values, secretKeys } = readStackFile(join(__dirname, "..", "..", `Pulumi.${stack}.yaml`));
+  const parsed = parseStackConfig({ values, secretKeys });
+  if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
+  return (await runPlan("gitlab-dind", stack, parsed.config)).files["config.toml"];
+}
+
+describe.each(["dev", "local"])("the %s stack's planned config.toml", (stack) => {
+  test("has only keys gitlab-runner reads, and two TOML parsers read the same document", async () => {
+    const text = await plannedToml(stack);
+    expect(keyProblems(parse(text))).toEqual([]);
+    expect(JSON.parse(JSON.stringify(smol.parse(text)))).toEqual(JSON.parse(JSON.stringify(TOML.parse(text))));
+  });
+
+  test("runs the docker executor privileged for DinD only, shares /certs/client, never mounts docker.sock", async () => {
+    const doc = TOML.parse(await plannedToml(stack)) as any;
+    const docker = doc.runners[0].docker;
+    expect(doc.runners[0].executor).toBe("docker");
+    expect(docker.privileged).toBe(true);
+    expect(docker.volumes).toEqual(["/certs/client", "/cache"]);
+    expect(JSON.stringify(doc)).not.toContain("docker.sock");
+    expect(docker.allowed_privileged_services).toContain("docker:*-dind");
+    expect(docker.allowed_privileged_services.some((p: string) => p.includes("cli"))).toBe(false);
+    expect(doc.runners[0].feature_flags).toEqual({ FF_NETWORK_PER_BUILD: true });
+    expect(doc.runners[0].token).toBe("glrt-[secret]");
+  });
+});
