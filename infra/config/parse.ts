@@ -224,6 +224,22 @@ function checkAcrossKeys(values: Map<string, unknown>, target: Target, problems:
     problems.push(...imagePairProblems({ jobImage, dindImage }));
   }
 
+  // GitLab terminates HTTPS itself (Let's Encrypt): that needs a DNS name, the standard port
+  // (the host publishes 443 to the container's 443), and a public host, which is the aws target.
+  const externalUrl = values.get("gitlab.externalUrl");
+  if (typeof externalUrl === "string" && externalUrl.startsWith("https:")) {
+    const url = new URL(externalUrl);
+    const why =
+      target !== "aws"
+        ? "an http:// URL on the local target (GitLab's HTTPS needs a public DNS name for its certificate)"
+        : url.port !== ""
+          ? "an https:// URL on the standard port 443 (the host publishes 443 to GitLab's HTTPS)"
+          : /^[0-9.]+$/.test(url.hostname) || url.hostname.startsWith("[")
+            ? "an https:// URL with a DNS name (GitLab's Let's Encrypt certificate cannot name an IP address)"
+            : undefined;
+    if (why !== undefined) problems.push(`${fullKey("gitlab.externalUrl")}: expected ${why}; got ${JSON.stringify(externalUrl)}`);
+  }
+
   const tags = values.get("runner.tags") as string[];
   if (values.get("runner.runUntagged") === false && Array.isArray(tags) && tags.length === 0) {
     problems.push(

@@ -176,7 +176,8 @@ export const KEYS: readonly KeySpec[] = [
     path: "gitlab.externalUrl",
     kind: "string",
     defaultDoc: "`http://<public address>` (aws), `http://localhost:<httpPort>` (local)",
-    description: "The URL users reach GitLab at.",
+    description:
+      "The URL users reach GitLab at. An https:// URL (aws only) needs a DNS name that points at the host's address: GitLab then gets a Let's Encrypt certificate, and the runner and jobs use the encrypted URL too.",
     check: (v: string) => checkHttpUrl(v),
   },
   {

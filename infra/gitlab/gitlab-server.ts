@@ -6,7 +6,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { GitLabConfig, Target } from "../config/types";
-import { HOST_GATEWAY_NAME, HOST_GENERATION_LABEL, type DockerHost } from "../host/docker-host";
+import { HOST_GENERATION_LABEL, type DockerHost } from "../host/docker-host";
 import type { Naming } from "../naming";
 import {
   ADMIN_TOKEN_LENGTH,
@@ -19,7 +19,7 @@ import {
 } from "./bootstrap-token";
 import { gitLabSettings, renderGitLabRb } from "./gitlab-rb";
 import { DEFAULT_READY_TIMEOUT_SECONDS, GitLabReadiness } from "./readiness";
-import { containerHostname, defaultExternalUrl, monitoringAllowlist, registryUrl } from "./urls";
+import { containerAccess, containerHostname, defaultExternalUrl, monitoringAllowlist, registryUrl } from "./urls";
 
 export interface GitLabServerArgs {
   /** Physical names (`<team>-gitlab`, …). */
@@ -50,11 +50,13 @@ export class GitLabServer extends pulumi.ComponentResource {
   /** What Pulumi's own process calls the API at: the external URL on AWS, `http://localhost:<httpPort>` locally. */
   declare readonly apiUrl: pulumi.Output<string>;
   /**
-   * `http://host.docker.internal:<httpPort>`: what containers on the host (the runner, its job
-   * and helper containers, each job on a network of its own) reach GitLab at, through the host's
-   * gateway and GitLab's published HTTP port.
+   * What containers on the host (the runner, its job and helper containers, each job on a
+   * network of its own) reach GitLab at, through the host's gateway: `http://host.docker.internal:<httpPort>`,
+   * or the external URL when it is https (see urls.ts `containerAccess`).
    */
   declare readonly containerUrl: pulumi.Output<string>;
+  /** The host name in `containerUrl`; containers map it to the Docker host's gateway. */
+  declare readonly containerHostName: pulumi.Output<string>;
   /** root's personal access token (api, admin_mode), created by the bootstrap; a secret. */
   declare readonly adminToken: pulumi.Output<string>;
   /** root's password (only applied on GitLab's first boot); a secret. */
@@ -164,7 +166,9 @@ export class GitLabServer extends pulumi.ComponentResource {
 
     this.externalUrl = externalUrl;
     this.apiUrl = apiUrl;
-    this.containerUrl = pulumi.output(`http://${HOST_GATEWAY_NAME}:${gitlab.httpPort}`);
+    const access = externalUrl.apply((url) => containerAccess(url, gitlab.httpPort));
+    this.containerUrl = access.url;
+    this.containerHostName = access.hostName;
     this.adminToken = pulumi.secret(adminToken);
     this.rootPassword = pulumi.secret(rootPassword);
     this.ready = ready;

@@ -4,11 +4,32 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Target } from "../config/types";
+import { HOST_GATEWAY_NAME } from "../host/docker-host";
 
 /** `http://<host's public address>` on AWS (with the port unless 80), `http://localhost:<port>` locally. */
 export function defaultExternalUrl(target: Target, publicAddress: pulumi.Input<string>, httpPort: number): pulumi.Output<string> {
   if (target === "local") return pulumi.output(`http://localhost:${httpPort}`);
   return pulumi.output(publicAddress).apply((address) => withPort(`http://${bracketIPv6(address)}`, httpPort, 80));
+}
+
+/** How containers on the host (the runner, its job and helper containers) reach GitLab. */
+export interface ContainerAccess {
+  /** The URL they use: config.toml's `url` and `clone_url`. */
+  readonly url: string;
+  /** The host name in it, which their /etc/hosts maps to the Docker host's gateway (`host-gateway`). */
+  readonly hostName: string;
+}
+
+/**
+ * Every job runs on a network of its own, so containers reach GitLab through the Docker host's
+ * gateway and GitLab's published ports. Over plain HTTP that is `host.docker.internal:<httpPort>`;
+ * over HTTPS it is the external URL itself, its host name mapped to the gateway, so that GitLab's
+ * certificate matches the name (and no HTTP-to-HTTPS redirect sends them elsewhere).
+ */
+export function containerAccess(externalUrl: string, httpPort: number): ContainerAccess {
+  const url = new URL(externalUrl);
+  if (url.protocol === "https:") return { url: externalUrl.replace(/\/+$/, ""), hostName: url.hostname };
+  return { url: `http://${HOST_GATEWAY_NAME}:${httpPort}`, hostName: HOST_GATEWAY_NAME };
 }
 
 /** The registry's external URL on the external URL's host and scheme, or undefined when off (port 0). */

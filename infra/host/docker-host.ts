@@ -38,5 +38,8 @@ export interface DockerHost {
  */
 export const HOST_GATEWAY_NAME = "host.docker.internal";
 
+/** Docker's special address in `--add-host` / ExtraHosts: the host's gateway, resolved by the daemon. */
+export const HOST_GATEWAY = "host-gateway";
+
 /** The label that carries `DockerHost.generation` on every container of the stack. */
 export const HOST_GENERATION_LABEL = "gitlab-dind.host-generation";

@@ -17,7 +17,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { RunnerConfig } from "../config/types";
-import { HOST_GATEWAY_NAME, HOST_GENERATION_LABEL, type DockerHost } from "../host/docker-host";
+import { HOST_GATEWAY, HOST_GENERATION_LABEL, type DockerHost } from "../host/docker-host";
 import type { Naming } from "../naming";
 import {
   RunnerConfigError,
@@ -41,8 +41,10 @@ export const DOCKER_SOCKET = "/var/run/docker.sock";
 export interface GitLabEndpoint {
   /** Where Pulumi's own process reaches GitLab's API (used by the registration). */
   readonly apiUrl: pulumi.Input<string>;
-  /** `http://host.docker.internal:<httpPort>`: how the runner and its job containers reach GitLab. */
+  /** How the runner and its job containers reach GitLab (`http://host.docker.internal:<httpPort>`, or the https external URL). */
   readonly containerUrl: pulumi.Input<string>;
+  /** The host name in `containerUrl`, mapped to the Docker host's gateway in every container. */
+  readonly containerHostName: pulumi.Input<string>;
   /** An administrator's personal access token with the `api` scope (secret). */
   readonly adminToken: pulumi.Input<string>;
   /** Exists once GitLab answers and accepts the admin token; the registration depends on it. */
@@ -105,7 +107,7 @@ export class GitLabRunner extends pulumi.ComponentResource {
     );
 
     const configToml = pulumi.secret(
-      pulumi.all([registration.token, gitlab.containerUrl]).apply(([token, url]) =>
+      pulumi.all([registration.token, gitlab.containerUrl, gitlab.containerHostName]).apply(([token, url, hostName]) =>
         renderRunnerConfigToml(
           runnerConfigModel({
             team: names.team,
@@ -114,7 +116,7 @@ export class GitLabRunner extends pulumi.ComponentResource {
             // Jobs clone through the same URL: GitLab's external URL (localhost locally, the public
             // address on AWS, behind the security group) is not reachable from a job's network.
             cloneUrl: url,
-            extraHosts: [`${HOST_GATEWAY_NAME}:host-gateway`],
+            extraHosts: [`${hostName}:${HOST_GATEWAY}`],
             token,
             runner: config,
           }),
@@ -139,8 +141,8 @@ export class GitLabRunner extends pulumi.ComponentResource {
         // The docker executor starts job and service containers on the host's daemon.
         volumes: [{ hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET }],
         uploads: [{ file: CONFIG_TOML_PATH, content: configToml, permissions: "0600" }],
-        // The runner process reaches GitLab at `host.docker.internal`, like its jobs.
-        hosts: [{ host: HOST_GATEWAY_NAME, ip: "host-gateway" }],
+        // The runner process reaches GitLab through the host's gateway, like its jobs.
+        hosts: [{ host: gitlab.containerHostName, ip: HOST_GATEWAY }],
         // A rebuilt host has an empty daemon: the new generation re-creates the container there.
         labels: [{ label: HOST_GENERATION_LABEL, value: host.generation }],
         // SIGQUIT is gitlab-runner's graceful stop: it takes no new jobs and lets running ones

@@ -179,6 +179,17 @@ describe("bad configuration", () => {
     ]);
   });
 
+  test("an https external URL needs aws, a DNS name and port 443 (GitLab's own Let's Encrypt certificate)", () => {
+    expect(ok({ ...AWS_MINIMAL, "gitlab-dind:gitlab": { externalUrl: "https://gitlab.example.com" } }).gitlab.externalUrl).toBe("https://gitlab.example.com");
+    expect(problems({ ...AWS_MINIMAL, "gitlab-dind:gitlab": { externalUrl: "https://gitlab.example.com:8443" } })).toEqual([
+      'gitlab-dind:gitlab.externalUrl: expected an https:// URL on the standard port 443 (the host publishes 443 to GitLab\'s HTTPS); got "https://gitlab.example.com:8443"',
+    ]);
+    expect(problems({ ...AWS_MINIMAL, "gitlab-dind:gitlab": { externalUrl: "https://203.0.113.9" } })[0]).toMatch(/with a DNS name/);
+    expect(problems({ "gitlab-dind:team": "me", "gitlab-dind:target": "local", "gitlab-dind:gitlab": { externalUrl: "https://gitlab.example.com" } })[0]).toMatch(
+      /^gitlab-dind:gitlab\.externalUrl: expected an http:\/\/ URL on the local target/,
+    );
+  });
+
   test("a runner that could take no job is refused", () => {
     expect(problems({ ...AWS_MINIMAL, "gitlab-dind:runner": { tags: [], runUntagged: false } })).toEqual([
       "gitlab-dind:runner.tags: expected at least one tag when runner.runUntagged is false (the runner would take no job); got []",

@@ -283,6 +283,21 @@ describe("GitLabServer, aws target", () => {
   });
 });
 
+describe("an https external URL", () => {
+  it("is what containers use too, its host name mapped to the host's gateway, so GitLab's certificate matches", async () => {
+    const b = await build("aws", { externalUrl: "https://gitlab.example.com" });
+    expect(await valueOf(b.server.containerUrl)).toBe("https://gitlab.example.com");
+    expect(await valueOf(b.server.containerHostName)).toBe("gitlab.example.com");
+    expect(await valueOf(b.server.apiUrl)).toBe("https://gitlab.example.com");
+  });
+
+  it("plain http goes through host.docker.internal and GitLab's published HTTP port", async () => {
+    const b = await build("aws", { httpPort: 8081 });
+    expect(await valueOf(b.server.containerUrl)).toBe("http://host.docker.internal:8081");
+    expect(await valueOf(b.server.containerHostName)).toBe("host.docker.internal");
+  });
+});
+
 describe("a rebuilt host", () => {
   it("re-creates the image and the container on it: both carry the host's generation", async () => {
     const b = await build("aws");

@@ -67,6 +67,7 @@ async function build(config: RunnerConfig = RUNNER): Promise<Built> {
     const gitlab: GitLabEndpoint = {
       apiUrl: pulumi.output("http://localhost:8080"),
       containerUrl: pulumi.output("http://host.docker.internal:8080"),
+      containerHostName: pulumi.output("host.docker.internal"),
       adminToken: pulumi.secret(ADMIN_TOKEN),
       ready: new Marker("test:index:GitLabReady", "gitlab-ready"),
     };
@@ -197,6 +198,7 @@ describe("bad input", () => {
     const gitlab: GitLabEndpoint = {
       apiUrl: "http://localhost:8080",
       containerUrl: "http://host.docker.internal:8080",
+      containerHostName: "host.docker.internal",
       adminToken: pulumi.secret(ADMIN_TOKEN),
       ready: new Marker("test:index:GitLabReady", "gitlab-ready"),
     };
