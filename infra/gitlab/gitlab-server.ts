@@ -152,8 +152,9 @@ export class GitLabServer extends pulumi.ComponentResource {
         destroyGraceSeconds: 120,
       },
       // The name and host ports are fixed, and two GitLabs must not share the data: a replacement
-      // removes the old container first.
-      { ...dockerOpts, deleteBeforeReplace: true },
+      // removes the old container first. deletedWith: a container on a host being rebuilt goes with
+      // its machine (the instance stops cleanly); the new daemon is never asked to stop it.
+      { ...dockerOpts, deleteBeforeReplace: true, deletedWith: host.machine },
     );
 
     const ready = new GitLabReadiness(

@@ -29,6 +29,12 @@ export interface DockerHost {
    * label) so that they are created again on it, instead of being believed to exist.
    */
   readonly generation: pulumi.Output<string>;
+  /**
+   * The resource whose deletion takes the daemon and every container on it with it: the EC2
+   * instance on AWS; undefined locally. Containers name it as their `deletedWith`, so that on a
+   * rebuilt host Pulumi does not ask the new, empty daemon to stop containers it never had.
+   */
+  readonly machine: pulumi.Resource | undefined;
 }
 
 /**

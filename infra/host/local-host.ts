@@ -27,6 +27,8 @@ export class LocalHost extends pulumi.ComponentResource implements DockerHost {
   declare readonly publicDns: pulumi.Output<string>;
   /** Constant: the local daemon is not rebuilt by this program. */
   declare readonly generation: pulumi.Output<string>;
+  /** None: the local daemon outlives the stack. */
+  declare readonly machine: pulumi.Resource | undefined;
   declare readonly dockerHost: string;
 
   constructor(name: string, args: LocalHostArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -38,6 +40,7 @@ export class LocalHost extends pulumi.ComponentResource implements DockerHost {
     this.publicAddress = pulumi.output("localhost");
     this.publicDns = pulumi.output("localhost");
     this.generation = pulumi.output("local");
+    this.machine = undefined;
     this.registerOutputs({ dockerHost: this.dockerHost });
   }
 }

@@ -162,6 +162,8 @@ export class GitLabRunner extends pulumi.ComponentResource {
         // The container has a fixed name: the old one must go before its replacement can start
         // (a config.toml change replaces the container: uploads cannot change in place).
         deleteBeforeReplace: true,
+        // A container on a host being rebuilt goes with its machine: the new daemon never had it.
+        deletedWith: host.machine,
       },
     );
 

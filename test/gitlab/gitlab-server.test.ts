@@ -65,7 +65,10 @@ async function build(target: Target, gitlab: Partial<GitLabConfig> = {}, keepDat
 function awsLikeHost(): DockerHost {
   // Stands for the AWS host's "Docker API answers over TLS" wait.
   const ready = new random.RandomId("host-docker-api-ready", { byteLength: 4 });
+  // Stands for the EC2 instance.
+  const machine = new random.RandomId("host-instance", { byteLength: 4 });
   return {
+    machine,
     provider: new docker.Provider("aws-docker", { host: "tcp://3.120.0.10:2376" }),
     ready: [ready],
     dataPath: "/srv",
@@ -299,6 +302,12 @@ describe("an https external URL", () => {
 });
 
 describe("a rebuilt host", () => {
+  it("takes the container with its machine: the new daemon is never asked to stop it", async () => {
+    const aws = await build("aws");
+    expect(aws.options.get("gitlab")?.deletedWith).toBeDefined();
+    expect((await build("local")).options.get("gitlab")?.deletedWith).toBeUndefined();
+  });
+
   it("re-creates the image and the container on it: both carry the host's generation", async () => {
     const b = await build("aws");
     expect(container(b).inputs.labels).toEqual([{ label: "gitlab-dind.host-generation", value: "i-0123456789abcdef0" }]);

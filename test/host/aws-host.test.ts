@@ -1,6 +1,7 @@
 /**
  * The AWS host under Pulumi's mocks: what AWS, TLS and Docker providers would receive.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { AL2023_AMI_PARAMETER } from "../../infra/host/aws/instance";
 import { isSecretValue, revealSecrets, valueOf, type RecordedResource } from "../support/mocks";
@@ -320,5 +321,16 @@ describe("interface and outputs", () => {
     const payments = physical(await buildAwsHost(settings("payments"), "payments"));
     expect(dev.size).toBeGreaterThan(5);
     expect([...dev].filter((n) => payments.has(n))).toEqual([]);
+  });
+});
+
+describe("what the rest of the program gets", () => {
+  it("the instance as the machine containers go with, and its id as the generation that re-creates them", async () => {
+    const b = await buildAwsHost(settings("dev"));
+    const host = b.host.build.host;
+    expect(host.machine).toBeDefined();
+    expect(await valueOf((host.machine as pulumi.CustomResource).id)).toBe("dev-host-instance-id");
+    expect(await valueOf(host.generation)).toBe("dev-host-instance-id");
+    expect(host.dataPath).toBe("/srv");
   });
 });

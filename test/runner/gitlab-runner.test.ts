@@ -63,6 +63,7 @@ async function build(config: RunnerConfig = RUNNER): Promise<Built> {
       publicAddress: pulumi.output("localhost"),
       publicDns: pulumi.output("localhost"),
       generation: pulumi.output("gen-1"),
+      machine: undefined,
     };
     const gitlab: GitLabEndpoint = {
       apiUrl: pulumi.output("http://localhost:8080"),
@@ -194,6 +195,7 @@ describe("bad input", () => {
       publicAddress: pulumi.output("localhost"),
       publicDns: pulumi.output("localhost"),
       generation: pulumi.output("gen-1"),
+      machine: undefined,
     };
     const gitlab: GitLabEndpoint = {
       apiUrl: "http://localhost:8080",

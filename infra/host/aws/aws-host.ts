@@ -194,6 +194,7 @@ export class AwsHost extends pulumi.ComponentResource {
       publicDns: eip.publicDns,
       // A rebuilt instance (new type, new user data) starts with an empty Docker daemon.
       generation: instance.id,
+      machine: instance,
     };
     this.instanceId = instance.id;
     this.publicIp = eip.publicIp;
