@@ -47,7 +47,10 @@ function ingress(b: BuiltHost): string[] {
 describe("network", () => {
   it("opens GitLab's ports to webCidrs, 2376 only to adminCidrs, and never port 22", async () => {
     const b = await buildAwsHost(settings("dev"));
-    expect(ingress(b)).toEqual(["10022 0.0.0.0/0", "2376 203.0.113.0/24", "443 0.0.0.0/0", "4567 0.0.0.0/0", "80 0.0.0.0/0"]);
+    // HTTP(S) to the operators too: `pulumi up` calls GitLab's API from there.
+    expect(ingress(b)).toEqual([
+      "10022 0.0.0.0/0", "2376 203.0.113.0/24", "443 0.0.0.0/0", "443 203.0.113.0/24", "4567 0.0.0.0/0", "80 0.0.0.0/0", "80 203.0.113.0/24",
+    ]);
     for (const rule of b.mocks.ofType(T.ingress)) {
       expect(Number(rule.inputs.fromPort) <= 22 && Number(rule.inputs.toPort) >= 22).toBe(false);
       expect(rule.inputs.securityGroupId).toBe("dev-host-sg-id");
@@ -58,7 +61,7 @@ describe("network", () => {
     expect(one(b, T.sg).inputs.ingress).toBeUndefined();
   });
 
-  it("follows the config: several web and admin CIDRs, registry off, another SSH port", async () => {
+  it("follows the config: several web and admin CIDRs (the operators reach HTTP(S) too), registry off, another SSH port", async () => {
     const b = await buildAwsHost(
       settings("dev", {
         "gitlab-dind:network": { adminCidrs: ["203.0.113.0/24", "2001:db8::/48"], webCidrs: ["198.51.100.0/24", "192.0.2.0/24"] },
@@ -68,8 +71,8 @@ describe("network", () => {
     expect(ingress(b)).toEqual([
       "2222 192.0.2.0/24", "2222 198.51.100.0/24",
       "2376 2001:db8::/48", "2376 203.0.113.0/24",
-      "443 192.0.2.0/24", "443 198.51.100.0/24",
-      "80 192.0.2.0/24", "80 198.51.100.0/24",
+      "443 192.0.2.0/24", "443 198.51.100.0/24", "443 2001:db8::/48", "443 203.0.113.0/24",
+      "80 192.0.2.0/24", "80 198.51.100.0/24", "80 2001:db8::/48", "80 203.0.113.0/24",
     ]);
   });
 

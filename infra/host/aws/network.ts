@@ -26,20 +26,25 @@ export interface IngressRule {
 /**
  * Every ingress rule, in a stable order. Pure: tests read it, the security group is built from it.
  * Port 22 never appears: the config parser refuses it for GitLab's ports on aws (infra/config).
+ * GitLab's HTTP(S) is also open to `network.adminCidrs`: `pulumi up` runs from there and calls
+ * GitLab's API (the readiness wait, the runner registration), whatever `webCidrs` says.
  */
 export function ingressRules(config: StackConfig): IngressRule[] {
-  const web: Array<[number, string, string]> = [
-    [config.gitlab.httpPort, "GitLab HTTP", "gitlab-dind:gitlab.httpPort"],
-    [HTTPS_PORT, "GitLab HTTPS", "gitlab-dind:gitlab.httpPort"],
-    [config.gitlab.sshPort, "GitLab git over SSH", "gitlab-dind:gitlab.sshPort"],
+  const webAndOperators = [...new Set([...config.network.webCidrs, ...config.network.adminCidrs])];
+  const web: Array<[number, string, string, readonly string[]]> = [
+    [config.gitlab.httpPort, "GitLab HTTP", "gitlab-dind:gitlab.httpPort", webAndOperators],
+    [HTTPS_PORT, "GitLab HTTPS", "gitlab-dind:gitlab.httpPort", webAndOperators],
+    [config.gitlab.sshPort, "GitLab git over SSH", "gitlab-dind:gitlab.sshPort", config.network.webCidrs],
   ];
-  if (config.gitlab.registryPort !== 0) web.push([config.gitlab.registryPort, "GitLab container registry", "gitlab-dind:gitlab.registryPort"]);
+  if (config.gitlab.registryPort !== 0) {
+    web.push([config.gitlab.registryPort, "GitLab container registry", "gitlab-dind:gitlab.registryPort", config.network.webCidrs]);
+  }
   const seen = new Set<number>();
   const rules: IngressRule[] = [];
-  for (const [port, description, key] of web) {
+  for (const [port, description, key, cidrs] of web) {
     if (seen.has(port)) continue;
     seen.add(port);
-    for (const cidr of config.network.webCidrs) rules.push({ port, cidr, description: `${description} from ${cidr}`, key });
+    for (const cidr of cidrs) rules.push({ port, cidr, description: `${description} from ${cidr}`, key });
   }
   for (const cidr of config.network.adminCidrs) {
     rules.push({ port: DOCKER_API_PORT, cidr, description: `Docker API (TLS) from ${cidr}`, key: "gitlab-dind:network.adminCidrs" });
