@@ -15,8 +15,8 @@ export function haveTool(command: string, args: string[] = ["--version"]): boole
 }
 
 /** True when the test should run; logs why it is skipped; throws under CI=true. */
-export function requireTool(command: string, installHint: string): boolean {
-  if (haveTool(command)) return true;
+export function requireTool(command: string, installHint: string, versionArgs: string[] = ["--version"]): boolean {
+  if (haveTool(command, versionArgs)) return true;
   const message = `${command} is not installed (${installHint})`;
   if (process.env.CI === "true") throw new Error(`${message}; CI must run this check`);
   console.warn(`skipping: ${message}`);
