@@ -49,30 +49,38 @@ interface Built {
   readonly secretOutputs: ReadonlyMap<string, string[] | undefined>;
 }
 
+/** The local daemon, as the runner sees a host. */
+function localDockerHost(ready: pulumi.Resource[]): DockerHost {
+  return {
+    provider: new docker.Provider("docker-host", { host: "unix:///var/run/docker.sock" }),
+    ready,
+    dataPath: undefined,
+    publicAddress: pulumi.output("localhost"),
+    publicDns: pulumi.output("localhost"),
+    generation: pulumi.output("gen-1"),
+    machine: undefined,
+  };
+}
+
+/** What the GitLab server component gives the runner. */
+function gitlabEndpoint(): GitLabEndpoint {
+  return {
+    apiUrl: pulumi.output("http://localhost:8080"),
+    containerUrl: pulumi.output("http://host.docker.internal:8080"),
+    containerHostName: pulumi.output("host.docker.internal"),
+    adminToken: pulumi.secret(ADMIN_TOKEN),
+    ready: new Marker("test:index:GitLabReady", "gitlab-ready"),
+  };
+}
+
 async function build(config: RunnerConfig = RUNNER): Promise<Built> {
   const mocks = new RecordingMocks({
     ...COMPUTED,
     [RUNNER_REGISTRATION_TYPE]: () => ({ runnerId: 42, token: TOKEN }),
   });
   const run = await runUnderMocks(mocks, "gitlab-dind", "local", () => {
-    const hostReady = new Marker("test:index:HostReady", "host-ready");
-    const host: DockerHost = {
-      provider: new docker.Provider("docker-host", { host: "unix:///var/run/docker.sock" }),
-      ready: [hostReady],
-      dataPath: undefined,
-      publicAddress: pulumi.output("localhost"),
-      publicDns: pulumi.output("localhost"),
-      generation: pulumi.output("gen-1"),
-      machine: undefined,
-    };
-    const gitlab: GitLabEndpoint = {
-      apiUrl: pulumi.output("http://localhost:8080"),
-      containerUrl: pulumi.output("http://host.docker.internal:8080"),
-      containerHostName: pulumi.output("host.docker.internal"),
-      adminToken: pulumi.secret(ADMIN_TOKEN),
-      ready: new Marker("test:index:GitLabReady", "gitlab-ready"),
-    };
-    return new GitLabRunner("runner", { host, gitlab, config, names: naming("payments", "local") });
+    const host = localDockerHost([new Marker("test:index:HostReady", "host-ready")]);
+    return new GitLabRunner("runner", { host, gitlab: gitlabEndpoint(), config, names: naming("payments", "local") });
   });
   const option = <K extends keyof pulumi.CustomResourceOptions>(key: K) =>
     new Map([...run.options].map(([name, o]) => [name, o[key]] as const));
@@ -188,24 +196,8 @@ describe("bad input", () => {
   it("a job image that does not pair with the DinD image fails before anything is registered, naming the key", async () => {
     const mocks = new RecordingMocks();
     await pulumi.runtime.setMocks(mocks, "gitlab-dind", "local", false);
-    const host: DockerHost = {
-      provider: new docker.Provider("docker-host", { host: "unix:///var/run/docker.sock" }),
-      ready: [],
-      dataPath: undefined,
-      publicAddress: pulumi.output("localhost"),
-      publicDns: pulumi.output("localhost"),
-      generation: pulumi.output("gen-1"),
-      machine: undefined,
-    };
-    const gitlab: GitLabEndpoint = {
-      apiUrl: "http://localhost:8080",
-      containerUrl: "http://host.docker.internal:8080",
-      containerHostName: "host.docker.internal",
-      adminToken: pulumi.secret(ADMIN_TOKEN),
-      ready: new Marker("test:index:GitLabReady", "gitlab-ready"),
-    };
     const bad = { ...RUNNER, jobImage: "docker:28.0.0-cli" };
-    expect(() => new GitLabRunner("runner", { host, gitlab, config: bad, names: naming("payments", "local") })).toThrow(
+    expect(() => new GitLabRunner("runner", { host: localDockerHost([]), gitlab: gitlabEndpoint(), config: bad, names: naming("payments", "local") })).toThrow(
       /gitlab-dind:runner\.jobImage: expected the CLI image matching/,
     );
     await valueOf(pulumi.output("settle"));
