@@ -54,7 +54,7 @@ export function buildStack(config: StackConfig): StackBuild {
     },
     files: {
       ...host.files,
-      "gitlab.rb": gitlab.gitlabRbRedacted,
+      "gitlab.rb": gitlab.gitlabRb,
       [CONFIG_TOML_FILE]: runner.configToml,
       [EXAMPLE_PIPELINE_FILE]: runner.examplePipeline,
     },

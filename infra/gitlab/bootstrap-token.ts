@@ -22,6 +22,8 @@ export const BOOTSTRAP_DIR = "/opt/gitlab-dind";
 export const BOOTSTRAP_SCRIPT_PATH = `${BOOTSTRAP_DIR}/bootstrap.rb`;
 export const POST_RECONFIGURE_PATH = `${BOOTSTRAP_DIR}/post-reconfigure.sh`;
 export const ADMIN_TOKEN_PATH = `${BOOTSTRAP_DIR}/admin-token`;
+/** Root's initial password, read by gitlab.rb (`File.read`), root-only: never in the container's environment. */
+export const ROOT_PASSWORD_PATH = `${BOOTSTRAP_DIR}/root-password`;
 
 /** The token's name in GitLab (root's Access tokens page). */
 export const ADMIN_TOKEN_NAME = "gitlab-dind-admin";

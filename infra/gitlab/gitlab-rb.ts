@@ -6,17 +6,25 @@
  * every value goes through one literal function (`rubyLiteral`): strings become single-quoted
  * Ruby strings, in which only `\\` and `\'` are escapes and `#{}` does not interpolate. No value
  * is ever pasted into the text as is.
+ *
+ * No secret is ever in it: a secret setting reads a root-only file in the container
+ * (`{ fileContents: path }`), so the text is safe in the container's environment and in plans.
  */
 
-/** A value gitlab.rb can hold here: a string, an integer, a boolean, or a list of them. */
-export type RubyValue = string | number | boolean | readonly RubyValue[];
+/** The contents of a file in the container, read when GitLab evaluates gitlab.rb (`File.read(path).chomp`). */
+export interface FileContents {
+  readonly fileContents: string;
+}
+
+/** A value gitlab.rb can hold here: a string, an integer, a boolean, a file's contents, or a list of them. */
+export type RubyValue = string | number | boolean | FileContents | readonly RubyValue[];
 
 /** One line of gitlab.rb. */
 export type GitLabRbSetting =
   /** `external_url 'http://…'`: a method call with one argument. */
-  | { readonly kind: "call"; readonly method: string; readonly value: RubyValue; readonly secret?: boolean; readonly comment?: string }
+  | { readonly kind: "call"; readonly method: string; readonly value: RubyValue; readonly comment?: string }
   /** `gitlab_rails['gitlab_shell_ssh_port'] = 10022`: an assignment into a settings hash. */
-  | { readonly kind: "assign"; readonly scope: string; readonly key: string; readonly value: RubyValue; readonly secret?: boolean; readonly comment?: string };
+  | { readonly kind: "assign"; readonly scope: string; readonly key: string; readonly value: RubyValue; readonly comment?: string };
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
@@ -35,22 +43,22 @@ export function rubyLiteral(value: RubyValue): string {
     return String(value);
   }
   if (Array.isArray(value)) return `[${value.map(rubyLiteral).join(", ")}]`;
+  if (typeof value === "object" && value !== null && typeof (value as FileContents).fileContents === "string") {
+    const path = (value as FileContents).fileContents;
+    if (!path.startsWith("/")) throw new Error(`gitlab.rb: ${JSON.stringify(path)} is not an absolute path`);
+    return `File.read(${rubyString(path)}).chomp`;
+  }
   throw new Error(`gitlab.rb: cannot write a value of type ${typeof value}`);
 }
 
-export interface RenderOptions {
-  /** Write secret values as `'[secret]'` (for a file people review); default false. */
-  readonly redactSecrets?: boolean;
-}
-
 /** The gitlab.rb text of the settings, one per line, with their comments. */
-export function renderGitLabRb(settings: readonly GitLabRbSetting[], options: RenderOptions = {}): string {
+export function renderGitLabRb(settings: readonly GitLabRbSetting[]): string {
   const lines = ["# Rendered by gitlab-dind; GitLab reads it from GITLAB_OMNIBUS_CONFIG before /etc/gitlab/gitlab.rb."];
   for (const s of settings) {
     if (s.comment !== undefined) {
       for (const line of s.comment.split("\n")) lines.push(`# ${line}`);
     }
-    const value = s.secret && options.redactSecrets ? rubyString("[secret]") : rubyLiteral(s.value);
+    const value = rubyLiteral(s.value);
     if (s.kind === "call") {
       if (!IDENTIFIER.test(s.method)) throw new Error(`gitlab.rb: "${s.method}" is not a setting name`);
       lines.push(`${s.method} ${value}`);
@@ -71,8 +79,8 @@ export interface GitLabRbValues {
   readonly sshPort: number;
   /** The registry's external URL, or undefined when the registry is off. */
   readonly registryUrl: string | undefined;
-  /** Only used on GitLab's first boot (see the comment in the output). */
-  readonly rootPassword: string;
+  /** The root-only file in the container that holds root's password (used on GitLab's first boot only). */
+  readonly rootPasswordFile: string;
   /** Addresses allowed to read `/-/health` and `/-/readiness` (CIDRs or IPs). */
   readonly monitoringAllowlist: readonly string[];
 }
@@ -117,9 +125,9 @@ export function gitLabSettings(v: GitLabRbValues): GitLabRbSetting[] {
     kind: "assign",
     scope: "gitlab_rails",
     key: "initial_root_password",
-    value: v.rootPassword,
-    secret: true,
-    comment: "Only read when GitLab first creates its database: changing it later does not change root's password.",
+    value: { fileContents: v.rootPasswordFile },
+    comment:
+      "Read from a root-only file Pulumi uploads, so the password is in no environment variable.\nOnly used when GitLab first creates its database: changing it later does not change root's password.",
   });
   settings.push({ kind: "assign", scope: "gitlab_rails", key: "store_initial_root_password", value: false });
   return settings;

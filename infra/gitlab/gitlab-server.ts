@@ -12,6 +12,7 @@ import {
   ADMIN_TOKEN_LENGTH,
   ADMIN_TOKEN_PATH,
   BOOTSTRAP_SCRIPT_PATH,
+  ROOT_PASSWORD_PATH,
   POST_RECONFIGURE_COMMAND,
   POST_RECONFIGURE_PATH,
   renderBootstrapScript,
@@ -64,10 +65,8 @@ export class GitLabServer extends pulumi.ComponentResource {
   /** Exists once GitLab is healthy, ready and accepts the admin token: depend on it. */
   declare readonly ready: GitLabReadiness;
   declare readonly container: docker.Container;
-  /** The rendered gitlab.rb, as GITLAB_OMNIBUS_CONFIG gets it; a secret (it holds the root password). */
+  /** The rendered gitlab.rb, as GITLAB_OMNIBUS_CONFIG gets it. It holds no secret (the password is read from a file). */
   declare readonly gitlabRb: pulumi.Output<string>;
-  /** The same with secret values written `'[secret]'`: for the offline plan's files and reviews. */
-  declare readonly gitlabRbRedacted: pulumi.Output<string>;
   /** The host name in clone URLs (the external URL's). */
   declare readonly sshHost: pulumi.Output<string>;
 
@@ -93,18 +92,17 @@ export class GitLabServer extends pulumi.ComponentResource {
     );
     const adminToken = pulumi.secret(adminTokenResource.result);
 
-    const settings = pulumi.all([externalUrl, rootPassword]).apply(([url, password]) =>
-      gitLabSettings({
-        externalUrl: url,
-        sshPort: gitlab.sshPort,
-        registryUrl: registryUrl(url, gitlab.registryPort),
-        rootPassword: password,
-        monitoringAllowlist: monitoringAllowlist(target, args.operatorCidrs ?? []),
-      }),
+    const gitlabRb = externalUrl.apply((url) =>
+      renderGitLabRb(
+        gitLabSettings({
+          externalUrl: url,
+          sshPort: gitlab.sshPort,
+          registryUrl: registryUrl(url, gitlab.registryPort),
+          rootPasswordFile: ROOT_PASSWORD_PATH,
+          monitoringAllowlist: monitoringAllowlist(target, args.operatorCidrs ?? []),
+        }),
+      ),
     );
-    const gitlabRb = pulumi.secret(settings.apply((s) => renderGitLabRb(s)));
-    // The redacted text holds no secret (the password is written '[secret]'): it may show in plans.
-    const gitlabRbRedacted = pulumi.unsecret(settings.apply((s) => renderGitLabRb(s, { redactSecrets: true })));
 
     const image = new docker.RemoteImage(
       `${name}-image`,
@@ -146,6 +144,8 @@ export class GitLabServer extends pulumi.ComponentResource {
           { file: BOOTSTRAP_SCRIPT_PATH, content: renderBootstrapScript({ allowSignup: gitlab.allowSignup }), permissions: "0644" },
           // Root-only: the post-reconfigure script (run as root) reads it and pipes it to Rails.
           { file: ADMIN_TOKEN_PATH, content: adminToken, permissions: "0600", owner: "0", group: "0" },
+          // Root-only: gitlab.rb reads it on GitLab's first boot (reconfigure runs as root).
+          { file: ROOT_PASSWORD_PATH, content: rootPassword, permissions: "0600", owner: "0", group: "0" },
         ],
         // GitLab stops its services on SIGTERM (`gitlab-ctl stop`), which takes longer than Docker's 10 s.
         stopTimeout: 120,
@@ -175,7 +175,6 @@ export class GitLabServer extends pulumi.ComponentResource {
     this.ready = ready;
     this.container = container;
     this.gitlabRb = gitlabRb;
-    this.gitlabRbRedacted = gitlabRbRedacted;
     this.sshHost = externalUrl.apply((url) => new URL(url).hostname);
 
     this.registerOutputs({

@@ -1,4 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { requireTool } from "../support/tools";
 import { gitLabSettings, renderGitLabRb, rubyLiteral, rubyString, type GitLabRbSetting } from "../../infra/gitlab/gitlab-rb";
@@ -8,7 +11,7 @@ const base = {
   externalUrl: "http://localhost:8080",
   sshPort: 10022,
   registryUrl: "http://localhost:4567" as string | undefined,
-  rootPassword: "s3cret-Password",
+  rootPasswordFile: "/opt/gitlab-dind/root-password",
   monitoringAllowlist: ["127.0.0.0/8", "::1/128"],
 };
 
@@ -87,8 +90,9 @@ describe("renderGitLabRb", () => {
         "registry_external_url 'http://localhost:4567'",
         "# Who may read /-/health and /-/readiness: `pulumi up` waits on them.",
         "gitlab_rails['monitoring_whitelist'] = ['127.0.0.0/8', '::1/128']",
-        "# Only read when GitLab first creates its database: changing it later does not change root's password.",
-        "gitlab_rails['initial_root_password'] = 's3cret-Password'",
+        "# Read from a root-only file Pulumi uploads, so the password is in no environment variable.",
+        "# Only used when GitLab first creates its database: changing it later does not change root's password.",
+        "gitlab_rails['initial_root_password'] = File.read('/opt/gitlab-dind/root-password').chomp",
         "gitlab_rails['store_initial_root_password'] = false",
         "",
       ].join("\n"),
@@ -109,18 +113,9 @@ describe("renderGitLabRb", () => {
     expect(rb).not.toContain("nginx['listen_https']");
   });
 
-  it("quotes a hostile root password instead of pasting it", () => {
-    const password = "x'; File.write('/tmp/pwned', 1); y = '#{1}\\";
-    const rb = renderGitLabRb(gitLabSettings({ ...base, rootPassword: password }));
-    const line = rb.split("\n").find((l) => l.startsWith("gitlab_rails['initial_root_password'] = "))!;
-    expect(unquoteSingle(line.slice("gitlab_rails['initial_root_password'] = ".length))).toBe(password);
-  });
-
-  it("writes secrets as '[secret]' when asked to redact, and only secrets", () => {
-    const rb = renderGitLabRb(gitLabSettings(base), { redactSecrets: true });
-    expect(rb).not.toContain("s3cret-Password");
-    expect(rb).toContain("gitlab_rails['initial_root_password'] = '[secret]'");
-    expect(rb).toContain("external_url 'http://localhost:8080'");
+  it("reads a file's contents with its path quoted, and refuses a relative path", () => {
+    expect(rubyLiteral({ fileContents: "/opt/x'; system('id'); '" })).toBe("File.read('/opt/x\\'; system(\\'id\\'); \\'').chomp");
+    expect(() => rubyLiteral({ fileContents: "root-password" })).toThrow(/not an absolute path/);
   });
 
   it("refuses setting names that are not identifiers", () => {
@@ -143,9 +138,12 @@ describe.skipIf(!hasRuby)("with Ruby", () => {
     "def registry_external_url(v); $set['registry_external_url'] = v; end",
   ].join("\n");
 
-  it("parses the rendered gitlab.rb and reads every hostile value back", () => {
+  it("parses the rendered gitlab.rb and reads every hostile password back from its file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "gitlab-rb-"));
     for (const password of NASTY.filter((s) => s !== "")) {
-      const rb = renderGitLabRb(gitLabSettings({ ...base, rootPassword: password }));
+      const file = join(dir, "root-password");
+      writeFileSync(file, password);
+      const rb = renderGitLabRb(gitLabSettings({ ...base, rootPasswordFile: file }));
       const out = execFileSync("ruby", ["-e", `${STUB}\neval(STDIN.read)\nputs JSON.generate($set)`], { input: rb }).toString();
       const set = JSON.parse(out) as Record<string, unknown>;
       expect(set["gitlab_rails[initial_root_password]"]).toBe(password);
