@@ -1,5 +1,5 @@
 /**
- * The program: configuration → host → GitLab → runner → outputs. `infra/index.ts` runs it for
+ * The program: configuration → host → GitLab → runner → outputs. `infra/entry/index.ts` runs it for
  * `pulumi up`; the offline plan (tools/plan) runs the same function under Pulumi's mocks.
  */
 import * as pulumi from "@pulumi/pulumi";

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { expect, test } from "vitest";
-import { RecordingMocks } from "../support/mocks";
+import { RecordingMocks } from "../../tools/plan/mocks";
 
 test("bad configuration: a RunError listing every problem (printed without a stack trace), and nothing registered", async () => {
   const mocks = new RecordingMocks();
@@ -18,7 +18,7 @@ test("bad configuration: a RunError listing every problem (printed without a sta
     },
     [],
   );
-  const error = await import("../../infra/index").then(
+  const error = await import("../../infra/entry/index").then(
     () => undefined,
     (e: unknown) => e,
   );

@@ -15,9 +15,9 @@ import { ADMIN_TOKEN_PATH, BOOTSTRAP_SCRIPT_PATH, POST_RECONFIGURE_PATH, ROOT_PA
 import type { DockerHost } from "../../infra/host/docker-host";
 import { LocalHost } from "../../infra/host/local-host";
 import { naming } from "../../infra/naming";
-import { COMPUTED, RecordingMocks, isSecretValue, revealSecrets, valueOf, type RecordedResource } from "../support/mocks";
+import { COMPUTED, RecordingMocks, isSecretValue, revealSecrets, valueOf, type RecordedResource } from "../../tools/plan/mocks";
 import { startFakeGitLab } from "../support/fake-gitlab";
-import { runUnderMocks } from "../support/under-mocks";
+import { runUnderMocks } from "../../tools/plan/under-mocks";
 
 const CONTAINER = "docker:index/container:Container";
 const READINESS = "pulumi-nodejs:dynamic/gitlab-dind:GitLabReadiness";

@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { AL2023_AMI_PARAMETER } from "../../infra/host/aws/instance";
-import { isSecretValue, revealSecrets, valueOf, type RecordedResource } from "../support/mocks";
+import { isSecretValue, revealSecrets, valueOf, type RecordedResource } from "../../tools/plan/mocks";
 import { buildAwsHost, parse, settings, type BuiltHost } from "./build-aws-host";
 
 const T = {

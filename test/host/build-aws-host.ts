@@ -7,8 +7,8 @@ import { parseStackConfig } from "../../infra/config/parse";
 import type { StackConfig } from "../../infra/config/types";
 import { AwsHost } from "../../infra/host/aws/aws-host";
 import { naming } from "../../infra/naming";
-import { RecordingMocks, valueOf } from "../support/mocks";
-import { runUnderMocks } from "../support/under-mocks";
+import { RecordingMocks, valueOf } from "../../tools/plan/mocks";
+import { runUnderMocks } from "../../tools/plan/under-mocks";
 
 export interface BuiltHost {
   readonly mocks: RecordingMocks;

@@ -4,14 +4,14 @@
  */
 import * as aws from "@pulumi/aws";
 import { expect, test } from "vitest";
-import { isSecretValue, RecordingMocks } from "../support/mocks";
-import { runUnderMocks } from "../support/under-mocks";
+import { isSecretValue, RecordingMocks } from "../../tools/plan/mocks";
+import { runUnderMocks } from "../../tools/plan/under-mocks";
 import * as pulumi from "@pulumi/pulumi";
 
 test("an invoke without a mock fails, naming it, instead of answering an empty object", async () => {
   const mocks = new RecordingMocks();
   expect(() => mocks.call({ token: "aws:ec2/getVpc:getVpc", inputs: { default: true } })).toThrow(
-    "RecordingMocks: no mock for invoke aws:ec2/getVpc:getVpc; add one to INVOKES in test/support/mocks.ts",
+    "RecordingMocks: no mock for invoke aws:ec2/getVpc:getVpc; add one to INVOKES in tools/plan/mocks.ts",
   );
   // And through the Pulumi runtime, as the program would call it.
   await pulumi.runtime.setMocks(mocks, "gitlab-dind", "t", false);

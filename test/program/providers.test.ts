@@ -9,8 +9,8 @@ import { expect, test } from "vitest";
 import { parse } from "yaml";
 import { parseStackConfig } from "../../infra/config/parse";
 import { buildStack } from "../../infra/program";
-import { RecordingMocks } from "../support/mocks";
-import { runUnderMocks } from "../support/under-mocks";
+import { RecordingMocks } from "../../tools/plan/mocks";
+import { runUnderMocks } from "../../tools/plan/under-mocks";
 
 const disabled: string[] = parse(readFileSync(join(__dirname, "..", "..", "Pulumi.yaml"), "utf8")).config["pulumi:disable-default-providers"].value;
 

@@ -6,8 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../infra/config/types";
 import { buildStack } from "../../infra/program";
-import { RecordingMocks, redactSecrets } from "../../test/support/mocks";
-import { runUnderMocks } from "../../test/support/under-mocks";
+import { RecordingMocks, redactSecrets } from "./mocks";
+import { runUnderMocks } from "./under-mocks";
 
 export interface PlannedResource {
   readonly type: string;

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 
-/** The outputs the program exports (infra/index.ts) that smoke needs. */
+/** The outputs the program exports (infra/entry/index.ts) that smoke needs. */
 export interface StackOutputs {
     readonly gitlabUrl: string;
     readonly adminToken: string;

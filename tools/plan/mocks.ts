@@ -145,7 +145,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
     const handler = this.invokeHandlers[args.token];
     if (handler === undefined) {
-      const message = `RecordingMocks: no mock for invoke ${args.token}; add one to INVOKES in test/support/mocks.ts`;
+      const message = `RecordingMocks: no mock for invoke ${args.token}; add one to INVOKES in tools/plan/mocks.ts`;
       // The runtime passes an invoke's failure on as `details` (the gRPC field), not `message`.
       throw Object.assign(new Error(message), { details: message });
     }
