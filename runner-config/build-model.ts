@@ -107,7 +107,9 @@ export function runnerConfigModel(settings: RunnerConfigSettings): RunnerConfigM
           shm_size: JOB_SHM_SIZE_BYTES,
           pull_policy: [...PULL_POLICY],
           ...(settings.networkMode !== undefined ? { network_mode: settings.networkMode } : {}),
-          ...(settings.extraHosts !== undefined && settings.extraHosts.length > 0 ? { extra_hosts: [...settings.extraHosts] } : {}),
+          ...(settings.extraHosts !== undefined && settings.extraHosts.length > 0
+            ? { extra_hosts: [...settings.extraHosts] }
+            : {}),
           allowed_privileged_images: [...privileged],
           allowed_privileged_services: [...privileged],
         },

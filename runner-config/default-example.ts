@@ -22,7 +22,11 @@ export function defaultRunnerTags(): readonly string[] {
 
 /** The example pipeline for the default `runner.jobImage`, `runner.dindImage` and `runner.tags`. */
 export function renderDefaultExamplePipeline(): string {
-  return renderExamplePipeline({ jobImage: DEFAULT_JOB_IMAGE, dindImage: DEFAULT_DIND_IMAGE, tags: defaultRunnerTags() });
+  return renderExamplePipeline({
+    jobImage: DEFAULT_JOB_IMAGE,
+    dindImage: DEFAULT_DIND_IMAGE,
+    tags: defaultRunnerTags(),
+  });
 }
 
 if (require.main === module) {

@@ -34,10 +34,14 @@ export function imagePairProblems(
   const job = parseImageRef(images.jobImage);
   const dind = parseImageRef(images.dindImage);
   if (job === undefined || job.tag === undefined) {
-    problems.push(`${keys.jobImage}: expected an image with a tag, such as docker:29.7.2-cli; given ${JSON.stringify(images.jobImage)}`);
+    problems.push(
+      `${keys.jobImage}: expected an image with a tag, such as docker:29.7.2-cli; given ${JSON.stringify(images.jobImage)}`,
+    );
   }
   if (dind === undefined || dind.tag === undefined) {
-    problems.push(`${keys.dindImage}: expected an image with a tag, such as docker:29.7.2-dind; given ${JSON.stringify(images.dindImage)}`);
+    problems.push(
+      `${keys.dindImage}: expected an image with a tag, such as docker:29.7.2-dind; given ${JSON.stringify(images.dindImage)}`,
+    );
   }
   if (problems.length > 0 || job?.tag === undefined || dind?.tag === undefined) return problems;
   if (!isDockerLibraryImage(dind)) return problems;

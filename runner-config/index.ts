@@ -2,7 +2,14 @@
  * runner-config: the runner's `config.toml` (a privileged docker executor for Docker-in-Docker) and the
  * example pipeline it must run, as pure functions of plain values.
  */
-export type { DockerSection, LogFormat, PullPolicy, RunnerConfigModel, RunnerSection, SessionServerSection } from "./model";
+export type {
+  DockerSection,
+  LogFormat,
+  PullPolicy,
+  RunnerConfigModel,
+  RunnerSection,
+  SessionServerSection,
+} from "./model";
 export { CONFIG_TOML_FILE, LOG_FORMATS, PULL_POLICIES } from "./model";
 export { RunnerConfigError } from "./errors";
 export { renderRunnerConfigToml } from "./render-config-toml";

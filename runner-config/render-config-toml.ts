@@ -33,7 +33,11 @@ function runnerTable(r: RunnerSection): TomlTable {
   table.executor = r.executor;
   if (r.environment !== undefined && r.environment.length > 0) table.environment = [...r.environment];
   if (r.feature_flags !== undefined) {
-    table.feature_flags = Object.fromEntries(Object.keys(r.feature_flags).sort().map((k) => [k, r.feature_flags![k]]));
+    table.feature_flags = Object.fromEntries(
+      Object.keys(r.feature_flags)
+        .sort()
+        .map((k) => [k, r.feature_flags![k]]),
+    );
   }
   table.docker = dockerTable(r.docker);
   return table;

@@ -155,14 +155,18 @@ function checkVolumes(p: Problems, key: string, value: unknown): void {
 function checkPrivilegedList(p: Problems, key: string, value: unknown, jobImage: unknown): void {
   if (!checkStringList(p, key, value, true)) {
     if (Array.isArray(value) && value.length === 0) {
-      p.push(`${key}: an empty list lets every image run privileged (GitLab: "If not present, all images are allowed")`);
+      p.push(
+        `${key}: an empty list lets every image run privileged (GitLab: "If not present, all images are allowed")`,
+      );
     }
     return;
   }
   for (const [i, pattern] of value.entries()) {
     const reason = unsupportedPatternReason(pattern);
     if (reason !== undefined) {
-      p.push(`${key}[${i}]: expected a doublestar pattern of image-name characters and "*"; given ${show(pattern)} (${reason})`);
+      p.push(
+        `${key}[${i}]: expected a doublestar pattern of image-name characters and "*"; given ${show(pattern)} (${reason})`,
+      );
       continue;
     }
     const ordinary = [...ORDINARY_IMAGES, ...(typeof jobImage === "string" ? [jobImage] : [])];
@@ -184,10 +188,13 @@ function checkDocker(p: Problems, key: string, docker: unknown): void {
   if (checkText(p, `${key}.image`, image, "the default job image") && /\s/.test(image)) {
     p.push(`${key}.image: expected an image reference without spaces; given ${show(image)}`);
   }
-  if (docker.privileged !== true) p.push(`${key}.privileged: expected true (docker:dind needs it); given ${show(docker.privileged)}`);
+  if (docker.privileged !== true)
+    p.push(`${key}.privileged: expected true (docker:dind needs it); given ${show(docker.privileged)}`);
   if (docker.tls_verify !== false) p.push(`${key}.tls_verify: expected false; given ${show(docker.tls_verify)}`);
   if (docker.disable_cache !== false) {
-    p.push(`${key}.disable_cache: expected false (with true the runner skips the ${CERTS_CLIENT_VOLUME} volume); given ${show(docker.disable_cache)}`);
+    p.push(
+      `${key}.disable_cache: expected false (with true the runner skips the ${CERTS_CLIENT_VOLUME} volume); given ${show(docker.disable_cache)}`,
+    );
   }
   checkVolumes(p, `${key}.volumes`, docker.volumes);
   checkInteger(p, `${key}.shm_size`, docker.shm_size, 0, "a size in bytes, 0 for Docker's default");
@@ -211,17 +218,29 @@ function checkDocker(p: Problems, key: string, docker: unknown): void {
   if (docker.extra_hosts !== undefined && checkStringList(p, `${key}.extra_hosts`, docker.extra_hosts, false)) {
     for (const [i, entry] of docker.extra_hosts.entries()) {
       if (!/^[^\s:]+:\S+$/.test(entry)) {
-        p.push(`${key}.extra_hosts[${i}]: expected host:address (such as gitlab.local:host-gateway); given ${show(entry)}`);
+        p.push(
+          `${key}.extra_hosts[${i}]: expected host:address (such as gitlab.local:host-gateway); given ${show(entry)}`,
+        );
       }
     }
   }
   checkPrivilegedList(p, `${key}.allowed_privileged_images`, docker.allowed_privileged_images, image);
   checkPrivilegedList(p, `${key}.allowed_privileged_services`, docker.allowed_privileged_services, image);
   const known = new Set([
-    "image", "privileged", "tls_verify", "volumes", "disable_cache", "shm_size", "pull_policy",
-    "network_mode", "extra_hosts", "allowed_privileged_images", "allowed_privileged_services",
+    "image",
+    "privileged",
+    "tls_verify",
+    "volumes",
+    "disable_cache",
+    "shm_size",
+    "pull_policy",
+    "network_mode",
+    "extra_hosts",
+    "allowed_privileged_images",
+    "allowed_privileged_services",
   ]);
-  for (const extra of Object.keys(docker).filter((k) => !known.has(k))) p.push(`${key}.${extra}: not a key this renderer emits`);
+  for (const extra of Object.keys(docker).filter((k) => !known.has(k)))
+    p.push(`${key}.${extra}: not a key this renderer emits`);
 }
 
 function checkRunner(p: Problems, key: string, runner: unknown): void {
@@ -247,19 +266,24 @@ function checkRunner(p: Problems, key: string, runner: unknown): void {
     } else {
       for (const [flag, on] of Object.entries(runner.feature_flags)) {
         if (!/^FF_[A-Z0-9_]+$/.test(flag) || typeof on !== "boolean") {
-          p.push(`${key}.feature_flags.${flag}: expected a runner feature flag FF_… set to true or false; given ${show(on)}`);
+          p.push(
+            `${key}.feature_flags.${flag}: expected a runner feature flag FF_… set to true or false; given ${show(on)}`,
+          );
         }
       }
       const docker = isRecord(runner.docker) ? runner.docker : {};
       // network_mode takes precedence over a per-job network: asking for both is a mistake.
       if (runner.feature_flags.FF_NETWORK_PER_BUILD === true && docker.network_mode !== undefined) {
-        p.push(`${key}.feature_flags.FF_NETWORK_PER_BUILD: expected no docker.network_mode with a network per job; given network_mode ${show(docker.network_mode)}`);
+        p.push(
+          `${key}.feature_flags.FF_NETWORK_PER_BUILD: expected no docker.network_mode with a network per job; given network_mode ${show(docker.network_mode)}`,
+        );
       }
     }
   }
   checkDocker(p, `${key}.docker`, runner.docker);
   const known = new Set(["name", "url", "clone_url", "token", "executor", "environment", "feature_flags", "docker"]);
-  for (const extra of Object.keys(runner).filter((k) => !known.has(k))) p.push(`${key}.${extra}: not a key this renderer emits`);
+  for (const extra of Object.keys(runner).filter((k) => !known.has(k)))
+    p.push(`${key}.${extra}: not a key this renderer emits`);
 }
 
 /** Every problem of the model, in key order; [] when it can be rendered. */
@@ -274,13 +298,22 @@ export function configModelProblems(model: RunnerConfigModel): string[] {
     p.push(`log_format: expected one of ${LOG_FORMATS.join(", ")}; given ${show(m.log_format)}`);
   }
   if (!isRecord(m.session_server)) p.push(`session_server: expected a table; given ${show(m.session_server)}`);
-  else checkInteger(p, "session_server.session_timeout", m.session_server.session_timeout, 1, "seconds a terminal session may last");
+  else
+    checkInteger(
+      p,
+      "session_server.session_timeout",
+      m.session_server.session_timeout,
+      1,
+      "seconds a terminal session may last",
+    );
   if (!Array.isArray(m.runners) || m.runners.length === 0) {
     p.push(`runners: expected at least one [[runners]] entry; given ${show(m.runners)}`);
   } else {
     m.runners.forEach((r, i) => checkRunner(p, `runners[${i}]`, r));
     if (typeof m.concurrent === "number" && m.concurrent >= 1 && m.concurrent < m.runners.length) {
-      p.push(`concurrent: expected at least the number of [[runners]] (${m.runners.length}), or some never get a worker; given ${m.concurrent}`);
+      p.push(
+        `concurrent: expected at least the number of [[runners]] (${m.runners.length}), or some never get a worker; given ${m.concurrent}`,
+      );
     }
   }
   return p;

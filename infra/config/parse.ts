@@ -21,8 +21,7 @@ export interface ParseInput {
 }
 
 export type ParseResult =
-  | { readonly ok: true; readonly config: StackConfig }
-  | { readonly ok: false; readonly problems: readonly string[] };
+  { readonly ok: true; readonly config: StackConfig } | { readonly ok: false; readonly problems: readonly string[] };
 
 /** The groups that hold structured values (`pulumi config set --path network.adminCidrs[0] …`). */
 const GROUPS = new Set(KEYS.filter((k) => k.path.includes(".")).map((k) => k.path.split(".")[0]));
@@ -55,7 +54,9 @@ export function parseStackConfig(input: ParseInput): ParseResult {
   // The AWS provider keeps its own key; the explicit provider the program builds needs it.
   const region = input.values["aws:region"];
   if (target === "aws" && (typeof region !== "string" || region.trim() === "")) {
-    problems.push("aws:region: required for target aws (the AWS region to build in, such as eu-central-1); it is not set");
+    problems.push(
+      "aws:region: required for target aws (the AWS region to build in, such as eu-central-1); it is not set",
+    );
   }
 
   checkAcrossKeys(values, target, problems);
@@ -79,7 +80,9 @@ function flatten(input: ParseInput, problems: string[]): Map<string, GivenValue>
     if (GROUPS.has(name)) {
       const group = typeof raw === "string" ? tryJson(raw) : raw;
       if (!isPlainObject(group)) {
-        problems.push(`${key}: expected a group of settings (set its keys with \`pulumi config set --path ${name}.<key> …\`); got ${show(raw, secret)}`);
+        problems.push(
+          `${key}: expected a group of settings (set its keys with \`pulumi config set --path ${name}.<key> …\`); got ${show(raw, secret)}`,
+        );
         continue;
       }
       for (const [field, value] of Object.entries(group)) {
@@ -136,7 +139,8 @@ function coerce(spec: KeySpec, given: GivenValue, ctx: RuleContext, problems: st
       );
       return undefined;
     }
-    const text = value instanceof ConfigSecret ? value : typeof value === "string" ? new ConfigSecret(value) : undefined;
+    const text =
+      value instanceof ConfigSecret ? value : typeof value === "string" ? new ConfigSecret(value) : undefined;
     if (text === undefined) return fail("a string");
     // A secret the offline plan cannot decrypt is taken as valid: its content is unknown.
     const why = text.known ? spec.check?.(text.reveal() as never, ctx) : undefined;
@@ -150,10 +154,16 @@ function coerce(spec: KeySpec, given: GivenValue, ctx: RuleContext, problems: st
       return why === undefined ? value : fail(why);
     }
     case "integer": {
-      const n = typeof value === "number" ? value : typeof value === "string" && /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
+      const n =
+        typeof value === "number"
+          ? value
+          : typeof value === "string" && /^-?\d+$/.test(value.trim())
+            ? Number(value)
+            : NaN;
       const range = rangeText(spec);
       if (!Number.isInteger(n)) return fail(`an integer${range}`);
-      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) return fail(`an integer${range}`);
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max))
+        return fail(`an integer${range}`);
       const why = spec.check?.(n as never, ctx);
       return why === undefined ? n : fail(why);
     }
@@ -202,7 +212,11 @@ function checkAcrossKeys(values: Map<string, unknown>, target: Target, problems:
   // On aws the host's own sshd keeps port 22 (closed by the security group, but bound).
   const reserved =
     target === "aws"
-      ? new Map([[22, "its own SSH daemon"], [443, "GitLab's HTTPS"], [2376, "the Docker API"]])
+      ? new Map([
+          [22, "its own SSH daemon"],
+          [443, "GitLab's HTTPS"],
+          [2376, "the Docker API"],
+        ])
       : new Map<number, string>();
   const seen = new Map<number, string>();
   for (const [path, port] of ports) {
@@ -211,7 +225,9 @@ function checkAcrossKeys(values: Map<string, unknown>, target: Target, problems:
     if (other !== undefined) {
       problems.push(`${fullKey(path)}: expected a port not used by ${other}; got ${port}`);
     } else if (reserved.has(port)) {
-      problems.push(`${fullKey(path)}: expected a port other than ${port}, which the host uses for ${reserved.get(port)}; got ${port}`);
+      problems.push(
+        `${fullKey(path)}: expected a port other than ${port}, which the host uses for ${reserved.get(port)}; got ${port}`,
+      );
     }
     seen.set(port, path);
   }
@@ -237,7 +253,8 @@ function checkAcrossKeys(values: Map<string, unknown>, target: Target, problems:
           : /^[0-9.]+$/.test(url.hostname) || url.hostname.startsWith("[")
             ? "an https:// URL with a DNS name (GitLab's Let's Encrypt certificate cannot name an IP address)"
             : undefined;
-    if (why !== undefined) problems.push(`${fullKey("gitlab.externalUrl")}: expected ${why}; got ${JSON.stringify(externalUrl)}`);
+    if (why !== undefined)
+      problems.push(`${fullKey("gitlab.externalUrl")}: expected ${why}; got ${JSON.stringify(externalUrl)}`);
   }
 
   const tags = values.get("runner.tags") as string[];

@@ -76,8 +76,7 @@ export const KEYS: readonly KeySpec[] = [
     kind: "stringList",
     required: AWS,
     targets: AWS,
-    description:
-      "CIDRs allowed to reach the host's TLS Docker API (port 2376); `0.0.0.0/0` and `::/0` are refused.",
+    description: "CIDRs allowed to reach the host's TLS Docker API (port 2376); `0.0.0.0/0` and `::/0` are refused.",
     check: (v: readonly string[]) => (v.length === 0 ? "at least one CIDR" : undefined),
     // The Docker API is root on the host: it must never be open to the internet.
     checkEach: (v: string) =>
@@ -137,7 +136,8 @@ export const KEYS: readonly KeySpec[] = [
     defaultDoc: "unset (a new volume)",
     description:
       "Adopt the data volume an earlier stack kept (`vol-…`, see host.keepDataOnDestroy) instead of creating one; the subnet follows its availability zone and its size stays as it is.",
-    check: (v: string) => (/^vol-[0-9a-f]{8,17}$/.test(v) ? undefined : "an EBS volume id such as vol-0a1b2c3d4e5f60718"),
+    check: (v: string) =>
+      /^vol-[0-9a-f]{8,17}$/.test(v) ? undefined : "an EBS volume id such as vol-0a1b2c3d4e5f60718",
   },
   {
     path: "host.keepDataOnDestroy",
@@ -162,8 +162,7 @@ export const KEYS: readonly KeySpec[] = [
     min: 1,
     max: 3,
     targets: AWS,
-    description:
-      "IMDSv2 response hop limit; 1 keeps job containers from reaching the instance's credentials.",
+    description: "IMDSv2 response hop limit; 1 keeps job containers from reaching the instance's credentials.",
   },
   {
     path: "gitlab.image",

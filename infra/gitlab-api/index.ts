@@ -4,7 +4,15 @@
  * the retry rules (which failures are retried, and why POSTs are not by default).
  */
 export { createGitLabClient, encodeQuery, formatDuration } from "./client";
-export type { GitLabClient, GitLabClientOptions, GitLabResponse, QueryValue, RequestOptions, RetryMode, RetryPolicy } from "./client";
+export type {
+  GitLabClient,
+  GitLabClientOptions,
+  GitLabResponse,
+  QueryValue,
+  RequestOptions,
+  RetryMode,
+  RetryPolicy,
+} from "./client";
 export { GitLabApiError, hintForStatus, redactSecrets } from "./errors";
 export type { GitLabApiErrorInit, GitLabErrorKind } from "./errors";
 export { checkHealth, checkReadiness, parseReadiness } from "./health";

@@ -24,7 +24,13 @@ export type GitLabRbSetting =
   /** `external_url 'http://…'`: a method call with one argument. */
   | { readonly kind: "call"; readonly method: string; readonly value: RubyValue; readonly comment?: string }
   /** `gitlab_rails['gitlab_shell_ssh_port'] = 10022`: an assignment into a settings hash. */
-  | { readonly kind: "assign"; readonly scope: string; readonly key: string; readonly value: RubyValue; readonly comment?: string };
+  | {
+      readonly kind: "assign";
+      readonly scope: string;
+      readonly key: string;
+      readonly value: RubyValue;
+      readonly comment?: string;
+    };
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
@@ -111,7 +117,13 @@ export function gitLabSettings(v: GitLabRbValues): GitLabRbSetting[] {
   if (v.registryUrl !== undefined) {
     settings.push({ kind: "call", method: "registry_external_url", value: v.registryUrl });
   } else {
-    settings.push({ kind: "assign", scope: "registry", key: "enable", value: false, comment: "The container registry is off (gitlab.registryPort is 0)." });
+    settings.push({
+      kind: "assign",
+      scope: "registry",
+      key: "enable",
+      value: false,
+      comment: "The container registry is off (gitlab.registryPort is 0).",
+    });
     settings.push({ kind: "assign", scope: "gitlab_rails", key: "registry_enabled", value: false });
   }
   settings.push({

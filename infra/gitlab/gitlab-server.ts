@@ -76,14 +76,23 @@ export class GitLabServer extends pulumi.ComponentResource {
     const dockerOpts = { parent: this, provider: host.provider, dependsOn: [...host.ready] };
     const containerName = names.name("gitlab");
 
-    const externalUrl = gitlab.externalUrl !== undefined ? pulumi.output(gitlab.externalUrl) : defaultExternalUrl(target, host.publicAddress, gitlab.httpPort);
+    const externalUrl =
+      gitlab.externalUrl !== undefined
+        ? pulumi.output(gitlab.externalUrl)
+        : defaultExternalUrl(target, host.publicAddress, gitlab.httpPort);
     const apiUrl = target === "local" ? pulumi.output(`http://localhost:${gitlab.httpPort}`) : externalUrl;
 
     const rootPassword =
       gitlab.rootPassword !== undefined
         ? pulumi.secret(gitlab.rootPassword.reveal())
         : // random marks `result` secret in the engine; wrapping says so in the program too (and under mocks).
-          pulumi.secret(new random.RandomPassword(`${name}-root-password`, { length: 32, special: false, minLower: 1, minUpper: 1, minNumeric: 1 }, { parent: this }).result);
+          pulumi.secret(
+            new random.RandomPassword(
+              `${name}-root-password`,
+              { length: 32, special: false, minLower: 1, minUpper: 1, minNumeric: 1 },
+              { parent: this },
+            ).result,
+          );
     // GitLab takes a predetermined token of exactly 20 characters; letters and digits only.
     const adminTokenResource = new random.RandomPassword(
       `${name}-admin-token`,
@@ -123,7 +132,8 @@ export class GitLabServer extends pulumi.ComponentResource {
     if (target === "aws") ports.push({ internal: 443, external: 443 });
     ports.push({ internal: 22, external: gitlab.sshPort, ip: bindIp });
     // The registry's NGINX listens on the port of registry_external_url, which is this one.
-    if (gitlab.registryPort !== 0) ports.push({ internal: gitlab.registryPort, external: gitlab.registryPort, ip: bindIp });
+    if (gitlab.registryPort !== 0)
+      ports.push({ internal: gitlab.registryPort, external: gitlab.registryPort, ip: bindIp });
 
     const container = new docker.Container(
       name,
@@ -138,10 +148,17 @@ export class GitLabServer extends pulumi.ComponentResource {
         volumes,
         // A rebuilt host (a new EC2 instance) has an empty daemon: the new generation re-creates the container there.
         labels: [{ label: HOST_GENERATION_LABEL, value: host.generation }],
-        envs: [pulumi.interpolate`GITLAB_OMNIBUS_CONFIG=${gitlabRb}`, `GITLAB_POST_RECONFIGURE_SCRIPT=${POST_RECONFIGURE_COMMAND}`],
+        envs: [
+          pulumi.interpolate`GITLAB_OMNIBUS_CONFIG=${gitlabRb}`,
+          `GITLAB_POST_RECONFIGURE_SCRIPT=${POST_RECONFIGURE_COMMAND}`,
+        ],
         uploads: [
           { file: POST_RECONFIGURE_PATH, content: renderPostReconfigureScript(), permissions: "0755" },
-          { file: BOOTSTRAP_SCRIPT_PATH, content: renderBootstrapScript({ allowSignup: gitlab.allowSignup }), permissions: "0644" },
+          {
+            file: BOOTSTRAP_SCRIPT_PATH,
+            content: renderBootstrapScript({ allowSignup: gitlab.allowSignup }),
+            permissions: "0644",
+          },
           // Root-only: the post-reconfigure script (run as root) reads it and pipes it to Rails.
           { file: ADMIN_TOKEN_PATH, content: adminToken, permissions: "0600", owner: "0", group: "0" },
           // Root-only: gitlab.rb reads it on GitLab's first boot (reconfigure runs as root).
@@ -159,7 +176,12 @@ export class GitLabServer extends pulumi.ComponentResource {
 
     const ready = new GitLabReadiness(
       `${name}-ready`,
-      { apiUrl, adminToken, containerId: container.id, timeoutSeconds: args.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS },
+      {
+        apiUrl,
+        adminToken,
+        containerId: container.id,
+        timeoutSeconds: args.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS,
+      },
       // Waits on this container (the id input says so too): on destroy, what depends on `ready`
       // (the runner registration) goes while GitLab still runs.
       { parent: this, dependsOn: [container] },

@@ -57,14 +57,21 @@ export async function waitUntilReady(o: WaitUntilReadyOptions): Promise<GitLabIs
   const requestTimeoutMs = o.requestTimeoutMs ?? 10_000;
   // Monitoring endpoints need no token: the anonymous client never sends it where it is not needed.
   const anonymous = createGitLabClient({ baseUrl: o.apiUrl, requestTimeoutMs, retry: { deadlineMs: 0 } });
-  const admin = createGitLabClient({ baseUrl: o.apiUrl, token: o.adminToken, requestTimeoutMs, retry: { deadlineMs: 0 } });
+  const admin = createGitLabClient({
+    baseUrl: o.apiUrl,
+    token: o.adminToken,
+    requestTimeoutMs,
+    retry: { deadlineMs: 0 },
+  });
 
   const startedAt = now();
   let step: Step = "health";
   let monitoringChecked = true;
   let last = "no answer yet";
   let lastReportAt = -Infinity;
-  progress(`Waiting for GitLab at ${anonymous.baseUrl} (first boot takes 3 to 10 minutes; giving up after ${formatDuration(o.timeoutMs)})`);
+  progress(
+    `Waiting for GitLab at ${anonymous.baseUrl} (first boot takes 3 to 10 minutes; giving up after ${formatDuration(o.timeoutMs)})`,
+  );
 
   for (;;) {
     let advanced = false;
@@ -106,7 +113,8 @@ export async function waitUntilReady(o: WaitUntilReadyOptions): Promise<GitLabIs
       } else if (error.kind !== "http" || TRANSIENT_STATUSES.includes(error.status ?? 0)) {
         last = error.kind === "http" ? `HTTP ${error.status}` : (error.detail ?? error.kind);
       } else if (step === "token" && error.status === 401) {
-        last = "HTTP 401: the admin token is not accepted yet (GitLab's post-reconfigure bootstrap has not run, or failed)";
+        last =
+          "HTTP 401: the admin token is not accepted yet (GitLab's post-reconfigure bootstrap has not run, or failed)";
       } else {
         throw error;
       }
@@ -126,7 +134,9 @@ export async function waitUntilReady(o: WaitUntilReadyOptions): Promise<GitLabIs
       );
     }
     if (now() - lastReportAt >= progressEveryMs) {
-      progress(`GitLab at ${anonymous.baseUrl}: waiting for ${STEP_LABEL[step]} (${last}); ${formatDuration(elapsed)} elapsed, ${formatDuration(remaining)} left`);
+      progress(
+        `GitLab at ${anonymous.baseUrl}: waiting for ${STEP_LABEL[step]} (${last}); ${formatDuration(elapsed)} elapsed, ${formatDuration(remaining)} left`,
+      );
       lastReportAt = now();
     }
     await sleep(Math.min(pollMs, remaining));

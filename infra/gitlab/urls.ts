@@ -7,7 +7,11 @@ import type { Target } from "../config/types";
 import { HOST_GATEWAY_NAME } from "../host/docker-host";
 
 /** `http://<host's public address>` on AWS (with the port unless 80), `http://localhost:<port>` locally. */
-export function defaultExternalUrl(target: Target, publicAddress: pulumi.Input<string>, httpPort: number): pulumi.Output<string> {
+export function defaultExternalUrl(
+  target: Target,
+  publicAddress: pulumi.Input<string>,
+  httpPort: number,
+): pulumi.Output<string> {
   if (target === "local") return pulumi.output(`http://localhost:${httpPort}`);
   return pulumi.output(publicAddress).apply((address) => withPort(`http://${bracketIPv6(address)}`, httpPort, 80));
 }

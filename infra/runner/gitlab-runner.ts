@@ -85,7 +85,11 @@ export class GitLabRunner extends pulumi.ComponentResource {
     // rendered once the registration returns its token, too late to leave nothing half-created.
     const problems = runnerSettingsProblems(config);
     if (problems.length > 0) throw new RunnerConfigError("config.toml", problems);
-    const examplePipeline = renderExamplePipeline({ jobImage: config.jobImage, dindImage: config.dindImage, tags: config.tags });
+    const examplePipeline = renderExamplePipeline({
+      jobImage: config.jobImage,
+      dindImage: config.dindImage,
+      tags: config.tags,
+    });
 
     // Makes the description unique in GitLab: it is how a retried create finds what a lost answer created.
     const suffix = new random.RandomId(`${name}-suffix`, { byteLength: 4 }, { parent: this });

@@ -86,7 +86,9 @@ function defaultLog(message: string): void {
   (require("@pulumi/pulumi") as typeof pulumi).log.info(message);
 }
 
-export function createRegistrationProvider(options: RegistrationProviderOptions = {}): pulumi.dynamic.ResourceProvider<RegistrationInputs, RegistrationOutputs> {
+export function createRegistrationProvider(
+  options: RegistrationProviderOptions = {},
+): pulumi.dynamic.ResourceProvider<RegistrationInputs, RegistrationOutputs> {
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const deadlineMs = options.deadlineMs ?? 300_000;
   const initialDelayMs = options.initialDelayMs ?? 2_000;
@@ -103,7 +105,11 @@ export function createRegistrationProvider(options: RegistrationProviderOptions 
       onProgress: log,
     });
 
-  const spec = (inputs: RegistrationInputs) => ({ description: inputs.description, tags: inputs.tags, runUntagged: inputs.runUntagged });
+  const spec = (inputs: RegistrationInputs) => ({
+    description: inputs.description,
+    tags: inputs.tags,
+    runUntagged: inputs.runUntagged,
+  });
 
   return {
     async create(inputs) {
@@ -115,7 +121,10 @@ export function createRegistrationProvider(options: RegistrationProviderOptions 
       });
       log(`Registered runner #${created.id} ("${inputs.description}") with GitLab at ${inputs.apiUrl}`);
       // The id is GitLab's runner id: never the token, which must stay out of plain state fields.
-      return { id: String(created.id), outs: { ...inputs, tags: [...inputs.tags], runnerId: created.id, token: created.token } };
+      return {
+        id: String(created.id),
+        outs: { ...inputs, tags: [...inputs.tags], runnerId: created.id, token: created.token },
+      };
     },
 
     async diff(_id, olds, news) {
@@ -153,7 +162,12 @@ export function createRegistrationProvider(options: RegistrationProviderOptions 
     },
 
     async delete(id, props) {
-      const result = await deleteRunner(client(props.apiUrl, props.adminToken), client(props.apiUrl, undefined), props.runnerId, props.token);
+      const result = await deleteRunner(
+        client(props.apiUrl, props.adminToken),
+        client(props.apiUrl, undefined),
+        props.runnerId,
+        props.token,
+      );
       const how = {
         "admin-token": "deleted",
         "runner-token": "deleted with its own token (GitLab refused the admin token)",

@@ -101,7 +101,8 @@ export function explainFailure(error: unknown, action: string, baseUrl: string):
       "(instance runners can only be created and removed by an administrator). Fix: give the token's user administrator access " +
       "and the token the `api` scope, or let Pulumi create it again.";
   } else if (error.kind === "timeout" || error.kind === "deadline" || error.kind === "network") {
-    fix = "GitLab did not answer in time: check that it is running and healthy (`docker logs` of the GitLab container), then run `pulumi up` again.";
+    fix =
+      "GitLab did not answer in time: check that it is running and healthy (`docker logs` of the GitLab container), then run `pulumi up` again.";
   } else {
     fix = "See GitLab's answer below.";
   }
@@ -110,7 +111,13 @@ export function explainFailure(error: unknown, action: string, baseUrl: string):
 
 function checkCreated(data: unknown, baseUrl: string): CreatedRunner {
   const body = data as { id?: unknown; token?: unknown } | null;
-  if (body === null || typeof body !== "object" || typeof body.id !== "number" || typeof body.token !== "string" || body.token === "") {
+  if (
+    body === null ||
+    typeof body !== "object" ||
+    typeof body.id !== "number" ||
+    typeof body.token !== "string" ||
+    body.token === ""
+  ) {
     throw new RunnerRegistrationError(
       `GitLab at ${baseUrl} answered POST /api/v4/user/runners without a runner id and token: is this GitLab 16.0 or later?`,
     );
@@ -119,20 +126,36 @@ function checkCreated(data: unknown, baseUrl: string): CreatedRunner {
 }
 
 /** Runners with this description that never contacted GitLab: leftovers no one has a token for. */
-export async function findLeftovers(client: GitLabClient, description: string, deadlineMs?: number): Promise<ListedRunner[]> {
+export async function findLeftovers(
+  client: GitLabClient,
+  description: string,
+  deadlineMs?: number,
+): Promise<ListedRunner[]> {
   const listed = await client.getAll<ListedRunner>("/runners/all", {
     query: { type: "instance_type", status: "never_contacted" },
     ...(deadlineMs === undefined ? {} : { deadlineMs }),
   });
-  return listed.filter((r) => r.description === description && (r.status === undefined || r.status === "never_contacted"));
+  return listed.filter(
+    (r) => r.description === description && (r.status === undefined || r.status === "never_contacted"),
+  );
 }
 
 /** Delete the leftovers of earlier attempts; returns how many went. */
-export async function removeLeftovers(client: GitLabClient, description: string, log: (m: string) => void, deadlineMs?: number): Promise<number> {
+export async function removeLeftovers(
+  client: GitLabClient,
+  description: string,
+  log: (m: string) => void,
+  deadlineMs?: number,
+): Promise<number> {
   const leftovers = await findLeftovers(client, description, deadlineMs);
   for (const runner of leftovers) {
-    log(`Deleting runner #${runner.id} ("${description}"): a leftover of an earlier attempt whose token was never received`);
-    await client.send("DELETE", `/runners/${runner.id}`, { expect: [204, 404], ...(deadlineMs === undefined ? {} : { deadlineMs }) });
+    log(
+      `Deleting runner #${runner.id} ("${description}"): a leftover of an earlier attempt whose token was never received`,
+    );
+    await client.send("DELETE", `/runners/${runner.id}`, {
+      expect: [204, 404],
+      ...(deadlineMs === undefined ? {} : { deadlineMs }),
+    });
   }
   return leftovers.length;
 }
@@ -142,7 +165,11 @@ export async function removeLeftovers(client: GitLabClient, description: string,
  * `maxAttempts` and `deadlineMs`) after removing what they may have created; a definite refusal
  * (4xx) fails at once with what to fix. On success exactly one runner with the description exists.
  */
-export async function createRunner(client: GitLabClient, spec: RunnerSpec, options: CreateOptions): Promise<CreatedRunner> {
+export async function createRunner(
+  client: GitLabClient,
+  spec: RunnerSpec,
+  options: CreateOptions,
+): Promise<CreatedRunner> {
   const now = options.now ?? (() => Date.now());
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const startedAt = now();
@@ -153,7 +180,12 @@ export async function createRunner(client: GitLabClient, spec: RunnerSpec, optio
     try {
       await removeLeftovers(client, spec.description, options.log, remaining());
       const created = await client.send<unknown>("POST", "/user/runners", {
-        json: { runner_type: "instance_type", description: spec.description, tag_list: [...spec.tags], run_untagged: spec.runUntagged },
+        json: {
+          runner_type: "instance_type",
+          description: spec.description,
+          tag_list: [...spec.tags],
+          run_untagged: spec.runUntagged,
+        },
         // GitLab documents 201; 200 would be a success all the same (treating it as a failure would orphan the runner).
         expect: [201, 200],
         // Only failures to connect are retried inside the client: anything else may have created a runner.
@@ -177,24 +209,29 @@ export async function createRunner(client: GitLabClient, spec: RunnerSpec, optio
   let cleanup = "";
   try {
     const removed = await removeLeftovers(client, spec.description, options.log, Math.max(remaining(), 10_000));
-    cleanup = removed > 0 ? ` Removed ${removed} runner(s) the lost answers had created.` : " No runner was left behind.";
+    cleanup =
+      removed > 0 ? ` Removed ${removed} runner(s) the lost answers had created.` : " No runner was left behind.";
   } catch (cleanupError) {
     cleanup =
       ` Could not check for a runner the lost answers may have created (${(cleanupError as Error).message}); ` +
       `look for "${spec.description}" under Admin > CI/CD > Runners and delete it.`;
   }
   const failure = explainFailure(lastError, action, client.baseUrl);
-  throw new RunnerRegistrationError(`${failure.message}\n  Gave up after ${options.maxAttempts} attempts.${cleanup}`, { cause: lastError });
+  throw new RunnerRegistrationError(`${failure.message}\n  Gave up after ${options.maxAttempts} attempts.${cleanup}`, {
+    cause: lastError,
+  });
 }
 
 /** Set the description, tags and untagged flag of an existing runner (no new token). */
 export async function updateRunner(client: GitLabClient, id: number, spec: RunnerSpec): Promise<void> {
-  const response = await client.send("PUT", `/runners/${id}`, {
-    json: { description: spec.description, tag_list: [...spec.tags], run_untagged: spec.runUntagged },
-    expect: [200, 404],
-  }).catch((error: unknown) => {
-    throw explainFailure(error, `update runner #${id}`, client.baseUrl);
-  });
+  const response = await client
+    .send("PUT", `/runners/${id}`, {
+      json: { description: spec.description, tag_list: [...spec.tags], run_untagged: spec.runUntagged },
+      expect: [200, 404],
+    })
+    .catch((error: unknown) => {
+      throw explainFailure(error, `update runner #${id}`, client.baseUrl);
+    });
   if (response.status === 404) {
     throw new RunnerRegistrationError(
       `Runner #${id} no longer exists in GitLab at ${client.baseUrl} (deleted by hand, or GitLab's data was reset). ` +
@@ -205,9 +242,11 @@ export async function updateRunner(client: GitLabClient, id: number, spec: Runne
 
 /** The runner's details, or undefined when GitLab no longer has it. */
 export async function getRunner(client: GitLabClient, id: number): Promise<RunnerDetails | undefined> {
-  const response = await client.send<RunnerDetails>("GET", `/runners/${id}`, { expect: [200, 404] }).catch((error: unknown) => {
-    throw explainFailure(error, `read runner #${id}`, client.baseUrl);
-  });
+  const response = await client
+    .send<RunnerDetails>("GET", `/runners/${id}`, { expect: [200, 404] })
+    .catch((error: unknown) => {
+      throw explainFailure(error, `read runner #${id}`, client.baseUrl);
+    });
   return response.status === 404 ? undefined : response.data;
 }
 
@@ -221,18 +260,25 @@ export interface DeleteResult {
  * gone). When GitLab refuses that token (401/403), fall back to `DELETE /runners` with the runner's
  * own authentication token, which needs no user token.
  */
-export async function deleteRunner(adminClient: GitLabClient, anonymousClient: GitLabClient, id: number, runnerToken: string | undefined): Promise<DeleteResult> {
+export async function deleteRunner(
+  adminClient: GitLabClient,
+  anonymousClient: GitLabClient,
+  id: number,
+  runnerToken: string | undefined,
+): Promise<DeleteResult> {
   try {
     const response = await adminClient.send("DELETE", `/runners/${id}`, { expect: [204, 404] });
     return { how: response.status === 404 ? "already-gone" : "admin-token" };
   } catch (error) {
-    const refused = error instanceof GitLabApiError && error.kind === "http" && (error.status === 401 || error.status === 403);
+    const refused =
+      error instanceof GitLabApiError && error.kind === "http" && (error.status === 401 || error.status === 403);
     if (!refused || !runnerToken) throw explainFailure(error, `delete runner #${id}`, adminClient.baseUrl);
     try {
       await anonymousClient.send("DELETE", "/runners", { form: { token: runnerToken }, expect: [204] });
       return { how: "runner-token" };
     } catch (fallbackError) {
-      const both = fallbackError instanceof GitLabApiError && fallbackError.kind === "http" && fallbackError.status === 403;
+      const both =
+        fallbackError instanceof GitLabApiError && fallbackError.kind === "http" && fallbackError.status === 403;
       if (!both) throw explainFailure(fallbackError, `delete runner #${id} with its own token`, adminClient.baseUrl);
       throw new RunnerRegistrationError(
         `Could not delete runner #${id} from GitLab at ${adminClient.baseUrl}: GitLab refused the administrator API token ` +

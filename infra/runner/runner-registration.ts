@@ -35,7 +35,12 @@ export class RunnerRegistration extends pulumi.dynamic.Resource {
   declare readonly tags: pulumi.Output<string[]>;
   declare readonly runUntagged: pulumi.Output<boolean>;
 
-  constructor(name: string, args: RunnerRegistrationArgs, opts: pulumi.CustomResourceOptions = {}, providerOptions?: RegistrationProviderOptions) {
+  constructor(
+    name: string,
+    args: RunnerRegistrationArgs,
+    opts: pulumi.CustomResourceOptions = {},
+    providerOptions?: RegistrationProviderOptions,
+  ) {
     super(
       providerOptions === undefined ? defaultProvider : createRegistrationProvider(providerOptions),
       name,

@@ -29,9 +29,32 @@ describe("defaults", () => {
       target: "aws",
       awsRegion: "eu-central-1",
       network: { adminCidrs: ["203.0.113.0/24"], webCidrs: ["0.0.0.0/0"], vpcCidr: "10.42.0.0/16" },
-      host: { instanceType: "m7i.xlarge", rootVolumeGiB: 30, dataVolumeGiB: 100, keepDataOnDestroy: true, snapshotRetentionDays: 7, imdsHopLimit: 1 },
-      gitlab: { image: "gitlab/gitlab-ce:19.3.0-ce.0", httpPort: 80, sshPort: 10022, registryPort: 4567, shmSizeMiB: 512, allowSignup: false },
-      runner: { image: "gitlab/gitlab-runner:v19.3.0", concurrent: 4, jobImage: "docker:29.7.2-cli", dindImage: "docker:29.7.2-dind", tags: ["docker", "dind"], runUntagged: true, checkInterval: 3, sessionTimeout: 1800 },
+      host: {
+        instanceType: "m7i.xlarge",
+        rootVolumeGiB: 30,
+        dataVolumeGiB: 100,
+        keepDataOnDestroy: true,
+        snapshotRetentionDays: 7,
+        imdsHopLimit: 1,
+      },
+      gitlab: {
+        image: "gitlab/gitlab-ce:19.3.0-ce.0",
+        httpPort: 80,
+        sshPort: 10022,
+        registryPort: 4567,
+        shmSizeMiB: 512,
+        allowSignup: false,
+      },
+      runner: {
+        image: "gitlab/gitlab-runner:v19.3.0",
+        concurrent: 4,
+        jobImage: "docker:29.7.2-cli",
+        dindImage: "docker:29.7.2-dind",
+        tags: ["docker", "dind"],
+        runUntagged: true,
+        checkInterval: 3,
+        sessionTimeout: 1800,
+      },
     });
     expect(c.gitlab.externalUrl).toBeUndefined();
     expect(c.gitlab.rootPassword).toBeUndefined();
@@ -70,7 +93,9 @@ describe("defaults", () => {
   });
 
   test("a secret root password is kept as a secret that never prints", () => {
-    const c = ok({ ...AWS_MINIMAL, "gitlab-dind:gitlab": { rootPassword: "correct-horse-battery" } }, ["gitlab-dind:gitlab"]);
+    const c = ok({ ...AWS_MINIMAL, "gitlab-dind:gitlab": { rootPassword: "correct-horse-battery" } }, [
+      "gitlab-dind:gitlab",
+    ]);
     const secret = c.gitlab.rootPassword as ConfigSecret;
     expect(secret.reveal()).toBe("correct-horse-battery");
     expect(String(secret)).toBe("[secret]");
@@ -93,8 +118,12 @@ describe("bad configuration", () => {
         expect.stringMatching(/^gitlab-dind:runner\.tags: expected a list .*; got "docker"$/),
         "gitlab-dind:host.dataVolumeGiB: expected an integer from 20 to 16384; got 10",
         'gitlab-dind:host.keepDataOnDestroy: expected true or false; got "yes"',
-        expect.stringMatching(/^gitlab-dind:gitlab\.image: expected an image with a version tag.*; got "gitlab\/gitlab-ce:latest"$/),
-        expect.stringMatching(/^gitlab-dind:gitlab\.externalUrl: expected an http:\/\/ or https:\/\/ URL.*; got "ftp:\/\/x"$/),
+        expect.stringMatching(
+          /^gitlab-dind:gitlab\.image: expected an image with a version tag.*; got "gitlab\/gitlab-ce:latest"$/,
+        ),
+        expect.stringMatching(
+          /^gitlab-dind:gitlab\.externalUrl: expected an http:\/\/ or https:\/\/ URL.*; got "ftp:\/\/x"$/,
+        ),
         expect.stringMatching(/^gitlab-dind:network\.adminCidrs: required for target aws/),
         expect.stringMatching(/^aws:region: required for target aws/),
       ]),
@@ -109,12 +138,16 @@ describe("bad configuration", () => {
     expect(problems({ ...AWS_MINIMAL, "gitlab-dind:runner.concurent": "4" })).toEqual([
       "gitlab-dind:runner.concurent: unknown key; did you mean runner.concurrent?",
     ]);
-    expect(problems({ ...AWS_MINIMAL, "gitlab-dind:tema": "x" })).toEqual(["gitlab-dind:tema: unknown key; did you mean team?"]);
+    expect(problems({ ...AWS_MINIMAL, "gitlab-dind:tema": "x" })).toEqual([
+      "gitlab-dind:tema: unknown key; did you mean team?",
+    ]);
   });
 
   test("a key far from any valid one lists the valid keys instead of guessing", () => {
     const [p] = problems({ ...AWS_MINIMAL, "gitlab-dind:kubernetesNamespace": "x" });
-    expect(p).toMatch(/^gitlab-dind:kubernetesNamespace: unknown key; valid keys are team, target, network\.adminCidrs, /);
+    expect(p).toMatch(
+      /^gitlab-dind:kubernetesNamespace: unknown key; valid keys are team, target, network\.adminCidrs, /,
+    );
   });
 
   test("the Docker API is never opened to the whole internet", () => {
@@ -139,9 +172,14 @@ describe("bad configuration", () => {
 
   test("images must carry a version tag", () => {
     for (const image of ["gitlab/gitlab-runner", "gitlab/gitlab-runner:latest", "registry.example.com:5000/runner"]) {
-      expect(problems({ ...AWS_MINIMAL, "gitlab-dind:runner": { image } })[0]).toMatch(/^gitlab-dind:runner\.image: expected an image with a version tag/);
+      expect(problems({ ...AWS_MINIMAL, "gitlab-dind:runner": { image } })[0]).toMatch(
+        /^gitlab-dind:runner\.image: expected an image with a version tag/,
+      );
     }
-    for (const image of ["registry.example.com:5000/gitlab/gitlab-runner:v19.3.0", "docker:29.7.2-dind@sha256:" + "a".repeat(64)]) {
+    for (const image of [
+      "registry.example.com:5000/gitlab/gitlab-runner:v19.3.0",
+      "docker:29.7.2-dind@sha256:" + "a".repeat(64),
+    ]) {
       expect(ok({ ...AWS_MINIMAL, "gitlab-dind:runner": { image } }).runner.image).toBe(image);
     }
   });
@@ -150,9 +188,9 @@ describe("bad configuration", () => {
     expect(problems({ ...AWS_MINIMAL, "gitlab-dind:gitlab": { rootPassword: "correct-horse-battery" } })).toEqual([
       "gitlab-dind:gitlab.rootPassword: expected a secret (set it with `pulumi config set --secret --path gitlab.rootPassword …`); got a plain-text value",
     ]);
-    expect(problems({ ...AWS_MINIMAL, "gitlab-dind:gitlab": { rootPassword: "short" } }, ["gitlab-dind:gitlab"])).toEqual([
-      "gitlab-dind:gitlab.rootPassword: expected at least 12 characters; got a secret value",
-    ]);
+    expect(
+      problems({ ...AWS_MINIMAL, "gitlab-dind:gitlab": { rootPassword: "short" } }, ["gitlab-dind:gitlab"]),
+    ).toEqual(["gitlab-dind:gitlab.rootPassword: expected at least 12 characters; got a secret value"]);
   });
 
   test("a secret the offline plan cannot decrypt is accepted without showing it", () => {
@@ -169,25 +207,43 @@ describe("bad configuration", () => {
       "gitlab-dind:gitlab.sshPort: expected a port other than 22, which the host uses for its own SSH daemon; got 22",
     ]);
     // The registry off (0) takes no port; locally 2376 is free.
-    expect(ok({ "gitlab-dind:team": "me", "gitlab-dind:target": "local", "gitlab-dind:gitlab": { registryPort: 0, sshPort: 2376 } }).gitlab.registryPort).toBe(0);
+    expect(
+      ok({
+        "gitlab-dind:team": "me",
+        "gitlab-dind:target": "local",
+        "gitlab-dind:gitlab": { registryPort: 0, sshPort: 2376 },
+      }).gitlab.registryPort,
+    ).toBe(0);
   });
 
   test("the job's Docker CLI must pair with the DinD daemon, reported with the other problems", () => {
-    expect(problems({ ...AWS_MINIMAL, "gitlab-dind:team": "X", "gitlab-dind:runner": { jobImage: "docker:28.0.0-cli" } })).toEqual([
+    expect(
+      problems({ ...AWS_MINIMAL, "gitlab-dind:team": "X", "gitlab-dind:runner": { jobImage: "docker:28.0.0-cli" } }),
+    ).toEqual([
       expect.stringMatching(/^gitlab-dind:team: /),
       'gitlab-dind:runner.jobImage: expected the CLI image matching gitlab-dind:runner.dindImage (docker:29.7.2-dind), docker:29.7.2-cli; given "docker:28.0.0-cli"',
     ]);
   });
 
   test("an https external URL needs aws, a DNS name and port 443 (GitLab's own Let's Encrypt certificate)", () => {
-    expect(ok({ ...AWS_MINIMAL, "gitlab-dind:gitlab": { externalUrl: "https://gitlab.example.com" } }).gitlab.externalUrl).toBe("https://gitlab.example.com");
-    expect(problems({ ...AWS_MINIMAL, "gitlab-dind:gitlab": { externalUrl: "https://gitlab.example.com:8443" } })).toEqual([
+    expect(
+      ok({ ...AWS_MINIMAL, "gitlab-dind:gitlab": { externalUrl: "https://gitlab.example.com" } }).gitlab.externalUrl,
+    ).toBe("https://gitlab.example.com");
+    expect(
+      problems({ ...AWS_MINIMAL, "gitlab-dind:gitlab": { externalUrl: "https://gitlab.example.com:8443" } }),
+    ).toEqual([
       'gitlab-dind:gitlab.externalUrl: expected an https:// URL on the standard port 443 (the host publishes 443 to GitLab\'s HTTPS); got "https://gitlab.example.com:8443"',
     ]);
-    expect(problems({ ...AWS_MINIMAL, "gitlab-dind:gitlab": { externalUrl: "https://203.0.113.9" } })[0]).toMatch(/with a DNS name/);
-    expect(problems({ "gitlab-dind:team": "me", "gitlab-dind:target": "local", "gitlab-dind:gitlab": { externalUrl: "https://gitlab.example.com" } })[0]).toMatch(
-      /^gitlab-dind:gitlab\.externalUrl: expected an http:\/\/ URL on the local target/,
+    expect(problems({ ...AWS_MINIMAL, "gitlab-dind:gitlab": { externalUrl: "https://203.0.113.9" } })[0]).toMatch(
+      /with a DNS name/,
     );
+    expect(
+      problems({
+        "gitlab-dind:team": "me",
+        "gitlab-dind:target": "local",
+        "gitlab-dind:gitlab": { externalUrl: "https://gitlab.example.com" },
+      })[0],
+    ).toMatch(/^gitlab-dind:gitlab\.externalUrl: expected an http:\/\/ URL on the local target/);
   });
 
   test("a runner that could take no job is refused", () => {
@@ -219,9 +275,9 @@ describe("bad configuration", () => {
   });
 
   test("the same key set both nested and dotted is refused rather than silently picking one", () => {
-    expect(problems({ ...AWS_MINIMAL, "gitlab-dind:runner": { concurrent: 2 }, "gitlab-dind:runner.concurrent": "3" })).toEqual([
-      "gitlab-dind:runner.concurrent: set twice (once inside its group and once as a dotted key); keep one",
-    ]);
+    expect(
+      problems({ ...AWS_MINIMAL, "gitlab-dind:runner": { concurrent: 2 }, "gitlab-dind:runner.concurrent": "3" }),
+    ).toEqual(["gitlab-dind:runner.concurrent: set twice (once inside its group and once as a dotted key); keep one"]);
   });
 });
 
@@ -235,21 +291,83 @@ test("every key of the schema has a description and a default or a reason to hav
 describe("each remaining rule, one bad value at a time", () => {
   const cases: Array<[string, RawConfig, string]> = [
     ["target", { "gitlab-dind:target": "gcp" }, 'gitlab-dind:target: expected one of aws, local; got "gcp"'],
-    ["host.instanceType", { "gitlab-dind:host": { instanceType: "big one" } }, 'gitlab-dind:host.instanceType: expected an EC2 instance type such as m7i.xlarge; got "big one"'],
-    ["host.dataVolumeId", { "gitlab-dind:host": { dataVolumeId: "my-volume" } }, 'gitlab-dind:host.dataVolumeId: expected an EBS volume id such as vol-0a1b2c3d4e5f60718; got "my-volume"'],
-    ["host.rootVolumeGiB", { "gitlab-dind:host": { rootVolumeGiB: 8 } }, "gitlab-dind:host.rootVolumeGiB: expected an integer from 20 to 16384; got 8"],
-    ["gitlab.httpPort", { "gitlab-dind:gitlab": { httpPort: 70000 } }, "gitlab-dind:gitlab.httpPort: expected a TCP port from 1 to 65535; got 70000"],
-    ["gitlab.registryPort", { "gitlab-dind:gitlab": { registryPort: -1 } }, "gitlab-dind:gitlab.registryPort: expected a TCP port from 1 to 65535; got -1"],
-    ["gitlab.shmSizeMiB", { "gitlab-dind:gitlab": { shmSizeMiB: 64 } }, "gitlab-dind:gitlab.shmSizeMiB: expected an integer from 256 to 65536; got 64"],
-    ["gitlab.allowSignup", { "gitlab-dind:gitlab": { allowSignup: "yes" } }, 'gitlab-dind:gitlab.allowSignup: expected true or false; got "yes"'],
-    ["gitlab.externalUrl with a query", { "gitlab-dind:gitlab": { externalUrl: "https://git.example.com/?x=1" } }, 'gitlab-dind:gitlab.externalUrl: expected an http:// or https:// URL with a host and no query or fragment; got "https://git.example.com/?x=1"'],
-    ["runner.jobImage", { "gitlab-dind:runner": { jobImage: "docker" } }, expect.stringMatching(/^gitlab-dind:runner\.jobImage: expected an image with a version tag/) as unknown as string],
-    ["runner.dindImage", { "gitlab-dind:runner": { dindImage: "docker:latest" } }, expect.stringMatching(/^gitlab-dind:runner\.dindImage: expected an image with a version tag/) as unknown as string],
-    ["runner.checkInterval", { "gitlab-dind:runner": { checkInterval: 0 } }, "gitlab-dind:runner.checkInterval: expected an integer from 1 to 3600; got 0"],
-    ["runner.sessionTimeout", { "gitlab-dind:runner": { sessionTimeout: 10 } }, "gitlab-dind:runner.sessionTimeout: expected an integer from 60 to 86400; got 10"],
-    ["runner.runUntagged", { "gitlab-dind:runner": { runUntagged: 1 } }, "gitlab-dind:runner.runUntagged: expected true or false; got 1"],
-    ["network.webCidrs empty", { "gitlab-dind:network": { adminCidrs: ["10.1.0.0/16"], webCidrs: [] } }, "gitlab-dind:network.webCidrs: expected at least one CIDR; got []"],
-    ["team too long", { "gitlab-dind:team": "a".repeat(22) }, expect.stringMatching(/^gitlab-dind:team: expected 2 to 21 characters/) as unknown as string],
+    [
+      "host.instanceType",
+      { "gitlab-dind:host": { instanceType: "big one" } },
+      'gitlab-dind:host.instanceType: expected an EC2 instance type such as m7i.xlarge; got "big one"',
+    ],
+    [
+      "host.dataVolumeId",
+      { "gitlab-dind:host": { dataVolumeId: "my-volume" } },
+      'gitlab-dind:host.dataVolumeId: expected an EBS volume id such as vol-0a1b2c3d4e5f60718; got "my-volume"',
+    ],
+    [
+      "host.rootVolumeGiB",
+      { "gitlab-dind:host": { rootVolumeGiB: 8 } },
+      "gitlab-dind:host.rootVolumeGiB: expected an integer from 20 to 16384; got 8",
+    ],
+    [
+      "gitlab.httpPort",
+      { "gitlab-dind:gitlab": { httpPort: 70000 } },
+      "gitlab-dind:gitlab.httpPort: expected a TCP port from 1 to 65535; got 70000",
+    ],
+    [
+      "gitlab.registryPort",
+      { "gitlab-dind:gitlab": { registryPort: -1 } },
+      "gitlab-dind:gitlab.registryPort: expected a TCP port from 1 to 65535; got -1",
+    ],
+    [
+      "gitlab.shmSizeMiB",
+      { "gitlab-dind:gitlab": { shmSizeMiB: 64 } },
+      "gitlab-dind:gitlab.shmSizeMiB: expected an integer from 256 to 65536; got 64",
+    ],
+    [
+      "gitlab.allowSignup",
+      { "gitlab-dind:gitlab": { allowSignup: "yes" } },
+      'gitlab-dind:gitlab.allowSignup: expected true or false; got "yes"',
+    ],
+    [
+      "gitlab.externalUrl with a query",
+      { "gitlab-dind:gitlab": { externalUrl: "https://git.example.com/?x=1" } },
+      'gitlab-dind:gitlab.externalUrl: expected an http:// or https:// URL with a host and no query or fragment; got "https://git.example.com/?x=1"',
+    ],
+    [
+      "runner.jobImage",
+      { "gitlab-dind:runner": { jobImage: "docker" } },
+      expect.stringMatching(/^gitlab-dind:runner\.jobImage: expected an image with a version tag/) as unknown as string,
+    ],
+    [
+      "runner.dindImage",
+      { "gitlab-dind:runner": { dindImage: "docker:latest" } },
+      expect.stringMatching(
+        /^gitlab-dind:runner\.dindImage: expected an image with a version tag/,
+      ) as unknown as string,
+    ],
+    [
+      "runner.checkInterval",
+      { "gitlab-dind:runner": { checkInterval: 0 } },
+      "gitlab-dind:runner.checkInterval: expected an integer from 1 to 3600; got 0",
+    ],
+    [
+      "runner.sessionTimeout",
+      { "gitlab-dind:runner": { sessionTimeout: 10 } },
+      "gitlab-dind:runner.sessionTimeout: expected an integer from 60 to 86400; got 10",
+    ],
+    [
+      "runner.runUntagged",
+      { "gitlab-dind:runner": { runUntagged: 1 } },
+      "gitlab-dind:runner.runUntagged: expected true or false; got 1",
+    ],
+    [
+      "network.webCidrs empty",
+      { "gitlab-dind:network": { adminCidrs: ["10.1.0.0/16"], webCidrs: [] } },
+      "gitlab-dind:network.webCidrs: expected at least one CIDR; got []",
+    ],
+    [
+      "team too long",
+      { "gitlab-dind:team": "a".repeat(22) },
+      expect.stringMatching(/^gitlab-dind:team: expected 2 to 21 characters/) as unknown as string,
+    ],
   ];
   test.each(cases)("%s", (_name, bad, message) => {
     expect(problems({ ...AWS_MINIMAL, ...bad })).toEqual([message]);

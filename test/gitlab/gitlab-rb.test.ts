@@ -4,7 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { requireTool } from "../support/tools";
-import { gitLabSettings, renderGitLabRb, rubyLiteral, rubyString, type GitLabRbSetting } from "../../infra/gitlab/gitlab-rb";
+import {
+  gitLabSettings,
+  renderGitLabRb,
+  rubyLiteral,
+  rubyString,
+  type GitLabRbSetting,
+} from "../../infra/gitlab/gitlab-rb";
 import { renderBootstrapScript } from "../../infra/gitlab/bootstrap-token";
 
 const base = {
@@ -114,14 +120,18 @@ describe("renderGitLabRb", () => {
   });
 
   it("reads a file's contents with its path quoted, and refuses a relative path", () => {
-    expect(rubyLiteral({ fileContents: "/opt/x'; system('id'); '" })).toBe("File.read('/opt/x\\'; system(\\'id\\'); \\'').chomp");
+    expect(rubyLiteral({ fileContents: "/opt/x'; system('id'); '" })).toBe(
+      "File.read('/opt/x\\'; system(\\'id\\'); \\'').chomp",
+    );
     expect(() => rubyLiteral({ fileContents: "root-password" })).toThrow(/not an absolute path/);
   });
 
   it("refuses setting names that are not identifiers", () => {
     const bad: GitLabRbSetting[] = [{ kind: "assign", scope: "gitlab_rails", key: "x'] = 1; y['", value: 1 }];
     expect(() => renderGitLabRb(bad)).toThrow(/not a setting key/);
-    expect(() => renderGitLabRb([{ kind: "call", method: "system 'id'; external_url", value: "x" }])).toThrow(/not a setting name/);
+    expect(() => renderGitLabRb([{ kind: "call", method: "system 'id'; external_url", value: "x" }])).toThrow(
+      /not a setting name/,
+    );
   });
 });
 
@@ -132,7 +142,7 @@ describe.skipIf(!hasRuby)("with Ruby", () => {
   const STUB = [
     "require 'json'",
     "$set = {}",
-    "class Scope; def initialize(n); @n = n; end; def []=(k, v); $set[\"#{@n}[#{k}]\"] = v; end; end",
+    'class Scope; def initialize(n); @n = n; end; def []=(k, v); $set["#{@n}[#{k}]"] = v; end; end',
     "%w[gitlab_rails nginx registry].each { |n| Object.send(:define_method, n) { (@scopes ||= {})[n] ||= Scope.new(n) } }",
     "def external_url(v); $set['external_url'] = v; end",
     "def registry_external_url(v); $set['registry_external_url'] = v; end",
@@ -144,7 +154,9 @@ describe.skipIf(!hasRuby)("with Ruby", () => {
       const file = join(dir, "root-password");
       writeFileSync(file, password);
       const rb = renderGitLabRb(gitLabSettings({ ...base, rootPasswordFile: file }));
-      const out = execFileSync("ruby", ["-e", `${STUB}\neval(STDIN.read)\nputs JSON.generate($set)`], { input: rb }).toString();
+      const out = execFileSync("ruby", ["-e", `${STUB}\neval(STDIN.read)\nputs JSON.generate($set)`], {
+        input: rb,
+      }).toString();
       const set = JSON.parse(out) as Record<string, unknown>;
       expect(set["gitlab_rails[initial_root_password]"]).toBe(password);
       expect(set["gitlab_rails[gitlab_shell_ssh_port]"]).toBe(10022);

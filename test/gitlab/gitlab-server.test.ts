@@ -11,11 +11,23 @@ import { describe, expect, it } from "vitest";
 import { ConfigSecret, type GitLabConfig, type Target } from "../../infra/config/types";
 import { DEFAULT_GITLAB_IMAGE } from "../../infra/config/schema";
 import { GitLabServer } from "../../infra/gitlab";
-import { ADMIN_TOKEN_PATH, BOOTSTRAP_SCRIPT_PATH, POST_RECONFIGURE_PATH, ROOT_PASSWORD_PATH } from "../../infra/gitlab/bootstrap-token";
+import {
+  ADMIN_TOKEN_PATH,
+  BOOTSTRAP_SCRIPT_PATH,
+  POST_RECONFIGURE_PATH,
+  ROOT_PASSWORD_PATH,
+} from "../../infra/gitlab/bootstrap-token";
 import type { DockerHost } from "../../infra/host/docker-host";
 import { LocalHost } from "../../infra/host/local-host";
 import { naming } from "../../infra/naming";
-import { COMPUTED, RecordingMocks, isSecretValue, revealSecrets, valueOf, type RecordedResource } from "../../tools/plan/mocks";
+import {
+  COMPUTED,
+  RecordingMocks,
+  isSecretValue,
+  revealSecrets,
+  valueOf,
+  type RecordedResource,
+} from "../../tools/plan/mocks";
 import { startFakeGitLab } from "../support/fake-gitlab";
 import { runUnderMocks } from "../../tools/plan/under-mocks";
 
@@ -44,11 +56,14 @@ async function build(target: Target, gitlab: Partial<GitLabConfig> = {}, keepDat
   // Distinct generated values, so a test can tell the token from the password.
   const mocks = new RecordingMocks({
     ...COMPUTED,
-    "random:index/randomPassword:RandomPassword": (i, name) => ({ result: (name.includes("admin") ? "Tok3n" : "Passw0rd").repeat(10).slice(0, i.length) }),
+    "random:index/randomPassword:RandomPassword": (i, name) => ({
+      result: (name.includes("admin") ? "Tok3n" : "Passw0rd").repeat(10).slice(0, i.length),
+    }),
   });
   const team = target === "aws" ? "dev" : "local";
   const run = await runUnderMocks(mocks, "gitlab-dind", team, () => {
-    const host: DockerHost = target === "aws" ? awsLikeHost() : new LocalHost("local-host", { names: naming(team, "s") });
+    const host: DockerHost =
+      target === "aws" ? awsLikeHost() : new LocalHost("local-host", { names: naming(team, "s") });
     return new GitLabServer("gitlab", {
       names: naming(team, "s"),
       target,
@@ -155,7 +170,12 @@ describe("GitLabServer, local target", () => {
     expect(password).toHaveLength(32);
     expect(JSON.stringify(revealSecrets(container(b).inputs.envs))).not.toContain(password);
     expect(rb).toContain(`gitlab_rails['initial_root_password'] = File.read('${ROOT_PASSWORD_PATH}').chomp`);
-    expect(upload(b, ROOT_PASSWORD_PATH)).toMatchObject({ content: password, permissions: "0600", owner: "0", group: "0" });
+    expect(upload(b, ROOT_PASSWORD_PATH)).toMatchObject({
+      content: password,
+      permissions: "0600",
+      owner: "0",
+      group: "0",
+    });
     expect(rb).toContain("external_url 'http://localhost:8080'");
     expect(rb).toContain("gitlab_rails['gitlab_shell_ssh_port'] = 10022");
     expect(rb).toContain("registry_external_url 'http://localhost:4567'");
@@ -167,7 +187,9 @@ describe("GitLabServer, local target", () => {
     const b = await build("local", { rootPassword: new ConfigSecret("from-the-stack-123") });
     expect(upload(b, ROOT_PASSWORD_PATH).content).toBe("from-the-stack-123");
     expect(await valueOf(b.server.rootPassword)).toBe("from-the-stack-123");
-    expect(b.mocks.ofType("random:index/randomPassword:RandomPassword").map((r) => r.name)).toEqual(["gitlab-admin-token"]);
+    expect(b.mocks.ofType("random:index/randomPassword:RandomPassword").map((r) => r.name)).toEqual([
+      "gitlab-admin-token",
+    ]);
   });
 
   it("places the bootstrap: the token in a root-only file (secret), never in the environment", async () => {
@@ -216,10 +238,15 @@ describe("GitLabServer, local target", () => {
     const source = String(revealSecrets(b.mocks.get(READINESS, "gitlab-ready").inputs.__provider));
     // The same loader Pulumi's dynamic provider host uses.
     const pulumiRequire = createRequire(require.resolve("@pulumi/pulumi"));
-    const requireFromString = pulumiRequire("require-from-string") as (code: string) => { handler: () => pulumi.dynamic.ResourceProvider };
+    const requireFromString = pulumiRequire("require-from-string") as (code: string) => {
+      handler: () => pulumi.dynamic.ResourceProvider;
+    };
     const provider = requireFromString(source).handler();
 
-    const fake = await startFakeGitLab({ token: "AbCdEfGhIj0123456789", faults: [{ path: "/-/health", status: 502, times: 1 }] });
+    const fake = await startFakeGitLab({
+      token: "AbCdEfGhIj0123456789",
+      faults: [{ path: "/-/health", status: 502, times: 1 }],
+    });
     try {
       const props = { apiUrl: fake.url, adminToken: fake.token, containerId: "c0ffee1234567890", timeoutSeconds: 30 };
       const created = await provider.create!(props);
@@ -310,7 +337,11 @@ describe("a rebuilt host", () => {
 
   it("re-creates the image and the container on it: both carry the host's generation", async () => {
     const b = await build("aws");
-    expect(container(b).inputs.labels).toEqual([{ label: "gitlab-dind.host-generation", value: "i-0123456789abcdef0" }]);
-    expect(b.mocks.get("docker:index/remoteImage:RemoteImage", "gitlab-image").inputs.triggers).toEqual({ hostGeneration: "i-0123456789abcdef0" });
+    expect(container(b).inputs.labels).toEqual([
+      { label: "gitlab-dind.host-generation", value: "i-0123456789abcdef0" },
+    ]);
+    expect(b.mocks.get("docker:index/remoteImage:RemoteImage", "gitlab-image").inputs.triggers).toEqual({
+      hostGeneration: "i-0123456789abcdef0",
+    });
   });
 });

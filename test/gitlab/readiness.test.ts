@@ -21,7 +21,15 @@ afterEach(async () => {
 
 function wait(url: string, extra: Partial<Parameters<typeof waitUntilReady>[0]> = {}) {
   const messages: string[] = [];
-  const promise = waitUntilReady({ apiUrl: url, adminToken: TOKEN, timeoutMs: 5_000, pollMs: 10, progressEveryMs: 0, onProgress: (m) => messages.push(m), ...extra });
+  const promise = waitUntilReady({
+    apiUrl: url,
+    adminToken: TOKEN,
+    timeoutMs: 5_000,
+    pollMs: 10,
+    progressEveryMs: 0,
+    onProgress: (m) => messages.push(m),
+    ...extra,
+  });
   return { promise, messages };
 }
 
@@ -73,7 +81,9 @@ describe("waitUntilReady", () => {
   it("gives up at the deadline and says what it was waiting for", async () => {
     const gl = await start({ faults: [{ path: "/-/health", status: 502, times: 10_000 }] });
     const { promise } = wait(gl.url, { timeoutMs: 300 });
-    await expect(promise).rejects.toThrow(/was not ready after 300ms: waiting for \/-\/health \(last: HTTP 502\)\. Look at the GitLab container's log/);
+    await expect(promise).rejects.toThrow(
+      /was not ready after 300ms: waiting for \/-\/health \(last: HTTP 502\)\. Look at the GitLab container's log/,
+    );
   });
 
   it("points at the bootstrap when GitLab runs but never accepts the token", async () => {

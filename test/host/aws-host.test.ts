@@ -37,11 +37,14 @@ const one = (b: BuiltHost, type: string): RecordedResource => {
 
 /** Ingress as "port cidr" strings. */
 function ingress(b: BuiltHost): string[] {
-  return b.mocks.ofType(T.ingress).map((r) => {
-    expect(r.inputs.fromPort).toBe(r.inputs.toPort);
-    expect(r.inputs.ipProtocol).toBe("tcp");
-    return `${r.inputs.fromPort} ${r.inputs.cidrIpv4 ?? r.inputs.cidrIpv6}`;
-  }).sort();
+  return b.mocks
+    .ofType(T.ingress)
+    .map((r) => {
+      expect(r.inputs.fromPort).toBe(r.inputs.toPort);
+      expect(r.inputs.ipProtocol).toBe("tcp");
+      return `${r.inputs.fromPort} ${r.inputs.cidrIpv4 ?? r.inputs.cidrIpv6}`;
+    })
+    .sort();
 }
 
 describe("network", () => {
@@ -49,7 +52,13 @@ describe("network", () => {
     const b = await buildAwsHost(settings("dev"));
     // HTTP(S) to the operators too: `pulumi up` calls GitLab's API from there.
     expect(ingress(b)).toEqual([
-      "10022 0.0.0.0/0", "2376 203.0.113.0/24", "443 0.0.0.0/0", "443 203.0.113.0/24", "4567 0.0.0.0/0", "80 0.0.0.0/0", "80 203.0.113.0/24",
+      "10022 0.0.0.0/0",
+      "2376 203.0.113.0/24",
+      "443 0.0.0.0/0",
+      "443 203.0.113.0/24",
+      "4567 0.0.0.0/0",
+      "80 0.0.0.0/0",
+      "80 203.0.113.0/24",
     ]);
     for (const rule of b.mocks.ofType(T.ingress)) {
       expect(Number(rule.inputs.fromPort) <= 22 && Number(rule.inputs.toPort) >= 22).toBe(false);
@@ -64,28 +73,50 @@ describe("network", () => {
   it("follows the config: several web and admin CIDRs (the operators reach HTTP(S) too), registry off, another SSH port", async () => {
     const b = await buildAwsHost(
       settings("dev", {
-        "gitlab-dind:network": { adminCidrs: ["203.0.113.0/24", "2001:db8::/48"], webCidrs: ["198.51.100.0/24", "192.0.2.0/24"] },
+        "gitlab-dind:network": {
+          adminCidrs: ["203.0.113.0/24", "2001:db8::/48"],
+          webCidrs: ["198.51.100.0/24", "192.0.2.0/24"],
+        },
         "gitlab-dind:gitlab": { registryPort: 0, sshPort: 2222 },
       }),
     );
     expect(ingress(b)).toEqual([
-      "2222 192.0.2.0/24", "2222 198.51.100.0/24",
-      "2376 2001:db8::/48", "2376 203.0.113.0/24",
-      "443 192.0.2.0/24", "443 198.51.100.0/24", "443 2001:db8::/48", "443 203.0.113.0/24",
-      "80 192.0.2.0/24", "80 198.51.100.0/24", "80 2001:db8::/48", "80 203.0.113.0/24",
+      "2222 192.0.2.0/24",
+      "2222 198.51.100.0/24",
+      "2376 2001:db8::/48",
+      "2376 203.0.113.0/24",
+      "443 192.0.2.0/24",
+      "443 198.51.100.0/24",
+      "443 2001:db8::/48",
+      "443 203.0.113.0/24",
+      "80 192.0.2.0/24",
+      "80 198.51.100.0/24",
+      "80 2001:db8::/48",
+      "80 203.0.113.0/24",
     ]);
   });
 
   it("builds a VPC of network.vpcCidr with one public subnet routed to an internet gateway", async () => {
-    const b = await buildAwsHost(settings("dev", { "gitlab-dind:network": { adminCidrs: ["203.0.113.0/24"], vpcCidr: "10.9.0.0/20" } }));
+    const b = await buildAwsHost(
+      settings("dev", { "gitlab-dind:network": { adminCidrs: ["203.0.113.0/24"], vpcCidr: "10.9.0.0/20" } }),
+    );
     expect(one(b, T.vpc).inputs).toMatchObject({ cidrBlock: "10.9.0.0/20", enableDnsHostnames: true });
-    expect(one(b, T.subnet).inputs).toMatchObject({ cidrBlock: "10.9.0.0/24", availabilityZone: "eu-central-1a", vpcId: "dev-host-vpc-id" });
-    expect(one(b, "aws:ec2/route:Route").inputs).toMatchObject({ destinationCidrBlock: "0.0.0.0/0", gatewayId: "dev-host-igw-id" });
+    expect(one(b, T.subnet).inputs).toMatchObject({
+      cidrBlock: "10.9.0.0/24",
+      availabilityZone: "eu-central-1a",
+      vpcId: "dev-host-vpc-id",
+    });
+    expect(one(b, "aws:ec2/route:Route").inputs).toMatchObject({
+      destinationCidrBlock: "0.0.0.0/0",
+      gatewayId: "dev-host-igw-id",
+    });
     expect(b.options.get("dev-host-public")?.ignoreChanges).toEqual(["availabilityZone"]);
   });
 
   it("never opens port 22: the config refuses it for GitLab's ports, so no rule can carry it", () => {
-    expect(() => parse(settings("dev", { "gitlab-dind:gitlab": { sshPort: 22 } }))).toThrow(/gitlab-dind:gitlab\.sshPort: expected a port other than 22/);
+    expect(() => parse(settings("dev", { "gitlab-dind:gitlab": { sshPort: 22 } }))).toThrow(
+      /gitlab-dind:gitlab\.sshPort: expected a port other than 22/,
+    );
   });
 });
 
@@ -100,10 +131,16 @@ describe("instance", () => {
   });
 
   it("requires IMDSv2 with the configured hop limit and boots from an encrypted gp3 root volume", async () => {
-    const b = await buildAwsHost(settings("dev", { "gitlab-dind:host": { imdsHopLimit: 2, rootVolumeGiB: 40, instanceType: "m7i.2xlarge" } }));
+    const b = await buildAwsHost(
+      settings("dev", { "gitlab-dind:host": { imdsHopLimit: 2, rootVolumeGiB: 40, instanceType: "m7i.2xlarge" } }),
+    );
     const inputs = one(b, T.instance).inputs;
     expect(inputs.instanceType).toBe("m7i.2xlarge");
-    expect(inputs.metadataOptions).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 2, httpEndpoint: "enabled" });
+    expect(inputs.metadataOptions).toMatchObject({
+      httpTokens: "required",
+      httpPutResponseHopLimit: 2,
+      httpEndpoint: "enabled",
+    });
     expect(inputs.rootBlockDevice).toMatchObject({ encrypted: true, volumeType: "gp3", volumeSize: 40 });
     expect(inputs.keyName).toBeUndefined();
     expect(inputs.userDataReplaceOnChange).toBe(true);
@@ -119,7 +156,10 @@ describe("instance", () => {
   it("has an Elastic IP associated to it, moved only after leaving a replaced instance", async () => {
     const b = await buildAwsHost(settings("dev"));
     expect(one(b, T.eip).inputs.domain).toBe("vpc");
-    expect(one(b, T.eipAssociation).inputs).toMatchObject({ allocationId: "eipalloc-0a1b2c3d4e5f60718", instanceId: "dev-host-instance-id" });
+    expect(one(b, T.eipAssociation).inputs).toMatchObject({
+      allocationId: "eipalloc-0a1b2c3d4e5f60718",
+      instanceId: "dev-host-instance-id",
+    });
     expect(b.options.get("dev-host-eip-association")?.deleteBeforeReplace).toBe(true);
   });
 });
@@ -127,8 +167,18 @@ describe("instance", () => {
 describe("data volume", () => {
   it("is its own encrypted gp3 volume of host.dataVolumeGiB in the subnet's zone, attached to the instance", async () => {
     const b = await buildAwsHost(settings("dev", { "gitlab-dind:host": { dataVolumeGiB: 250 } }));
-    expect(one(b, T.volume).inputs).toMatchObject({ size: 250, type: "gp3", encrypted: true, availabilityZone: "eu-central-1a" });
-    expect(one(b, T.attachment).inputs).toMatchObject({ volumeId: "dev-host-data-id", instanceId: "dev-host-instance-id", deviceName: "/dev/sdf", stopInstanceBeforeDetaching: true });
+    expect(one(b, T.volume).inputs).toMatchObject({
+      size: 250,
+      type: "gp3",
+      encrypted: true,
+      availabilityZone: "eu-central-1a",
+    });
+    expect(one(b, T.attachment).inputs).toMatchObject({
+      volumeId: "dev-host-data-id",
+      instanceId: "dev-host-instance-id",
+      deviceName: "/dev/sdf",
+      stopInstanceBeforeDetaching: true,
+    });
     expect(b.options.get("dev-host-data-attachment")?.deleteBeforeReplace).toBe(true);
   });
 
@@ -139,7 +189,9 @@ describe("data volume", () => {
     expect(a.dependsOn.get("dev-host-data") ?? []).toEqual([]);
     // What replaces the instance — another type, other user data — leaves the volume's inputs as
     // they were, so the volume is neither replaced nor deleted.
-    const b = await buildAwsHost(settings("dev", { "gitlab-dind:host": { instanceType: "c7i.2xlarge", rootVolumeGiB: 64, imdsHopLimit: 2 } }));
+    const b = await buildAwsHost(
+      settings("dev", { "gitlab-dind:host": { instanceType: "c7i.2xlarge", rootVolumeGiB: 64, imdsHopLimit: 2 } }),
+    );
     expect(one(b, T.instance).inputs.instanceType).not.toBe(one(a, T.instance).inputs.instanceType);
     expect(one(b, T.volume).inputs).toEqual(volume.inputs);
     // The dependency runs the other way: the user data names the volume, the volume names nothing
@@ -165,12 +217,20 @@ describe("data volume", () => {
     expect(policy.state).toBe("ENABLED");
     expect(policy.policyDetails).toMatchObject({ resourceTypes: ["VOLUME"], targetTags: { Name: volumeName } });
     expect(policy.policyDetails.schedules).toEqual([
-      expect.objectContaining({ createRule: { interval: 24, intervalUnit: "HOURS", times: "03:00" }, retainRule: { count: 14 }, copyTags: true }),
+      expect.objectContaining({
+        createRule: { interval: 24, intervalUnit: "HOURS", times: "03:00" },
+        retainRule: { count: 14 },
+        copyTags: true,
+      }),
     ]);
     expect(policy.description).toMatch(/^[0-9A-Za-z _-]+$/);
     const dlmRole = b.mocks.get(T.role, "dev-host-dlm-role");
-    expect(JSON.parse(String(dlmRole.inputs.assumeRolePolicy)).Statement[0].Principal).toEqual({ Service: "dlm.amazonaws.com" });
-    expect(b.mocks.get(T.attachPolicy, "dev-host-dlm-policy").inputs.policyArn).toBe("arn:aws:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole");
+    expect(JSON.parse(String(dlmRole.inputs.assumeRolePolicy)).Statement[0].Principal).toEqual({
+      Service: "dlm.amazonaws.com",
+    });
+    expect(b.mocks.get(T.attachPolicy, "dev-host-dlm-policy").inputs.policyArn).toBe(
+      "arn:aws:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole",
+    );
     expect(policy.executionRoleArn).toBe("arn:aws:iam::123456789012:role/dev-host-dlm-role-a1b2c3d");
   });
 
@@ -207,7 +267,12 @@ describe("identity", () => {
     expect(policies).toHaveLength(1);
     const doc = JSON.parse(String(policies[0].inputs.policy));
     expect(doc.Statement).toEqual([
-      { Sid: "ReadOwnParameters", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: ["arn:aws:ssm:eu-central-1:123456789012:parameter/dev/gitlab-dind/docker/server-key"] },
+      {
+        Sid: "ReadOwnParameters",
+        Effect: "Allow",
+        Action: ["ssm:GetParameter"],
+        Resource: ["arn:aws:ssm:eu-central-1:123456789012:parameter/dev/gitlab-dind/docker/server-key"],
+      },
     ]);
     expect(JSON.stringify(doc)).not.toContain("*");
     expect(one(b, T.profile).inputs.role).toBe("dev-host-role-a1b2c3d");
@@ -215,7 +280,9 @@ describe("identity", () => {
 
   it("instance boots only after its role may read the key and it has a route out", async () => {
     const b = await buildAwsHost(settings("dev"));
-    expect(b.dependsOn.get("dev-host-instance")).toEqual(expect.arrayContaining(["dev-host-default-route", "dev-host-read-params", "dev-host-ssm-core"]));
+    expect(b.dependsOn.get("dev-host-instance")).toEqual(
+      expect.arrayContaining(["dev-host-default-route", "dev-host-read-params", "dev-host-ssm-core"]),
+    );
   });
 });
 
@@ -230,7 +297,11 @@ describe("Docker API and its TLS", () => {
   });
 
   it("puts no private key, password or token in user data", async () => {
-    const b = await buildAwsHost(settings("dev", { "gitlab-dind:gitlab": { rootPassword: "correct horse battery" } }), "dev", ["gitlab-dind:gitlab"]);
+    const b = await buildAwsHost(
+      settings("dev", { "gitlab-dind:gitlab": { rootPassword: "correct horse battery" } }),
+      "dev",
+      ["gitlab-dind:gitlab"],
+    );
     expect(b.userData.startsWith("#cloud-config\n")).toBe(true);
     expect(b.userData).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----\n/);
     expect(b.userData).not.toContain("MOCK-dev-host-docker-server-key");
@@ -255,7 +326,9 @@ describe("Docker API and its TLS", () => {
     const client = b.mocks.get("tls:index/locallySignedCert:LocallySignedCert", "dev-host-docker-client-cert").inputs;
     expect(client.allowedUses).toContain("client_auth");
     expect(isSecretValue(client.caPrivateKeyPem)).toBe(true);
-    expect(b.mocks.get("tls:index/selfSignedCert:SelfSignedCert", "dev-host-docker-ca").inputs.isCaCertificate).toBe(true);
+    expect(b.mocks.get("tls:index/selfSignedCert:SelfSignedCert", "dev-host-docker-ca").inputs.isCaCertificate).toBe(
+      true,
+    );
   });
 
   it("configures the Docker provider only from the wait's endpoint, with the CA and client certificate", async () => {
@@ -266,7 +339,12 @@ describe("Docker API and its TLS", () => {
     expect(provider.inputs.certMaterial).toContain("MOCK-dev-host-docker-client-cert");
     expect(isSecretValue(provider.inputs.keyMaterial)).toBe(true);
     const wait = one(b, T.wait);
-    expect(wait.inputs).toMatchObject({ host: "198.51.100.7", port: 2376, instanceId: "dev-host-instance-id", timeoutSeconds: 600 });
+    expect(wait.inputs).toMatchObject({
+      host: "198.51.100.7",
+      port: 2376,
+      instanceId: "dev-host-instance-id",
+      timeoutSeconds: 600,
+    });
     expect(isSecretValue(wait.inputs.keyPem)).toBe(true);
     expect(b.dependsOn.get("dev-host-docker-api")).toEqual(["dev-host-eip-association", "dev-host-data-attachment"]);
     const hints = (revealSecrets(wait.inputs.hints) as string[]).join("\n");
@@ -285,7 +363,9 @@ describe("interface and outputs", () => {
     expect(await valueOf(host.publicAddress)).toBe("198.51.100.7");
     expect(await valueOf(host.publicDns)).toBe("ec2-198-51-100-7.eu-central-1.compute.amazonaws.com");
     expect(await valueOf(outputs.instanceId as string)).toBe("dev-host-instance-id");
-    expect(await valueOf(outputs.ssmCommand as string)).toBe("aws ssm start-session --target dev-host-instance-id --region eu-central-1");
+    expect(await valueOf(outputs.ssmCommand as string)).toBe(
+      "aws ssm start-session --target dev-host-instance-id --region eu-central-1",
+    );
     expect(Object.keys(files)).toEqual(["user-data.yaml"]);
   });
 
@@ -293,7 +373,9 @@ describe("interface and outputs", () => {
     const b = await buildAwsHost(settings("dev"));
     const provider = one(b, T.provider);
     expect(provider.inputs.region).toBe("eu-central-1");
-    expect(JSON.parse(String(provider.inputs.defaultTags))).toEqual({ tags: { Team: "dev", Stack: "dev", ManagedBy: "pulumi/gitlab-dind" } });
+    expect(JSON.parse(String(provider.inputs.defaultTags))).toEqual({
+      tags: { Team: "dev", Stack: "dev", ManagedBy: "pulumi/gitlab-dind" },
+    });
     for (const r of b.mocks.resources.filter((r) => r.type.startsWith("aws:"))) {
       expect(r.provider, `${r.type} ${r.name}`).toMatch(/[$:]pulumi:providers:aws::dev-host-aws::/);
     }
@@ -302,12 +384,17 @@ describe("interface and outputs", () => {
   it("puts a Name tag that starts with the team on every taggable AWS resource", async () => {
     const b = await buildAwsHost(settings("dev"));
     const untaggable = new Set([
-      "aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:ec2/route:Route",
-      "aws:ec2/routeTableAssociation:RouteTableAssociation", "aws:ec2/volumeAttachment:VolumeAttachment", "aws:ec2/eipAssociation:EipAssociation",
+      "aws:iam/rolePolicy:RolePolicy",
+      "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+      "aws:ec2/route:Route",
+      "aws:ec2/routeTableAssociation:RouteTableAssociation",
+      "aws:ec2/volumeAttachment:VolumeAttachment",
+      "aws:ec2/eipAssociation:EipAssociation",
     ]);
     const taggable = b.mocks.resources.filter((r) => r.type.startsWith("aws:") && !untaggable.has(r.type));
     expect(taggable.length).toBeGreaterThan(15);
-    for (const r of taggable) expect((r.inputs.tags as Record<string, string> | undefined)?.Name, `${r.type} ${r.name}`).toMatch(/^dev-/);
+    for (const r of taggable)
+      expect((r.inputs.tags as Record<string, string> | undefined)?.Name, `${r.type} ${r.name}`).toMatch(/^dev-/);
   });
 
   it("shares no explicit physical name or Name tag between two teams", async () => {

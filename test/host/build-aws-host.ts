@@ -37,10 +37,19 @@ export function parse(values: Record<string, unknown>, secretKeys: readonly stri
   return parsed.config;
 }
 
-export async function buildAwsHost(values: Record<string, unknown>, stack = "dev", secretKeys: readonly string[] = []): Promise<BuiltHost> {
+export async function buildAwsHost(
+  values: Record<string, unknown>,
+  stack = "dev",
+  secretKeys: readonly string[] = [],
+): Promise<BuiltHost> {
   const config = parse(values, secretKeys);
   const names = naming(config.team, stack);
-  const run = await runUnderMocks(new RecordingMocks(), "gitlab-dind", stack, () => new AwsHost(names.name("host"), { config, names }));
+  const run = await runUnderMocks(
+    new RecordingMocks(),
+    "gitlab-dind",
+    stack,
+    () => new AwsHost(names.name("host"), { config, names }),
+  );
   const userData = await valueOf(run.result.build.files["user-data.yaml"]);
   return { mocks: run.mocks, host: run.result, config, options: run.options, dependsOn: run.dependsOn, userData };
 }

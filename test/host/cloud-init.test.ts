@@ -8,7 +8,13 @@ import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  BOOTSTRAP_SCRIPT, embeddedScripts, renderCloudInit, shellQuote, USER_DATA_LIMIT_BYTES, userDataBytes, type CloudInitInput,
+  BOOTSTRAP_SCRIPT,
+  embeddedScripts,
+  renderCloudInit,
+  shellQuote,
+  USER_DATA_LIMIT_BYTES,
+  userDataBytes,
+  type CloudInitInput,
 } from "../../infra/host/aws/cloud-init";
 import { checkedUserData } from "../../infra/host/aws/instance";
 import { makeTlsFixtures, opensslAvailable, type TlsFixtures } from "./tls-fixtures";
@@ -54,7 +60,9 @@ describe("the rendered cloud-config", () => {
     console.info(`user data: ${bytes} bytes of ${USER_DATA_LIMIT_BYTES}`);
     expect(bytes).toBeLessThan(USER_DATA_LIMIT_BYTES * 0.75);
     expect(checkedUserData(userData)).toBe(userData);
-    expect(() => checkedUserData(`${userData}#${"x".repeat(USER_DATA_LIMIT_BYTES)}`)).toThrow(/over AWS's user-data limit of 16384 bytes/);
+    expect(() => checkedUserData(`${userData}#${"x".repeat(USER_DATA_LIMIT_BYTES)}`)).toThrow(
+      /over AWS's user-data limit of 16384 bytes/,
+    );
   });
 
   it("carries the public certificates and the key's parameter name, never a private key", () => {
@@ -65,19 +73,26 @@ describe("the rendered cloud-config", () => {
     expect(files.has("/etc/docker/tls/server-key.pem")).toBe(false);
     expect(userData).not.toContain(certs.serverKey.split("\n")[1]);
     expect(userData).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----\n/);
-    expect(files.get("/etc/gitlab-dind/host.env")?.content).toContain("SERVER_KEY_PARAMETER='/payments-team/gitlab-dind/docker/server-key'");
+    expect(files.get("/etc/gitlab-dind/host.env")?.content).toContain(
+      "SERVER_KEY_PARAMETER='/payments-team/gitlab-dind/docker/server-key'",
+    );
   });
 
   it("refuses a private key where a certificate belongs", () => {
-    expect(() => renderCloudInit({ ...input, serverCertPem: `${certs.serverCert}${certs.serverKey}` })).toThrow(/serverCertPem: holds a private key/);
+    expect(() => renderCloudInit({ ...input, serverCertPem: `${certs.serverCert}${certs.serverKey}` })).toThrow(
+      /serverCertPem: holds a private key/,
+    );
   });
 
   it("configures dockerd for the unix socket and TLS on 2376 with client verification, hosts only as flags", () => {
     const doc = parseYaml(userData) as { write_files: Array<{ path: string; content: string }> };
-    const dropIn = doc.write_files.find((f) => f.path === "/etc/systemd/system/docker.service.d/gitlab-dind.conf")?.content ?? "";
+    const dropIn =
+      doc.write_files.find((f) => f.path === "/etc/systemd/system/docker.service.d/gitlab-dind.conf")?.content ?? "";
     const execStart = dropIn.split("\n").filter((l) => l.startsWith("ExecStart="));
     expect(execStart[0]).toBe("ExecStart=");
-    expect(execStart[1]).toContain("-H fd:// -H tcp://0.0.0.0:2376 --tlsverify --tlscacert=/etc/docker/tls/ca.pem --tlscert=/etc/docker/tls/server-cert.pem --tlskey=/etc/docker/tls/server-key.pem");
+    expect(execStart[1]).toContain(
+      "-H fd:// -H tcp://0.0.0.0:2376 --tlsverify --tlscacert=/etc/docker/tls/ca.pem --tlscert=/etc/docker/tls/server-cert.pem --tlskey=/etc/docker/tls/server-key.pem",
+    );
     expect(dropIn).toContain("RequiresMountsFor=/srv");
     expect(doc.write_files.some((f) => f.path === "/etc/docker/daemon.json")).toBe(false);
   });
@@ -94,7 +109,10 @@ describe("the rendered cloud-config", () => {
 
   it("quotes every value for the shell", () => {
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
-    const env = (parseYaml(userData) as { write_files: Array<{ path: string; content: string }> }).write_files.find((f) => f.path === "/etc/gitlab-dind/host.env")?.content ?? "";
+    const env =
+      (parseYaml(userData) as { write_files: Array<{ path: string; content: string }> }).write_files.find(
+        (f) => f.path === "/etc/gitlab-dind/host.env",
+      )?.content ?? "";
     const r = run("bash", ["-c", `set -eu; ${env}\necho "$DATA_VOLUME_ID|$SERVER_KEY_PARAMETER|$DOCKER_PORT"`]);
     expect(r.output.trim()).toBe("vol-0123456789abcdef0|/payments-team/gitlab-dind/docker/server-key|2376");
   });
@@ -119,10 +137,16 @@ describe("the real tools", () => {
     if (!requireTool("shellcheck", "apt-get install -y shellcheck")) return;
     const scripts = embeddedScripts(userData);
     expect(scripts.map((s) => s.path).sort()).toEqual([
-      "/usr/local/sbin/gitlab-dind-bootstrap", "/usr/local/sbin/gitlab-dind-docker-key", "/usr/local/sbin/gitlab-dind-prepare-data",
+      "/usr/local/sbin/gitlab-dind-bootstrap",
+      "/usr/local/sbin/gitlab-dind-docker-key",
+      "/usr/local/sbin/gitlab-dind-prepare-data",
     ]);
     for (const s of scripts) {
-      const r = run("shellcheck", ["--shell=bash", "--severity=style", write(s.path.split("/").pop() ?? "script", s.content)]);
+      const r = run("shellcheck", [
+        "--shell=bash",
+        "--severity=style",
+        write(s.path.split("/").pop() ?? "script", s.content),
+      ]);
       expect(r.output, s.path).toBe("");
       expect(r.status, s.path).toBe(0);
     }

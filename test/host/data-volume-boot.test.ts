@@ -28,7 +28,9 @@ function loopDevicesWork(): boolean {
   return ns.status === 0;
 }
 
-const usable = requireTool("mkfs.xfs", "apt-get install xfsprogs", ["-V"]) && (loopDevicesWork() || (console.warn("skipping: no loop devices or mount namespaces here"), false));
+const usable =
+  requireTool("mkfs.xfs", "apt-get install xfsprogs", ["-V"]) &&
+  (loopDevicesWork() || (console.warn("skipping: no loop devices or mount namespaces here"), false));
 
 describe.skipIf(!usable)("the data-volume boot script on a real block device", () => {
   let work: string;
@@ -71,7 +73,10 @@ describe.skipIf(!usable)("the data-volume boot script on a real block device", (
     );
     // Test-only rewiring: the env file, and the scratch copy of fstab, live in the test's directory.
     script = join(work, "prepare-data");
-    writeFileSync(script, prepare.content.replaceAll(HOST_ENV_FILE, env).replaceAll("/etc/fstab.gitlab-dind", join(work, "fstab.new")));
+    writeFileSync(
+      script,
+      prepare.content.replaceAll(HOST_ENV_FILE, env).replaceAll("/etc/fstab.gitlab-dind", join(work, "fstab.new")),
+    );
     chmodSync(script, 0o755);
     fstab = join(work, "fstab");
     // No systemd or udev in a test: both are no-ops here.
@@ -93,19 +98,29 @@ describe.skipIf(!usable)("the data-volume boot script on a real block device", (
     writeFileSync(fstab, fstabText);
     const r = spawnSync(
       "unshare",
-      ["-m", "bash", "-c", `set -e; mount --make-rprivate /; mount --bind '${fstab}' /etc/fstab; '${script}'; ${after}`],
+      [
+        "-m",
+        "bash",
+        "-c",
+        `set -e; mount --make-rprivate /; mount --bind '${fstab}' /etc/fstab; '${script}'; ${after}`,
+      ],
       { encoding: "utf8", env: { ...process.env, PATH: `${stubs}:${process.env.PATH}` } },
     );
     return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
   }
 
   it("first boot: formats the blank volume, mounts it by UUID, and GitLab's data lands on it", () => {
-    const first = boot("# fresh instance\n", `echo 'the data' > '${dataPath()}/marker'; findmnt -n -o SOURCE '${dataPath()}'`);
+    const first = boot(
+      "# fresh instance\n",
+      `echo 'the data' > '${dataPath()}/marker'; findmnt -n -o SOURCE '${dataPath()}'`,
+    );
     expect(first.output).toContain("is blank: creating an XFS filesystem");
     expect(first.status).toBe(0);
     expect(first.output).toContain(device);
     const uuid = execFileSync("blkid", ["-p", "-s", "UUID", "-o", "value", device], { encoding: "utf8" }).trim();
-    expect(execFileSync("cat", [fstab], { encoding: "utf8" })).toContain(`UUID=${uuid} ${dataPath()} xfs defaults,nofail 0 2`);
+    expect(execFileSync("cat", [fstab], { encoding: "utf8" })).toContain(
+      `UUID=${uuid} ${dataPath()} xfs defaults,nofail 0 2`,
+    );
   });
 
   it("a rebuilt instance keeps the data: no format, the same filesystem mounted again, one fstab line", () => {
@@ -117,7 +132,9 @@ describe.skipIf(!usable)("the data-volume boot script on a real block device", (
     // Booting again with the line already there does not add another.
     const third = boot(execFileSync("cat", [fstab], { encoding: "utf8" }), "true");
     expect(third.status).toBe(0);
-    const lines = execFileSync("cat", [fstab], { encoding: "utf8" }).split("\n").filter((l) => l.includes(dataPath()));
+    const lines = execFileSync("cat", [fstab], { encoding: "utf8" })
+      .split("\n")
+      .filter((l) => l.includes(dataPath()));
     expect(lines).toHaveLength(1);
   });
 });

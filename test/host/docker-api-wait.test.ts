@@ -7,7 +7,12 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { dockerApiWaitProvider, waitForDockerApi, type DockerApiProbe, type WaitOptions } from "../../infra/host/aws/docker-api-wait";
+import {
+  dockerApiWaitProvider,
+  waitForDockerApi,
+  type DockerApiProbe,
+  type WaitOptions,
+} from "../../infra/host/aws/docker-api-wait";
 import { makeTlsFixtures, opensslAvailable, type TlsFixtures } from "./tls-fixtures";
 
 const HINTS = ["gitlab-dind:network.adminCidrs includes this machine", "the instance console log"];
@@ -27,7 +32,13 @@ afterEach(async () => {
 /** A daemon-like server: mutual TLS against the test CA. */
 function startDaemon(answer: (path: string) => [number, string] = () => [200, "OK"], port = 0): Promise<number> {
   const server = https.createServer(
-    { key: tlsFiles.serverKey, cert: tlsFiles.serverCert, ca: tlsFiles.caCert, requestCert: true, rejectUnauthorized: true },
+    {
+      key: tlsFiles.serverKey,
+      cert: tlsFiles.serverCert,
+      ca: tlsFiles.caCert,
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
     (req, res) => {
       const [status, body] = answer(req.url ?? "");
       res.writeHead(status, { "content-type": "text/plain" });
@@ -35,7 +46,9 @@ function startDaemon(answer: (path: string) => [number, string] = () => [200, "O
     },
   );
   servers.push(server);
-  return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
+  return new Promise((resolve) =>
+    server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)),
+  );
 }
 
 /** A free port with nothing listening on it. */
@@ -47,11 +60,26 @@ async function freePort(): Promise<number> {
 }
 
 function probe(port: number, overrides: Partial<DockerApiProbe> = {}): DockerApiProbe {
-  return { host: "127.0.0.1", port, caPem: tlsFiles.caCert, certPem: tlsFiles.clientCert, keyPem: tlsFiles.clientKey, ...overrides };
+  return {
+    host: "127.0.0.1",
+    port,
+    caPem: tlsFiles.caCert,
+    certPem: tlsFiles.clientCert,
+    keyPem: tlsFiles.clientKey,
+    ...overrides,
+  };
 }
 
 function options(log: string[], overrides: Partial<WaitOptions> = {}): WaitOptions {
-  return { timeoutMs: 1500, intervalMs: 50, attemptTimeoutMs: 500, progressEveryMs: 200, log: (m) => log.push(m), hints: HINTS, ...overrides };
+  return {
+    timeoutMs: 1500,
+    intervalMs: 50,
+    attemptTimeoutMs: 500,
+    progressEveryMs: 200,
+    log: (m) => log.push(m),
+    hints: HINTS,
+    ...overrides,
+  };
 }
 
 describe("waitForDockerApi", () => {
@@ -70,7 +98,9 @@ describe("waitForDockerApi", () => {
     const result = await waitForDockerApi(probe(port), options(log, { timeoutMs: 5000 }));
     expect(result.attempts).toBeGreaterThan(1);
     expect(result.elapsedMs).toBeGreaterThanOrEqual(500);
-    expect(log.some((m) => /still waiting for tcp:\/\/127\.0\.0\.1:\d+: .* of .*, last: .*ECONNREFUSED/.test(m))).toBe(true);
+    expect(log.some((m) => /still waiting for tcp:\/\/127\.0\.0\.1:\d+: .* of .*, last: .*ECONNREFUSED/.test(m))).toBe(
+      true,
+    );
   });
 
   it("gives up at the deadline with the last error and what to check", async () => {
@@ -87,7 +117,10 @@ describe("waitForDockerApi", () => {
 
   it("does not accept a daemon whose certificate another CA signed", async () => {
     const port = await startDaemon();
-    const message = await waitForDockerApi(probe(port, { caPem: tlsFiles.otherCaCert }), options([], { timeoutMs: 400 })).then(
+    const message = await waitForDockerApi(
+      probe(port, { caPem: tlsFiles.otherCaCert }),
+      options([], { timeoutMs: 400 }),
+    ).then(
       () => "answered",
       (e: Error) => e.message,
     );
@@ -99,7 +132,10 @@ describe("waitForDockerApi", () => {
     const message = await waitForDockerApi(
       probe(port, { certPem: tlsFiles.strangerCert, keyPem: tlsFiles.strangerKey }),
       options([], { timeoutMs: 400 }),
-    ).then(() => "answered", (e: Error) => e.message);
+    ).then(
+      () => "answered",
+      (e: Error) => e.message,
+    );
     expect(message).toMatch(/did not answer over TLS/);
     expect(message).not.toBe("answered");
   });
@@ -110,7 +146,10 @@ describe("waitForDockerApi", () => {
       paths.push(path);
       return [503, "starting"];
     });
-    const message = await waitForDockerApi(probe(port), options([], { timeoutMs: 300 })).then(() => "answered", (e: Error) => e.message);
+    const message = await waitForDockerApi(probe(port), options([], { timeoutMs: 300 })).then(
+      () => "answered",
+      (e: Error) => e.message,
+    );
     expect(message).toContain('last error: HTTP 503 "starting" (expected 200 "OK")');
     expect(new Set(paths)).toEqual(new Set(["/_ping"]));
   });
@@ -119,7 +158,12 @@ describe("waitForDockerApi", () => {
 describe("the DockerApiWait dynamic provider", () => {
   it("creates once the daemon answers; its outputs carry the endpoint, never the client key", async () => {
     const port = await startDaemon();
-    const result = await dockerApiWaitProvider.create({ ...probe(port), instanceId: "i-0123", timeoutSeconds: 2, hints: HINTS });
+    const result = await dockerApiWaitProvider.create({
+      ...probe(port),
+      instanceId: "i-0123",
+      timeoutSeconds: 2,
+      hints: HINTS,
+    });
     expect(result.id).toBe(`i-0123:${port}`);
     expect(result.outs.endpoint).toBe(`tcp://127.0.0.1:${port}`);
     expect(JSON.stringify(result.outs)).not.toContain("PRIVATE KEY");
@@ -127,9 +171,20 @@ describe("the DockerApiWait dynamic provider", () => {
 
   it("waits again (replaces) when the instance or the endpoint changes, not otherwise", async () => {
     const olds = { host: "198.51.100.7", port: 2376, instanceId: "i-1", caPem: "ca", certPem: "cert" };
-    const same = await dockerApiWaitProvider.diff!("id", olds, { ...olds, keyPem: "k", timeoutSeconds: 600, hints: [] });
+    const same = await dockerApiWaitProvider.diff!("id", olds, {
+      ...olds,
+      keyPem: "k",
+      timeoutSeconds: 600,
+      hints: [],
+    });
     expect(same.changes).toBe(false);
-    const rebuilt = await dockerApiWaitProvider.diff!("id", olds, { ...olds, instanceId: "i-2", keyPem: "k", timeoutSeconds: 600, hints: [] });
+    const rebuilt = await dockerApiWaitProvider.diff!("id", olds, {
+      ...olds,
+      instanceId: "i-2",
+      keyPem: "k",
+      timeoutSeconds: 600,
+      hints: [],
+    });
     expect(rebuilt).toMatchObject({ changes: true, replaces: ["instanceId"] });
   });
 
@@ -139,7 +194,9 @@ describe("the DockerApiWait dynamic provider", () => {
     expect(serialized.text).not.toMatch(/node_modules|@pulumi/);
     // The same loader Pulumi's dynamic provider host uses.
     const pulumiRequire = createRequire(require.resolve("@pulumi/pulumi"));
-    const requireFromString = pulumiRequire("require-from-string") as (code: string) => { handler: () => pulumi.dynamic.ResourceProvider };
+    const requireFromString = pulumiRequire("require-from-string") as (code: string) => {
+      handler: () => pulumi.dynamic.ResourceProvider;
+    };
     const provider = requireFromString(serialized.text).handler();
     const port = await startDaemon();
     const created = await provider.create!({ ...probe(port), instanceId: "i-0456", timeoutSeconds: 2, hints: HINTS });

@@ -20,9 +20,18 @@ describe("npm run plan -- --stack dev", () => {
     const plan = await runPlan("gitlab-dind", "dev", parsed.config);
 
     const types = new Set(plan.resources.map((r) => r.type));
-    for (const t of ["aws:ec2/vpc:Vpc", "aws:ec2/securityGroup:SecurityGroup", "aws:ec2/instance:Instance", "aws:ebs/volume:Volume",
-      "aws:ec2/volumeAttachment:VolumeAttachment", "aws:ec2/eip:Eip", "aws:dlm/lifecyclePolicy:LifecyclePolicy", "aws:ssm/parameter:Parameter",
-      "pulumi-nodejs:dynamic/gitlab-dind:DockerApiWait", "pulumi:providers:docker"]) {
+    for (const t of [
+      "aws:ec2/vpc:Vpc",
+      "aws:ec2/securityGroup:SecurityGroup",
+      "aws:ec2/instance:Instance",
+      "aws:ebs/volume:Volume",
+      "aws:ec2/volumeAttachment:VolumeAttachment",
+      "aws:ec2/eip:Eip",
+      "aws:dlm/lifecyclePolicy:LifecyclePolicy",
+      "aws:ssm/parameter:Parameter",
+      "pulumi-nodejs:dynamic/gitlab-dind:DockerApiWait",
+      "pulumi:providers:docker",
+    ]) {
       expect(types, t).toContain(t);
     }
     expect(plan.outputs.ssmCommand).toMatch(/^aws ssm start-session --target \S+ --region eu-central-1$/);

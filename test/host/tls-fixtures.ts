@@ -35,19 +35,53 @@ export function makeTlsFixtures(): TlsFixtures {
   const key = (name: string) => run("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${name}.key`);
   const ca = (name: string) => {
     key(name);
-    run("req", "-x509", "-new", "-key", `${name}.key`, "-subj", `/CN=${name}`, "-days", "2", "-out", `${name}.pem`,
-      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+    run(
+      "req",
+      "-x509",
+      "-new",
+      "-key",
+      `${name}.key`,
+      "-subj",
+      `/CN=${name}`,
+      "-days",
+      "2",
+      "-out",
+      `${name}.pem`,
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    );
   };
   const leaf = (name: string, caName: string, ext: string) => {
     key(name);
     run("req", "-new", "-key", `${name}.key`, "-subj", `/CN=${name}`, "-out", `${name}.csr`);
     writeFileSync(join(dir, `${name}.ext`), ext);
-    run("x509", "-req", "-in", `${name}.csr`, "-CA", `${caName}.pem`, "-CAkey", `${caName}.key`, "-CAcreateserial",
-      "-days", "2", "-extfile", `${name}.ext`, "-out", `${name}.pem`);
+    run(
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      `${caName}.pem`,
+      "-CAkey",
+      `${caName}.key`,
+      "-CAcreateserial",
+      "-days",
+      "2",
+      "-extfile",
+      `${name}.ext`,
+      "-out",
+      `${name}.pem`,
+    );
   };
   ca("ca");
   ca("other-ca");
-  leaf("server", "ca", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyAgreement\n");
+  leaf(
+    "server",
+    "ca",
+    "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyAgreement\n",
+  );
   leaf("client", "ca", "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyAgreement\n");
   leaf("stranger", "other-ca", "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyAgreement\n");
   const read = (f: string) => readFileSync(join(dir, f), "utf8");

@@ -21,7 +21,12 @@ test("an invoke without a mock fails, naming it, instead of answering an empty o
 
 test("records inputs as the provider receives them, secrets still marked", async () => {
   const mocks = new RecordingMocks();
-  await runUnderMocks(mocks, "gitlab-dind", "t", () => new aws.ssm.Parameter("p", { type: "SecureString", value: pulumi.secret("s3cr3t") }));
+  await runUnderMocks(
+    mocks,
+    "gitlab-dind",
+    "t",
+    () => new aws.ssm.Parameter("p", { type: "SecureString", value: pulumi.secret("s3cr3t") }),
+  );
   const recorded = mocks.get("aws:ssm/parameter:Parameter", "p");
   expect(recorded.inputs.type).toBe("SecureString");
   expect(isSecretValue(recorded.inputs.value)).toBe(true);

@@ -11,7 +11,11 @@ const root = join(__dirname, "..", "..");
 const tsx = join(root, "node_modules", ".bin", "tsx");
 
 function plan(...args: string[]) {
-  const r = spawnSync(tsx, [join(root, "tools", "plan", "main.ts"), ...args], { cwd: root, encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(tsx, [join(root, "tools", "plan", "main.ts"), ...args], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -25,15 +29,22 @@ function stackFile(yaml: string): string {
 describe("bad configuration through the plan", () => {
   test("every problem is printed, exit 1, no stack trace, nothing written", () => {
     const out = mkdtempSync(join(tmpdir(), "plan-out-"));
-    const r = plan("--stack", "test", "--out", out, "--config-file", stackFile(`config:
+    const r = plan(
+      "--stack",
+      "test",
+      "--out",
+      out,
+      "--config-file",
+      stackFile(`config:
   gitlab-dind:team: Bad_Team
   gitlab-dind:runner:
     concurent: 4
     concurrent: four
-`));
+`),
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("The stack configuration has 5 problems:");
-    expect(r.stderr).toContain('gitlab-dind:team: expected 2 to 21 characters');
+    expect(r.stderr).toContain("gitlab-dind:team: expected 2 to 21 characters");
     expect(r.stderr).toContain("gitlab-dind:runner.concurent: unknown key; did you mean runner.concurrent?");
     expect(r.stderr).toContain('gitlab-dind:runner.concurrent: expected an integer from 1 to 64; got "four"');
     expect(r.stderr).toContain("gitlab-dind:network.adminCidrs: required for target aws");

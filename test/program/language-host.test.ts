@@ -32,7 +32,11 @@ test("Pulumi's loader runs the dev stack's program from Pulumi.yaml's main direc
 });
 
 test("`npm run check:load` reports the local stack's resources as loaded by Pulumi's loader", () => {
-  const r = spawnSync("npm", ["run", "-s", "check:load", "--", "--stack", "local"], { cwd: root, encoding: "utf8", env: { ...process.env, TMPDIR: scratch } });
+  const r = spawnSync("npm", ["run", "-s", "check:load", "--", "--stack", "local"], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, TMPDIR: scratch },
+  });
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
   expect(r.stdout).toMatch(/^local: \d+ resources registered by Pulumi's loader from infra\/entry\/ \(as configured\)/);
@@ -40,7 +44,17 @@ test("`npm run check:load` reports the local stack's resources as loaded by Pulu
 
 test("a bad configuration stops Pulumi's loader with the message alone (no stack trace) and nothing registered", async () => {
   const stackFile = join(scratch, "Pulumi.broken.yaml");
-  writeFileSync(stackFile, ["config:", "  gitlab-dind:team: broken", "  gitlab-dind:target: local", "  gitlab-dind:runner:", "    concurrent: 0", ""].join("\n"));
+  writeFileSync(
+    stackFile,
+    [
+      "config:",
+      "  gitlab-dind:team: broken",
+      "  gitlab-dind:target: local",
+      "  gitlab-dind:runner:",
+      "    concurrent: 0",
+      "",
+    ].join("\n"),
+  );
   const result = await loadAsPulumi({ root, stack: "broken", stackFile, env });
   expect(result.ok).toBe(false);
   expect(result.stderr).toContain("gitlab-dind:runner.concurrent: expected an integer from 1 to 64; got 0");

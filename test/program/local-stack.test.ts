@@ -41,19 +41,31 @@ describe("the local stack", () => {
     // The environment holds no secret (the password and the token are root-only files): plain.
     expect(JSON.stringify(container?.inputs.envs)).toContain("GITLAB_OMNIBUS_CONFIG=");
     expect(container?.inputs.uploads).toBe("[secret]");
-    expect(byName("pulumi-nodejs:dynamic/gitlab-dind:GitLabReadiness", "gitlab-ready")?.inputs.adminToken).toBe("[secret]");
+    expect(byName("pulumi-nodejs:dynamic/gitlab-dind:GitLabReadiness", "gitlab-ready")?.inputs.adminToken).toBe(
+      "[secret]",
+    );
     // GitLab's image, three volumes and container (test/gitlab checks their provider).
     const gitlabDocker = plan.resources.filter((r) => r.type.startsWith("docker:") && r.parent === "gitlab");
-    expect(gitlabDocker.map((r) => r.name).sort()).toEqual(["gitlab", "gitlab-config", "gitlab-data", "gitlab-image", "gitlab-logs"]);
+    expect(gitlabDocker.map((r) => r.name).sort()).toEqual([
+      "gitlab",
+      "gitlab-config",
+      "gitlab-data",
+      "gitlab-image",
+      "gitlab-logs",
+    ]);
   });
 
   it("registers the runner and runs it with its config.toml; the token never shows", async () => {
     const plan = await planLocal();
     const byName = (type: string, name: string) => plan.resources.find((r) => r.type === type && r.name === name);
-    expect(byName("pulumi-nodejs:dynamic/gitlab-dind:RunnerRegistration", "runner-registration")?.parent).toBe("runner");
+    expect(byName("pulumi-nodejs:dynamic/gitlab-dind:RunnerRegistration", "runner-registration")?.parent).toBe(
+      "runner",
+    );
     const runner = byName("docker:index/container:Container", "runner");
     expect(runner?.inputs).toMatchObject({ name: "local-runner", restart: "always", uploads: "[secret]" });
-    expect(runner?.inputs.volumes).toEqual([{ containerPath: "/var/run/docker.sock", hostPath: "/var/run/docker.sock" }]);
+    expect(runner?.inputs.volumes).toEqual([
+      { containerPath: "/var/run/docker.sock", hostPath: "/var/run/docker.sock" },
+    ]);
     expect(plan.outputs).toMatchObject({ runnerId: 1, runnerTags: ["docker", "dind"] });
     const toml = plan.files["config.toml"];
     expect(toml).toContain('token = "glrt-[secret]"');
@@ -61,7 +73,9 @@ describe("the local stack", () => {
     expect(toml).toContain("privileged = true");
     expect(toml).not.toContain("docker.sock");
     // The stack's example pipeline is the one shipped in examples/ (default runner settings).
-    expect(plan.files["gitlab-ci.example.yml"]).toBe(readFileSync(join(__dirname, "..", "..", "examples", "dind", ".gitlab-ci.yml"), "utf8"));
+    expect(plan.files["gitlab-ci.example.yml"]).toBe(
+      readFileSync(join(__dirname, "..", "..", "examples", "dind", ".gitlab-ci.yml"), "utf8"),
+    );
   });
 
   it("writes gitlab.rb, which reads the root password from a file instead of holding it", async () => {

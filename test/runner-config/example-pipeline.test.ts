@@ -3,8 +3,17 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { parse } from "yaml";
 import { describe, expect, test } from "vitest";
-import { EXAMPLE_PIPELINE_FILE, RunnerConfigError, privilegedImagePatterns, renderExamplePipeline } from "../../runner-config";
-import { SHIPPED_EXAMPLE_PIPELINE, defaultRunnerTags, renderDefaultExamplePipeline } from "../../runner-config/default-example";
+import {
+  EXAMPLE_PIPELINE_FILE,
+  RunnerConfigError,
+  privilegedImagePatterns,
+  renderExamplePipeline,
+} from "../../runner-config";
+import {
+  SHIPPED_EXAMPLE_PIPELINE,
+  defaultRunnerTags,
+  renderDefaultExamplePipeline,
+} from "../../runner-config/default-example";
 import { admitsImage } from "../../runner-config/privileged-images";
 import { DEFAULT_DIND_IMAGE, DEFAULT_JOB_IMAGE } from "../../infra/config/schema";
 import { awkwardText } from "./fixtures";
@@ -61,7 +70,8 @@ describe("the example pipeline", () => {
   });
 
   test("non-matching images and empty tags are refused, every problem listed", () => {
-    const render = () => renderExamplePipeline({ jobImage: "docker:28.0.0-cli", dindImage: DEFAULT_DIND_IMAGE, tags: ["docker", " "] });
+    const render = () =>
+      renderExamplePipeline({ jobImage: "docker:28.0.0-cli", dindImage: DEFAULT_DIND_IMAGE, tags: ["docker", " "] });
     expect(render).toThrow(RunnerConfigError);
     try {
       render();
@@ -75,10 +85,16 @@ describe("the example pipeline", () => {
 
   test("property: tags with quotes, backslashes, #, newlines and non-ASCII read back unchanged", () => {
     fc.assert(
-      fc.property(fc.array(awkwardText.filter((t) => t.trim() !== ""), { maxLength: 5 }), (tags) => {
-        const j = job(renderExamplePipeline({ jobImage: DEFAULT_JOB_IMAGE, dindImage: DEFAULT_DIND_IMAGE, tags }));
-        expect(j.tags ?? []).toEqual(tags);
-      }),
+      fc.property(
+        fc.array(
+          awkwardText.filter((t) => t.trim() !== ""),
+          { maxLength: 5 },
+        ),
+        (tags) => {
+          const j = job(renderExamplePipeline({ jobImage: DEFAULT_JOB_IMAGE, dindImage: DEFAULT_DIND_IMAGE, tags }));
+          expect(j.tags ?? []).toEqual(tags);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -22,7 +22,12 @@ export const DEFAULT_RUNNER: RunnerConfig = {
 
 /** The default model for an `aws` stack of team `payments`. */
 export function defaultModel(): RunnerConfigModel {
-  return runnerConfigModel({ team: "payments", url: "http://gitlab.example.com", token: TOKEN, runner: DEFAULT_RUNNER });
+  return runnerConfigModel({
+    team: "payments",
+    url: "http://gitlab.example.com",
+    token: TOKEN,
+    runner: DEFAULT_RUNNER,
+  });
 }
 
 /** The default model for a `local` stack: jobs clone through the Docker network GitLab is on. */
@@ -38,7 +43,28 @@ export function localModel(): RunnerConfigModel {
 }
 
 /** Characters that stress TOML and YAML quoting, mixed into generated strings. */
-const AWKWARD = ['"', "'", "\\", "#", "\n", "\r\n", "\t", "=", "[", "]", "{", "}", ":", "é", "日本", "😀", "\u0000", "\u007f", '"""', "'''"];
+const AWKWARD = [
+  '"',
+  "'",
+  "\\",
+  "#",
+  "\n",
+  "\r\n",
+  "\t",
+  "=",
+  "[",
+  "]",
+  "{",
+  "}",
+  ":",
+  "é",
+  "日本",
+  "😀",
+  "\u0000",
+  "\u007f",
+  '"""',
+  "'''",
+];
 
 /** Any non-empty string of well-formed Unicode, with awkward characters over-represented. */
 export const awkwardText: fc.Arbitrary<string> = fc

@@ -26,11 +26,14 @@ describe("the job image is the -cli tag matching the DinD image", () => {
     expect(imagePairProblems({ jobImage: "docker:29.7.2-dind", dindImage: "docker:29.7.2-dind" })).toHaveLength(1);
   });
 
-  test.each(["docker:29.7.2-cli", "docker:29.7.2", "docker:latest-ish"])("a docker DinD image without a DinD tag (%s) is refused", (dindImage) => {
-    expect(imagePairProblems({ jobImage: "docker:29.7.2-cli", dindImage })).toEqual([
-      `gitlab-dind:runner.dindImage: expected a DinD tag of the docker image (<version>-dind or <version>-dind-rootless), so that only the daemon runs privileged; given ${JSON.stringify(dindImage)}`,
-    ]);
-  });
+  test.each(["docker:29.7.2-cli", "docker:29.7.2", "docker:latest-ish"])(
+    "a docker DinD image without a DinD tag (%s) is refused",
+    (dindImage) => {
+      expect(imagePairProblems({ jobImage: "docker:29.7.2-cli", dindImage })).toEqual([
+        `gitlab-dind:runner.dindImage: expected a DinD tag of the docker image (<version>-dind or <version>-dind-rootless), so that only the daemon runs privileged; given ${JSON.stringify(dindImage)}`,
+      ]);
+    },
+  );
 
   test("images without a tag are refused, both reported", () => {
     expect(imagePairProblems({ jobImage: "docker", dindImage: "" })).toHaveLength(2);
@@ -38,7 +41,12 @@ describe("the job image is the -cli tag matching the DinD image", () => {
 
   test("runnerConfigModel refuses a mismatched pair before building anything", () => {
     const build = () =>
-      runnerConfigModel({ team: "t", url: "http://gitlab.example.com", token: TOKEN, runner: { ...DEFAULT_RUNNER, jobImage: "docker:28.0.0-cli" } });
+      runnerConfigModel({
+        team: "t",
+        url: "http://gitlab.example.com",
+        token: TOKEN,
+        runner: { ...DEFAULT_RUNNER, jobImage: "docker:28.0.0-cli" },
+      });
     expect(build).toThrow(RunnerConfigError);
     expect(build).toThrow(/gitlab-dind:runner\.jobImage: expected the CLI image matching/);
   });

@@ -8,7 +8,12 @@ import { expect, test } from "vitest";
 import { renderRunnerConfigToml, runnerConfigModel } from "../../runner-config";
 import { DEFAULT_RUNNER, TOKEN } from "./fixtures";
 
-const settings = { team: "payments", url: "http://host.docker.internal:80", token: TOKEN, runner: { ...DEFAULT_RUNNER, concurrent: 8 } };
+const settings = {
+  team: "payments",
+  url: "http://host.docker.internal:80",
+  token: TOKEN,
+  runner: { ...DEFAULT_RUNNER, concurrent: 8 },
+};
 
 test("by default every job gets its own network (FF_NETWORK_PER_BUILD) and no shared network_mode", () => {
   const doc = TOML.parse(renderRunnerConfigToml(runnerConfigModel(settings))) as any;

@@ -60,7 +60,9 @@ export function keyProblems(doc: Record<string, Value>): string[] {
       } else if (type === "table") {
         walk(value as Record<string, Value>, path === "" ? key : `${path}.${key}`, at);
       } else if (type === "table[]") {
-        (value as Record<string, Value>[]).forEach((t, i) => walk(t, path === "" ? key : `${path}.${key}`, `${at}[${i}]`));
+        (value as Record<string, Value>[]).forEach((t, i) =>
+          walk(t, path === "" ? key : `${path}.${key}`, `${at}[${i}]`),
+        );
       }
     }
   };
@@ -71,4 +73,3 @@ export function keyProblems(doc: Record<string, Value>): string[] {
 export function parse(text: string): Record<string, Value> {
   return smol.parse(text, { integersAsBigInt: true }) as Record<string, Value>;
 }
-

@@ -16,7 +16,13 @@ describe("every key the renderer emits is one gitlab-runner reads, at its type",
     const runner = model.runners[0];
     const withEnv = {
       ...model,
-      runners: [{ ...runner, environment: ["FF_NETWORK_PER_BUILD=1"], docker: { ...runner.docker, extra_hosts: ["gitlab.local:host-gateway"] } }],
+      runners: [
+        {
+          ...runner,
+          environment: ["FF_NETWORK_PER_BUILD=1"],
+          docker: { ...runner.docker, extra_hosts: ["gitlab.local:host-gateway"] },
+        },
+      ],
     };
     expect(keyProblems(parse(renderRunnerConfigToml(withEnv)))).toEqual([]);
   });

@@ -26,10 +26,13 @@ describe("doublestar Match, the subset used (docs: 'Restrict Docker images and s
     expect(matchesImagePattern(pattern, image)).toBe(expected);
   });
 
-  test.each(["**", "docker:{27,28}-dind", "docker:2?-dind", "docker:[0-9]*", "!alpine*", "", "a\\*"])("refuses syntax outside the subset: %j", (p) => {
-    expect(unsupportedPatternReason(p)).toBeDefined();
-    expect(() => matchesImagePattern(p, "x")).toThrow();
-  });
+  test.each(["**", "docker:{27,28}-dind", "docker:2?-dind", "docker:[0-9]*", "!alpine*", "", "a\\*"])(
+    "refuses syntax outside the subset: %j",
+    (p) => {
+      expect(unsupportedPatternReason(p)).toBeDefined();
+      expect(() => matchesImagePattern(p, "x")).toThrow();
+    },
+  );
 });
 
 describe("allowed_privileged_images/services admit runner.dindImage and refuse others (docs: 'Use rootless Docker-in-Docker with restricted privileged mode')", () => {
@@ -82,7 +85,10 @@ describe("allowed_privileged_images/services admit runner.dindImage and refuse o
 
   test("a private registry's DinD image is admitted in its own repository only", () => {
     const patterns = privilegedImagePatterns("registry.example.com:5000/ci/docker:29.7.2-dind");
-    expect(patterns).toEqual(["registry.example.com:5000/ci/docker:*-dind", "registry.example.com:5000/ci/docker:dind"]);
+    expect(patterns).toEqual([
+      "registry.example.com:5000/ci/docker:*-dind",
+      "registry.example.com:5000/ci/docker:dind",
+    ]);
     expect(admitsImage(patterns, "registry.example.com:5000/ci/docker:29.7.2-dind")).toBe(true);
     expect(admitsImage(patterns, "docker:29.7.2-dind")).toBe(false);
   });

@@ -115,7 +115,9 @@ describe("invalid models are refused with every problem named", () => {
   });
 
   test("no error message ever contains the token, whatever else is wrong", () => {
-    const broken = withDocker(withRunner(defaultModel(), { url: "", name: "" }), { volumes: ["/var/run/docker.sock:/var/run/docker.sock"] });
+    const broken = withDocker(withRunner(defaultModel(), { url: "", name: "" }), {
+      volumes: ["/var/run/docker.sock:/var/run/docker.sock"],
+    });
     const problems = problemsOf({ ...broken, concurrent: 0 });
     expect(problems.length).toBeGreaterThanOrEqual(4);
     for (const p of problems) expect(p).not.toContain(TOKEN);
@@ -133,26 +135,34 @@ describe("invalid models are refused with every problem named", () => {
     ]);
   });
 
-  test.each(["ftp://gitlab.example.com", "gitlab.example.com", "http://user:pw@gitlab.example.com", "http://git\nlab.example.com", "http:// gitlab"])(
-    "a URL that is not an http(s) URL with a host: %j",
-    (url) => {
-      expect(problemsOf(withRunner(defaultModel(), { url }))).toEqual([
-        `runners[0].url: expected an http:// or https:// URL with a host, without spaces or credentials; given ${JSON.stringify(url)}`,
-      ]);
-    },
-  );
-
-  test("a bad clone_url", () => {
-    expect(problemsOf(withRunner(defaultModel(), { clone_url: "not a url" }))[0]).toMatch(/^runners\[0\]\.clone_url: expected an http/);
+  test.each([
+    "ftp://gitlab.example.com",
+    "gitlab.example.com",
+    "http://user:pw@gitlab.example.com",
+    "http://git\nlab.example.com",
+    "http:// gitlab",
+  ])("a URL that is not an http(s) URL with a host: %j", (url) => {
+    expect(problemsOf(withRunner(defaultModel(), { url }))).toEqual([
+      `runners[0].url: expected an http:// or https:// URL with a host, without spaces or credentials; given ${JSON.stringify(url)}`,
+    ]);
   });
 
-  test.each(["/var/run/docker.sock:/var/run/docker.sock", "/run/docker.sock:/var/run/docker.sock:ro", "/var/run/docker.sock"])(
-    "the Docker socket mounted into jobs: %s",
-    (sock) => {
-      const problems = problemsOf(withDocker(defaultModel(), { volumes: ["/certs/client", "/cache", sock] }));
-      expect(problems).toEqual([expect.stringMatching(/^runners\[0\]\.docker\.volumes\[2\]: expected no Docker socket in job containers/)]);
-    },
-  );
+  test("a bad clone_url", () => {
+    expect(problemsOf(withRunner(defaultModel(), { clone_url: "not a url" }))[0]).toMatch(
+      /^runners\[0\]\.clone_url: expected an http/,
+    );
+  });
+
+  test.each([
+    "/var/run/docker.sock:/var/run/docker.sock",
+    "/run/docker.sock:/var/run/docker.sock:ro",
+    "/var/run/docker.sock",
+  ])("the Docker socket mounted into jobs: %s", (sock) => {
+    const problems = problemsOf(withDocker(defaultModel(), { volumes: ["/certs/client", "/cache", sock] }));
+    expect(problems).toEqual([
+      expect.stringMatching(/^runners\[0\]\.docker\.volumes\[2\]: expected no Docker socket in job containers/),
+    ]);
+  });
 
   test("no /certs/client volume (or a named volume shared between jobs in its place)", () => {
     for (const volumes of [["/cache"], ["certs:/certs/client", "/cache"]]) {
@@ -163,7 +173,9 @@ describe("invalid models are refused with every problem named", () => {
   });
 
   test("privileged false, tls_verify true, disable_cache true", () => {
-    expect(problemsOf(withDocker(defaultModel(), { privileged: false, tls_verify: true, disable_cache: true }))).toEqual([
+    expect(
+      problemsOf(withDocker(defaultModel(), { privileged: false, tls_verify: true, disable_cache: true })),
+    ).toEqual([
       "runners[0].docker.privileged: expected true (docker:dind needs it); given false",
       "runners[0].docker.tls_verify: expected false; given true",
       "runners[0].docker.disable_cache: expected false (with true the runner skips the /certs/client volume); given true",
@@ -178,11 +190,17 @@ describe("invalid models are refused with every problem named", () => {
     ]);
   });
 
-  test.each([["*"], ["*/*:*"], ["docker:*"], ["docker:*-dind", "alpine:*"]])("a privileged allow-list that admits ordinary job images: %j", (...patterns) => {
-    const problems = problemsOf(withDocker(defaultModel(), { allowed_privileged_services: patterns }));
-    expect(problems.length).toBeGreaterThan(0);
-    for (const p of problems) expect(p).toMatch(/^runners\[0\]\.docker\.allowed_privileged_services\[\d\]: expected a pattern admitting the DinD image only/);
-  });
+  test.each([["*"], ["*/*:*"], ["docker:*"], ["docker:*-dind", "alpine:*"]])(
+    "a privileged allow-list that admits ordinary job images: %j",
+    (...patterns) => {
+      const problems = problemsOf(withDocker(defaultModel(), { allowed_privileged_services: patterns }));
+      expect(problems.length).toBeGreaterThan(0);
+      for (const p of problems)
+        expect(p).toMatch(
+          /^runners\[0\]\.docker\.allowed_privileged_services\[\d\]: expected a pattern admitting the DinD image only/,
+        );
+    },
+  );
 
   test("a privileged pattern outside the checked doublestar subset", () => {
     expect(problemsOf(withDocker(defaultModel(), { allowed_privileged_images: ["docker:{27,28}-dind"] }))).toEqual([
@@ -191,19 +209,25 @@ describe("invalid models are refused with every problem named", () => {
   });
 
   test("pull_policy empty, unknown or repeated; shm_size negative; network_mode host", () => {
-    expect(problemsOf(withDocker(defaultModel(), { pull_policy: ["sometimes"], shm_size: -1, network_mode: "host" }))).toEqual([
+    expect(
+      problemsOf(withDocker(defaultModel(), { pull_policy: ["sometimes"], shm_size: -1, network_mode: "host" })),
+    ).toEqual([
       // The default model gives each job its own network; a network_mode contradicts it.
       'runners[0].feature_flags.FF_NETWORK_PER_BUILD: expected no docker.network_mode with a network per job; given network_mode "host"',
       "runners[0].docker.shm_size: expected a size in bytes, 0 for Docker's default (an integer ≥ 0); given -1",
       'runners[0].docker.pull_policy: expected distinct values among always, if-not-present, never; given ["sometimes"]',
-      expect.stringMatching(/^runners\[0\]\.docker\.network_mode: expected the name of an existing Docker network \(not "host"/),
+      expect.stringMatching(
+        /^runners\[0\]\.docker\.network_mode: expected the name of an existing Docker network \(not "host"/,
+      ),
     ]);
     expect(problemsOf(withDocker(defaultModel(), { pull_policy: ["always", "always"] }))).toHaveLength(1);
     expect(problemsOf(withDocker(defaultModel(), { pull_policy: [] }))).toHaveLength(1);
   });
 
   test("extra_hosts entries must be host:address", () => {
-    expect(problemsOf(withDocker(defaultModel(), { extra_hosts: ["gitlab.local:host-gateway", "no-address", "a b:1"] }))).toEqual([
+    expect(
+      problemsOf(withDocker(defaultModel(), { extra_hosts: ["gitlab.local:host-gateway", "no-address", "a b:1"] })),
+    ).toEqual([
       'runners[0].docker.extra_hosts[1]: expected host:address (such as gitlab.local:host-gateway); given "no-address"',
       'runners[0].docker.extra_hosts[2]: expected host:address (such as gitlab.local:host-gateway); given "a b:1"',
     ]);
@@ -224,7 +248,14 @@ describe("invalid models are refused with every problem named", () => {
   });
 
   test("global rules: check_interval, shutdown_timeout, log_format, session_timeout, no runners", () => {
-    const model = { ...defaultModel(), check_interval: 0, shutdown_timeout: 0, log_format: "xml", session_server: { session_timeout: 0 }, runners: [] };
+    const model = {
+      ...defaultModel(),
+      check_interval: 0,
+      shutdown_timeout: 0,
+      log_format: "xml",
+      session_server: { session_timeout: 0 },
+      runners: [],
+    };
     expect(problemsOf(model as unknown as RunnerConfigModel)).toEqual([
       "check_interval: expected seconds between job polls (an integer ≥ 1); given 0",
       "shutdown_timeout: expected seconds a forceful shutdown waits (an integer ≥ 1); given 0",

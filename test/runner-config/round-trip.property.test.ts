@@ -33,11 +33,12 @@ const dindImage = fc.constantFrom(
   "team/dind:2.0",
 );
 
-const jobImage = fc.oneof(fc.constant("docker:29.7.2-cli"), noSpaceText.map((t) => `registry.example.com/${t}:1`));
+const jobImage = fc.oneof(
+  fc.constant("docker:29.7.2-cli"),
+  noSpaceText.map((t) => `registry.example.com/${t}:1`),
+);
 
-const extraVolume = noSpaceText
-  .map((t) => `/${t}`)
-  .filter((v) => !v.includes("docker.sock") && v !== "/certs/client");
+const extraVolume = noSpaceText.map((t) => `/${t}`).filter((v) => !v.includes("docker.sock") && v !== "/certs/client");
 
 const docker: fc.Arbitrary<DockerSection> = fc
   .record(
@@ -48,7 +49,12 @@ const docker: fc.Arbitrary<DockerSection> = fc
       pull_policy: fc.shuffledSubarray([...PULL_POLICIES], { minLength: 1 }),
       network_mode: noSpaceText.filter((n) => n !== "host" && n !== "none"),
       extra_hosts: fc.array(
-        fc.tuple(noSpaceText.map((h) => h.replace(/:/g, "")).filter((h) => h !== ""), fc.constantFrom("host-gateway", "10.0.0.5", "::1")).map(([h, a]) => `${h}:${a}`),
+        fc
+          .tuple(
+            noSpaceText.map((h) => h.replace(/:/g, "")).filter((h) => h !== ""),
+            fc.constantFrom("host-gateway", "10.0.0.5", "::1"),
+          )
+          .map(([h, a]) => `${h}:${a}`),
         { minLength: 1, maxLength: 3 },
       ),
       dind: dindImage,
@@ -74,7 +80,14 @@ const docker: fc.Arbitrary<DockerSection> = fc
 
 const runner: fc.Arbitrary<RunnerSection> = fc
   .record(
-    { name: tomlText, url: awkwardUrl, clone_url: awkwardUrl, token, environment: fc.array(envEntry, { minLength: 1, maxLength: 4 }), docker },
+    {
+      name: tomlText,
+      url: awkwardUrl,
+      clone_url: awkwardUrl,
+      token,
+      environment: fc.array(envEntry, { minLength: 1, maxLength: 4 }),
+      docker,
+    },
     { requiredKeys: ["name", "url", "token", "docker"] },
   )
   .map((r) => ({ ...r, executor: "docker" as const }));
@@ -116,18 +129,36 @@ const breakages: readonly [string, (m: RunnerConfigModel) => RunnerConfigModel][
   ["runners[0].url", (m) => ({ ...m, runners: [{ ...m.runners[0], url: "" }, ...m.runners.slice(1)] })],
   [
     "runners[0].docker.volumes",
-    (m) => ({ ...m, runners: [{ ...m.runners[0], docker: { ...m.runners[0].docker, volumes: ["/cache"] } }, ...m.runners.slice(1)] }),
+    (m) => ({
+      ...m,
+      runners: [{ ...m.runners[0], docker: { ...m.runners[0].docker, volumes: ["/cache"] } }, ...m.runners.slice(1)],
+    }),
   ],
   [
     "runners[0].docker.volumes[2]",
     (m) => ({
       ...m,
-      runners: [{ ...m.runners[0], docker: { ...m.runners[0].docker, volumes: ["/certs/client", "/cache", "/var/run/docker.sock:/var/run/docker.sock"] } }, ...m.runners.slice(1)],
+      runners: [
+        {
+          ...m.runners[0],
+          docker: {
+            ...m.runners[0].docker,
+            volumes: ["/certs/client", "/cache", "/var/run/docker.sock:/var/run/docker.sock"],
+          },
+        },
+        ...m.runners.slice(1),
+      ],
     }),
   ],
   [
     "runners[0].docker.allowed_privileged_services[0]",
-    (m) => ({ ...m, runners: [{ ...m.runners[0], docker: { ...m.runners[0].docker, allowed_privileged_services: ["*/*:*"] } }, ...m.runners.slice(1)] }),
+    (m) => ({
+      ...m,
+      runners: [
+        { ...m.runners[0], docker: { ...m.runners[0].docker, allowed_privileged_services: ["*/*:*"] } },
+        ...m.runners.slice(1),
+      ],
+    }),
   ],
 ];
 
@@ -153,12 +184,18 @@ describe("property: breaking one rule of any valid model is refused, naming the 
 
 describe("property: a control character config.toml cannot hold is refused, never rendered unreadable", () => {
   test("in the runner's name or an environment value", () => {
-    const control = fc.integer({ min: 0, max: 0x7f }).filter((c) => c < 0x20 ? c !== 0x09 && c !== 0x0a : c === 0x7f).map((c) => String.fromCharCode(c));
+    const control = fc
+      .integer({ min: 0, max: 0x7f })
+      .filter((c) => (c < 0x20 ? c !== 0x09 && c !== 0x0a : c === 0x7f))
+      .map((c) => String.fromCharCode(c));
     fc.assert(
       fc.property(validModel, tomlText, control, tomlText, (model, before, c, after) => {
         const text = `${before}"${c}${after}`;
         expect(unwritableReason(text)).toBeDefined();
-        const broken = { ...model, runners: [{ ...model.runners[0], name: text, environment: [`X=${text}`] }, ...model.runners.slice(1)] };
+        const broken = {
+          ...model,
+          runners: [{ ...model.runners[0], name: text, environment: [`X=${text}`] }, ...model.runners.slice(1)],
+        };
         let error: unknown;
         try {
           renderRunnerConfigToml(broken);

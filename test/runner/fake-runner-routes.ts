@@ -23,7 +23,17 @@ export const runnerExtensionRoutes: Route[] = [
       if (tags !== undefined) runner.tag_list = tags;
       const untagged = boolParam(ctx.body["run_untagged"]);
       if (untagged !== undefined) runner.run_untagged = untagged;
-      return { status: 200, json: { id: runner.id, description: runner.description, tag_list: runner.tag_list, run_untagged: runner.run_untagged, runner_type: runner.runner_type, status: runner.status } };
+      return {
+        status: 200,
+        json: {
+          id: runner.id,
+          description: runner.description,
+          tag_list: runner.tag_list,
+          run_untagged: runner.run_untagged,
+          runner_type: runner.runner_type,
+          status: runner.status,
+        },
+      };
     },
   },
   {
@@ -73,7 +83,10 @@ export function createThenFail(fake: FakeGitLab, status: number, times = 1): voi
         run_untagged: boolParam(ctx.body["run_untagged"]) ?? true,
         status: "never_contacted",
       });
-      return { status, text: "<html><body><h1>502</h1><p>Whoops, GitLab is taking too much time to respond.</p></body></html>" };
+      return {
+        status,
+        text: "<html><body><h1>502</h1><p>Whoops, GitLab is taking too much time to respond.</p></body></html>",
+      };
     },
   });
 }

@@ -118,11 +118,17 @@ describe("the runner container", () => {
   });
 
   it("stops gracefully (SIGQUIT) so that running jobs finish before a replacement, for up to 10 minutes", () => {
-    expect(containerOf(built).inputs).toMatchObject({ stopSignal: "SIGQUIT", stopTimeout: 600, destroyGraceSeconds: 600 });
+    expect(containerOf(built).inputs).toMatchObject({
+      stopSignal: "SIGQUIT",
+      stopTimeout: 600,
+      destroyGraceSeconds: 600,
+    });
   });
 
   it("mounts the host's docker.sock and nothing else", () => {
-    expect(containerOf(built).inputs.volumes).toEqual([{ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" }]);
+    expect(containerOf(built).inputs.volumes).toEqual([
+      { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" },
+    ]);
     expect(containerOf(built).inputs.privileged).toBeUndefined();
   });
 
@@ -133,7 +139,9 @@ describe("the runner container", () => {
 
   it("is re-created, with its image, on a rebuilt host: both carry the host's generation", () => {
     expect(containerOf(built).inputs.labels).toEqual([{ label: "gitlab-dind.host-generation", value: "gen-1" }]);
-    expect(built.mocks.get("docker:index/remoteImage:RemoteImage", "runner-image").inputs.triggers).toEqual({ hostGeneration: "gen-1" });
+    expect(built.mocks.get("docker:index/remoteImage:RemoteImage", "runner-image").inputs.triggers).toEqual({
+      hostGeneration: "gen-1",
+    });
   });
 
   it("gets config.toml at /etc/gitlab-runner/config.toml, as a secret, root-only, with the registered token and GitLab's URL for containers", () => {
@@ -147,8 +155,17 @@ describe("the runner container", () => {
     const toml = TOML.parse(uploads[0]!.content as string) as any;
     expect(toml.concurrent).toBe(4);
     expect(toml.runners).toHaveLength(1);
-    expect(toml.runners[0]).toMatchObject({ token: TOKEN, url: "http://host.docker.internal:8080", clone_url: "http://host.docker.internal:8080", executor: "docker" });
-    expect(toml.runners[0].docker).toMatchObject({ image: "docker:29.7.2-cli", privileged: true, extra_hosts: ["host.docker.internal:host-gateway"] });
+    expect(toml.runners[0]).toMatchObject({
+      token: TOKEN,
+      url: "http://host.docker.internal:8080",
+      clone_url: "http://host.docker.internal:8080",
+      executor: "docker",
+    });
+    expect(toml.runners[0].docker).toMatchObject({
+      image: "docker:29.7.2-cli",
+      privileged: true,
+      extra_hosts: ["host.docker.internal:host-gateway"],
+    });
     // Each job on its own network: concurrent jobs' `docker` aliases never meet.
     expect(toml.runners[0].feature_flags).toEqual({ FF_NETWORK_PER_BUILD: true });
     expect(toml.runners[0].docker.network_mode).toBeUndefined();
@@ -181,7 +198,14 @@ describe("the registration", () => {
   it("a config.toml-only change (concurrency, images, intervals) changes the container, not the registration's inputs", async () => {
     const before = registrationOf(built).inputs;
     const containerBefore = revealSecrets(containerOf(built).inputs.uploads);
-    const changed = await build({ ...RUNNER, concurrent: 8, checkInterval: 10, sessionTimeout: 600, jobImage: "docker:29.7.3-cli", dindImage: "docker:29.7.3-dind" });
+    const changed = await build({
+      ...RUNNER,
+      concurrent: 8,
+      checkInterval: 10,
+      sessionTimeout: 600,
+      jobImage: "docker:29.7.3-cli",
+      dindImage: "docker:29.7.3-dind",
+    });
     expect(registrationOf(changed).inputs).toEqual(before);
     expect(revealSecrets(containerOf(changed).inputs.uploads)).not.toEqual(containerBefore);
   });
@@ -197,9 +221,15 @@ describe("bad input", () => {
     const mocks = new RecordingMocks();
     await pulumi.runtime.setMocks(mocks, "gitlab-dind", "local", false);
     const bad = { ...RUNNER, jobImage: "docker:28.0.0-cli" };
-    expect(() => new GitLabRunner("runner", { host: localDockerHost([]), gitlab: gitlabEndpoint(), config: bad, names: naming("payments", "local") })).toThrow(
-      /gitlab-dind:runner\.jobImage: expected the CLI image matching/,
-    );
+    expect(
+      () =>
+        new GitLabRunner("runner", {
+          host: localDockerHost([]),
+          gitlab: gitlabEndpoint(),
+          config: bad,
+          names: naming("payments", "local"),
+        }),
+    ).toThrow(/gitlab-dind:runner\.jobImage: expected the CLI image matching/);
     await valueOf(pulumi.output("settle"));
     expect(mocks.ofType(RUNNER_REGISTRATION_TYPE)).toHaveLength(0);
     expect(mocks.ofType(CONTAINER)).toHaveLength(0);

@@ -8,11 +8,21 @@ import * as pulumi from "@pulumi/pulumi";
 import { startFakeGitLab } from "../support/fake-gitlab";
 import type { FakeGitLab, FakeGitLabOptions } from "../support/fake-gitlab";
 import { createRegistrationProvider } from "../../infra/runner/registration-provider";
-import type { RegistrationInputs, RegistrationOutputs, RegistrationProviderOptions } from "../../infra/runner/registration-provider";
+import type {
+  RegistrationInputs,
+  RegistrationOutputs,
+  RegistrationProviderOptions,
+} from "../../infra/runner/registration-provider";
 import { addRunnerExtensionRoutes, createThenFail } from "./fake-runner-routes";
 
 const DESCRIPTION = "payments-dind-0a1b2c3d";
-const FAST: RegistrationProviderOptions = { requestTimeoutMs: 1_000, deadlineMs: 5_000, initialDelayMs: 20, maxDelayMs: 100, maxCreateAttempts: 3 };
+const FAST: RegistrationProviderOptions = {
+  requestTimeoutMs: 1_000,
+  deadlineMs: 5_000,
+  initialDelayMs: 20,
+  maxDelayMs: 100,
+  maxCreateAttempts: 3,
+};
 
 let fake: FakeGitLab | undefined;
 afterEach(async () => {
@@ -27,10 +37,20 @@ async function start(options: FakeGitLabOptions = {}): Promise<FakeGitLab> {
 }
 
 function inputsFor(f: FakeGitLab, over: Partial<RegistrationInputs> = {}): RegistrationInputs {
-  return { apiUrl: f.url, adminToken: f.token, description: DESCRIPTION, tags: ["docker", "dind"], runUntagged: true, ...over };
+  return {
+    apiUrl: f.url,
+    adminToken: f.token,
+    description: DESCRIPTION,
+    tags: ["docker", "dind"],
+    runUntagged: true,
+    ...over,
+  };
 }
 
-function provider(over: RegistrationProviderOptions = {}): { p: ReturnType<typeof createRegistrationProvider>; logs: string[] } {
+function provider(over: RegistrationProviderOptions = {}): {
+  p: ReturnType<typeof createRegistrationProvider>;
+  logs: string[];
+} {
   const logs: string[] = [];
   return { p: createRegistrationProvider({ ...FAST, log: (m) => logs.push(m), ...over }), logs };
 }
@@ -45,7 +65,12 @@ describe("create", () => {
 
     expect(f.state.runners).toHaveLength(1);
     const runner = f.state.runners[0]!;
-    expect(runner).toMatchObject({ runner_type: "instance_type", description: DESCRIPTION, tag_list: ["docker", "dind"], run_untagged: true });
+    expect(runner).toMatchObject({
+      runner_type: "instance_type",
+      description: DESCRIPTION,
+      tag_list: ["docker", "dind"],
+      run_untagged: true,
+    });
     expect(result.id).toBe(String(runner.id));
     expect(result.outs).toMatchObject({ runnerId: runner.id, token: runner.token, description: DESCRIPTION });
     expect(result.outs!.token).toMatch(/^glrt-/);
@@ -54,7 +79,12 @@ describe("create", () => {
     const posts = f.requestsTo("POST", POST_RUNNERS);
     expect(posts).toHaveLength(1);
     expect(posts[0]!.hadToken).toBe(true);
-    expect(posts[0]!.body).toEqual({ runner_type: "instance_type", description: DESCRIPTION, tag_list: ["docker", "dind"], run_untagged: true });
+    expect(posts[0]!.body).toEqual({
+      runner_type: "instance_type",
+      description: DESCRIPTION,
+      tag_list: ["docker", "dind"],
+      run_untagged: true,
+    });
   });
 
   it("registers run_untagged=false when asked", async () => {
@@ -99,7 +129,12 @@ describe("create", () => {
     const creating = p.create(inputsFor(f));
     // GitLab processes the request, but its answer never arrives.
     await until(() => f.requestsTo("POST", POST_RUNNERS).length === 1);
-    f.addRunner({ description: DESCRIPTION, status: "never_contacted", tag_list: ["docker", "dind"], run_untagged: true });
+    f.addRunner({
+      description: DESCRIPTION,
+      status: "never_contacted",
+      tag_list: ["docker", "dind"],
+      run_untagged: true,
+    });
     const result = await creating;
 
     expect(f.state.runners).toHaveLength(1);
@@ -110,7 +145,10 @@ describe("create", () => {
     const f = await start({ faults: [{ method: "POST", path: POST_RUNNERS, hang: true, times: 100 }] });
     const { p } = provider({ requestTimeoutMs: 200, maxCreateAttempts: 2 });
     const started = Date.now();
-    const error = await p.create(inputsFor(f)).then(() => undefined, (e: unknown) => e as Error);
+    const error = await p.create(inputsFor(f)).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
 
     expect(error?.message).toMatch(/did not answer/);
     expect(error?.message).toMatch(/Gave up after 2 attempts/);
@@ -124,7 +162,10 @@ describe("create", () => {
     const f = await start();
     createThenFail(f, 502, 100);
     const { p } = provider({ maxCreateAttempts: 3 });
-    const error = await p.create(inputsFor(f)).then(() => undefined, (e: unknown) => e as Error);
+    const error = await p.create(inputsFor(f)).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
 
     expect(error?.message).toMatch(/Gave up after 3 attempts/);
     expect(error?.message).toMatch(/Removed 1 runner/);
@@ -134,7 +175,10 @@ describe("create", () => {
   it("401: fails at once with what to fix, without creating anything", async () => {
     const f = await start();
     const { p } = provider();
-    const error = await p.create(inputsFor(f, { adminToken: "glpat-revoked-000000000000" })).then(() => undefined, (e: unknown) => e as Error);
+    const error = await p.create(inputsFor(f, { adminToken: "glpat-revoked-000000000000" })).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
 
     expect(error?.message).toMatch(/refused the administrator API token \(401\)/);
     expect(error?.message).toMatch(/pulumi up --replace/);
@@ -145,7 +189,12 @@ describe("create", () => {
 
   it("403 (not an administrator): says the token's user needs administrator access", async () => {
     const f = await start({ isAdmin: false });
-    const error = await provider().p.create(inputsFor(f)).then(() => undefined, (e: unknown) => e as Error);
+    const error = await provider()
+      .p.create(inputsFor(f))
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
     expect(error?.message).toMatch(/403/);
     expect(error?.message).toMatch(/not an administrator/);
     expect(f.state.runners).toHaveLength(0);
@@ -222,7 +271,10 @@ describe("delete", () => {
     const { f, outs, id } = await registered();
     f.state.token = "glpat-rotated-token-000000";
     f.state.runners[0]!.token = "glrt-reset-elsewhere-0000";
-    const error = await provider().p.delete!(id, outs).then(() => undefined, (e: unknown) => e as Error);
+    const error = await provider().p.delete!(id, outs).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(error?.message).toMatch(/refused the administrator API token \(401\) and the runner's own token/);
     expect(error?.message).toMatch(/pulumi state delete/);
     expect(error?.message).not.toContain(outs.token);
@@ -234,7 +286,10 @@ describe("delete", () => {
     const { f, outs, id } = await registered();
     f.addFault({ method: "DELETE", hang: true, times: 100 });
     const started = Date.now();
-    const error = await provider({ requestTimeoutMs: 200, deadlineMs: 600 }).p.delete!(id, outs).then(() => undefined, (e: unknown) => e as Error);
+    const error = await provider({ requestTimeoutMs: 200, deadlineMs: 600 }).p.delete!(id, outs).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(error?.message).toMatch(/did not answer|did not become available/);
     expect(Date.now() - started).toBeLessThan(4_000);
   });
@@ -245,10 +300,19 @@ describe("diff, update and read", () => {
     const f = await start();
     const { p } = provider();
     const { outs, id } = await p.create(inputsFor(f));
-    expect(await p.diff!(id, outs!, inputsFor(f, { tags: ["dind", "docker"] }))).toMatchObject({ changes: false, replaces: [] });
+    expect(await p.diff!(id, outs!, inputsFor(f, { tags: ["dind", "docker"] }))).toMatchObject({
+      changes: false,
+      replaces: [],
+    });
     expect(await p.diff!(id, outs!, inputsFor(f, { tags: ["docker"] }))).toMatchObject({ changes: true, replaces: [] });
-    expect(await p.diff!(id, outs!, inputsFor(f, { runUntagged: false }))).toMatchObject({ changes: true, replaces: [] });
-    expect(await p.diff!(id, outs!, inputsFor(f, { adminToken: "glpat-new" }))).toMatchObject({ changes: true, replaces: [] });
+    expect(await p.diff!(id, outs!, inputsFor(f, { runUntagged: false }))).toMatchObject({
+      changes: true,
+      replaces: [],
+    });
+    expect(await p.diff!(id, outs!, inputsFor(f, { adminToken: "glpat-new" }))).toMatchObject({
+      changes: true,
+      replaces: [],
+    });
   });
 
   it("update: new tags go to GitLab with PUT; the runner keeps its id and token", async () => {
@@ -257,7 +321,12 @@ describe("diff, update and read", () => {
     const { outs, id } = await p.create(inputsFor(f));
     const updated = await p.update!(id, outs!, inputsFor(f, { tags: ["docker"], runUntagged: false }));
 
-    expect(updated.outs).toMatchObject({ runnerId: outs!.runnerId, token: outs!.token, tags: ["docker"], runUntagged: false });
+    expect(updated.outs).toMatchObject({
+      runnerId: outs!.runnerId,
+      token: outs!.token,
+      tags: ["docker"],
+      runUntagged: false,
+    });
     expect(f.state.runners).toHaveLength(1);
     expect(f.state.runners[0]).toMatchObject({ id: outs!.runnerId, tag_list: ["docker"], run_untagged: false });
     expect(f.requestsTo("PUT", `/api/v4/runners/${outs!.runnerId}`)).toHaveLength(1);

@@ -15,302 +15,383 @@ const EXAMPLE = readFileSync(path.join(__dirname, "../../examples/dind/.gitlab-c
 
 const open: FakeGitLab[] = [];
 afterEach(async () => {
-    await Promise.all(open.splice(0).map((f) => f.close()));
+  await Promise.all(open.splice(0).map((f) => f.close()));
 });
 
-const DIND_RUNNER = { id: 7, description: "gitlab-dind-runner", tag_list: ["docker", "dind"], status: "online" as const };
+const DIND_RUNNER = {
+  id: 7,
+  description: "gitlab-dind-runner",
+  tag_list: ["docker", "dind"],
+  status: "online" as const,
+};
 
 async function fake(options: FakeGitLabOptions = {}): Promise<FakeGitLab> {
-    const f = await startFakeGitLab({ runners: [DIND_RUNNER], ...options });
-    open.push(f);
-    return f;
+  const f = await startFakeGitLab({ runners: [DIND_RUNNER], ...options });
+  open.push(f);
+  return f;
 }
 
 interface RunResult {
-    code: number;
-    output: string;
-    lines: string[];
+  code: number;
+  output: string;
+  lines: string[];
 }
 
 async function run(
-    f: FakeGitLab,
-    overrides: Partial<SmokeConfig> = {},
-    hooks: { wrap?: (c: GitLabClient) => GitLabClient; onLine?: (line: string, interrupt: AbortController) => void } = {},
+  f: FakeGitLab,
+  overrides: Partial<SmokeConfig> = {},
+  hooks: { wrap?: (c: GitLabClient) => GitLabClient; onLine?: (line: string, interrupt: AbortController) => void } = {},
 ): Promise<RunResult> {
-    const lines: string[] = [];
-    const interrupt = new AbortController();
-    const base = createGitLabClient({ baseUrl: f.url, token: f.token, requestTimeoutMs: 2_000, retry: { deadlineMs: 2_000, initialDelayMs: 10, maxDelayMs: 50 }, onProgress: (m) => lines.push(`… ${m}`) });
-    const client = hooks.wrap ? hooks.wrap(base) : base;
-    const code = await runSmoke(
-        {
-            gitlabUrl: f.url,
-            runner: { kind: "stack", id: 7 },
-            pipeline: describePipeline(EXAMPLE, "examples/dind/.gitlab-ci.yml"),
-            keep: false,
-            timeoutMs: 5_000,
-            pendingTimeoutMs: 1_000,
-            pollMs: 10,
-            cleanupTimeoutMs: 2_000,
-            ...overrides,
-        },
-        {
-            client,
-            out: (line) => {
-                lines.push(line);
-                hooks.onLine?.(line, interrupt);
-            },
-            interrupt: interrupt.signal,
-        },
-    );
-    const output = lines.join("\n");
-    expect(output).not.toContain(f.token);
-    return { code, output, lines };
+  const lines: string[] = [];
+  const interrupt = new AbortController();
+  const base = createGitLabClient({
+    baseUrl: f.url,
+    token: f.token,
+    requestTimeoutMs: 2_000,
+    retry: { deadlineMs: 2_000, initialDelayMs: 10, maxDelayMs: 50 },
+    onProgress: (m) => lines.push(`… ${m}`),
+  });
+  const client = hooks.wrap ? hooks.wrap(base) : base;
+  const code = await runSmoke(
+    {
+      gitlabUrl: f.url,
+      runner: { kind: "stack", id: 7 },
+      pipeline: describePipeline(EXAMPLE, "examples/dind/.gitlab-ci.yml"),
+      keep: false,
+      timeoutMs: 5_000,
+      pendingTimeoutMs: 1_000,
+      pollMs: 10,
+      cleanupTimeoutMs: 2_000,
+      ...overrides,
+    },
+    {
+      client,
+      out: (line) => {
+        lines.push(line);
+        hooks.onLine?.(line, interrupt);
+      },
+      interrupt: interrupt.signal,
+    },
+  );
+  const output = lines.join("\n");
+  expect(output).not.toContain(f.token);
+  return { code, output, lines };
 }
 
 function failingTrace(...body: string[]): string {
-    return [
-        "\x1b[0KRunning with gitlab-runner 17.5.1 (4f1b4b2a)\x1b[0;m",
-        "section_start:1731000000:prepare_executor\r\x1b[0K\x1b[0K\x1b[36;1mPreparing the \"docker\" executor\x1b[0;m",
-        ...body,
-        "section_end:1731000050:step_script\r\x1b[0K\x1b[31;1mERROR: Job failed: exit code 1\x1b[0;m",
-        "",
-    ].join("\n");
+  return [
+    "\x1b[0KRunning with gitlab-runner 17.5.1 (4f1b4b2a)\x1b[0;m",
+    'section_start:1731000000:prepare_executor\r\x1b[0K\x1b[0K\x1b[36;1mPreparing the "docker" executor\x1b[0;m',
+    ...body,
+    "section_end:1731000050:step_script\r\x1b[0K\x1b[31;1mERROR: Job failed: exit code 1\x1b[0;m",
+    "",
+  ].join("\n");
 }
 
 function expectDeleted(f: FakeGitLab): void {
-    expect(f.requestsTo("DELETE", /^\/api\/v4\/projects\/\d+$/).length).toBeGreaterThan(0);
-    expect(f.state.projects).toEqual([]);
+  expect(f.requestsTo("DELETE", /^\/api\/v4\/projects\/\d+$/).length).toBeGreaterThan(0);
+  expect(f.state.projects).toEqual([]);
 }
 
 describe("npm run smoke, against a fake GitLab", () => {
-    it("passes: shows the docker version Server section and the containers, then deletes the project", async () => {
-        const f = await fake();
-        const { code, output, lines } = await run(f);
-        expect(code).toBe(0);
-        expect(output).toContain("✔ GitLab 17.5.1 answers (token of root, administrator)");
-        expect(output).toContain("✔ Runner #7 gitlab-dind-runner is online with tags docker, dind");
-        expect(output).toMatch(/✔ Created private project root\/dind-smoke-\d{14}-\w+/);
-        expect(lines.filter((l) => l.startsWith("  job docker-in-docker:")).map((l) => l.replace(/ \(.*\)$/, ""))).toEqual([
-            "  job docker-in-docker: pending",
-            "  job docker-in-docker: running on runner #7 gitlab-dind-runner",
-            "  job docker-in-docker: success",
-        ]);
-        expect(output).toContain("    Server: Docker Engine - Community");
-        expect(output).toContain("      Version:          29.7.2");
-        expect(output).toContain("    $ docker container ls");
-        expect(output).toMatch(/alpine:3\.22 +"sleep 600" .* alpine-2/);
-        expect(output).toMatch(/Docker-in-Docker works/);
-        expect(f.state.pipelines).toEqual([]);
-        expectDeleted(f);
-        // The committed file is the pipeline, as .gitlab-ci.yml on main, in a private project.
-        const create = f.requestsTo("POST", "/api/v4/projects")[0]?.body as Record<string, unknown>;
-        expect(create["visibility"]).toBe("private");
-        const commit = f.requestsTo("POST", /\/repository\/commits$/)[0]?.body as { branch: string; actions: { file_path: string; content: string }[] };
-        expect(commit.branch).toBe("main");
-        expect(commit.actions[0]).toMatchObject({ file_path: ".gitlab-ci.yml", content: EXAMPLE });
-    });
+  it("passes: shows the docker version Server section and the containers, then deletes the project", async () => {
+    const f = await fake();
+    const { code, output, lines } = await run(f);
+    expect(code).toBe(0);
+    expect(output).toContain("✔ GitLab 17.5.1 answers (token of root, administrator)");
+    expect(output).toContain("✔ Runner #7 gitlab-dind-runner is online with tags docker, dind");
+    expect(output).toMatch(/✔ Created private project root\/dind-smoke-\d{14}-\w+/);
+    expect(lines.filter((l) => l.startsWith("  job docker-in-docker:")).map((l) => l.replace(/ \(.*\)$/, ""))).toEqual([
+      "  job docker-in-docker: pending",
+      "  job docker-in-docker: running on runner #7 gitlab-dind-runner",
+      "  job docker-in-docker: success",
+    ]);
+    expect(output).toContain("    Server: Docker Engine - Community");
+    expect(output).toContain("      Version:          29.7.2");
+    expect(output).toContain("    $ docker container ls");
+    expect(output).toMatch(/alpine:3\.22 +"sleep 600" .* alpine-2/);
+    expect(output).toMatch(/Docker-in-Docker works/);
+    expect(f.state.pipelines).toEqual([]);
+    expectDeleted(f);
+    // The committed file is the pipeline, as .gitlab-ci.yml on main, in a private project.
+    const create = f.requestsTo("POST", "/api/v4/projects")[0]?.body as Record<string, unknown>;
+    expect(create["visibility"]).toBe("private");
+    const commit = f.requestsTo("POST", /\/repository\/commits$/)[0]?.body as {
+      branch: string;
+      actions: { file_path: string; content: string }[];
+    };
+    expect(commit.branch).toBe("main");
+    expect(commit.actions[0]).toMatchObject({ file_path: ".gitlab-ci.yml", content: EXAMPLE });
+  });
 
-    it("with --url: waits for an online instance runner that takes the pipeline's tags", async () => {
-        const f = await fake({ runners: [{ id: 3, description: "other", tag_list: ["shell"] }, DIND_RUNNER] });
-        const { code, output } = await run(f, { runner: { kind: "instance" } });
-        expect(code).toBe(0);
-        expect(output).toContain("✔ Runner #7 gitlab-dind-runner (instance) is online with tags docker, dind");
-    });
+  it("with --url: waits for an online instance runner that takes the pipeline's tags", async () => {
+    const f = await fake({ runners: [{ id: 3, description: "other", tag_list: ["shell"] }, DIND_RUNNER] });
+    const { code, output } = await run(f, { runner: { kind: "instance" } });
+    expect(code).toBe(0);
+    expect(output).toContain("✔ Runner #7 gitlab-dind-runner (instance) is online with tags docker, dind");
+  });
 
-    it("waits for the stack's runner to come online, saying so", async () => {
-        const f = await fake({ runners: [{ ...DIND_RUNNER, status: "never_contacted" }] });
-        const { code, output } = await run(f, {}, {
-            onLine: (line) => {
-                if (line.includes("Waiting for runner #7")) setTimeout(() => (f.state.runners[0]!.status = "online"), 50);
-            },
+  it("waits for the stack's runner to come online, saying so", async () => {
+    const f = await fake({ runners: [{ ...DIND_RUNNER, status: "never_contacted" }] });
+    const { code, output } = await run(
+      f,
+      {},
+      {
+        onLine: (line) => {
+          if (line.includes("Waiting for runner #7")) setTimeout(() => (f.state.runners[0]!.status = "online"), 50);
+        },
+      },
+    );
+    expect(output).toContain("… Waiting for runner #7 gitlab-dind-runner to come online (now never_contacted)");
+    expect(code).toBe(0);
+  });
+
+  it("no runner online: diagnoses it and creates nothing", async () => {
+    const f = await fake({ runners: [{ ...DIND_RUNNER, status: "offline" }] });
+    const { code, output } = await run(f, { runner: { kind: "instance" }, pendingTimeoutMs: 100 });
+    expect(code).toBe(1);
+    expect(output).toContain(
+      "… Waiting for an online instance runner with tags docker, dind (0 of 1 instance runners online, none with tags docker, dind)",
+    );
+    expect(output).toContain("Diagnosis: No runner is online [no-runner-online]");
+    expect(output).toContain("#7 gitlab-dind-runner: offline, tags docker, dind");
+    expect(f.requestsTo("POST", "/api/v4/projects")).toHaveLength(0);
+  });
+
+  it("the stack's runner lacks the pipeline's tags: diagnoses the mismatch before creating anything", async () => {
+    const f = await fake({ runners: [{ ...DIND_RUNNER, tag_list: ["docker"] }] });
+    const { code, output } = await run(f);
+    expect(code).toBe(1);
+    expect(output).toContain("✘ Runner #7 is online but does not take job docker-in-docker.");
+    expect(output).toContain("Diagnosis: The job waits for a runner with its tags [tags-mismatch]");
+    expect(output).toContain("needs a runner with all of these tags: docker, dind");
+    expect(f.state.projects).toHaveLength(0);
+  });
+
+  it("a job stuck pending because no runner has its tags: diagnoses it, cancels the pipeline, deletes the project", async () => {
+    const f = await fake();
+    // Someone retags the runner between the check and the job: the job can only wait.
+    const wrap = (c: GitLabClient): GitLabClient => ({
+      ...c,
+      request: async (method, p, o) => {
+        const result = await c.request(method, p, o);
+        if (p.endsWith("/repository/commits")) f.state.runners[0]!.tag_list = ["docker"];
+        return result as never;
+      },
+    });
+    const { code, output } = await run(f, { pendingTimeoutMs: 200 }, { wrap });
+    expect(code).toBe(1);
+    expect(output).toContain("✘ Job docker-in-docker is still pending after 200ms: no runner picked it up.");
+    expect(output).toContain("[tags-mismatch]");
+    expect(output).toContain("Online runners: #7 gitlab-dind-runner: online, tags docker.");
+    expect(f.requestsTo("POST", /\/pipelines\/\d+\/cancel$/)).toHaveLength(1);
+    expectDeleted(f);
+  });
+
+  const causes: [string, string, string[]][] = [
+    [
+      "Cannot connect to the Docker daemon at tcp://docker:2375 (TLS settings)",
+      "docker-tcp-2375",
+      [
+        "$ docker version",
+        "Client:",
+        " Version:           27.3.1",
+        "Cannot connect to the Docker daemon at tcp://docker:2375. Is the docker daemon running?",
+      ],
+    ],
+    [
+      "dind without privileged",
+      "not-privileged",
+      [
+        "*** WARNING: Service runner-t3abc-project-1-concurrent-0-docker-0 probably didn't start properly.",
+        "Service container logs:",
+        "2024-11-08T10:00:01.000Z mount: permission denied (are you root?)",
+        "2024-11-08T10:00:01.000Z Could not mount /sys/kernel/security.",
+        "$ docker version",
+        'error during connect: Get "https://docker:2376/v1.47/version": dial tcp: lookup docker on 10.0.0.2:53: no such host',
+      ],
+    ],
+    [
+      "a certificate error",
+      "docker-certificate",
+      [
+        "$ docker version",
+        'error during connect: Get "https://docker:2376/v1.47/version": tls: failed to verify certificate: x509: certificate signed by unknown authority',
+      ],
+    ],
+    [
+      "missing /certs/client volume",
+      "certs-volume-missing",
+      ["$ docker version", "unable to resolve docker endpoint: open /certs/client/ca.pem: no such file or directory"],
+    ],
+    [
+      "GitLab's certificate not trusted when cloning",
+      "gitlab-certificate",
+      [
+        "Fetching changes with git depth set to 20...",
+        "fatal: unable to access 'https://gitlab.example.com/root/x.git/': server certificate verification failed. CAfile: none CRLfile: none",
+      ],
+    ],
+  ];
+  for (const [name, id, body] of causes) {
+    it(`a failing job (${name}): prints the log tail and the diagnosis, deletes the project`, async () => {
+      const f = await fake({
+        pipelineBehaviour: { jobs: { "*": { outcome: "failed", trace: failingTrace(...body) } } },
+      });
+      const { code, output, lines } = await run(f);
+      expect(code).toBe(1);
+      expect(output).toMatch(/✘ Pipeline #\d+ failed/);
+      expect(output).toContain("--- last ");
+      // The tail is the cleaned log: no ANSI escapes, no section markers.
+      expect(lines.some((l) => l.includes("\x1b") || l.includes("section_"))).toBe(false);
+      expect(output).toContain(`  ${body[body.length - 1]}`);
+      expect(lines.find((l) => l.startsWith("Diagnosis:"))).toContain(`[${id}]`);
+      expectDeleted(f);
+    });
+  }
+
+  it("a pipeline file GitLab rejects: shows its yaml_errors", async () => {
+    const f = await fake({
+      pipelineBehaviour: { yamlErrors: "jobs:docker-in-docker:services config should be an array" },
+    });
+    const { code, output } = await run(f);
+    expect(code).toBe(1);
+    expect(output).toContain("GitLab says: jobs:docker-in-docker:services config should be an array");
+    expectDeleted(f);
+  });
+
+  it("a pipeline that never starts: diagnoses it after the pending timeout and deletes the project", async () => {
+    const f = await fake({ pipelineBehaviour: { create: false } });
+    const { code, output } = await run(f, { pendingTimeoutMs: 150 });
+    expect(code).toBe(1);
+    expect(output).toMatch(/✘ No pipeline for commit \w{8} after 150ms\./);
+    expect(output).toContain("[no-pipeline]");
+    expectDeleted(f);
+  });
+
+  it("a job that never finishes: times out, shows the log so far, cancels, deletes the project", async () => {
+    const f = await fake({
+      pipelineBehaviour: {
+        jobs: {
+          "*": {
+            outcome: "success",
+            trace: "Running with gitlab-runner 17.5.1\n$ docker version\nstill going\n",
+            runningPolls: 1_000_000,
+          },
+        },
+      },
+    });
+    const started = Date.now();
+    const { code, output } = await run(f, { timeoutMs: 400 });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(code).toBe(1);
+    expect(output).toContain("✘ Timed out after 400ms waiting for the pipeline to finish (raise it with --timeout).");
+    expect(output).toContain("  Running with gitlab-runner 17.5.1");
+    expect(f.requestsTo("POST", /\/cancel$/)).toHaveLength(1);
+    expectDeleted(f);
+  });
+
+  it("Ctrl-C while the job runs: stops, cancels the pipeline, deletes the project, exits 130", async () => {
+    const f = await fake({
+      pipelineBehaviour: { jobs: { "*": { outcome: "success", trace: "x\n", runningPolls: 1_000_000 } } },
+    });
+    const { code, output } = await run(
+      f,
+      { timeoutMs: 10_000 },
+      {
+        onLine: (line, interrupt) => {
+          if (line.includes(": running")) interrupt.abort(new Interrupted("SIGINT"));
+        },
+      },
+    );
+    expect(code).toBe(130);
+    expect(output).toContain("✘ Interrupted while waiting for the pipeline to finish.");
+    expect(f.requestsTo("POST", /\/cancel$/)).toHaveLength(1);
+    expectDeleted(f);
+  });
+
+  it("--keep leaves the project and says where it is", async () => {
+    const f = await fake();
+    const { code, output } = await run(f, { keep: true, projectName: "kept-smoke" });
+    expect(code).toBe(0);
+    expect(output).toContain(`Kept project root/kept-smoke for inspection (--keep): ${f.url}/root/kept-smoke`);
+    expect(f.state.projects.map((p) => p.path)).toEqual(["kept-smoke"]);
+    expect(f.requestsTo("DELETE", /projects/)).toHaveLength(0);
+  });
+
+  it("GitLab's delayed deletion: removes the marked project permanently with its full_path", async () => {
+    const f = await fake({ delayedDeletion: true });
+    const { code, output } = await run(f, { projectName: "delayed-smoke" });
+    expect(code).toBe(0);
+    expect(output).toContain(
+      "Cleanup: project root/delayed-smoke deleted (delayed deletion bypassed with permanently_remove).",
+    );
+    const deletes = f.requestsTo("DELETE", /projects/);
+    expect(deletes).toHaveLength(2);
+    expect(deletes[1]?.query.get("full_path")).toBe("root/delayed-smoke");
+    expect(f.state.projects).toEqual([]);
+  });
+
+  it("a cleanup that fails turns a pass into a failure and names the project to delete by hand", async () => {
+    const f = await fake({ faults: [{ method: "DELETE", status: 500, times: 100 }] });
+    const { code, output } = await run(f, { projectName: "stuck-smoke" });
+    expect(code).toBe(1);
+    expect(output).toContain(`Cleanup FAILED: could not delete project root/stuck-smoke (${f.url}/root/stuck-smoke)`);
+  });
+
+  it("a project create that got no answer but happened is adopted and cleaned up", async () => {
+    const f = await fake();
+    // The create is processed, then the proxy answers 502: the client must not create a second project.
+    f.addRoute({
+      method: "POST",
+      pattern: "/api/v4/projects",
+      handler: (ctx) => {
+        f.state.projects.push({
+          id: 41,
+          name: "adopt-smoke",
+          path: "adopt-smoke",
+          path_with_namespace: "root/adopt-smoke",
+          visibility: "private",
+          default_branch: null,
+          shared_runners_enabled: true,
+          created_at: "",
+          marked_for_deletion_on: null,
+          branches: new Map(),
+          commits: [],
         });
-        expect(output).toContain("… Waiting for runner #7 gitlab-dind-runner to come online (now never_contacted)");
-        expect(code).toBe(0);
+        f.state.nextId.project = 42;
+        return { status: 502, text: `Bad Gateway ${ctx.path}` };
+      },
     });
+    const { code, output } = await run(f, { projectName: "adopt-smoke" });
+    expect(f.requestsTo("POST", "/api/v4/projects")).toHaveLength(1);
+    expect(output).toContain("✔ Created private project root/adopt-smoke");
+    expect(code).toBe(0);
+    expectDeleted(f);
+  });
 
-    it("no runner online: diagnoses it and creates nothing", async () => {
-        const f = await fake({ runners: [{ ...DIND_RUNNER, status: "offline" }] });
-        const { code, output } = await run(f, { runner: { kind: "instance" }, pendingTimeoutMs: 100 });
-        expect(code).toBe(1);
-        expect(output).toContain("… Waiting for an online instance runner with tags docker, dind (0 of 1 instance runners online, none with tags docker, dind)");
-        expect(output).toContain("Diagnosis: No runner is online [no-runner-online]");
-        expect(output).toContain("#7 gitlab-dind-runner: offline, tags docker, dind");
-        expect(f.requestsTo("POST", "/api/v4/projects")).toHaveLength(0);
+  it("a bad token: stops at once with the 401 explanation", async () => {
+    const f = await fake();
+    const lines: string[] = [];
+    const client = createGitLabClient({
+      baseUrl: f.url,
+      token: "glpat-revoked-token-123456",
+      retry: { deadlineMs: 0, initialDelayMs: 10, maxDelayMs: 10 },
     });
-
-    it("the stack's runner lacks the pipeline's tags: diagnoses the mismatch before creating anything", async () => {
-        const f = await fake({ runners: [{ ...DIND_RUNNER, tag_list: ["docker"] }] });
-        const { code, output } = await run(f);
-        expect(code).toBe(1);
-        expect(output).toContain("✘ Runner #7 is online but does not take job docker-in-docker.");
-        expect(output).toContain("Diagnosis: The job waits for a runner with its tags [tags-mismatch]");
-        expect(output).toContain("needs a runner with all of these tags: docker, dind");
-        expect(f.state.projects).toHaveLength(0);
-    });
-
-    it("a job stuck pending because no runner has its tags: diagnoses it, cancels the pipeline, deletes the project", async () => {
-        const f = await fake();
-        // Someone retags the runner between the check and the job: the job can only wait.
-        const wrap = (c: GitLabClient): GitLabClient => ({
-            ...c,
-            request: async (method, p, o) => {
-                const result = await c.request(method, p, o);
-                if (p.endsWith("/repository/commits")) f.state.runners[0]!.tag_list = ["docker"];
-                return result as never;
-            },
-        });
-        const { code, output } = await run(f, { pendingTimeoutMs: 200 }, { wrap });
-        expect(code).toBe(1);
-        expect(output).toContain("✘ Job docker-in-docker is still pending after 200ms: no runner picked it up.");
-        expect(output).toContain("[tags-mismatch]");
-        expect(output).toContain("Online runners: #7 gitlab-dind-runner: online, tags docker.");
-        expect(f.requestsTo("POST", /\/pipelines\/\d+\/cancel$/)).toHaveLength(1);
-        expectDeleted(f);
-    });
-
-    const causes: [string, string, string[]][] = [
-        [
-            "Cannot connect to the Docker daemon at tcp://docker:2375 (TLS settings)",
-            "docker-tcp-2375",
-            ["$ docker version", "Client:", " Version:           27.3.1", "Cannot connect to the Docker daemon at tcp://docker:2375. Is the docker daemon running?"],
-        ],
-        [
-            "dind without privileged",
-            "not-privileged",
-            [
-                "*** WARNING: Service runner-t3abc-project-1-concurrent-0-docker-0 probably didn't start properly.",
-                "Service container logs:",
-                "2024-11-08T10:00:01.000Z mount: permission denied (are you root?)",
-                "2024-11-08T10:00:01.000Z Could not mount /sys/kernel/security.",
-                "$ docker version",
-                'error during connect: Get "https://docker:2376/v1.47/version": dial tcp: lookup docker on 10.0.0.2:53: no such host',
-            ],
-        ],
-        [
-            "a certificate error",
-            "docker-certificate",
-            ["$ docker version", 'error during connect: Get "https://docker:2376/v1.47/version": tls: failed to verify certificate: x509: certificate signed by unknown authority'],
-        ],
-        ["missing /certs/client volume", "certs-volume-missing", ["$ docker version", "unable to resolve docker endpoint: open /certs/client/ca.pem: no such file or directory"]],
-        [
-            "GitLab's certificate not trusted when cloning",
-            "gitlab-certificate",
-            ["Fetching changes with git depth set to 20...", "fatal: unable to access 'https://gitlab.example.com/root/x.git/': server certificate verification failed. CAfile: none CRLfile: none"],
-        ],
-    ];
-    for (const [name, id, body] of causes) {
-        it(`a failing job (${name}): prints the log tail and the diagnosis, deletes the project`, async () => {
-            const f = await fake({ pipelineBehaviour: { jobs: { "*": { outcome: "failed", trace: failingTrace(...body) } } } });
-            const { code, output, lines } = await run(f);
-            expect(code).toBe(1);
-            expect(output).toMatch(/✘ Pipeline #\d+ failed/);
-            expect(output).toContain("--- last ");
-            // The tail is the cleaned log: no ANSI escapes, no section markers.
-            expect(lines.some((l) => l.includes("\x1b") || l.includes("section_"))).toBe(false);
-            expect(output).toContain(`  ${body[body.length - 1]}`);
-            expect(lines.find((l) => l.startsWith("Diagnosis:"))).toContain(`[${id}]`);
-            expectDeleted(f);
-        });
-    }
-
-    it("a pipeline file GitLab rejects: shows its yaml_errors", async () => {
-        const f = await fake({ pipelineBehaviour: { yamlErrors: "jobs:docker-in-docker:services config should be an array" } });
-        const { code, output } = await run(f);
-        expect(code).toBe(1);
-        expect(output).toContain("GitLab says: jobs:docker-in-docker:services config should be an array");
-        expectDeleted(f);
-    });
-
-    it("a pipeline that never starts: diagnoses it after the pending timeout and deletes the project", async () => {
-        const f = await fake({ pipelineBehaviour: { create: false } });
-        const { code, output } = await run(f, { pendingTimeoutMs: 150 });
-        expect(code).toBe(1);
-        expect(output).toMatch(/✘ No pipeline for commit \w{8} after 150ms\./);
-        expect(output).toContain("[no-pipeline]");
-        expectDeleted(f);
-    });
-
-    it("a job that never finishes: times out, shows the log so far, cancels, deletes the project", async () => {
-        const f = await fake({ pipelineBehaviour: { jobs: { "*": { outcome: "success", trace: "Running with gitlab-runner 17.5.1\n$ docker version\nstill going\n", runningPolls: 1_000_000 } } } });
-        const started = Date.now();
-        const { code, output } = await run(f, { timeoutMs: 400 });
-        expect(Date.now() - started).toBeLessThan(3_000);
-        expect(code).toBe(1);
-        expect(output).toContain("✘ Timed out after 400ms waiting for the pipeline to finish (raise it with --timeout).");
-        expect(output).toContain("  Running with gitlab-runner 17.5.1");
-        expect(f.requestsTo("POST", /\/cancel$/)).toHaveLength(1);
-        expectDeleted(f);
-    });
-
-    it("Ctrl-C while the job runs: stops, cancels the pipeline, deletes the project, exits 130", async () => {
-        const f = await fake({ pipelineBehaviour: { jobs: { "*": { outcome: "success", trace: "x\n", runningPolls: 1_000_000 } } } });
-        const { code, output } = await run(f, { timeoutMs: 10_000 }, {
-            onLine: (line, interrupt) => {
-                if (line.includes(": running")) interrupt.abort(new Interrupted("SIGINT"));
-            },
-        });
-        expect(code).toBe(130);
-        expect(output).toContain("✘ Interrupted while waiting for the pipeline to finish.");
-        expect(f.requestsTo("POST", /\/cancel$/)).toHaveLength(1);
-        expectDeleted(f);
-    });
-
-    it("--keep leaves the project and says where it is", async () => {
-        const f = await fake();
-        const { code, output } = await run(f, { keep: true, projectName: "kept-smoke" });
-        expect(code).toBe(0);
-        expect(output).toContain(`Kept project root/kept-smoke for inspection (--keep): ${f.url}/root/kept-smoke`);
-        expect(f.state.projects.map((p) => p.path)).toEqual(["kept-smoke"]);
-        expect(f.requestsTo("DELETE", /projects/)).toHaveLength(0);
-    });
-
-    it("GitLab's delayed deletion: removes the marked project permanently with its full_path", async () => {
-        const f = await fake({ delayedDeletion: true });
-        const { code, output } = await run(f, { projectName: "delayed-smoke" });
-        expect(code).toBe(0);
-        expect(output).toContain("Cleanup: project root/delayed-smoke deleted (delayed deletion bypassed with permanently_remove).");
-        const deletes = f.requestsTo("DELETE", /projects/);
-        expect(deletes).toHaveLength(2);
-        expect(deletes[1]?.query.get("full_path")).toBe("root/delayed-smoke");
-        expect(f.state.projects).toEqual([]);
-    });
-
-    it("a cleanup that fails turns a pass into a failure and names the project to delete by hand", async () => {
-        const f = await fake({ faults: [{ method: "DELETE", status: 500, times: 100 }] });
-        const { code, output } = await run(f, { projectName: "stuck-smoke" });
-        expect(code).toBe(1);
-        expect(output).toContain(`Cleanup FAILED: could not delete project root/stuck-smoke (${f.url}/root/stuck-smoke)`);
-    });
-
-    it("a project create that got no answer but happened is adopted and cleaned up", async () => {
-        const f = await fake();
-        // The create is processed, then the proxy answers 502: the client must not create a second project.
-        f.addRoute({
-            method: "POST",
-            pattern: "/api/v4/projects",
-            handler: (ctx) => {
-                f.state.projects.push({ id: 41, name: "adopt-smoke", path: "adopt-smoke", path_with_namespace: "root/adopt-smoke", visibility: "private", default_branch: null, shared_runners_enabled: true, created_at: "", marked_for_deletion_on: null, branches: new Map(), commits: [] });
-                f.state.nextId.project = 42;
-                return { status: 502, text: `Bad Gateway ${ctx.path}` };
-            },
-        });
-        const { code, output } = await run(f, { projectName: "adopt-smoke" });
-        expect(f.requestsTo("POST", "/api/v4/projects")).toHaveLength(1);
-        expect(output).toContain("✔ Created private project root/adopt-smoke");
-        expect(code).toBe(0);
-        expectDeleted(f);
-    });
-
-    it("a bad token: stops at once with the 401 explanation", async () => {
-        const f = await fake();
-        const lines: string[] = [];
-        const client = createGitLabClient({ baseUrl: f.url, token: "glpat-revoked-token-123456", retry: { deadlineMs: 0, initialDelayMs: 10, maxDelayMs: 10 } });
-        const code = await runSmoke(
-            { gitlabUrl: f.url, runner: { kind: "stack", id: 7 }, pipeline: describePipeline(EXAMPLE, "x"), keep: false, timeoutMs: 2_000, pendingTimeoutMs: 500, pollMs: 10 },
-            { client, out: (l) => lines.push(l) },
-        );
-        expect(code).toBe(1);
-        expect(lines.join("\n")).toContain("the token is invalid, expired or revoked");
-        expect(lines.join("\n")).not.toContain("glpat-revoked-token-123456");
-    });
+    const code = await runSmoke(
+      {
+        gitlabUrl: f.url,
+        runner: { kind: "stack", id: 7 },
+        pipeline: describePipeline(EXAMPLE, "x"),
+        keep: false,
+        timeoutMs: 2_000,
+        pendingTimeoutMs: 500,
+        pollMs: 10,
+      },
+      { client, out: (l) => lines.push(l) },
+    );
+    expect(code).toBe(1);
+    expect(lines.join("\n")).toContain("the token is invalid, expired or revoked");
+    expect(lines.join("\n")).not.toContain("glpat-revoked-token-123456");
+  });
 });

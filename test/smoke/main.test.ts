@@ -8,64 +8,72 @@ const ROOT = path.join(__dirname, "../..");
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 const open: FakeGitLab[] = [];
 afterEach(async () => {
-    await Promise.all(open.splice(0).map((f) => f.close()));
+  await Promise.all(open.splice(0).map((f) => f.close()));
 });
 
 /** Runs `npm run smoke`'s entry point as a user would; `onOutput` may signal the child. */
-function smoke(args: string[], env: Record<string, string>, onOutput?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        const child = spawn(TSX, ["tools/smoke/main.ts", ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        const kill = setTimeout(() => child.kill("SIGKILL"), 20_000);
-        child.stdout.on("data", (d: Buffer) => {
-            stdout += d.toString();
-            onOutput?.(stdout, child);
-        });
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        child.on("close", (code, signal) => {
-            clearTimeout(kill);
-            resolve({ code, signal, stdout, stderr });
-        });
+function smoke(
+  args: string[],
+  env: Record<string, string>,
+  onOutput?: (text: string, child: ReturnType<typeof spawn>) => void,
+): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(TSX, ["tools/smoke/main.ts", ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
     });
+    let stdout = "";
+    let stderr = "";
+    const kill = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      onOutput?.(stdout, child);
+    });
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("close", (code, signal) => {
+      clearTimeout(kill);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
 }
 
 describe("npm run smoke (the entry point, spawned)", () => {
-    it("--url with GITLAB_TOKEN: runs the repo's example pipeline, exits 0, never prints the token", async () => {
-        const f = await startFakeGitLab({ runners: [{ description: "gitlab-dind-runner", tag_list: ["docker", "dind"] }] });
-        open.push(f);
-        const r = await smoke(["--url", f.url, "--poll", "20ms"], { GITLAB_TOKEN: f.token });
-        expect(r.stderr).toBe("");
-        expect(r.code).toBe(0);
-        expect(r.stdout).toContain("pipeline from examples/dind/.gitlab-ci.yml");
-        expect(r.stdout).toContain("Docker-in-Docker works");
-        expect(r.stdout + r.stderr).not.toContain(f.token);
-        expect(f.state.projects).toEqual([]);
-    });
+  it("--url with GITLAB_TOKEN: runs the repo's example pipeline, exits 0, never prints the token", async () => {
+    const f = await startFakeGitLab({ runners: [{ description: "gitlab-dind-runner", tag_list: ["docker", "dind"] }] });
+    open.push(f);
+    const r = await smoke(["--url", f.url, "--poll", "20ms"], { GITLAB_TOKEN: f.token });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("pipeline from examples/dind/.gitlab-ci.yml");
+    expect(r.stdout).toContain("Docker-in-Docker works");
+    expect(r.stdout + r.stderr).not.toContain(f.token);
+    expect(f.state.projects).toEqual([]);
+  });
 
-    it("exits 2 with every command-line problem listed", async () => {
-        const r = await smoke(["--url", "http://127.0.0.1:9", "--timeout", "x"], { GITLAB_TOKEN: "" });
-        expect(r.code).toBe(2);
-        expect(r.stderr).toContain("--timeout expects a positive duration");
-        expect(r.stderr).toContain("GITLAB_TOKEN");
-    });
+  it("exits 2 with every command-line problem listed", async () => {
+    const r = await smoke(["--url", "http://127.0.0.1:9", "--timeout", "x"], { GITLAB_TOKEN: "" });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--timeout expects a positive duration");
+    expect(r.stderr).toContain("GITLAB_TOKEN");
+  });
 
-    it("Ctrl-C (SIGINT) while the job runs: cleans up and exits 130", async () => {
-        const f = await startFakeGitLab({
-            runners: [{ tag_list: ["docker", "dind"] }],
-            pipelineBehaviour: { jobs: { "*": { outcome: "success", trace: "x\n", runningPolls: 1_000_000 } } },
-        });
-        open.push(f);
-        let sent = false;
-        const r = await smoke(["--url", f.url, "--poll", "20ms"], { GITLAB_TOKEN: f.token }, (text, child) => {
-            if (!sent && text.includes(": running")) {
-                sent = true;
-                child.kill("SIGINT");
-            }
-        });
-        expect(r.stdout).toContain("SIGINT: stopping; cleaning up");
-        expect(r.stdout).toMatch(/Cleanup: project root\/dind-smoke-\S+ deleted\./);
-        expect(r.code).toBe(130);
-        expect(f.state.projects).toEqual([]);
+  it("Ctrl-C (SIGINT) while the job runs: cleans up and exits 130", async () => {
+    const f = await startFakeGitLab({
+      runners: [{ tag_list: ["docker", "dind"] }],
+      pipelineBehaviour: { jobs: { "*": { outcome: "success", trace: "x\n", runningPolls: 1_000_000 } } },
     });
+    open.push(f);
+    let sent = false;
+    const r = await smoke(["--url", f.url, "--poll", "20ms"], { GITLAB_TOKEN: f.token }, (text, child) => {
+      if (!sent && text.includes(": running")) {
+        sent = true;
+        child.kill("SIGINT");
+      }
+    });
+    expect(r.stdout).toContain("SIGINT: stopping; cleaning up");
+    expect(r.stdout).toMatch(/Cleanup: project root\/dind-smoke-\S+ deleted\./);
+    expect(r.code).toBe(130);
+    expect(f.state.projects).toEqual([]);
+  });
 });

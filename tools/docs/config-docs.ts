@@ -27,7 +27,9 @@ export function templateConfig(): Record<string, TemplateConfigEntry> {
 export function configTable(): string {
   const rows = KEYS.map((spec) => {
     const type = spec.kind === "stringList" ? "list of strings" : spec.kind;
-    const extra = [spec.targets?.length === 1 ? `${spec.targets[0]} only` : "", spec.secret ? "secret" : ""].filter(Boolean).join(", ");
+    const extra = [spec.targets?.length === 1 ? `${spec.targets[0]} only` : "", spec.secret ? "secret" : ""]
+      .filter(Boolean)
+      .join(", ");
     return `| \`${spec.path}\` | ${type}${extra ? ` (${extra})` : ""} | ${describeDefault(spec)} | ${spec.description.replace(/\|/g, "\\|")} |`;
   });
   return ["| key | type | default | meaning |", "|---|---|---|---|", ...rows].join("\n");

@@ -51,7 +51,9 @@ export function configEnvironment(stackFile: string): Record<string, string> {
   const { values, secretKeys } = readStackFile(stackFile);
   const config: Record<string, string> = {};
   for (const [key, value] of Object.entries(values)) {
-    const plain = JSON.parse(JSON.stringify(value, (_k, v: unknown) => (v instanceof ConfigSecret ? "placeholder-secret-value" : v))) as unknown;
+    const plain = JSON.parse(
+      JSON.stringify(value, (_k, v: unknown) => (v instanceof ConfigSecret ? "placeholder-secret-value" : v)),
+    ) as unknown;
     config[key] = typeof plain === "string" ? plain : JSON.stringify(plain);
   }
   return { PULUMI_CONFIG: JSON.stringify(config), PULUMI_CONFIG_SECRET_KEYS: JSON.stringify([...secretKeys]) };

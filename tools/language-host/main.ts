@@ -17,7 +17,11 @@ const USAGE = "usage: npm run check:load -- --stack <name> [--type-check]";
 async function main(argv: string[]): Promise<number> {
   let args;
   try {
-    args = parseArgs({ args: argv, options: { stack: { type: "string" }, "type-check": { type: "boolean" }, help: { type: "boolean", short: "h" } }, strict: true }).values;
+    args = parseArgs({
+      args: argv,
+      options: { stack: { type: "string" }, "type-check": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+    }).values;
   } catch (e) {
     console.error(`check:load: ${(e as Error).message}\n${USAGE}`);
     return 1;
@@ -34,10 +38,17 @@ async function main(argv: string[]): Promise<number> {
   // ts-node's compile cache, cold and thrown away: what a fresh clone or CI runner gets.
   const cache = mkdtempSync(join(tmpdir(), "gitlab-dind-ts-node-"));
   try {
-    const result = await loadAsPulumi({ root, stack: args.stack, transpileOnly: args["type-check"] ? false : undefined, env: { TS_NODE_CACHE_DIRECTORY: cache } });
+    const result = await loadAsPulumi({
+      root,
+      stack: args.stack,
+      transpileOnly: args["type-check"] ? false : undefined,
+      env: { TS_NODE_CACHE_DIRECTORY: cache },
+    });
     const mode = args["type-check"] ? "type-checked (PULUMI_NODEJS_TRANSPILE_ONLY=false)" : "as configured";
     if (!result.ok) {
-      console.error(`check:load: ${args.stack}: Pulumi's loader failed (${mode}), exit ${result.exitCode}:\n${result.stderr.trim()}`);
+      console.error(
+        `check:load: ${args.stack}: Pulumi's loader failed (${mode}), exit ${result.exitCode}:\n${result.stderr.trim()}`,
+      );
       return 1;
     }
     const registered = result.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").length;

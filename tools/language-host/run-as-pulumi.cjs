@@ -57,7 +57,16 @@ pulumi.runtime
     monitor.signalAndWaitForShutdown ??= (_request, callback) => callback(null, {});
     // The language host's command line for a `main` directory: the program ".", run from there.
     // `--monitor=mock` is the address the SDK itself gives the mock monitor.
-    process.argv = [process.argv[0], require.resolve("@pulumi/pulumi/cmd/run"), "--monitor=mock", `--project=${project}`, `--stack=${stack}`, "--dry-run", `--pwd=${mainDirectory}`, "."];
+    process.argv = [
+      process.argv[0],
+      require.resolve("@pulumi/pulumi/cmd/run"),
+      "--monitor=mock",
+      `--project=${project}`,
+      `--stack=${stack}`,
+      "--dry-run",
+      `--pwd=${mainDirectory}`,
+      ".",
+    ];
     require("@pulumi/pulumi/cmd/run");
   });
 

@@ -60,7 +60,9 @@ async function main(argv: string[]): Promise<number> {
     const doc = { project: plan.project, stack: plan.stack, resources: plan.resources, outputs: plan.outputs };
     writeFileSync(join(out, "resources.json"), `${JSON.stringify(doc, null, 2)}\n`);
     for (const [name, content] of Object.entries(plan.files)) writeFileSync(join(out, "files", name), content);
-    console.log(`Wrote ${join(out, "resources.json")} and ${Object.keys(plan.files).length} files under ${join(out, "files")}`);
+    console.log(
+      `Wrote ${join(out, "resources.json")} and ${Object.keys(plan.files).length} files under ${join(out, "files")}`,
+    );
   }
   return 0;
 }

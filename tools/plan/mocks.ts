@@ -76,31 +76,81 @@ export const COMPUTED: Record<string, ComputedFields> = {
     repoDigest: `${String(i.name).split(":")[0]}@sha256:${"1".repeat(64)}`,
   }),
   "docker:index/network:Network": (i, name) => ({ name: i.name ?? name, driver: i.driver ?? "bridge", scope: "local" }),
-  "docker:index/volume:Volume": (i, name) => ({ name: i.name ?? name, driver: "local", mountpoint: `/var/lib/docker/volumes/${i.name ?? name}/_data` }),
+  "docker:index/volume:Volume": (i, name) => ({
+    name: i.name ?? name,
+    driver: "local",
+    mountpoint: `/var/lib/docker/volumes/${i.name ?? name}/_data`,
+  }),
   "docker:index/container:Container": (i, name) => ({ name: i.name ?? name, exitCode: undefined, networkDatas: [] }),
-  "random:index/randomId:RandomId": (i) => ({ hex: "5eed".padEnd(2 * (i.byteLength ?? 4), "0"), b64Url: "Xu0AAA", b64Std: "Xu0AAA==", dec: "1592590336" }),
+  "random:index/randomId:RandomId": (i) => ({
+    hex: "5eed".padEnd(2 * (i.byteLength ?? 4), "0"),
+    b64Url: "Xu0AAA",
+    b64Std: "Xu0AAA==",
+    dec: "1592590336",
+  }),
   // The runner registration (infra/runner): GitLab's runner id and a `glrt-` token that reads as a
   // placeholder in rendered files (config.toml checks the `glrt-` form).
   "pulumi-nodejs:dynamic/gitlab-dind:RunnerRegistration": () => ({ runnerId: 1, token: "glrt-[secret]" }),
   // The AWS host (infra/host/aws): what AWS and the TLS provider compute for its resources.
-  "aws:ec2/eip:Eip": () => ({ allocationId: "eipalloc-0a1b2c3d4e5f60718", publicIp: "198.51.100.7", publicDns: "ec2-198-51-100-7.eu-central-1.compute.amazonaws.com", arn: arn("ec2", "elastic-ip/eipalloc-0a1b2c3d4e5f60718") }),
-  "aws:ec2/instance:Instance": () => ({ arn: arn("ec2", "instance/i-0a1b2c3d4e5f60718"), availabilityZone: az, privateIp: "10.42.0.10", publicIp: "198.51.100.99", instanceState: "running" }),
-  "aws:ec2/vpc:Vpc": () => ({ arn: arn("ec2", "vpc/vpc-0a1b2c3d4e5f60718"), defaultSecurityGroupId: "sg-0f0e0d0c0b0a09080", mainRouteTableId: "rtb-0f0e0d0c0b0a09080" }),
-  "aws:ec2/subnet:Subnet": (i) => ({ arn: arn("ec2", "subnet/subnet-0a1b2c3d4e5f60718"), availabilityZone: i.availabilityZone ?? az }),
-  "aws:ec2/securityGroup:SecurityGroup": (i, name) => ({ arn: arn("ec2", "security-group/sg-0a1b2c3d4e5f60718"), name: i.name ?? `${name}-a1b2c3d` }),
+  "aws:ec2/eip:Eip": () => ({
+    allocationId: "eipalloc-0a1b2c3d4e5f60718",
+    publicIp: "198.51.100.7",
+    publicDns: "ec2-198-51-100-7.eu-central-1.compute.amazonaws.com",
+    arn: arn("ec2", "elastic-ip/eipalloc-0a1b2c3d4e5f60718"),
+  }),
+  "aws:ec2/instance:Instance": () => ({
+    arn: arn("ec2", "instance/i-0a1b2c3d4e5f60718"),
+    availabilityZone: az,
+    privateIp: "10.42.0.10",
+    publicIp: "198.51.100.99",
+    instanceState: "running",
+  }),
+  "aws:ec2/vpc:Vpc": () => ({
+    arn: arn("ec2", "vpc/vpc-0a1b2c3d4e5f60718"),
+    defaultSecurityGroupId: "sg-0f0e0d0c0b0a09080",
+    mainRouteTableId: "rtb-0f0e0d0c0b0a09080",
+  }),
+  "aws:ec2/subnet:Subnet": (i) => ({
+    arn: arn("ec2", "subnet/subnet-0a1b2c3d4e5f60718"),
+    availabilityZone: i.availabilityZone ?? az,
+  }),
+  "aws:ec2/securityGroup:SecurityGroup": (i, name) => ({
+    arn: arn("ec2", "security-group/sg-0a1b2c3d4e5f60718"),
+    name: i.name ?? `${name}-a1b2c3d`,
+  }),
   // A read volume (`Volume.get`, host.dataVolumeId) has no inputs: it answers with where it lives.
-  "aws:ebs/volume:Volume": (i) => ({ arn: arn("ec2", "volume/vol-0a1b2c3d4e5f60718"), iops: 3000, throughput: 125, availabilityZone: i.availabilityZone ?? `${region}b` }),
-  "aws:iam/role:Role": (i, name) => ({ arn: `arn:aws:iam::123456789012:role/${i.name ?? `${name}-a1b2c3d`}`, name: i.name ?? `${name}-a1b2c3d`, uniqueId: "AROAEXAMPLEROLEID" }),
-  "aws:iam/instanceProfile:InstanceProfile": (i, name) => ({ arn: `arn:aws:iam::123456789012:instance-profile/${i.name ?? `${name}-a1b2c3d`}`, name: i.name ?? `${name}-a1b2c3d` }),
+  "aws:ebs/volume:Volume": (i) => ({
+    arn: arn("ec2", "volume/vol-0a1b2c3d4e5f60718"),
+    iops: 3000,
+    throughput: 125,
+    availabilityZone: i.availabilityZone ?? `${region}b`,
+  }),
+  "aws:iam/role:Role": (i, name) => ({
+    arn: `arn:aws:iam::123456789012:role/${i.name ?? `${name}-a1b2c3d`}`,
+    name: i.name ?? `${name}-a1b2c3d`,
+    uniqueId: "AROAEXAMPLEROLEID",
+  }),
+  "aws:iam/instanceProfile:InstanceProfile": (i, name) => ({
+    arn: `arn:aws:iam::123456789012:instance-profile/${i.name ?? `${name}-a1b2c3d`}`,
+    name: i.name ?? `${name}-a1b2c3d`,
+  }),
   "aws:ssm/parameter:Parameter": (i) => ({ arn: arn("ssm", `parameter${i.name}`), version: 1, tier: "Standard" }),
   "aws:dlm/lifecyclePolicy:LifecyclePolicy": () => ({ arn: arn("dlm", "policy/policy-0a1b2c3d4e5f60718") }),
   "tls:index/privateKey:PrivateKey": (i, name) => ({
     privateKeyPem: `-----BEGIN ${i.algorithm === "ECDSA" ? "EC" : "RSA"} PRIVATE KEY-----\nMOCK-${name}\n-----END ${i.algorithm === "ECDSA" ? "EC" : "RSA"} PRIVATE KEY-----\n`,
     publicKeyPem: `-----BEGIN PUBLIC KEY-----\nMOCK-${name}\n-----END PUBLIC KEY-----\n`,
   }),
-  "tls:index/certRequest:CertRequest": (_i, name) => ({ certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nMOCK-${name}\n-----END CERTIFICATE REQUEST-----\n` }),
-  "tls:index/selfSignedCert:SelfSignedCert": (_i, name) => ({ certPem: `-----BEGIN CERTIFICATE-----\nMOCK-${name}\n-----END CERTIFICATE-----\n`, readyForRenewal: false }),
-  "tls:index/locallySignedCert:LocallySignedCert": (_i, name) => ({ certPem: `-----BEGIN CERTIFICATE-----\nMOCK-${name}\n-----END CERTIFICATE-----\n`, readyForRenewal: false }),
+  "tls:index/certRequest:CertRequest": (_i, name) => ({
+    certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nMOCK-${name}\n-----END CERTIFICATE REQUEST-----\n`,
+  }),
+  "tls:index/selfSignedCert:SelfSignedCert": (_i, name) => ({
+    certPem: `-----BEGIN CERTIFICATE-----\nMOCK-${name}\n-----END CERTIFICATE-----\n`,
+    readyForRenewal: false,
+  }),
+  "tls:index/locallySignedCert:LocallySignedCert": (_i, name) => ({
+    certPem: `-----BEGIN CERTIFICATE-----\nMOCK-${name}\n-----END CERTIFICATE-----\n`,
+    readyForRenewal: false,
+  }),
   // The AWS host's wait for its Docker API (infra/host/aws/docker-api-wait.ts).
   "pulumi-nodejs:dynamic/gitlab-dind:DockerApiWait": (i) => ({ endpoint: `tcp://${i.host}:${i.port}`, attempts: 1 }),
 };
@@ -108,13 +158,30 @@ export const COMPUTED: Record<string, ComputedFields> = {
 /** Invokes the program may make, with realistic answers. */
 export const INVOKES: Record<string, InvokeHandler> = {
   "aws:index/getRegion:getRegion": () => ({ name: region, region, id: region }),
-  "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({ names: [az, `${region}b`], zoneIds: ["euc1-az2", "euc1-az3"] }),
-  "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: "123456789012", arn: arn("iam", "user/ci"), userId: "AIDA" }),
+  "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
+    names: [az, `${region}b`],
+    zoneIds: ["euc1-az2", "euc1-az3"],
+  }),
+  "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+    accountId: "123456789012",
+    arn: arn("iam", "user/ci"),
+    userId: "AIDA",
+  }),
   "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com" }),
   // AWS's public parameter for the latest Amazon Linux 2023 AMI (infra/host/aws/instance.ts).
   "aws:ssm/getParameter:getParameter": (i) => {
-    if (i.name !== "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64") throw new Error(`RecordingMocks: no SSM parameter ${i.name}`);
-    return { id: i.name, name: i.name, arn: `arn:aws:ssm:${region}::parameter${i.name}`, type: "String", value: "ami-0a1b2c3d4e5f60718", insecureValue: "ami-0a1b2c3d4e5f60718", version: 112, withDecryption: true };
+    if (i.name !== "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64")
+      throw new Error(`RecordingMocks: no SSM parameter ${i.name}`);
+    return {
+      id: i.name,
+      name: i.name,
+      arn: `arn:aws:ssm:${region}::parameter${i.name}`,
+      type: "String",
+      value: "ami-0a1b2c3d4e5f60718",
+      insecureValue: "ami-0a1b2c3d4e5f60718",
+      version: 112,
+      withDecryption: true,
+    };
   },
 };
 
@@ -138,8 +205,11 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
       existingId: args.id || undefined,
     });
     const fill = this.computed[args.type];
-    const state = { ...revealSecrets(inputs) as Record<string, unknown>, ...(fill ? fill(revealSecrets(inputs) as Record<string, any>, args.name) : {}) };
-    return { id: args.custom === false ? undefined : (args.id || `${args.name}-id`), state };
+    const state = {
+      ...(revealSecrets(inputs) as Record<string, unknown>),
+      ...(fill ? fill(revealSecrets(inputs) as Record<string, any>, args.name) : {}),
+    };
+    return { id: args.custom === false ? undefined : args.id || `${args.name}-id`, state };
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
@@ -171,5 +241,10 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 
 /** Resolves an Output's value in a test (under mocks every value is known). */
 export function valueOf<T>(output: pulumi.Output<T> | pulumi.Input<T>): Promise<T> {
-  return new Promise((resolve) => pulumi.output(output).apply((v) => { resolve(v as T); return v; }));
+  return new Promise((resolve) =>
+    pulumi.output(output).apply((v) => {
+      resolve(v as T);
+      return v;
+    }),
+  );
 }

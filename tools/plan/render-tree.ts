@@ -13,7 +13,9 @@ export function renderTree(plan: Plan, summary: string): string {
     list.push(r);
     children.set(r.parent, list);
   }
-  const lines: string[] = [`Plan for ${plan.project}/${plan.stack} (${summary}): ${plan.resources.length} resources to create`];
+  const lines: string[] = [
+    `Plan for ${plan.project}/${plan.stack} (${summary}): ${plan.resources.length} resources to create`,
+  ];
   const walk = (parent: string | undefined, depth: number): void => {
     for (const r of children.get(parent) ?? []) {
       const props = keyProperties(r.inputs);

@@ -53,18 +53,33 @@ export async function runPlan(project: string, stack: string, config: StackConfi
     }))
     .sort((a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type));
 
-  return { project, stack, resources, outputs: sortKeys(resolvedOutputs) as Record<string, unknown>, files: resolvedFiles };
+  return {
+    project,
+    stack,
+    resources,
+    outputs: sortKeys(resolvedOutputs) as Record<string, unknown>,
+    files: resolvedFiles,
+  };
 }
 
 function resolve<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise((res) => output.apply((v) => { res(v); return v; }));
+  return new Promise((res) =>
+    output.apply((v) => {
+      res(v);
+      return v;
+    }),
+  );
 }
 
 /** Objects with keys in order, so the same input gives byte-identical output. */
 export function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }

@@ -18,7 +18,12 @@ export interface UnderMocks<T> {
   readonly parents: ReadonlyMap<string, string | undefined>;
 }
 
-export async function runUnderMocks<T>(mocks: RecordingMocks, project: string, stack: string, program: () => T): Promise<UnderMocks<T>> {
+export async function runUnderMocks<T>(
+  mocks: RecordingMocks,
+  project: string,
+  stack: string,
+  program: () => T,
+): Promise<UnderMocks<T>> {
   await pulumi.runtime.setMocks(mocks, project, stack, false);
   const names = new WeakMap<pulumi.Resource, string>();
   const seen: pulumi.Resource[] = [];
@@ -35,8 +40,14 @@ export async function runUnderMocks<T>(mocks: RecordingMocks, project: string, s
       options.set(args.name, args.opts as pulumi.CustomResourceOptions);
       const deps = args.opts.dependsOn;
       const list = (deps === undefined ? [] : Array.isArray(deps) ? deps : [deps]) as pulumi.Resource[];
-      dependsOn.set(args.name, list.map((r) => names.get(r) ?? "?"));
-      parents.set(`${args.type}::${args.name}`, args.opts.parent === undefined ? undefined : names.get(args.opts.parent));
+      dependsOn.set(
+        args.name,
+        list.map((r) => names.get(r) ?? "?"),
+      );
+      parents.set(
+        `${args.type}::${args.name}`,
+        args.opts.parent === undefined ? undefined : names.get(args.opts.parent),
+      );
       return undefined;
     });
     result = program();

@@ -3,21 +3,25 @@
  */
 
 export interface SmokeArgs {
-    /** Where the GitLab URL, token and runner come from. */
-    readonly source: { readonly kind: "stack"; readonly stack: string } | { readonly kind: "url"; readonly url: string; readonly token: string };
-    /** A pipeline file that replaces the stack's `examplePipeline` / `examples/dind/.gitlab-ci.yml`. */
-    readonly pipelineFile: string | undefined;
-    /** Leave the throwaway project in GitLab. Default false. */
-    readonly keep: boolean;
-    /** Overall bound for the checks and the pipeline. Default 10 minutes. */
-    readonly timeoutMs: number;
-    /** How long a job may stay pending before the tool diagnoses why. Default 3 minutes. */
-    readonly pendingTimeoutMs: number;
-    /** Time between polls. Default 5 seconds. */
-    readonly pollMs: number;
+  /** Where the GitLab URL, token and runner come from. */
+  readonly source:
+    | { readonly kind: "stack"; readonly stack: string }
+    | { readonly kind: "url"; readonly url: string; readonly token: string };
+  /** A pipeline file that replaces the stack's `examplePipeline` / `examples/dind/.gitlab-ci.yml`. */
+  readonly pipelineFile: string | undefined;
+  /** Leave the throwaway project in GitLab. Default false. */
+  readonly keep: boolean;
+  /** Overall bound for the checks and the pipeline. Default 10 minutes. */
+  readonly timeoutMs: number;
+  /** How long a job may stay pending before the tool diagnoses why. Default 3 minutes. */
+  readonly pendingTimeoutMs: number;
+  /** Time between polls. Default 5 seconds. */
+  readonly pollMs: number;
 }
 
-export type ParseResult = { readonly ok: true; readonly args: SmokeArgs } | { readonly ok: false; readonly help: boolean; readonly errors: readonly string[] };
+export type ParseResult =
+  | { readonly ok: true; readonly args: SmokeArgs }
+  | { readonly ok: false; readonly help: boolean; readonly errors: readonly string[] };
 
 export const USAGE = `Usage:
   npm run smoke -- --stack <name> [options]     GitLab, token and runner from \`pulumi stack output\`
@@ -41,81 +45,84 @@ PULUMI_CLI (with --stack: the Pulumi command, default \`pulumi\`, then \`npx --n
 
 /** "90s", "10m", "1h", "500ms", or plain seconds ("600"). */
 export function parseDuration(text: string): number | undefined {
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-    if (!m) return undefined;
-    const n = Number(m[1]);
-    const unit = m[2] ?? "s";
-    return Math.round(n * (unit === "ms" ? 1 : unit === "s" ? 1_000 : unit === "m" ? 60_000 : 3_600_000));
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = m[2] ?? "s";
+  return Math.round(n * (unit === "ms" ? 1 : unit === "s" ? 1_000 : unit === "m" ? 60_000 : 3_600_000));
 }
 
 export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParseResult {
-    const errors: string[] = [];
-    const values: Record<string, string> = {};
-    let keep = false;
-    const withValue = ["--stack", "--url", "--pipeline", "--timeout", "--pending-timeout", "--poll"];
-    for (let i = 0; i < argv.length; i++) {
-        const raw = argv[i] ?? "";
-        if (raw === "-h" || raw === "--help") return { ok: false, help: true, errors: [] };
-        if (raw === "--keep") {
-            keep = true;
-            continue;
-        }
-        const eq = raw.indexOf("=");
-        const flag = eq > 0 ? raw.slice(0, eq) : raw;
-        if (!withValue.includes(flag)) {
-            errors.push(`unknown argument "${raw}"`);
-            continue;
-        }
-        let value: string | undefined;
-        if (eq > 0) value = raw.slice(eq + 1);
-        else {
-            const next = argv[i + 1];
-            if (next !== undefined && !next.startsWith("--")) {
-                value = next;
-                i++;
-            }
-        }
-        if (value === undefined || value === "") errors.push(`${flag} needs a value`);
-        else if (values[flag] !== undefined) errors.push(`${flag} given twice`);
-        else values[flag] = value;
+  const errors: string[] = [];
+  const values: Record<string, string> = {};
+  let keep = false;
+  const withValue = ["--stack", "--url", "--pipeline", "--timeout", "--pending-timeout", "--poll"];
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i] ?? "";
+    if (raw === "-h" || raw === "--help") return { ok: false, help: true, errors: [] };
+    if (raw === "--keep") {
+      keep = true;
+      continue;
     }
-
-    const durations: Record<string, number> = {};
-    const defaults: Record<string, number> = { "--timeout": 600_000, "--pending-timeout": 180_000, "--poll": 5_000 };
-    for (const flag of ["--timeout", "--pending-timeout", "--poll"]) {
-        const text = values[flag];
-        if (text === undefined) {
-            durations[flag] = defaults[flag] ?? 0;
-            continue;
-        }
-        const ms = parseDuration(text);
-        if (ms === undefined || ms <= 0) errors.push(`${flag} expects a positive duration like 90s or 10m, got "${text}"`);
-        else durations[flag] = ms;
+    const eq = raw.indexOf("=");
+    const flag = eq > 0 ? raw.slice(0, eq) : raw;
+    if (!withValue.includes(flag)) {
+      errors.push(`unknown argument "${raw}"`);
+      continue;
     }
-
-    const stack = values["--stack"];
-    const url = values["--url"];
-    let source: SmokeArgs["source"] | undefined;
-    if (stack !== undefined && url !== undefined) errors.push("give either --stack <name> or --url <gitlab url>, not both");
-    else if (stack === undefined && url === undefined) errors.push("give --stack <name> (a deployed stack) or --url <gitlab url> with GITLAB_TOKEN");
-    else if (stack !== undefined) source = { kind: "stack", stack };
-    else if (url !== undefined) {
-        const token = env["GITLAB_TOKEN"];
-        if (!/^https?:\/\/[^/\s]+/.test(url)) errors.push(`--url expects an http:// or https:// URL, got "${url}"`);
-        if (!token) errors.push("--url needs an administrator's token with the api scope in the GITLAB_TOKEN environment variable");
-        if (token) source = { kind: "url", url: url.replace(/\/+$/, ""), token };
+    let value: string | undefined;
+    if (eq > 0) value = raw.slice(eq + 1);
+    else {
+      const next = argv[i + 1];
+      if (next !== undefined && !next.startsWith("--")) {
+        value = next;
+        i++;
+      }
     }
+    if (value === undefined || value === "") errors.push(`${flag} needs a value`);
+    else if (values[flag] !== undefined) errors.push(`${flag} given twice`);
+    else values[flag] = value;
+  }
 
-    if (errors.length > 0 || !source) return { ok: false, help: false, errors };
-    return {
-        ok: true,
-        args: {
-            source,
-            pipelineFile: values["--pipeline"],
-            keep,
-            timeoutMs: durations["--timeout"] ?? 600_000,
-            pendingTimeoutMs: durations["--pending-timeout"] ?? 180_000,
-            pollMs: durations["--poll"] ?? 5_000,
-        },
-    };
+  const durations: Record<string, number> = {};
+  const defaults: Record<string, number> = { "--timeout": 600_000, "--pending-timeout": 180_000, "--poll": 5_000 };
+  for (const flag of ["--timeout", "--pending-timeout", "--poll"]) {
+    const text = values[flag];
+    if (text === undefined) {
+      durations[flag] = defaults[flag] ?? 0;
+      continue;
+    }
+    const ms = parseDuration(text);
+    if (ms === undefined || ms <= 0) errors.push(`${flag} expects a positive duration like 90s or 10m, got "${text}"`);
+    else durations[flag] = ms;
+  }
+
+  const stack = values["--stack"];
+  const url = values["--url"];
+  let source: SmokeArgs["source"] | undefined;
+  if (stack !== undefined && url !== undefined)
+    errors.push("give either --stack <name> or --url <gitlab url>, not both");
+  else if (stack === undefined && url === undefined)
+    errors.push("give --stack <name> (a deployed stack) or --url <gitlab url> with GITLAB_TOKEN");
+  else if (stack !== undefined) source = { kind: "stack", stack };
+  else if (url !== undefined) {
+    const token = env["GITLAB_TOKEN"];
+    if (!/^https?:\/\/[^/\s]+/.test(url)) errors.push(`--url expects an http:// or https:// URL, got "${url}"`);
+    if (!token)
+      errors.push("--url needs an administrator's token with the api scope in the GITLAB_TOKEN environment variable");
+    if (token) source = { kind: "url", url: url.replace(/\/+$/, ""), token };
+  }
+
+  if (errors.length > 0 || !source) return { ok: false, help: false, errors };
+  return {
+    ok: true,
+    args: {
+      source,
+      pipelineFile: values["--pipeline"],
+      keep,
+      timeoutMs: durations["--timeout"] ?? 600_000,
+      pendingTimeoutMs: durations["--pending-timeout"] ?? 180_000,
+      pollMs: durations["--poll"] ?? 5_000,
+    },
+  };
 }

@@ -54,7 +54,9 @@ export class AwsHost extends pulumi.ComponentResource {
     // Everything that can be refused is refused before the first resource is registered.
     const region = config.awsRegion;
     if (config.target !== "aws" || region === undefined) {
-      throw new Error(`AwsHost: needs target aws and aws:region; got target ${config.target}, region ${region ?? "unset"}`);
+      throw new Error(
+        `AwsHost: needs target aws and aws:region; got target ${config.target}, region ${region ?? "unset"}`,
+      );
     }
     ingressRules(config);
 
@@ -70,7 +72,9 @@ export class AwsHost extends pulumi.ComponentResource {
     // An adopted volume (host.dataVolumeId) is read, not created: this stack never deletes it, and
     // the subnet goes to its availability zone.
     const adopted =
-      config.host.dataVolumeId !== undefined ? aws.ebs.Volume.get(`${name}-data`, config.host.dataVolumeId, undefined, child) : undefined;
+      config.host.dataVolumeId !== undefined
+        ? aws.ebs.Volume.get(`${name}-data`, config.host.dataVolumeId, undefined, child)
+        : undefined;
     const network = createNetwork(name, config, names, child, adopted?.availabilityZone);
 
     // The Elastic IP comes first: the daemon's certificate names it.
@@ -100,11 +104,20 @@ export class AwsHost extends pulumi.ComponentResource {
       adopted ??
       createDataVolume(
         name,
-        { availabilityZone: network.availabilityZone, sizeGiB: config.host.dataVolumeGiB, keepOnDestroy: config.host.keepDataOnDestroy },
+        {
+          availabilityZone: network.availabilityZone,
+          sizeGiB: config.host.dataVolumeGiB,
+          keepOnDestroy: config.host.keepDataOnDestroy,
+        },
         names,
         child,
       );
-    const snapshots = createSnapshots(name, { retentionDays: config.host.snapshotRetentionDays, targetTags: { Name: names.name("data") } }, names, child);
+    const snapshots = createSnapshots(
+      name,
+      { retentionDays: config.host.snapshotRetentionDays, targetTags: { Name: names.name("data") } },
+      names,
+      child,
+    );
 
     const userData = pulumi
       .all([volume.id, certs.caCertPem, certs.serverCertPem, serverKeyParameter.name])

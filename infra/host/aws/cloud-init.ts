@@ -60,9 +60,24 @@ export function renderCloudInit(input: CloudInitInput): string {
   checkInput(input);
   const files: WriteFile[] = [
     { path: HOST_ENV_FILE, content: hostEnv(input), owner: "root:root", permissions: "0644" },
-    { path: `${DOCKER_TLS_DIR}/ca.pem`, content: ensureNewline(input.caCertPem), owner: "root:root", permissions: "0644" },
-    { path: `${DOCKER_TLS_DIR}/server-cert.pem`, content: ensureNewline(input.serverCertPem), owner: "root:root", permissions: "0644" },
-    { path: "/etc/systemd/system/docker.service.d/gitlab-dind.conf", content: dockerDropIn(input), owner: "root:root", permissions: "0644" },
+    {
+      path: `${DOCKER_TLS_DIR}/ca.pem`,
+      content: ensureNewline(input.caCertPem),
+      owner: "root:root",
+      permissions: "0644",
+    },
+    {
+      path: `${DOCKER_TLS_DIR}/server-cert.pem`,
+      content: ensureNewline(input.serverCertPem),
+      owner: "root:root",
+      permissions: "0644",
+    },
+    {
+      path: "/etc/systemd/system/docker.service.d/gitlab-dind.conf",
+      content: dockerDropIn(input),
+      owner: "root:root",
+      permissions: "0644",
+    },
     { path: PREPARE_DATA_SCRIPT, content: PREPARE_DATA, owner: "root:root", permissions: "0755" },
     { path: FETCH_KEY_SCRIPT, content: FETCH_KEY, owner: "root:root", permissions: "0755" },
     { path: BOOTSTRAP_SCRIPT, content: BOOTSTRAP, owner: "root:root", permissions: "0755" },
@@ -92,13 +107,26 @@ export function userDataBytes(userData: string): number {
 
 function checkInput(input: CloudInitInput): void {
   const problems: string[] = [];
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(input.region)) problems.push(`region: expected an AWS region; got ${JSON.stringify(input.region)}`);
-  if (!/^[A-Za-z0-9-]+$/.test(input.dataVolumeId)) problems.push(`dataVolumeId: expected an EBS volume id such as vol-0123456789abcdef0; got ${JSON.stringify(input.dataVolumeId)}`);
-  if (!/^\/dev\/(sd|xvd)[f-p]$/.test(input.dataDeviceName)) problems.push(`dataDeviceName: expected /dev/sd[f-p]; got ${JSON.stringify(input.dataDeviceName)}`);
-  if (!/^\/[a-z0-9/_-]+$/.test(input.dataPath) || input.dataPath === "/") problems.push(`dataPath: expected an absolute directory; got ${JSON.stringify(input.dataPath)}`);
-  if (!Number.isInteger(input.dockerPort) || input.dockerPort < 1 || input.dockerPort > 65535) problems.push(`dockerPort: expected a TCP port; got ${input.dockerPort}`);
-  if (!/^\/[A-Za-z0-9_.\-/]+$/.test(input.serverKeyParameter)) problems.push(`serverKeyParameter: expected an SSM parameter path; got ${JSON.stringify(input.serverKeyParameter)}`);
-  for (const [what, pem] of [["caCertPem", input.caCertPem], ["serverCertPem", input.serverCertPem]] as const) {
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(input.region))
+    problems.push(`region: expected an AWS region; got ${JSON.stringify(input.region)}`);
+  if (!/^[A-Za-z0-9-]+$/.test(input.dataVolumeId))
+    problems.push(
+      `dataVolumeId: expected an EBS volume id such as vol-0123456789abcdef0; got ${JSON.stringify(input.dataVolumeId)}`,
+    );
+  if (!/^\/dev\/(sd|xvd)[f-p]$/.test(input.dataDeviceName))
+    problems.push(`dataDeviceName: expected /dev/sd[f-p]; got ${JSON.stringify(input.dataDeviceName)}`);
+  if (!/^\/[a-z0-9/_-]+$/.test(input.dataPath) || input.dataPath === "/")
+    problems.push(`dataPath: expected an absolute directory; got ${JSON.stringify(input.dataPath)}`);
+  if (!Number.isInteger(input.dockerPort) || input.dockerPort < 1 || input.dockerPort > 65535)
+    problems.push(`dockerPort: expected a TCP port; got ${input.dockerPort}`);
+  if (!/^\/[A-Za-z0-9_.\-/]+$/.test(input.serverKeyParameter))
+    problems.push(
+      `serverKeyParameter: expected an SSM parameter path; got ${JSON.stringify(input.serverKeyParameter)}`,
+    );
+  for (const [what, pem] of [
+    ["caCertPem", input.caCertPem],
+    ["serverCertPem", input.serverCertPem],
+  ] as const) {
     if (!pem.includes("-----BEGIN CERTIFICATE-----")) problems.push(`${what}: expected a PEM certificate`);
     if (/PRIVATE KEY/.test(pem)) problems.push(`${what}: holds a private key, which must never be in user data`);
   }
@@ -124,7 +152,12 @@ function hostEnv(input: CloudInitInput): string {
     ["DOCKER_TLS_DIR", DOCKER_TLS_DIR],
     ["SERVER_KEY_PARAMETER", input.serverKeyParameter],
   ];
-  return ["# Written by cloud-init (gitlab-dind); read by the boot scripts.", ...values.map(([k, v]) => `${k}=${shellQuote(v)}`)].join("\n") + "\n";
+  return (
+    [
+      "# Written by cloud-init (gitlab-dind); read by the boot scripts.",
+      ...values.map(([k, v]) => `${k}=${shellQuote(v)}`),
+    ].join("\n") + "\n"
+  );
 }
 
 /**

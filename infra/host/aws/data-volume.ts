@@ -18,7 +18,12 @@ export interface DataVolumeArgs {
   readonly keepOnDestroy: boolean;
 }
 
-export function createDataVolume(name: string, args: DataVolumeArgs, names: Naming, opts: pulumi.CustomResourceOptions): aws.ebs.Volume {
+export function createDataVolume(
+  name: string,
+  args: DataVolumeArgs,
+  names: Naming,
+  opts: pulumi.CustomResourceOptions,
+): aws.ebs.Volume {
   return new aws.ebs.Volume(
     `${name}-data`,
     {
@@ -46,7 +51,11 @@ export interface AttachmentArgs {
   readonly instanceId: pulumi.Input<string>;
 }
 
-export function attachDataVolume(name: string, args: AttachmentArgs, opts: pulumi.CustomResourceOptions): aws.ec2.VolumeAttachment {
+export function attachDataVolume(
+  name: string,
+  args: AttachmentArgs,
+  opts: pulumi.CustomResourceOptions,
+): aws.ec2.VolumeAttachment {
   return new aws.ec2.VolumeAttachment(
     `${name}-data-attachment`,
     {

@@ -81,7 +81,12 @@ export async function waitForDockerApi(probe: DockerApiProbe, options: WaitOptio
           });
           response.on("end", () => {
             if (response.statusCode === 200 && body.trim() === "OK") resolve();
-            else reject(new Error(`HTTP ${response.statusCode ?? "?"} ${JSON.stringify(body.trim().slice(0, 100))} (expected 200 "OK")`));
+            else
+              reject(
+                new Error(
+                  `HTTP ${response.statusCode ?? "?"} ${JSON.stringify(body.trim().slice(0, 100))} (expected 200 "OK")`,
+                ),
+              );
           });
           response.on("error", reject);
         },
@@ -93,7 +98,9 @@ export async function waitForDockerApi(probe: DockerApiProbe, options: WaitOptio
 
   const describe = (e: unknown): string => {
     const err = e as NodeJS.ErrnoException;
-    return err?.code !== undefined && !String(err.message).includes(err.code) ? `${err.code}: ${err.message}` : String(err?.message ?? e);
+    return err?.code !== undefined && !String(err.message).includes(err.code)
+      ? `${err.code}: ${err.message}`
+      : String(err?.message ?? e);
   };
 
   let attempts = 0;
@@ -105,7 +112,9 @@ export async function waitForDockerApi(probe: DockerApiProbe, options: WaitOptio
     try {
       await ping();
       const elapsedMs = Date.now() - started;
-      options.log(`Docker API at ${endpoint} answered after ${minutes(elapsedMs)} (${attempts} attempt${attempts === 1 ? "" : "s"})`);
+      options.log(
+        `Docker API at ${endpoint} answered after ${minutes(elapsedMs)} (${attempts} attempt${attempts === 1 ? "" : "s"})`,
+      );
       return { attempts, elapsedMs };
     } catch (e) {
       lastError = describe(e);
@@ -114,7 +123,9 @@ export async function waitForDockerApi(probe: DockerApiProbe, options: WaitOptio
     if (now >= deadline) break;
     if (now - lastProgress >= options.progressEveryMs) {
       lastProgress = now;
-      options.log(`still waiting for ${endpoint}: ${minutes(now - started)} of ${minutes(options.timeoutMs)}, last: ${lastError}`);
+      options.log(
+        `still waiting for ${endpoint}: ${minutes(now - started)} of ${minutes(options.timeoutMs)}, last: ${lastError}`,
+      );
     }
     await new Promise((r) => setTimeout(r, Math.min(options.intervalMs, Math.max(0, deadline - now))));
   }

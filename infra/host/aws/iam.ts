@@ -31,7 +31,12 @@ export function assumeRolePolicy(service: string): string {
   });
 }
 
-export function createHostIdentity(name: string, args: HostIdentityArgs, names: Naming, opts: pulumi.CustomResourceOptions): HostIdentity {
+export function createHostIdentity(
+  name: string,
+  args: HostIdentityArgs,
+  names: Naming,
+  opts: pulumi.CustomResourceOptions,
+): HostIdentity {
   const partition = aws.getPartitionOutput({}, { provider: opts.provider, parent: opts.parent }).partition;
   const role = new aws.iam.Role(
     `${name}-role`,
@@ -56,11 +61,22 @@ export function createHostIdentity(name: string, args: HostIdentityArgs, names: 
       role: role.name,
       policy: pulumi.jsonStringify({
         Version: "2012-10-17",
-        Statement: [{ Sid: "ReadOwnParameters", Effect: "Allow", Action: [...HOST_PARAMETER_ACTIONS], Resource: args.parameterArns }],
+        Statement: [
+          {
+            Sid: "ReadOwnParameters",
+            Effect: "Allow",
+            Action: [...HOST_PARAMETER_ACTIONS],
+            Resource: args.parameterArns,
+          },
+        ],
       }),
     },
     opts,
   );
-  const instanceProfile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags: names.tags("host") }, opts);
+  const instanceProfile = new aws.iam.InstanceProfile(
+    `${name}-profile`,
+    { role: role.name, tags: names.tags("host") },
+    opts,
+  );
   return { role, instanceProfile, parameterPolicy, sessionManager };
 }

@@ -27,13 +27,23 @@ export interface InstanceArgs {
 export function checkedUserData(text: string): string {
   const bytes = userDataBytes(text);
   if (bytes > USER_DATA_LIMIT_BYTES) {
-    throw new Error(`the host's cloud-init is ${bytes} bytes, over AWS's user-data limit of ${USER_DATA_LIMIT_BYTES} bytes`);
+    throw new Error(
+      `the host's cloud-init is ${bytes} bytes, over AWS's user-data limit of ${USER_DATA_LIMIT_BYTES} bytes`,
+    );
   }
   return text;
 }
 
-export function createInstance(name: string, args: InstanceArgs, names: Naming, opts: pulumi.CustomResourceOptions): aws.ec2.Instance {
-  const ami = aws.ssm.getParameterOutput({ name: AL2023_AMI_PARAMETER }, { provider: opts.provider, parent: opts.parent }).value;
+export function createInstance(
+  name: string,
+  args: InstanceArgs,
+  names: Naming,
+  opts: pulumi.CustomResourceOptions,
+): aws.ec2.Instance {
+  const ami = aws.ssm.getParameterOutput(
+    { name: AL2023_AMI_PARAMETER },
+    { provider: opts.provider, parent: opts.parent },
+  ).value;
   return new aws.ec2.Instance(
     `${name}-instance`,
     {

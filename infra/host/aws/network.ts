@@ -37,7 +37,12 @@ export function ingressRules(config: StackConfig): IngressRule[] {
     [config.gitlab.sshPort, "GitLab git over SSH", "gitlab-dind:gitlab.sshPort", config.network.webCidrs],
   ];
   if (config.gitlab.registryPort !== 0) {
-    web.push([config.gitlab.registryPort, "GitLab container registry", "gitlab-dind:gitlab.registryPort", config.network.webCidrs]);
+    web.push([
+      config.gitlab.registryPort,
+      "GitLab container registry",
+      "gitlab-dind:gitlab.registryPort",
+      config.network.webCidrs,
+    ]);
   }
   const seen = new Set<number>();
   const rules: IngressRule[] = [];
@@ -47,7 +52,12 @@ export function ingressRules(config: StackConfig): IngressRule[] {
     for (const cidr of cidrs) rules.push({ port, cidr, description: `${description} from ${cidr}`, key });
   }
   for (const cidr of config.network.adminCidrs) {
-    rules.push({ port: DOCKER_API_PORT, cidr, description: `Docker API (TLS) from ${cidr}`, key: "gitlab-dind:network.adminCidrs" });
+    rules.push({
+      port: DOCKER_API_PORT,
+      cidr,
+      description: `Docker API (TLS) from ${cidr}`,
+      key: "gitlab-dind:network.adminCidrs",
+    });
   }
   return rules;
 }
@@ -89,7 +99,9 @@ export function createNetwork(
     opts,
   );
 
-  const availabilityZone = zone ?? aws.getAvailabilityZonesOutput({ state: "available" }, { provider: opts.provider, parent: opts.parent }).names[0];
+  const availabilityZone =
+    zone ??
+    aws.getAvailabilityZonesOutput({ state: "available" }, { provider: opts.provider, parent: opts.parent }).names[0];
   const subnet = new aws.ec2.Subnet(
     `${name}-public`,
     {
@@ -148,7 +160,13 @@ export function createNetwork(
   // Egress open: the host pulls images and packages, and talks to SSM.
   new aws.vpc.SecurityGroupEgressRule(
     `${name}-out-all`,
-    { securityGroupId: securityGroup.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "all egress", tags: names.tags("host-out") },
+    {
+      securityGroupId: securityGroup.id,
+      ipProtocol: "-1",
+      cidrIpv4: "0.0.0.0/0",
+      description: "all egress",
+      tags: names.tags("host-out"),
+    },
     opts,
   );
 
@@ -160,7 +178,11 @@ export function firstSubnet(vpcCidr: string): string {
   const [address, prefixText] = vpcCidr.split("/");
   const prefix = Number(prefixText);
   const octets = address.split(".").map(Number);
-  if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255) || !(prefix >= 16 && prefix <= 24)) {
+  if (
+    octets.length !== 4 ||
+    octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255) ||
+    !(prefix >= 16 && prefix <= 24)
+  ) {
     throw new Error(`gitlab-dind:network.vpcCidr: expected an IPv4 block from /16 to /24; got ${vpcCidr}`);
   }
   const value = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;

@@ -22,7 +22,12 @@ export interface Snapshots {
 /** When the daily snapshot starts (UTC), a quiet hour for most teams in Europe and America. */
 export const SNAPSHOT_TIME_UTC = "03:00";
 
-export function createSnapshots(name: string, args: SnapshotArgs, names: Naming, opts: pulumi.CustomResourceOptions): Snapshots | undefined {
+export function createSnapshots(
+  name: string,
+  args: SnapshotArgs,
+  names: Naming,
+  opts: pulumi.CustomResourceOptions,
+): Snapshots | undefined {
   if (args.retentionDays === 0) return undefined;
   const partition = aws.getPartitionOutput({}, { provider: opts.provider, parent: opts.parent }).partition;
   const role = new aws.iam.Role(
@@ -36,7 +41,10 @@ export function createSnapshots(name: string, args: SnapshotArgs, names: Naming,
   );
   const attachment = new aws.iam.RolePolicyAttachment(
     `${name}-dlm-policy`,
-    { role: role.name, policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole` },
+    {
+      role: role.name,
+      policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole`,
+    },
     opts,
   );
   const policy = new aws.dlm.LifecyclePolicy(

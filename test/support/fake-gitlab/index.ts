@@ -7,5 +7,19 @@ export type { Fault, FakeGitLab, FakeGitLabOptions } from "./server";
 export type { Reply, Route, RouteContext } from "./router";
 export { badRequest, boolParam, listParam, matchRoute, notFound, paginate } from "./router";
 export { DEFAULT_TOKEN, DIND_SUCCESS_TRACE, addRunner, createState, runnerTakes } from "./state";
-export type { FakeCommit, FakeGitLabState, FakeJob, FakePipeline, FakeProject, FakeRunner, JobScript, JobStatus, PipelineBehaviour, PipelineStatus, RecordedRequest, RunnerStatus, RunnerType } from "./state";
+export type {
+  FakeCommit,
+  FakeGitLabState,
+  FakeJob,
+  FakePipeline,
+  FakeProject,
+  FakeRunner,
+  JobScript,
+  JobStatus,
+  PipelineBehaviour,
+  PipelineStatus,
+  RecordedRequest,
+  RunnerStatus,
+  RunnerType,
+} from "./state";
 export { advancePipeline, parseCiJobs } from "./pipelines";

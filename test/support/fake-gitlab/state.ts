@@ -11,215 +11,229 @@ export type JobStatus = "created" | "pending" | "running" | "success" | "failed"
 export type PipelineStatus = "created" | "pending" | "running" | "success" | "failed" | "canceled" | "skipped";
 
 export interface FakeRunner {
-    id: number;
-    description: string;
-    runner_type: RunnerType;
-    paused: boolean;
-    status: RunnerStatus;
-    tag_list: string[];
-    run_untagged: boolean;
-    locked: boolean;
-    access_level: "not_protected" | "ref_protected";
-    maximum_timeout: number | null;
-    maintenance_note: string | null;
-    /** The runner authentication token (`glrt-…`), only ever returned by POST /user/runners. */
-    token: string;
-    contacted_at: string | null;
-    created_at: string;
+  id: number;
+  description: string;
+  runner_type: RunnerType;
+  paused: boolean;
+  status: RunnerStatus;
+  tag_list: string[];
+  run_untagged: boolean;
+  locked: boolean;
+  access_level: "not_protected" | "ref_protected";
+  maximum_timeout: number | null;
+  maintenance_note: string | null;
+  /** The runner authentication token (`glrt-…`), only ever returned by POST /user/runners. */
+  token: string;
+  contacted_at: string | null;
+  created_at: string;
 }
 
 export interface FakeProject {
-    id: number;
-    name: string;
-    path: string;
-    path_with_namespace: string;
-    visibility: "private" | "internal" | "public";
-    default_branch: string | null;
-    shared_runners_enabled: boolean;
-    created_at: string;
-    /** Set when GitLab's delayed deletion marked the project (DELETE without permanently_remove). */
-    marked_for_deletion_on: string | null;
-    /** branch -> file path -> content */
-    branches: Map<string, Map<string, string>>;
-    commits: FakeCommit[];
+  id: number;
+  name: string;
+  path: string;
+  path_with_namespace: string;
+  visibility: "private" | "internal" | "public";
+  default_branch: string | null;
+  shared_runners_enabled: boolean;
+  created_at: string;
+  /** Set when GitLab's delayed deletion marked the project (DELETE without permanently_remove). */
+  marked_for_deletion_on: string | null;
+  /** branch -> file path -> content */
+  branches: Map<string, Map<string, string>>;
+  commits: FakeCommit[];
 }
 
 export interface FakeCommit {
-    id: string;
-    short_id: string;
-    title: string;
-    message: string;
-    branch: string;
-    created_at: string;
+  id: string;
+  short_id: string;
+  title: string;
+  message: string;
+  branch: string;
+  created_at: string;
 }
 
 export interface FakeJob {
-    id: number;
-    name: string;
-    stage: string;
-    status: JobStatus;
-    tag_list: string[];
-    runner: FakeRunner | null;
-    failure_reason: string | null;
-    trace: string;
-    created_at: string;
-    started_at: string | null;
-    finished_at: string | null;
-    allow_failure: boolean;
-    /** Scripted outcome this job moves to once a runner picked it up. */
-    script: JobScript;
-    /** Job-list polls left in `running` before the outcome. */
-    runningPollsLeft: number;
+  id: number;
+  name: string;
+  stage: string;
+  status: JobStatus;
+  tag_list: string[];
+  runner: FakeRunner | null;
+  failure_reason: string | null;
+  trace: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  allow_failure: boolean;
+  /** Scripted outcome this job moves to once a runner picked it up. */
+  script: JobScript;
+  /** Job-list polls left in `running` before the outcome. */
+  runningPollsLeft: number;
 }
 
 export interface FakePipeline {
-    id: number;
-    iid: number;
-    project_id: number;
-    sha: string;
-    ref: string;
-    status: PipelineStatus;
-    source: "push";
-    yaml_errors: string | null;
-    created_at: string;
-    updated_at: string;
-    jobs: FakeJob[];
+  id: number;
+  iid: number;
+  project_id: number;
+  sha: string;
+  ref: string;
+  status: PipelineStatus;
+  source: "push";
+  yaml_errors: string | null;
+  created_at: string;
+  updated_at: string;
+  jobs: FakeJob[];
 }
 
 /** What a job does once a runner picks it up. */
 export interface JobScript {
-    readonly outcome: "success" | "failed";
-    /** The complete job log once finished. */
-    readonly trace: string;
-    /** GitLab's failure_reason when failed, e.g. `script_failure`. Default `script_failure`. */
-    readonly failureReason?: string;
-    /** How many job-list polls the job stays `running`. Default 1. */
-    readonly runningPolls?: number;
+  readonly outcome: "success" | "failed";
+  /** The complete job log once finished. */
+  readonly trace: string;
+  /** GitLab's failure_reason when failed, e.g. `script_failure`. Default `script_failure`. */
+  readonly failureReason?: string;
+  /** How many job-list polls the job stays `running`. Default 1. */
+  readonly runningPolls?: number;
 }
 
 /** How the fake reacts when a commit adds a `.gitlab-ci.yml`. */
 export interface PipelineBehaviour {
-    /** False: no pipeline is ever created (Sidekiq down, CI disabled). Default true. */
-    create: boolean;
-    /** Non-null: the pipeline is created `failed` with these yaml_errors and no jobs. */
-    yamlErrors: string | null;
-    /** Script per job name; `*` applies to any other job. Default: every job succeeds with a DinD log. */
-    jobs: Record<string, JobScript>;
+  /** False: no pipeline is ever created (Sidekiq down, CI disabled). Default true. */
+  create: boolean;
+  /** Non-null: the pipeline is created `failed` with these yaml_errors and no jobs. */
+  yamlErrors: string | null;
+  /** Script per job name; `*` applies to any other job. Default: every job succeeds with a DinD log. */
+  jobs: Record<string, JobScript>;
 }
 
 export interface RecordedRequest {
-    readonly method: string;
-    /** Path without query, e.g. `/api/v4/projects/1`. */
-    readonly path: string;
-    readonly query: URLSearchParams;
-    readonly hadToken: boolean;
-    readonly body: unknown;
+  readonly method: string;
+  /** Path without query, e.g. `/api/v4/projects/1`. */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly hadToken: boolean;
+  readonly body: unknown;
 }
 
 export interface FakeGitLabState {
-    token: string;
-    isAdmin: boolean;
-    version: string;
-    username: string;
-    /** False: /-/ monitoring endpoints answer 404 (caller not in the monitoring IP allowlist). */
-    monitoringAllowed: boolean;
-    /** Readiness answers 503 with a failed db_check this many more times. */
-    readinessFailures: number;
-    /** DELETE /projects/:id only marks the project; a second DELETE with permanently_remove removes it. */
-    delayedDeletion: boolean;
-    runners: FakeRunner[];
-    projects: FakeProject[];
-    pipelines: FakePipeline[];
-    pipelineBehaviour: PipelineBehaviour;
-    requests: RecordedRequest[];
-    nextId: { project: number; runner: number; pipeline: number; job: number; commit: number };
+  token: string;
+  isAdmin: boolean;
+  version: string;
+  username: string;
+  /** False: /-/ monitoring endpoints answer 404 (caller not in the monitoring IP allowlist). */
+  monitoringAllowed: boolean;
+  /** Readiness answers 503 with a failed db_check this many more times. */
+  readinessFailures: number;
+  /** DELETE /projects/:id only marks the project; a second DELETE with permanently_remove removes it. */
+  delayedDeletion: boolean;
+  runners: FakeRunner[];
+  projects: FakeProject[];
+  pipelines: FakePipeline[];
+  pipelineBehaviour: PipelineBehaviour;
+  requests: RecordedRequest[];
+  nextId: { project: number; runner: number; pipeline: number; job: number; commit: number };
 }
 
 export const DEFAULT_TOKEN = "glpat-fake-admin-token-0123456789";
 
 /** A job log with the lines a working DinD job prints. */
 export const DIND_SUCCESS_TRACE = [
-    "Running with gitlab-runner 18.5.0 (4f1b4b2a)",
-    "  on gitlab-dind-runner t3_abc, system ID: r_0123456789ab",
-    "Preparing the \"docker\" executor",
-    "Using Docker executor with image docker:29.7.2-cli ...",
-    "Starting service docker:29.7.2-dind ...",
-    "Waiting for services to be up and running (timeout 30 seconds)...",
-    "$ docker version",
-    "Client:",
-    " Version:           29.7.2",
-    " API version:       1.52",
-    " OS/Arch:           linux/amd64",
-    "",
-    "Server: Docker Engine - Community",
-    " Engine:",
-    "  Version:          29.7.2",
-    "  API version:      1.52 (minimum version 1.44)",
-    "  OS/Arch:          linux/amd64",
-    " containerd:",
-    "  Version:          v2.1.4",
-    "$ docker run -d --name alpine-1 alpine:3.22 sleep 600",
-    "9f2c1d7e0b3a4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5",
-    "$ docker run -d --name alpine-2 alpine:3.22 sleep 600",
-    "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f809",
-    "$ docker container ls",
-    "CONTAINER ID   IMAGE         COMMAND       CREATED         STATUS                  PORTS     NAMES",
-    "1a2b3c4d5e6f   alpine:3.22   \"sleep 600\"   1 second ago    Up Less than a second             alpine-2",
-    "9f2c1d7e0b3a   alpine:3.22   \"sleep 600\"   2 seconds ago   Up 1 second                       alpine-1",
-    "Cleaning up project directory and file based variables",
-    "Job succeeded",
-    "",
+  "Running with gitlab-runner 18.5.0 (4f1b4b2a)",
+  "  on gitlab-dind-runner t3_abc, system ID: r_0123456789ab",
+  'Preparing the "docker" executor',
+  "Using Docker executor with image docker:29.7.2-cli ...",
+  "Starting service docker:29.7.2-dind ...",
+  "Waiting for services to be up and running (timeout 30 seconds)...",
+  "$ docker version",
+  "Client:",
+  " Version:           29.7.2",
+  " API version:       1.52",
+  " OS/Arch:           linux/amd64",
+  "",
+  "Server: Docker Engine - Community",
+  " Engine:",
+  "  Version:          29.7.2",
+  "  API version:      1.52 (minimum version 1.44)",
+  "  OS/Arch:          linux/amd64",
+  " containerd:",
+  "  Version:          v2.1.4",
+  "$ docker run -d --name alpine-1 alpine:3.22 sleep 600",
+  "9f2c1d7e0b3a4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5",
+  "$ docker run -d --name alpine-2 alpine:3.22 sleep 600",
+  "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f809",
+  "$ docker container ls",
+  "CONTAINER ID   IMAGE         COMMAND       CREATED         STATUS                  PORTS     NAMES",
+  '1a2b3c4d5e6f   alpine:3.22   "sleep 600"   1 second ago    Up Less than a second             alpine-2',
+  '9f2c1d7e0b3a   alpine:3.22   "sleep 600"   2 seconds ago   Up 1 second                       alpine-1',
+  "Cleaning up project directory and file based variables",
+  "Job succeeded",
+  "",
 ].join("\n");
 
-export function createState(init: Partial<Pick<FakeGitLabState, "token" | "isAdmin" | "version" | "monitoringAllowed" | "readinessFailures" | "delayedDeletion">> = {}): FakeGitLabState {
-    return {
-        token: init.token ?? DEFAULT_TOKEN,
-        isAdmin: init.isAdmin ?? true,
-        version: init.version ?? "17.5.1",
-        username: "root",
-        monitoringAllowed: init.monitoringAllowed ?? true,
-        readinessFailures: init.readinessFailures ?? 0,
-        delayedDeletion: init.delayedDeletion ?? false,
-        runners: [],
-        projects: [],
-        pipelines: [],
-        pipelineBehaviour: { create: true, yamlErrors: null, jobs: { "*": { outcome: "success", trace: DIND_SUCCESS_TRACE } } },
-        requests: [],
-        nextId: { project: 1, runner: 1, pipeline: 100, job: 1000, commit: 1 },
-    };
+export function createState(
+  init: Partial<
+    Pick<
+      FakeGitLabState,
+      "token" | "isAdmin" | "version" | "monitoringAllowed" | "readinessFailures" | "delayedDeletion"
+    >
+  > = {},
+): FakeGitLabState {
+  return {
+    token: init.token ?? DEFAULT_TOKEN,
+    isAdmin: init.isAdmin ?? true,
+    version: init.version ?? "17.5.1",
+    username: "root",
+    monitoringAllowed: init.monitoringAllowed ?? true,
+    readinessFailures: init.readinessFailures ?? 0,
+    delayedDeletion: init.delayedDeletion ?? false,
+    runners: [],
+    projects: [],
+    pipelines: [],
+    pipelineBehaviour: {
+      create: true,
+      yamlErrors: null,
+      jobs: { "*": { outcome: "success", trace: DIND_SUCCESS_TRACE } },
+    },
+    requests: [],
+    nextId: { project: 1, runner: 1, pipeline: 100, job: 1000, commit: 1 },
+  };
 }
 
 export function timestamp(): string {
-    return new Date().toISOString();
+  return new Date().toISOString();
 }
 
 /** Add a runner as GitLab would list it. */
-export function addRunner(state: FakeGitLabState, init: Partial<Omit<FakeRunner, "id">> & { id?: number } = {}): FakeRunner {
-    const id = init.id ?? state.nextId.runner++;
-    if (id >= state.nextId.runner) state.nextId.runner = id + 1;
-    const runner: FakeRunner = {
-        id,
-        description: init.description ?? `runner-${id}`,
-        runner_type: init.runner_type ?? "instance_type",
-        paused: init.paused ?? false,
-        status: init.status ?? "online",
-        tag_list: init.tag_list ?? [],
-        run_untagged: init.run_untagged ?? false,
-        locked: init.locked ?? false,
-        access_level: init.access_level ?? "not_protected",
-        maximum_timeout: init.maximum_timeout ?? null,
-        maintenance_note: init.maintenance_note ?? null,
-        token: init.token ?? `glrt-t1_fake${String(id).padStart(16, "0")}`,
-        contacted_at: init.contacted_at ?? (init.status === "never_contacted" ? null : timestamp()),
-        created_at: init.created_at ?? timestamp(),
-    };
-    state.runners.push(runner);
-    return runner;
+export function addRunner(
+  state: FakeGitLabState,
+  init: Partial<Omit<FakeRunner, "id">> & { id?: number } = {},
+): FakeRunner {
+  const id = init.id ?? state.nextId.runner++;
+  if (id >= state.nextId.runner) state.nextId.runner = id + 1;
+  const runner: FakeRunner = {
+    id,
+    description: init.description ?? `runner-${id}`,
+    runner_type: init.runner_type ?? "instance_type",
+    paused: init.paused ?? false,
+    status: init.status ?? "online",
+    tag_list: init.tag_list ?? [],
+    run_untagged: init.run_untagged ?? false,
+    locked: init.locked ?? false,
+    access_level: init.access_level ?? "not_protected",
+    maximum_timeout: init.maximum_timeout ?? null,
+    maintenance_note: init.maintenance_note ?? null,
+    token: init.token ?? `glrt-t1_fake${String(id).padStart(16, "0")}`,
+    contacted_at: init.contacted_at ?? (init.status === "never_contacted" ? null : timestamp()),
+    created_at: init.created_at ?? timestamp(),
+  };
+  state.runners.push(runner);
+  return runner;
 }
 
 /** Can this runner pick up a job with these tags? (GitLab: runner tags ⊇ job tags; untagged jobs need run_untagged.) */
 export function runnerTakes(runner: FakeRunner, jobTags: readonly string[]): boolean {
-    if (runner.paused || runner.status !== "online") return false;
-    if (jobTags.length === 0) return runner.run_untagged;
-    return jobTags.every((tag) => runner.tag_list.includes(tag));
+  if (runner.paused || runner.status !== "online") return false;
+  if (jobTags.length === 0) return runner.run_untagged;
+  return jobTags.every((tag) => runner.tag_list.includes(tag));
 }
