@@ -51,6 +51,7 @@ export function unwritableReason(s: string): string | undefined {
   if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s)) {
     return "it holds a lone UTF-16 surrogate";
   }
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(s)) {
     return "control characters other than tab and newline cannot be written to config.toml";
   }
@@ -92,6 +93,7 @@ function checkUrl(p: Problems, key: string, value: unknown): void {
   // new URL() silently drops tabs and newlines, so a URL holding them is refused before it is parsed.
   const ok =
     url !== undefined &&
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
     !/[\s\u0000-\u001f\u007f]/.test(value) &&
     (url.protocol === "http:" || url.protocol === "https:") &&
     url.hostname !== "" &&

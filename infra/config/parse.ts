@@ -187,7 +187,7 @@ function coerce(spec: KeySpec, given: GivenValue, ctx: RuleContext, problems: st
       });
       if (!ok) return undefined;
       const why = spec.check?.(list as never, ctx);
-      return why === undefined ? [...list] : fail(why);
+      return why === undefined ? [...(list as unknown[])] : fail(why);
     }
   }
 }

@@ -27,6 +27,7 @@ export interface KeySpec {
    * The default, per target. `undefined` means the key is optional and stays unset;
    * `required` lists the targets on which the key must be set.
    */
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- the function form is the documentation
   readonly default?: unknown | ((ctx: RuleContext) => unknown);
   /** How the default reads in docs, where it is not a plain value. */
   readonly defaultDoc?: string;

@@ -41,7 +41,10 @@ async function waitFor(props: ReadinessProps): Promise<void> {
     apiUrl: props.apiUrl,
     adminToken: props.adminToken,
     timeoutMs: props.timeoutSeconds * 1000,
-    onProgress: (message) => pulumi.log.info(message),
+    onProgress: (message) => {
+      // A log line is fire-and-forget: the engine keeps its order, and a lost one must not fail the wait.
+      void pulumi.log.info(message);
+    },
   });
 }
 
@@ -50,10 +53,10 @@ export const readinessProvider: pulumi.dynamic.ResourceProvider = {
     await waitFor(inputs);
     return { id: `gitlab-ready-${String(inputs.containerId).slice(0, 12)}`, outs: { ...inputs } };
   },
-  async diff(_id: string, olds: ReadinessProps, news: ReadinessProps): Promise<pulumi.dynamic.DiffResult> {
+  diff(_id: string, olds: ReadinessProps, news: ReadinessProps): Promise<pulumi.dynamic.DiffResult> {
     const changed = WAIT_AGAIN_ON.filter((k) => olds[k] !== news[k]);
     if (olds.timeoutSeconds !== news.timeoutSeconds) changed.push("timeoutSeconds");
-    return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+    return Promise.resolve({ changes: changed.length > 0, replaces: [], deleteBeforeReplace: false });
   },
   async update(_id: string, olds: ReadinessProps, news: ReadinessProps): Promise<pulumi.dynamic.UpdateResult> {
     if (WAIT_AGAIN_ON.some((k) => olds[k] !== news[k])) await waitFor(news);

@@ -83,7 +83,7 @@ export function changedFields(olds: Partial<RegistrationOutputs>, news: Registra
 function defaultLog(message: string): void {
   // Required here, not imported: the serialized closure then holds a `require`, not the whole SDK.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require("@pulumi/pulumi") as typeof pulumi).log.info(message);
+  void (require("@pulumi/pulumi") as typeof pulumi).log.info(message);
 }
 
 export function createRegistrationProvider(
@@ -127,11 +127,11 @@ export function createRegistrationProvider(
       };
     },
 
-    async diff(_id, olds, news) {
+    diff(_id, olds, news) {
       const changed = changedFields(olds, news);
       // Nothing replaces: a replacement would mean a new token and a reconfigured runner container.
       // Should one be forced (`--replace`), delete first: two live registrations share a description.
-      return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: true };
+      return Promise.resolve({ changes: changed.length > 0, replaces: [], deleteBeforeReplace: true });
     },
 
     async update(id, olds, news) {

@@ -282,7 +282,7 @@ export async function deleteRunner(
       if (!both) throw explainFailure(fallbackError, `delete runner #${id} with its own token`, adminClient.baseUrl);
       throw new RunnerRegistrationError(
         `Could not delete runner #${id} from GitLab at ${adminClient.baseUrl}: GitLab refused the administrator API token ` +
-          `(${(error as GitLabApiError).status}) and the runner's own token (403: the runner is gone, or its token was reset). ` +
+          `(${error.status}) and the runner's own token (403: the runner is gone, or its token was reset). ` +
           "Fix: make the administrator token valid again and rerun, or, if the runner is no longer listed under Admin > CI/CD > Runners, " +
           "remove the registration from the state with `pulumi state delete <its URN>`.",
         { cause: fallbackError },

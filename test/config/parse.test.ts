@@ -334,14 +334,12 @@ describe("each remaining rule, one bad value at a time", () => {
     [
       "runner.jobImage",
       { "gitlab-dind:runner": { jobImage: "docker" } },
-      expect.stringMatching(/^gitlab-dind:runner\.jobImage: expected an image with a version tag/) as unknown as string,
+      expect.stringMatching(/^gitlab-dind:runner\.jobImage: expected an image with a version tag/),
     ],
     [
       "runner.dindImage",
       { "gitlab-dind:runner": { dindImage: "docker:latest" } },
-      expect.stringMatching(
-        /^gitlab-dind:runner\.dindImage: expected an image with a version tag/,
-      ) as unknown as string,
+      expect.stringMatching(/^gitlab-dind:runner\.dindImage: expected an image with a version tag/),
     ],
     [
       "runner.checkInterval",
@@ -366,7 +364,7 @@ describe("each remaining rule, one bad value at a time", () => {
     [
       "team too long",
       { "gitlab-dind:team": "a".repeat(22) },
-      expect.stringMatching(/^gitlab-dind:team: expected 2 to 21 characters/) as unknown as string,
+      expect.stringMatching(/^gitlab-dind:team: expected 2 to 21 characters/),
     ],
   ];
   test.each(cases)("%s", (_name, bad, message) => {

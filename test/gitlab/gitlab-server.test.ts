@@ -249,7 +249,7 @@ describe("GitLabServer, local target", () => {
     });
     try {
       const props = { apiUrl: fake.url, adminToken: fake.token, containerId: "c0ffee1234567890", timeoutSeconds: 30 };
-      const created = await provider.create!(props);
+      const created = await provider.create(props);
       expect(created.id).toBe("gitlab-ready-c0ffee123456");
       expect(fake.requestsTo("GET", "/api/v4/user")).toHaveLength(1);
       const same = await provider.diff!(created.id, props, { ...props });

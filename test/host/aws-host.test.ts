@@ -42,7 +42,7 @@ function ingress(b: BuiltHost): string[] {
     .map((r) => {
       expect(r.inputs.fromPort).toBe(r.inputs.toPort);
       expect(r.inputs.ipProtocol).toBe("tcp");
-      return `${r.inputs.fromPort} ${r.inputs.cidrIpv4 ?? r.inputs.cidrIpv6}`;
+      return `${String(r.inputs.fromPort)} ${String(r.inputs.cidrIpv4 ?? r.inputs.cidrIpv6)}`;
     })
     .sort();
 }

@@ -199,7 +199,7 @@ describe("the DockerApiWait dynamic provider", () => {
     };
     const provider = requireFromString(serialized.text).handler();
     const port = await startDaemon();
-    const created = await provider.create!({ ...probe(port), instanceId: "i-0456", timeoutSeconds: 2, hints: HINTS });
+    const created = await provider.create({ ...probe(port), instanceId: "i-0456", timeoutSeconds: 2, hints: HINTS });
     expect(created.outs.endpoint).toBe(`tcp://127.0.0.1:${port}`);
   });
 });

@@ -95,5 +95,6 @@ export const awkwardUrl: fc.Arbitrary<string> = fc
  * see `unwritableReason`): what a valid model's free-text fields may contain.
  */
 export const tomlText: fc.Arbitrary<string> = awkwardText
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
   .map((t) => t.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ""))
   .filter((t) => t !== "");

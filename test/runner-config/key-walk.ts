@@ -71,5 +71,5 @@ export function keyProblems(doc: Record<string, Value>): string[] {
 }
 
 export function parse(text: string): Record<string, Value> {
-  return smol.parse(text, { integersAsBigInt: true }) as Record<string, Value>;
+  return smol.parse(text, { integersAsBigInt: true });
 }

@@ -1,24 +1,18 @@
 import * as TOML from "@iarna/toml";
 import * as smol from "smol-toml";
 import { describe, expect, test } from "vitest";
-import {
-  RunnerConfigError,
-  renderRunnerConfigToml,
-  type RunnerConfigModel,
-  type RunnerSection,
-  type DockerSection,
-} from "../../runner-config";
+import { RunnerConfigError, renderRunnerConfigToml, type RunnerConfigModel } from "../../runner-config";
 import { admitsImage } from "../../runner-config/privileged-images";
 import { DEFAULT_RUNNER, TOKEN, defaultModel, localModel } from "./fixtures";
 
 /** The model with its one runner's fields replaced. */
 function withRunner(model: RunnerConfigModel, patch: Record<string, unknown>): RunnerConfigModel {
-  return { ...model, runners: [{ ...model.runners[0], ...patch } as RunnerSection] };
+  return { ...model, runners: [{ ...model.runners[0], ...patch }] };
 }
 
 /** The model with its one runner's [runners.docker] fields replaced. */
 function withDocker(model: RunnerConfigModel, patch: Record<string, unknown>): RunnerConfigModel {
-  return withRunner(model, { docker: { ...model.runners[0].docker, ...patch } as DockerSection });
+  return withRunner(model, { docker: { ...model.runners[0].docker, ...patch } });
 }
 
 function problemsOf(model: RunnerConfigModel): readonly string[] {

@@ -152,7 +152,7 @@ describe("the runner container", () => {
     expect(uploads).toHaveLength(1);
     expect(uploads[0]).toMatchObject({ file: "/etc/gitlab-runner/config.toml", permissions: "0600" });
 
-    const toml = TOML.parse(uploads[0]!.content as string) as any;
+    const toml = TOML.parse(uploads[0].content as string) as any;
     expect(toml.concurrent).toBe(4);
     expect(toml.runners).toHaveLength(1);
     expect(toml.runners[0]).toMatchObject({

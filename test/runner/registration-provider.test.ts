@@ -64,7 +64,7 @@ describe("create", () => {
     const result = await p.create(inputsFor(f));
 
     expect(f.state.runners).toHaveLength(1);
-    const runner = f.state.runners[0]!;
+    const runner = f.state.runners[0];
     expect(runner).toMatchObject({
       runner_type: "instance_type",
       description: DESCRIPTION,
@@ -78,8 +78,8 @@ describe("create", () => {
     expect(result.id).not.toContain(runner.token);
     const posts = f.requestsTo("POST", POST_RUNNERS);
     expect(posts).toHaveLength(1);
-    expect(posts[0]!.hadToken).toBe(true);
-    expect(posts[0]!.body).toEqual({
+    expect(posts[0].hadToken).toBe(true);
+    expect(posts[0].body).toEqual({
       runner_type: "instance_type",
       description: DESCRIPTION,
       tag_list: ["docker", "dind"],
@@ -106,7 +106,7 @@ describe("create", () => {
     const { p, logs } = provider();
     const result = await p.create(inputsFor(f));
     expect(f.state.runners).toHaveLength(1);
-    expect(result.outs!.runnerId).toBe(f.state.runners[0]!.id);
+    expect(result.outs!.runnerId).toBe(f.state.runners[0].id);
     expect(logs.join("\n")).toMatch(/ECONNREFUSED/);
   });
 
@@ -118,7 +118,7 @@ describe("create", () => {
 
     expect(f.requestsTo("POST", POST_RUNNERS)).toHaveLength(2);
     expect(f.state.runners).toHaveLength(1);
-    expect(f.state.runners[0]!.token).toBe(result.outs!.token);
+    expect(f.state.runners[0].token).toBe(result.outs!.token);
     expect(logs.join("\n")).toMatch(/leftover/);
   });
 
@@ -138,7 +138,7 @@ describe("create", () => {
     const result = await creating;
 
     expect(f.state.runners).toHaveLength(1);
-    expect(f.state.runners[0]!.token).toBe(result.outs!.token);
+    expect(f.state.runners[0].token).toBe(result.outs!.token);
   });
 
   it("a hang past the timeout every time: fails, bounded, saying GitLab did not answer, and leaves no runner", async () => {
@@ -262,15 +262,15 @@ describe("delete", () => {
     expect(f.state.runners).toHaveLength(0);
     const byToken = f.requestsTo("DELETE", "/api/v4/runners");
     expect(byToken).toHaveLength(1);
-    expect(byToken[0]!.body).toEqual({ token: outs.token });
-    expect(byToken[0]!.hadToken).toBe(false);
+    expect(byToken[0].body).toEqual({ token: outs.token });
+    expect(byToken[0].hadToken).toBe(false);
     expect(logs.join("\n")).toMatch(/own token/);
   });
 
   it("both tokens refused: fails saying what to fix, without printing either token", async () => {
     const { f, outs, id } = await registered();
     f.state.token = "glpat-rotated-token-000000";
-    f.state.runners[0]!.token = "glrt-reset-elsewhere-0000";
+    f.state.runners[0].token = "glrt-reset-elsewhere-0000";
     const error = await provider().p.delete!(id, outs).then(
       () => undefined,
       (e: unknown) => e as Error,
@@ -354,11 +354,11 @@ describe("diff, update and read", () => {
     const f = await start();
     const { p } = provider();
     const { outs, id } = await p.create(inputsFor(f));
-    f.state.runners[0]!.tag_list = ["changed-by-hand"];
-    const read = await p.read!(id, outs!);
+    f.state.runners[0].tag_list = ["changed-by-hand"];
+    const read = await p.read!(id, outs);
     expect(read).toMatchObject({ id, props: { tags: ["changed-by-hand"], token: outs!.token } });
     f.state.runners = [];
-    expect(await p.read!(id, outs!)).toEqual({});
+    expect(await p.read!(id, outs)).toEqual({});
   });
 });
 
@@ -372,6 +372,7 @@ describe("the serialized provider (what Pulumi stores and runs)", () => {
 
     // As Pulumi's dynamic provider host does: evaluate the module text, call its handler.
     const module = { exports: {} as { handler?: () => typeof original } };
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- evaluating the serialized provider is what is tested
     new Function("exports", "module", "require", serialized.text)(module.exports, module, require);
     const copy = module.exports.handler!();
     const created = await copy.create(inputsFor(f));

@@ -138,7 +138,7 @@ describe("npm run smoke, against a fake GitLab", () => {
       {},
       {
         onLine: (line) => {
-          if (line.includes("Waiting for runner #7")) setTimeout(() => (f.state.runners[0]!.status = "online"), 50);
+          if (line.includes("Waiting for runner #7")) setTimeout(() => (f.state.runners[0].status = "online"), 50);
         },
       },
     );
@@ -175,7 +175,7 @@ describe("npm run smoke, against a fake GitLab", () => {
       ...c,
       request: async (method, p, o) => {
         const result = await c.request(method, p, o);
-        if (p.endsWith("/repository/commits")) f.state.runners[0]!.tag_list = ["docker"];
+        if (p.endsWith("/repository/commits")) f.state.runners[0].tag_list = ["docker"];
         return result as never;
       },
     });

@@ -32,12 +32,12 @@ export async function runUnderMocks<T>(
   const parents = new Map<string, string | undefined>();
   let result: T | undefined;
 
-  await pulumi.runtime.runInPulumiStack(async () => {
+  await pulumi.runtime.runInPulumiStack(() => {
     // A stack transformation sees every resource with its options and parent object.
     pulumi.runtime.registerStackTransformation((args) => {
       names.set(args.resource, args.name);
       seen.push(args.resource);
-      options.set(args.name, args.opts as pulumi.CustomResourceOptions);
+      options.set(args.name, args.opts);
       const deps = args.opts.dependsOn;
       const list = (deps === undefined ? [] : Array.isArray(deps) ? deps : [deps]) as pulumi.Resource[];
       dependsOn.set(
@@ -51,7 +51,7 @@ export async function runUnderMocks<T>(
       return undefined;
     });
     result = program();
-    return {};
+    return Promise.resolve({});
   });
   await settle(seen);
   return { mocks, result: result as T, options, dependsOn, parents };

@@ -91,14 +91,14 @@ export async function runSmoke(config: SmokeConfig, deps: SmokeDeps): Promise<nu
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason);
+      if (signal.aborted) return reject(signal.reason as Error);
       const t = setTimeout(() => {
         signal.removeEventListener("abort", onAbort);
         resolve();
       }, ms);
       const onAbort = () => {
         clearTimeout(t);
-        reject(signal.reason);
+        reject(signal.reason as Error);
       };
       signal.addEventListener("abort", onAbort, { once: true });
     });
@@ -385,7 +385,7 @@ export async function runSmoke(config: SmokeConfig, deps: SmokeDeps): Promise<nu
       if (failed.length === 0) out(`No job failed; the pipeline ended ${pipeline.status} (canceled in GitLab?).`);
       return;
     } catch (error) {
-      const reason = signal.aborted ? signal.reason : undefined;
+      const reason: unknown = signal.aborted ? signal.reason : undefined;
       if (reason instanceof Interrupted) {
         out(`✘ Interrupted while waiting for ${waitingFor}.`);
         exitCode = EXIT.interrupted;

@@ -5,14 +5,17 @@
 
 /** The log as plain lines: no ANSI escapes, no collapsible-section markers, no `\r` redraws. */
 export function cleanLog(trace: string): string[] {
-  return trace
-    .replace(/section_(?:start|end):\d+:[A-Za-z0-9_.-]+(?:\[[^\]]*\])?\r?/g, "")
-    .replace(/\x1b\[[0-9;]*[A-Za-z]/g, "")
-    .split("\n")
-    .map((line) => {
-      const parts = line.split("\r");
-      return (parts.filter((p) => p !== "").at(-1) ?? "").replace(/\s+$/, "");
-    });
+  return (
+    trace
+      .replace(/section_(?:start|end):\d+:[A-Za-z0-9_.-]+(?:\[[^\]]*\])?\r?/g, "")
+      // eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC
+      .replace(/\x1b\[[0-9;]*[A-Za-z]/g, "")
+      .split("\n")
+      .map((line) => {
+        const parts = line.split("\r");
+        return (parts.filter((p) => p !== "").at(-1) ?? "").replace(/\s+$/, "");
+      })
+  );
 }
 
 /** The last `count` non-empty-trailing lines. */

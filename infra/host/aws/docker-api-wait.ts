@@ -174,9 +174,9 @@ export const dockerApiWaitProvider: pulumi.dynamic.ResourceProvider = {
       },
     };
   },
-  async diff(_id: string, olds: Record<string, unknown>, news: WaitInputs): Promise<pulumi.dynamic.DiffResult> {
+  diff(_id: string, olds: Record<string, unknown>, news: WaitInputs): Promise<pulumi.dynamic.DiffResult> {
     const replaces = WAIT_TRIGGERS.filter((k) => olds[k] !== news[k]);
-    return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
+    return Promise.resolve({ changes: replaces.length > 0, replaces, deleteBeforeReplace: true });
   },
   async delete(): Promise<void> {
     // Nothing to remove: the wait leaves nothing behind.

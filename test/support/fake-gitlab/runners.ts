@@ -4,7 +4,7 @@
  * "Create a runner linked to a user"), and the instance basics GET /version,
  * GET /user, GET /-/health, GET /-/readiness.
  */
-import type { FakeRunner, RunnerStatus, RunnerType } from "./state";
+import type { FakeRunner, RunnerStatus } from "./state";
 import { addRunner } from "./state";
 import type { Route, RouteContext } from "./router";
 import { badRequest, boolParam, listParam, notFound, paginate } from "./router";
@@ -93,7 +93,7 @@ export const runnerRoutes: Route[] = [
         return badRequest("runner_type does not have a valid value");
       if (type === "instance_type" && !ctx.state.isAdmin) return { status: 403, json: { message: "403 Forbidden" } };
       const runner = addRunner(ctx.state, {
-        runner_type: type as RunnerType,
+        runner_type: type,
         description: typeof ctx.body["description"] === "string" ? ctx.body["description"] : "",
         paused: boolParam(ctx.body["paused"]) ?? false,
         locked: boolParam(ctx.body["locked"]) ?? false,
