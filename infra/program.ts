@@ -1,11 +1,13 @@
 /**
- * The program: configuration → host → GitLab → runner → outputs. `infra/entry/index.ts` runs it for
+ * The program: configuration → host → (pull-through cache) → GitLab → runner → outputs. `infra/entry/index.ts` runs it for
  * `pulumi up`; the offline plan (tools/plan) runs the same function under Pulumi's mocks.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config/types";
 import { GitLabServer } from "./gitlab";
 import { createHost } from "./host";
+import { HOST_GATEWAY_NAME } from "./host/docker-host";
+import { DockerHubMirror } from "./mirror";
 import { naming } from "./naming";
 import { GitLabRunner } from "./runner";
 import { CONFIG_TOML_FILE, EXAMPLE_PIPELINE_FILE } from "../runner-config";
@@ -24,6 +26,17 @@ export function buildStack(config: StackConfig): StackBuild {
   const names = naming(config.team, pulumi.getStack());
   const host = createHost(config, names);
 
+  // Docker Hub pull-through cache on the host, which every job's DinD daemon pulls through.
+  const mirror = config.mirror.enabled
+    ? new DockerHubMirror("mirror", {
+        host: host.host,
+        config: config.mirror,
+        names,
+        // On aws the host daemon pulls job and service images through it too (cloud-init's daemon.json).
+        publishOnLoopback: config.target === "aws",
+      })
+    : undefined;
+
   const gitlab = new GitLabServer("gitlab", {
     names,
     target: config.target,
@@ -36,7 +49,15 @@ export function buildStack(config: StackConfig): StackBuild {
   // Registers against `gitlab.apiUrl` with `gitlab.adminToken` after `gitlab.ready`; its
   // container reaches GitLab at `gitlab.containerUrl`. Destroyed before GitLab (container, then
   // the registration), so GitLab still answers when the runner is removed from it.
-  const runner = new GitLabRunner("runner", { host: host.host, gitlab, config: config.runner, names });
+  const runner = new GitLabRunner("runner", {
+    host: host.host,
+    gitlab,
+    config: config.runner,
+    names,
+    // The cache's daemon.json at /etc/docker in every job and service container, and the name the
+    // DinD daemons reach it by (already mapped when GitLab itself is at host.docker.internal).
+    ...(mirror !== undefined ? { jobVolumes: [mirror.jobVolume], jobGatewayHosts: [HOST_GATEWAY_NAME] } : {}),
+  });
 
   return {
     outputs: {
@@ -51,12 +72,14 @@ export function buildStack(config: StackConfig): StackBuild {
       runnerId: runner.runnerId,
       runnerTags: runner.tags,
       examplePipeline: runner.examplePipeline,
+      ...(mirror !== undefined ? { dockerHubMirror: mirror.mirrorUrl } : {}),
     },
     files: {
       ...host.files,
       "gitlab.rb": gitlab.gitlabRb,
       [CONFIG_TOML_FILE]: runner.configToml,
       [EXAMPLE_PIPELINE_FILE]: runner.examplePipeline,
+      ...(mirror !== undefined ? { "dind-daemon.json": mirror.dindDaemonJson } : {}),
     },
   };
 }

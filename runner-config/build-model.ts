@@ -49,6 +49,11 @@ export interface RunnerConfigSettings {
   readonly networkMode?: string;
   /** `host:address` entries for job containers' /etc/hosts, e.g. `gitlab.local:host-gateway`; default: none. */
   readonly extraHosts?: readonly string[];
+  /**
+   * More `src:dst[:mode]` volumes for job and service containers, after `/certs/client` and `/cache`
+   * (e.g. the pull-through cache's daemon.json volume at `/etc/docker`); default: none.
+   */
+  readonly extraVolumes?: readonly string[];
   /** The runner authentication token (`glrt-…`) from registration. */
   readonly token: string;
   /** `KEY=value` entries for every job's environment; default: none. */
@@ -102,7 +107,7 @@ export function runnerConfigModel(settings: RunnerConfigSettings): RunnerConfigM
           image: settings.runner.jobImage,
           privileged: true,
           tls_verify: false,
-          volumes: [...JOB_VOLUMES],
+          volumes: [...JOB_VOLUMES, ...(settings.extraVolumes ?? [])],
           disable_cache: false,
           shm_size: JOB_SHM_SIZE_BYTES,
           pull_policy: [...PULL_POLICY],

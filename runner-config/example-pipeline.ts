@@ -22,6 +22,9 @@ export const EXAMPLE_JOB_NAME = "docker-in-docker";
 /** The image the job starts inside DinD, pinned like every other image of the project. */
 export const EXAMPLE_INNER_IMAGE = "alpine:3.22";
 
+/** What the pipeline prints before the job daemon's registry mirrors (tools/smoke reads it). */
+export const MIRRORS_LINE = "Registry Mirrors:";
+
 /** The settings the pipeline is rendered from: the stack's `runner.jobImage`, `runner.dindImage`, `runner.tags`. */
 export interface ExamplePipelineSettings {
   readonly jobImage: string;
@@ -34,6 +37,7 @@ const HEADER = [
   " Rendered by runner-config/example-pipeline.ts from runner.jobImage, runner.dindImage and runner.tags.",
   " Proves the runner runs Docker-in-Docker: `docker version` shows a Server only when the job",
   " reached the docker:dind service over TLS; then two containers run inside that daemon.",
+  " `docker info` names the registry mirror (the stack's Docker Hub pull-through cache) the daemon uses.",
 ].join("\n");
 
 /**
@@ -57,6 +61,8 @@ export function renderExamplePipeline(settings: ExamplePipelineSettings): string
   if (settings.tags.length > 0) job.tags = [...settings.tags];
   job.script = [
     "docker version",
+    // Which registry mirrors the job's daemon pulls through (the stack's pull-through cache).
+    `docker info --format '${MIRRORS_LINE} {{join .RegistryConfig.Mirrors ", "}}'`,
     `docker run -d --name alpine-1 ${EXAMPLE_INNER_IMAGE} sleep 600`,
     `docker run -d --name alpine-2 ${EXAMPLE_INNER_IMAGE} sleep 600`,
     "docker container ls",

@@ -209,6 +209,7 @@ function checkAcrossKeys(values: Map<string, unknown>, target: Target, problems:
   ];
   const registry = values.get("gitlab.registryPort") as number;
   if (registry !== 0) ports.push(["gitlab.registryPort", registry]);
+  if (values.get("mirror.enabled") === true) ports.push(["mirror.port", values.get("mirror.port") as number]);
   // On aws the host's own sshd keeps port 22 (closed by the security group, but bound).
   const reserved =
     target === "aws"
@@ -255,6 +256,20 @@ function checkAcrossKeys(values: Map<string, unknown>, target: Target, problems:
             : undefined;
     if (why !== undefined)
       problems.push(`${fullKey("gitlab.externalUrl")}: expected ${why}; got ${JSON.stringify(externalUrl)}`);
+  }
+
+  // Docker Hub credentials come as a pair: a username without its token (or the reverse) would
+  // silently pull anonymously.
+  const username = values.get("mirror.dockerHubUsername");
+  const token = values.get("mirror.dockerHubToken");
+  if (username !== undefined && token === undefined) {
+    problems.push(
+      `${fullKey("mirror.dockerHubToken")}: expected a secret access token with mirror.dockerHubUsername (set it with \`pulumi config set --secret --path mirror.dockerHubToken …\`); it is not set`,
+    );
+  } else if (username === undefined && token !== undefined) {
+    problems.push(
+      `${fullKey("mirror.dockerHubUsername")}: expected the Docker ID the token mirror.dockerHubToken belongs to; it is not set`,
+    );
   }
 
   const tags = values.get("runner.tags") as string[];

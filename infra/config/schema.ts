@@ -48,6 +48,11 @@ export const DEFAULT_GITLAB_IMAGE = "gitlab/gitlab-ce:19.3.0-ce.0";
 export const DEFAULT_RUNNER_IMAGE = "gitlab/gitlab-runner:v19.3.0";
 export const DEFAULT_JOB_IMAGE = "docker:29.7.2-cli";
 export const DEFAULT_DIND_IMAGE = "docker:29.7.2-dind";
+/**
+ * CNCF Distribution 3.x, the `registry` image in proxy mode (the pull-through cache for Docker Hub).
+ * 3.1.2: the newest tag of the official image (docker-library/official-images `library/registry`).
+ */
+export const DEFAULT_MIRROR_IMAGE = "registry:3.1.2";
 /** 4 vCPU, 16 GiB, not burstable: GitLab's documented minimum memory, without CPU credits. */
 export const DEFAULT_INSTANCE_TYPE = "m7i.xlarge";
 
@@ -286,6 +291,46 @@ export const KEYS: readonly KeySpec[] = [
     min: 60,
     max: 86400,
     description: "Seconds an interactive web terminal session may last.",
+  },
+  {
+    path: "mirror.enabled",
+    kind: "boolean",
+    default: true,
+    description:
+      "Run a Docker Hub pull-through cache (a `registry` in proxy mode) that every job's DinD daemon, and on aws the host's daemon, pull through: faster pipelines and no Docker Hub pull-rate limit.",
+  },
+  {
+    path: "mirror.image",
+    kind: "string",
+    default: DEFAULT_MIRROR_IMAGE,
+    description: "The pull-through cache's image (CNCF Distribution 3.x), with a version tag.",
+    check: (v: string) => checkImageRef(v),
+  },
+  {
+    path: "mirror.port",
+    kind: "integer",
+    default: 5001,
+    description:
+      "Port of the pull-through cache on the Docker bridge's gateway address (host.docker.internal for jobs); never published to the network.",
+    check: (v: number) => checkPort(v),
+  },
+  {
+    path: "mirror.dockerHubUsername",
+    kind: "string",
+    defaultDoc: "unset (anonymous pulls)",
+    description:
+      "Docker Hub account the cache pulls as (authenticated pulls have higher limits); set with mirror.dockerHubToken.",
+    // Docker ID rules: 4 to 30 lowercase letters and digits.
+    check: (v: string) => (/^[a-z0-9]{4,30}$/.test(v) ? undefined : "a Docker ID: 4 to 30 lowercase letters or digits"),
+  },
+  {
+    path: "mirror.dockerHubToken",
+    kind: "string",
+    secret: true,
+    defaultDoc: "unset",
+    description:
+      "Docker Hub personal access token for mirror.dockerHubUsername (a public-repositories read-only token: every job on the host can pull what it can read); set it with `--secret`.",
+    check: (v: string) => (v.trim() === v && v.length >= 8 ? undefined : "a Docker Hub access token"),
   },
 ];
 

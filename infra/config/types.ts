@@ -83,6 +83,18 @@ export interface RunnerConfig {
   readonly sessionTimeout: number;
 }
 
+/** The Docker Hub pull-through cache (`mirror.*`). */
+export interface MirrorConfig {
+  readonly enabled: boolean;
+  readonly image: string;
+  /** Port on the Docker bridge's gateway address (and, on aws, the host's loopback). */
+  readonly port: number;
+  /** Docker Hub account for authenticated pulls; undefined pulls anonymously. */
+  readonly dockerHubUsername: string | undefined;
+  /** Its access token, always with the username; undefined pulls anonymously. */
+  readonly dockerHubToken: ConfigSecret | undefined;
+}
+
 export interface StackConfig {
   readonly team: string;
   readonly target: Target;
@@ -92,4 +104,5 @@ export interface StackConfig {
   readonly host: HostConfig;
   readonly gitlab: GitLabConfig;
   readonly runner: RunnerConfig;
+  readonly mirror: MirrorConfig;
 }

@@ -59,6 +59,17 @@ export interface GitLabRunnerArgs {
   readonly config: RunnerConfig;
   /** Physical names: the container is `<team>-runner`, the runner `<team>-dind-<suffix>` in GitLab. */
   readonly names: Naming;
+  /**
+   * More volumes for every job and service container (`src:dst[:mode]`), such as the pull-through
+   * cache's daemon.json for DinD. Default: none.
+   */
+  readonly jobVolumes?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * More host names mapped to the host's gateway in every job and service container, besides
+   * GitLab's (e.g. `host.docker.internal` for the pull-through cache when GitLab has a DNS name).
+   * Default: none.
+   */
+  readonly jobGatewayHosts?: readonly string[];
   /** Timeouts and retries of the registration's API calls. Default: the provider's defaults. */
   readonly registration?: RegistrationProviderOptions;
 }
@@ -111,21 +122,24 @@ export class GitLabRunner extends pulumi.ComponentResource {
     );
 
     const configToml = pulumi.secret(
-      pulumi.all([registration.token, gitlab.containerUrl, gitlab.containerHostName]).apply(([token, url, hostName]) =>
-        renderRunnerConfigToml(
-          runnerConfigModel({
-            team: names.team,
-            // The helper containers upload artifacts to `url`, so it must be reachable from every job.
-            url,
-            // Jobs clone through the same URL: GitLab's external URL (localhost locally, the public
-            // address on AWS, behind the security group) is not reachable from a job's network.
-            cloneUrl: url,
-            extraHosts: [`${hostName}:${HOST_GATEWAY}`],
-            token,
-            runner: config,
-          }),
+      pulumi
+        .all([registration.token, gitlab.containerUrl, gitlab.containerHostName, pulumi.output(args.jobVolumes ?? [])])
+        .apply(([token, url, hostName, jobVolumes]) =>
+          renderRunnerConfigToml(
+            runnerConfigModel({
+              team: names.team,
+              // The helper containers upload artifacts to `url`, so it must be reachable from every job.
+              url,
+              // Jobs clone through the same URL: GitLab's external URL (localhost locally, the public
+              // address on AWS, behind the security group) is not reachable from a job's network.
+              cloneUrl: url,
+              extraHosts: [...new Set([hostName, ...(args.jobGatewayHosts ?? [])])].map((h) => `${h}:${HOST_GATEWAY}`),
+              extraVolumes: jobVolumes,
+              token,
+              runner: config,
+            }),
+          ),
         ),
-      ),
     );
 
     const image = new docker.RemoteImage(

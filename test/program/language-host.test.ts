@@ -27,7 +27,8 @@ test("Pulumi's loader runs the dev stack's program from Pulumi.yaml's main direc
   expect(types).toContain("aws:ec2/instance:Instance");
   expect(types).toContain("gitlab-dind:index:GitLabServer");
   expect(types).toContain("gitlab-dind:index:GitLabRunner");
-  expect(types.filter((t) => t === "docker:index/container:Container")).toHaveLength(2);
+  // GitLab, the runner and the Docker Hub pull-through cache.
+  expect(types.filter((t) => t === "docker:index/container:Container")).toHaveLength(3);
   expect(result.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.name).toBe("gitlab-dind-dev");
 });
 

@@ -30,7 +30,8 @@ describe.each(["dev", "local"])("the %s stack's planned config.toml", (stack) =>
     const docker = doc.runners[0].docker;
     expect(doc.runners[0].executor).toBe("docker");
     expect(docker.privileged).toBe(true);
-    expect(docker.volumes).toEqual(["/certs/client", "/cache"]);
+    // The pull-through cache's daemon.json for the DinD daemons, read-only (mirror.enabled defaults to true).
+    expect(docker.volumes).toEqual(["/certs/client", "/cache", `${stack}-mirror-dind-config:/etc/docker:ro`]);
     expect(JSON.stringify(doc)).not.toContain("docker.sock");
     expect(docker.allowed_privileged_services).toContain("docker:*-dind");
     expect(docker.allowed_privileged_services.some((p: string) => p.includes("cli"))).toBe(false);

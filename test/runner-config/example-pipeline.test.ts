@@ -51,6 +51,7 @@ describe("the example pipeline", () => {
     expect(j.tags).toEqual(defaultRunnerTags());
     expect(j.script).toEqual([
       "docker version",
+      `docker info --format 'Registry Mirrors: {{join .RegistryConfig.Mirrors ", "}}'`,
       "docker run -d --name alpine-1 alpine:3.22 sleep 600",
       "docker run -d --name alpine-2 alpine:3.22 sleep 600",
       "docker container ls",

@@ -110,6 +110,9 @@ describe("npm run smoke, against a fake GitLab", () => {
     expect(output).toContain("      Version:          29.7.2");
     expect(output).toContain("    $ docker container ls");
     expect(output).toMatch(/alpine:3\.22 +"sleep 600" .* alpine-2/);
+    expect(output).toContain(
+      "  pull-through cache: the job's daemon pulls Docker Hub images through http://host.docker.internal:5001/",
+    );
     expect(output).toMatch(/Docker-in-Docker works/);
     expect(f.state.pipelines).toEqual([]);
     expectDeleted(f);

@@ -5,7 +5,7 @@ import { Interrupted, onInterrupt } from "../../tools/smoke/cleanup";
 import type { SignalSource } from "../../tools/smoke/cleanup";
 import { diagnose } from "../../tools/smoke/diagnose";
 import type { RunnerInfo } from "../../tools/smoke/diagnose";
-import { cleanLog, extractProof, logTail } from "../../tools/smoke/job-log";
+import { cleanLog, extractMirrors, extractProof, logTail } from "../../tools/smoke/job-log";
 import { describePipeline } from "../../tools/smoke/pipeline";
 import { readStackOutputs } from "../../tools/smoke/stack-outputs";
 import type { CommandRunner } from "../../tools/smoke/stack-outputs";
@@ -190,6 +190,15 @@ describe("job log", () => {
     expect(proof.server.some((l) => l.includes("docker run"))).toBe(false);
     expect(proof.containers[0]).toBe("$ docker container ls");
     expect(proof.containers).toHaveLength(4);
+  });
+
+  it("reads the job daemon's registry mirrors from the example's line or from docker info's section", () => {
+    expect(extractMirrors(DIND_SUCCESS_TRACE)).toEqual(["http://host.docker.internal:5001/"]);
+    expect(extractMirrors("$ docker info --format x\nRegistry Mirrors: \n$ docker run\n")).toEqual([]);
+    expect(
+      extractMirrors(" Registry Mirrors:\n  http://a:5001/\n  https://b/\n Live Restore Enabled: false\n"),
+    ).toEqual(["http://a:5001/", "https://b/"]);
+    expect(extractMirrors("$ docker version\nServer:\n")).toBeUndefined();
   });
 
   it("finds no proof when the daemon was unreachable or nothing ran", () => {

@@ -186,6 +186,20 @@ export const INVOKES: Record<string, InvokeHandler> = {
       withDecryption: true,
     };
   },
+  // The Docker daemon's default bridge, as `docker network inspect bridge` shows it (infra/mirror).
+  "docker:index/getNetwork:getNetwork": (i) => {
+    if (i.name !== "bridge") throw new Error(`RecordingMocks: no Docker network ${i.name}`);
+    return {
+      id: "0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c",
+      name: "bridge",
+      driver: "bridge",
+      scope: "local",
+      internal: false,
+      options: { "com.docker.network.bridge.default_bridge": "true" },
+      ipamConfigs: [{ subnet: "172.17.0.0/16", gateway: "172.17.0.1", ipRange: "", auxAddress: {} }],
+      containers: [],
+    };
+  },
 };
 
 export class RecordingMocks implements pulumi.runtime.Mocks {

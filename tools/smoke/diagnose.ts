@@ -196,7 +196,9 @@ export const KNOWN_CAUSES: readonly KnownCause[] = [
     id: "pull-rate-limit",
     title: "Docker Hub pull rate limit",
     matches: (e) => log(e, /toomanyrequests|You have reached your pull rate limit/),
-    advice: () => ["Docker Hub refused the image pull: wait, log in (DOCKER_AUTH_CONFIG), or use a registry mirror."],
+    advice: () => [
+      "Docker Hub refused the image pull. The stack's pull-through cache (mirror.enabled, the default) fetches each image once a week for every job; give it an account (mirror.dockerHubUsername and mirror.dockerHubToken) for higher limits, or wait.",
+    ],
   },
   {
     id: "image-not-found",

@@ -10,7 +10,7 @@ import type { CreatedProject } from "./cleanup";
 import { deleteProject, describeCleanupError, Interrupted } from "./cleanup";
 import type { Diagnosis, Evidence, RunnerInfo } from "./diagnose";
 import { diagnose, takes } from "./diagnose";
-import { cleanLog, extractProof, logTail } from "./job-log";
+import { cleanLog, extractMirrors, extractProof, logTail } from "./job-log";
 import type { SmokePipeline } from "./pipeline";
 import { allTags } from "./pipeline";
 
@@ -352,6 +352,14 @@ export async function runSmoke(config: SmokeConfig, deps: SmokeDeps): Promise<nu
             for (const line of proof.server) out(`    ${line}`);
             out("  docker container ls (containers running inside the job's daemon):");
             for (const line of proof.containers) out(`    ${line}`);
+            const mirrors = extractMirrors(trace);
+            if (mirrors !== undefined) {
+              out(
+                mirrors.length > 0
+                  ? `  pull-through cache: the job's daemon pulls Docker Hub images through ${mirrors.join(", ")}`
+                  : "  pull-through cache: none (the job's daemon pulls from Docker Hub directly)",
+              );
+            }
             out(`Docker-in-Docker works (${formatDuration(now() - startedAt)}).`);
             exitCode = EXIT.ok;
             return;

@@ -2,6 +2,7 @@
  * Reading GitLab job logs: strip the ANSI colours and `section_start:`/`section_end:`
  * markers the runner writes, take the tail, and pick out the lines that prove DinD.
  */
+import { MIRRORS_LINE } from "../../runner-config/example-pipeline";
 
 /** The log as plain lines: no ANSI escapes, no collapsible-section markers, no `\r` redraws. */
 export function cleanLog(trace: string): string[] {
@@ -62,4 +63,26 @@ export function extractProof(trace: string): DindProof {
   }
   // A header with no container rows proves nothing ran.
   return { server, containers: containers.length > 2 ? containers : [] };
+}
+
+/** The line the example pipeline prints with the job daemon's registry mirrors (runner-config). */
+const MIRRORS_LINE_PREFIX = MIRRORS_LINE;
+
+/**
+ * The registry mirrors the job's DinD daemon uses, from the example pipeline's
+ * `docker info --format 'Registry Mirrors: …'` line (or `docker info`'s own "Registry Mirrors:"
+ * section): an empty list when it has none, undefined when the log does not say.
+ */
+export function extractMirrors(trace: string): string[] | undefined {
+  const lines = cleanLog(trace);
+  const at = lines.findIndex((l) => l.trimStart().startsWith(MIRRORS_LINE_PREFIX));
+  if (at < 0) return undefined;
+  const rest = (lines[at] ?? "").trimStart().slice(MIRRORS_LINE_PREFIX.length).trim();
+  if (rest !== "") return rest.split(/[\s,]+/).filter((m) => m !== "");
+  // `docker info` lists them one per indented line below the heading.
+  const mirrors: string[] = [];
+  for (let i = at + 1; i < lines.length && /^\s+\S+$/.test(lines[i] ?? "") && /:\/\//.test(lines[i] ?? ""); i++) {
+    mirrors.push((lines[i] ?? "").trim());
+  }
+  return mirrors;
 }

@@ -7,6 +7,7 @@
  *   cloud-init → instance → volume attachment, EIP association → wait for the Docker API →
  *   Docker provider.
  */
+import { hostDaemonJson } from "../../mirror/daemon-json";
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -131,6 +132,8 @@ export class AwsHost extends pulumi.ComponentResource {
           caCertPem,
           serverCertPem,
           serverKeyParameter: parameterName,
+          // The pull-through cache (infra/mirror) on the host's loopback, for the images the runner pulls.
+          daemonJson: config.mirror.enabled ? hostDaemonJson(config.mirror.port) : undefined,
         }),
       );
 

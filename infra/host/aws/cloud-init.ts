@@ -20,6 +20,8 @@ export const USER_DATA_LIMIT_BYTES = 16 * 1024;
 
 /** Where the host keeps the Docker daemon's TLS files. */
 export const DOCKER_TLS_DIR = "/etc/docker/tls";
+/** The host daemon's settings file. */
+export const DAEMON_JSON = "/etc/docker/daemon.json";
 /** Where the host keeps the values the boot scripts read. */
 export const HOST_ENV_FILE = "/etc/gitlab-dind/host.env";
 
@@ -40,6 +42,11 @@ export interface CloudInitInput {
   readonly serverCertPem: string;
   /** Name of the SSM SecureString parameter holding the daemon's private key. */
   readonly serverKeyParameter: string;
+  /**
+   * The host daemon's `/etc/docker/daemon.json` (the pull-through cache as its registry mirror),
+   * or undefined for none. Settings only: never `hosts` (given as flags in the drop-in).
+   */
+  readonly daemonJson?: string;
 }
 
 /** One file cloud-init writes. */
@@ -78,6 +85,9 @@ export function renderCloudInit(input: CloudInitInput): string {
       owner: "root:root",
       permissions: "0644",
     },
+    ...(input.daemonJson !== undefined
+      ? [{ path: DAEMON_JSON, content: ensureNewline(input.daemonJson), owner: "root:root", permissions: "0644" }]
+      : []),
     { path: PREPARE_DATA_SCRIPT, content: PREPARE_DATA, owner: "root:root", permissions: "0755" },
     { path: FETCH_KEY_SCRIPT, content: FETCH_KEY, owner: "root:root", permissions: "0755" },
     { path: BOOTSTRAP_SCRIPT, content: BOOTSTRAP, owner: "root:root", permissions: "0755" },
@@ -123,6 +133,18 @@ function checkInput(input: CloudInitInput): void {
     problems.push(
       `serverKeyParameter: expected an SSM parameter path; got ${JSON.stringify(input.serverKeyParameter)}`,
     );
+  if (input.daemonJson !== undefined) {
+    let settings: unknown;
+    try {
+      settings = JSON.parse(input.daemonJson);
+    } catch {
+      settings = undefined;
+    }
+    if (typeof settings !== "object" || settings === null || Array.isArray(settings))
+      problems.push("daemonJson: expected a JSON object");
+    // dockerd refuses to start when `hosts` is both a flag (the drop-in) and in daemon.json.
+    else if ("hosts" in settings) problems.push("daemonJson: must not set hosts (the drop-in sets them as flags)");
+  }
   for (const [what, pem] of [
     ["caCertPem", input.caCertPem],
     ["serverCertPem", input.serverCertPem],

@@ -158,6 +158,8 @@ export const DIND_SUCCESS_TRACE = [
   "  OS/Arch:          linux/amd64",
   " containerd:",
   "  Version:          v2.1.4",
+  `$ docker info --format 'Registry Mirrors: {{join .RegistryConfig.Mirrors ", "}}'`,
+  "Registry Mirrors: http://host.docker.internal:5001/",
   "$ docker run -d --name alpine-1 alpine:3.22 sleep 600",
   "9f2c1d7e0b3a4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5",
   "$ docker run -d --name alpine-2 alpine:3.22 sleep 600",
