@@ -341,6 +341,33 @@ describe("npm run smoke, against a fake GitLab", () => {
     expect(f.state.projects).toEqual([]);
   });
 
+  it("a mark whose answer was lost (502, then 400 'already marked' on the retry) still ends in the permanent removal", async () => {
+    const f = await fake();
+    const builtIn = projectRoutes.find((r) => r.method === "DELETE" && r.pattern === "/api/v4/projects/:id");
+    let lost = false;
+    f.addRoute({
+      method: "DELETE",
+      pattern: "/api/v4/projects/:id",
+      handler: (ctx) => {
+        const reply = builtIn!.handler(ctx);
+        if (lost || reply.status !== 202 || ctx.query.get("permanently_remove") === "true") return reply;
+        lost = true; // GitLab marked it; the proxy lost the answer
+        return { status: 502, text: "Bad Gateway" };
+      },
+    });
+    const { code, output } = await run(f, { projectName: "lost-smoke" });
+    expect(code).toBe(0);
+    expect(output).toContain(
+      "Cleanup: project root/lost-smoke deleted (GitLab marked it for deletion as root/lost-smoke-deletion_scheduled-1; removed at once with permanently_remove).",
+    );
+    expect(f.requestsTo("DELETE", /projects/).map((r) => r.query.get("permanently_remove"))).toEqual([
+      null,
+      null,
+      "true",
+    ]);
+    expect(f.state.projects).toEqual([]);
+  });
+
   it("GitLab before 18 (no delayed deletion): one DELETE removes the project", async () => {
     const f = await fake({ delayedDeletion: false });
     const { code, output } = await run(f, { projectName: "old-smoke" });

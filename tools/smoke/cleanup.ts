@@ -38,7 +38,12 @@ export async function deleteProject(
   project: CreatedProject,
   deadlineMs: number,
 ): Promise<{ outcome: DeleteOutcome; detail: string }> {
-  const first = await client.send("DELETE", `/projects/${project.id}`, { expect: [202, 204, 404], deadlineMs });
+  // 400 "Project has been already marked for deletion": a retried DELETE whose first answer was lost
+  // (a 502 after GitLab marked it); the project is then marked, which the GET below checks.
+  const first = await client.send("DELETE", `/projects/${project.id}`, {
+    expect: [202, 204, 400, 404],
+    deadlineMs,
+  });
   if (first.status === 404) return { outcome: "already-gone", detail: "already gone" };
   const after = await client.send<ProjectAfterMark>("GET", `/projects/${project.id}`, {
     expect: [200, 404],
@@ -46,6 +51,8 @@ export async function deleteProject(
   });
   if (after.status === 404) return { outcome: "deleted", detail: "deleted" };
   const marked = after.data.marked_for_deletion_on ?? after.data.marked_for_deletion_at;
+  if (first.status === 400 && !marked)
+    throw new Error(`GitLab refused DELETE /projects/${project.id}: ${gitLabMessage(first.data)}`);
   if (!marked)
     return { outcome: "deletion-scheduled", detail: "deletion accepted; GitLab removes it in the background" };
   // The path as it is now: GitLab 18+ renamed the project when it marked it.
