@@ -5,19 +5,29 @@
  *
  * It follows GitLab's "Use Docker to build Docker images" page, "Docker-in-Docker with TLS enabled in the
  * Docker executor" (https://docs.gitlab.com/ci/docker/using_docker_build/): the `docker:<v>-dind`
- * service under the alias `docker`, `DOCKER_TLS_CERTDIR: "/certs"` (the daemon writes its client
+ * service, reachable as `docker`, `DOCKER_TLS_CERTDIR: "/certs"` (the daemon writes its client
  * certificates to `/certs/client`, the volume config.toml gives every job), and the matching
  * `docker:<v>-cli` job image, whose entrypoint then points the CLI at `tcp://docker:2376` with TLS.
+ *
+ * The runner names a `docker:<v>-dind` service `docker` by itself (service-aliases.ts), so the
+ * service gets no `alias` then: a second `docker` would only make every job log "Skipping alias".
+ * A DinD image under another name (`runner.dindImage: registry.example.com/tools/dind:1`, named
+ * `registry.example.com__tools__dind`) gets `alias: docker`, the host name the CLI and the daemon's
+ * TLS certificate use.
  */
 import { Document, Scalar } from "yaml";
 import { RunnerConfigError } from "./errors";
 import { imagePairProblems } from "./image-pairing";
+import { derivedServiceAliases } from "./service-aliases";
 
 /** The name the offline plan writes the rendered pipeline under. */
 export const EXAMPLE_PIPELINE_FILE = "gitlab-ci.example.yml";
 
 /** The job's name in the pipeline. */
 export const EXAMPLE_JOB_NAME = "docker-in-docker";
+
+/** The host name the job's Docker CLI reaches the DinD service by (`tcp://docker:2376`). */
+export const DIND_SERVICE_ALIAS = "docker";
 
 /** The image the job starts inside DinD, pinned like every other image of the project. */
 export const EXAMPLE_INNER_IMAGE = "alpine:3.22";
@@ -55,7 +65,11 @@ export function renderExamplePipeline(settings: ExamplePipelineSettings): string
   certDir.type = Scalar.QUOTE_DOUBLE;
   const job: Record<string, unknown> = {
     image: settings.jobImage,
-    services: [{ name: settings.dindImage, alias: "docker" }],
+    services: [
+      derivedServiceAliases(settings.dindImage).includes(DIND_SERVICE_ALIAS)
+        ? { name: settings.dindImage }
+        : { name: settings.dindImage, alias: DIND_SERVICE_ALIAS },
+    ],
     variables: { DOCKER_TLS_CERTDIR: certDir },
   };
   if (settings.tags.length > 0) job.tags = [...settings.tags];

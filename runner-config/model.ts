@@ -28,7 +28,12 @@ export interface DockerSection {
    * which `docker:dind` hands its client certificates to the job) and must never mount `docker.sock`.
    */
   readonly volumes: readonly string[];
-  /** Always false: with it true the runner skips container-path volumes, `/certs/client` among them. */
+  /**
+   * Always false: every container-path volume (`/certs/client`, `/cache`) is then a cache volume the
+   * runner reuses between the jobs of a project. True does not drop `/certs/client`: GitLab Runner 19
+   * gives each such path a throwaway volume per job instead (executors/docker/internal/volumes/manager.go
+   * `addCacheVolume`), so DinD still works but the `/cache` job cache is lost after every job.
+   */
   readonly disable_cache: false;
   /** `/dev/shm` size of job and service containers in bytes; 0 keeps Docker's default (64 MiB). */
   readonly shm_size: number;

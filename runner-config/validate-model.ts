@@ -195,7 +195,7 @@ function checkDocker(p: Problems, key: string, docker: unknown): void {
   if (docker.tls_verify !== false) p.push(`${key}.tls_verify: expected false; given ${show(docker.tls_verify)}`);
   if (docker.disable_cache !== false) {
     p.push(
-      `${key}.disable_cache: expected false (with true the runner skips the ${CERTS_CLIENT_VOLUME} volume); given ${show(docker.disable_cache)}`,
+      `${key}.disable_cache: expected false (with true GitLab Runner makes each container-path volume, ${CERTS_CLIENT_VOLUME} among them, a throwaway volume per job: DinD still works, but the /cache job cache is lost after every job); given ${show(docker.disable_cache)}`,
     );
   }
   checkVolumes(p, `${key}.volumes`, docker.volumes);

@@ -3,7 +3,9 @@
  *
  * GitLab's Docker image runs the shell command in `GITLAB_POST_RECONFIGURE_SCRIPT` after every
  * `gitlab-ctl reconfigure`, that is on every container start, once the database is migrated
- * (omnibus-gitlab's docker/assets/wrapper; merge request omnibus-gitlab!1017). Ours runs a Ruby
+ * (omnibus-gitlab's docker/assets/init-container, the image's CMD, which `eval`s it under `set -e`;
+ * the file was docker/assets/wrapper until GitLab 17.10 renamed it; merge request
+ * omnibus-gitlab!1017 added the variable). Ours runs a Ruby
  * script with `gitlab-rails runner` that makes sure root has a personal access token whose value
  * Pulumi generated — GitLab's documented way to "create a personal access token
  * programmatically" (`token.set_token('<20 characters>')`, `token.save!`) — and applies the
@@ -40,7 +42,7 @@ export const ADMIN_TOKEN_LIFETIME_DAYS = 364;
 /** "The token must be 20 characters long" (GitLab docs, create a personal access token programmatically). */
 export const ADMIN_TOKEN_LENGTH = 20;
 
-/** The value of `GITLAB_POST_RECONFIGURE_SCRIPT`: the image's wrapper `eval`s it in bash. */
+/** The value of `GITLAB_POST_RECONFIGURE_SCRIPT`: the image's `/assets/init-container` `eval`s it in bash. */
 export const POST_RECONFIGURE_COMMAND = POST_RECONFIGURE_PATH;
 
 export interface BootstrapOptions {
@@ -49,7 +51,7 @@ export interface BootstrapOptions {
 }
 
 /**
- * The shell script the wrapper runs. It never fails: the wrapper runs under `set -e`, and a
+ * The shell script init-container runs. It never fails: init-container runs under `set -e`, and a
  * failure there would stop the container in a restart loop; instead it says so in the container
  * log, and `pulumi up` reports that the token is not accepted.
  */

@@ -6,8 +6,8 @@
  * Endpoints (docs.gitlab.com/api/users#create-a-runner-linked-to-a-user, docs.gitlab.com/api/runners):
  * - `POST /user/runners` (`runner_type=instance_type`, `description`, `tag_list`, `run_untagged`)
  *   → 201 `{ id, token: "glrt-…", token_expires_at }`; the token is never shown again;
- * - `GET /runners/all?type=instance_type&status=never_contacted` (administrators; paginated);
- * - `GET /runners/:id`, `PUT /runners/:id` (`description`, `tag_list`, `run_untagged`);
+ * - `GET /runners/all?type=instance_type` (administrators; paginated);
+ * - `GET /runners/:id` (details, with `contacted_at`), `PUT /runners/:id` (`description`, `tag_list`, `run_untagged`);
  * - `DELETE /runners/:id` → 204 (administrator token);
  * - `DELETE /runners` with form `token=<runner authentication token>` → 204 (no user token).
  *
@@ -20,6 +20,11 @@
  * ends in a random suffix), and a runner that has contacted GitLab is left alone: only a runner
  * whose token nobody has can be such a leftover. The last step of a failed create cleans up the
  * same way, so a create that gives up leaves no runner behind either.
+ *
+ * "Never contacted" is `contacted_at == null` in the runner's details, not its `status`: GitLab
+ * reports a runner created more than 7 days ago that never contacted it as `stale`, not
+ * `never_contacted` (app/models/ci/runner.rb: `status` returns `:stale` first, `STALE_TIMEOUT =
+ * 7.days`), and a leftover of a `pulumi up` that failed a week ago is exactly such a runner.
  */
 import type { GitLabClient } from "../gitlab-api/client";
 import { GitLabApiError } from "../gitlab-api/errors";
@@ -50,6 +55,8 @@ export interface ListedRunner {
 export interface RunnerDetails extends ListedRunner {
   readonly tag_list?: string[];
   readonly run_untagged?: boolean;
+  /** When the runner last contacted GitLab; null when it never did. Not in the list entries. */
+  readonly contacted_at?: string | null;
 }
 
 export interface CreateOptions {
@@ -125,19 +132,31 @@ function checkCreated(data: unknown, baseUrl: string): CreatedRunner {
   return { id: body.id, token: body.token };
 }
 
-/** Runners with this description that never contacted GitLab: leftovers no one has a token for. */
+/**
+ * Runners with this description that never contacted GitLab (`contacted_at` null), whatever their
+ * status (`never_contacted`, or `stale` once 7 days old): leftovers no one has a token for. The list
+ * entries carry no `contacted_at`, so each runner with the description is read (`GET /runners/:id`).
+ */
 export async function findLeftovers(
   client: GitLabClient,
   description: string,
   deadlineMs?: number,
 ): Promise<ListedRunner[]> {
+  const deadline = deadlineMs === undefined ? {} : { deadlineMs };
   const listed = await client.getAll<ListedRunner>("/runners/all", {
-    query: { type: "instance_type", status: "never_contacted" },
-    ...(deadlineMs === undefined ? {} : { deadlineMs }),
+    query: { type: "instance_type" },
+    ...deadline,
   });
-  return listed.filter(
-    (r) => r.description === description && (r.status === undefined || r.status === "never_contacted"),
-  );
+  const leftovers: ListedRunner[] = [];
+  for (const runner of listed.filter((r) => r.description === description)) {
+    const details = await client.send<RunnerDetails>("GET", `/runners/${runner.id}`, {
+      expect: [200, 404],
+      ...deadline,
+    });
+    // 404: gone meanwhile. A missing `contacted_at` (not null) is not taken as "never contacted".
+    if (details.status === 200 && details.data.contacted_at === null) leftovers.push(runner);
+  }
+  return leftovers;
 }
 
 /** Delete the leftovers of earlier attempts; returns how many went. */

@@ -43,7 +43,7 @@ describe("GitLab client", () => {
     const f = await fake();
     const { c } = client(f);
     const version = await c.request<{ version: string }>("GET", "/version");
-    expect(version.version).toBe("17.5.1");
+    expect(version.version).toBe("19.3.0");
     expect(f.requestsTo("GET", "/api/v4/version")[0]?.hadToken).toBe(true);
   });
 
@@ -77,7 +77,7 @@ describe("GitLab client", () => {
     const f = await fake({ refuseConnectionsForMs: 150 });
     const { c, progress } = client(f);
     const version = await c.request<{ version: string }>("GET", "/version");
-    expect(version.version).toBe("17.5.1");
+    expect(version.version).toBe("19.3.0");
     expect(progress.length).toBeGreaterThan(0);
     expect(progress[0]).toContain("ECONNREFUSED");
   });

@@ -16,7 +16,7 @@ describe("the post-reconfigure script", () => {
     expect(script).not.toMatch(/\$\(cat|`cat|export /);
   });
 
-  it("never fails the image's wrapper (set -e): a failure is reported in the log instead", () => {
+  it("never fails the image's init-container (set -e): a failure is reported in the log instead", () => {
     expect(script).toMatch(/^if .*; then$/m);
     expect(script).toContain("bootstrap FAILED");
   });

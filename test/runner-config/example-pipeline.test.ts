@@ -4,8 +4,10 @@ import fc from "fast-check";
 import { parse } from "yaml";
 import { describe, expect, test } from "vitest";
 import {
+  DIND_SERVICE_ALIAS,
   EXAMPLE_PIPELINE_FILE,
   RunnerConfigError,
+  derivedServiceAliases,
   privilegedImagePatterns,
   renderExamplePipeline,
 } from "../../runner-config";
@@ -22,7 +24,7 @@ const ROOT = join(__dirname, "..", "..");
 
 interface Job {
   image: string;
-  services: { name: string; alias: string }[];
+  services: { name: string; alias?: string }[];
   variables: Record<string, string>;
   tags?: string[];
   script: string[];
@@ -43,10 +45,10 @@ describe("the example pipeline", () => {
     expect(EXAMPLE_PIPELINE_FILE).toBe("gitlab-ci.example.yml");
   });
 
-  test("the default render: -cli job image, dind service aliased docker, TLS cert dir, the runner's tags", () => {
+  test("the default render: -cli job image, dind service (the runner names it docker), TLS cert dir, the runner's tags", () => {
     const j = job(renderDefaultExamplePipeline());
     expect(j.image).toBe(DEFAULT_JOB_IMAGE);
-    expect(j.services).toEqual([{ name: DEFAULT_DIND_IMAGE, alias: "docker" }]);
+    expect(j.services).toEqual([{ name: DEFAULT_DIND_IMAGE }]);
     expect(j.variables).toEqual({ DOCKER_TLS_CERTDIR: "/certs" });
     expect(j.tags).toEqual(defaultRunnerTags());
     expect(j.script).toEqual([
@@ -56,6 +58,52 @@ describe("the example pipeline", () => {
       "docker run -d --name alpine-2 alpine:3.22 sleep 600",
       "docker container ls",
     ]);
+  });
+
+  /** Every host name the runner gives the job's services: derived from the image, then the explicit alias. */
+  function serviceNames(j: Job): string[] {
+    return j.services.flatMap((s) => [...derivedServiceAliases(s.name), ...(s.alias === undefined ? [] : [s.alias])]);
+  }
+
+  test.each([
+    ["the default docker:<v>-dind", DEFAULT_DIND_IMAGE, undefined],
+    ["docker:dind", "docker:dind", undefined],
+    ["docker:<v>-dind pinned by digest", `docker:29.7.2-dind@sha256:${"a".repeat(64)}`, undefined],
+    ["a custom dind image", "registry.example.com/tools/dind:1", DIND_SERVICE_ALIAS],
+    ["a registry with a port", "registry.example.com:5000/dind:1", DIND_SERVICE_ALIAS],
+    ["Docker Hub's long form", "docker.io/library/docker:29.7.2-dind", DIND_SERVICE_ALIAS],
+  ])(
+    "%s: the service is reachable as docker exactly once (no 'Skipping alias' warning in the job log)",
+    (_what, dindImage, alias) => {
+      const j = job(renderExamplePipeline({ jobImage: DEFAULT_JOB_IMAGE, dindImage, tags: [] }));
+      expect(j.services).toEqual([alias === undefined ? { name: dindImage } : { name: dindImage, alias }]);
+      expect(serviceNames(j).filter((n) => n === "docker")).toEqual(["docker"]);
+    },
+  );
+
+  test("the service aliases GitLab Runner derives (rows of gitlab-runner v19.3.0 helpers/container/services/test/test.go)", () => {
+    const digest = `@sha256:${"1234567890".repeat(6)}abcd`;
+    expect(derivedServiceAliases("service")).toEqual(["service"]);
+    expect(derivedServiceAliases("service:version")).toEqual(["service"]);
+    expect(derivedServiceAliases("namespace/service:version")).toEqual(["namespace__service", "namespace-service"]);
+    expect(derivedServiceAliases("domain.tld/namespace/service:version")).toEqual([
+      "domain.tld__namespace__service",
+      "domain.tld-namespace-service",
+    ]);
+    expect(derivedServiceAliases("domain.tld:8080/service:version")).toEqual([
+      "domain.tld__service",
+      "domain.tld-service",
+    ]);
+    expect(derivedServiceAliases("subdomain.domain.tld:8080/namespace/service")).toEqual([
+      "subdomain.domain.tld__namespace__service",
+      "subdomain.domain.tld-namespace-service",
+    ]);
+    expect(derivedServiceAliases(`service${digest}`)).toEqual(["service"]);
+    expect(derivedServiceAliases(`domain.tld:8080/namespace/service${digest}`)).toEqual([
+      "domain.tld__namespace__service",
+      "domain.tld-namespace-service",
+    ]);
+    expect(derivedServiceAliases("Not A Valid/Image")).toEqual([]);
   });
 
   test("the service it names runs privileged under the config.toml allow-list; its job image does not", () => {

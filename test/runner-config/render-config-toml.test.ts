@@ -172,7 +172,7 @@ describe("invalid models are refused with every problem named", () => {
     ).toEqual([
       "runners[0].docker.privileged: expected true (docker:dind needs it); given false",
       "runners[0].docker.tls_verify: expected false; given true",
-      "runners[0].docker.disable_cache: expected false (with true the runner skips the /certs/client volume); given true",
+      "runners[0].docker.disable_cache: expected false (with true GitLab Runner makes each container-path volume, /certs/client among them, a throwaway volume per job: DinD still works, but the /cache job cache is lost after every job); given true",
     ]);
   });
 

@@ -8,7 +8,7 @@
  * answers like a proxy that lost GitLab's answer.
  */
 import type { FakeGitLab, Route } from "../support/fake-gitlab";
-import { addRunner, boolParam, listParam, notFound } from "../support/fake-gitlab";
+import { addRunner, boolParam, listParam, notFound, runnerStatus } from "../support/fake-gitlab";
 
 export const runnerExtensionRoutes: Route[] = [
   {
@@ -31,7 +31,7 @@ export const runnerExtensionRoutes: Route[] = [
           tag_list: runner.tag_list,
           run_untagged: runner.run_untagged,
           runner_type: runner.runner_type,
-          status: runner.status,
+          status: runnerStatus(runner),
         },
       };
     },

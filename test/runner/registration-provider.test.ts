@@ -213,6 +213,34 @@ describe("create", () => {
     expect(ids).toHaveLength(3);
   });
 
+  it("removes a leftover GitLab reports as `stale` (never contacted, created 8 days ago), never a stale runner that has contacted GitLab", async () => {
+    const f = await start();
+    const days = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
+    const leftover = f.addRunner({ description: DESCRIPTION, status: "never_contacted", created_at: days(8) });
+    const retired = f.addRunner({
+      description: DESCRIPTION,
+      status: "offline",
+      created_at: days(30),
+      contacted_at: days(10),
+    });
+    // What GitLab lists: both are `stale` (7 days past creation or last contact); only one never contacted it.
+    const listed = await fetch(`${f.url}/api/v4/runners/all?type=instance_type`, {
+      headers: { "private-token": f.token },
+    }).then((r) => r.json() as Promise<{ id: number; status: string }[]>);
+    expect(listed.map((r) => [r.id, r.status])).toEqual([
+      [leftover.id, "stale"],
+      [retired.id, "stale"],
+    ]);
+
+    const { p, logs } = provider();
+    const result = await p.create(inputsFor(f));
+
+    const ids = f.state.runners.map((r) => r.id);
+    expect(ids).not.toContain(leftover.id);
+    expect(ids).toEqual([retired.id, result.outs!.runnerId]);
+    expect(logs.join("\n")).toContain(`Deleting runner #${leftover.id} ("${DESCRIPTION}"): a leftover`);
+  });
+
   it("finds leftovers beyond the first page of runners", async () => {
     const f = await start();
     for (let i = 0; i < 120; i++) f.addRunner({ description: `other-${i}`, status: "never_contacted" });

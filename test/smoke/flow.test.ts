@@ -9,6 +9,7 @@ import { runSmoke } from "../../tools/smoke/flow";
 import { describePipeline } from "../../tools/smoke/pipeline";
 import { startFakeGitLab } from "../support/fake-gitlab";
 import type { FakeGitLab, FakeGitLabOptions } from "../support/fake-gitlab";
+import { projectRoutes } from "../support/fake-gitlab/projects";
 
 // The real example pipeline from the repo: one job `docker-in-docker`, tags docker + dind.
 const EXAMPLE = readFileSync(path.join(__dirname, "../../examples/dind/.gitlab-ci.yml"), "utf8");
@@ -98,7 +99,7 @@ describe("npm run smoke, against a fake GitLab", () => {
     const f = await fake();
     const { code, output, lines } = await run(f);
     expect(code).toBe(0);
-    expect(output).toContain("✔ GitLab 17.5.1 answers (token of root, administrator)");
+    expect(output).toContain("✔ GitLab 19.3.0 answers (token of root, administrator)");
     expect(output).toContain("✔ Runner #7 gitlab-dind-runner is online with tags docker, dind");
     expect(output).toMatch(/✔ Created private project root\/dind-smoke-\d{14}-\w+/);
     expect(lines.filter((l) => l.startsWith("  job docker-in-docker:")).map((l) => l.replace(/ \(.*\)$/, ""))).toEqual([
@@ -141,7 +142,12 @@ describe("npm run smoke, against a fake GitLab", () => {
       {},
       {
         onLine: (line) => {
-          if (line.includes("Waiting for runner #7")) setTimeout(() => (f.state.runners[0].status = "online"), 50);
+          // The runner contacts GitLab: it is online from then on.
+          if (line.includes("Waiting for runner #7"))
+            setTimeout(
+              () => Object.assign(f.state.runners[0], { status: "online", contacted_at: new Date().toISOString() }),
+              50,
+            );
         },
       },
     );
@@ -322,17 +328,80 @@ describe("npm run smoke, against a fake GitLab", () => {
     expect(f.requestsTo("DELETE", /projects/)).toHaveLength(0);
   });
 
-  it("GitLab's delayed deletion: removes the marked project permanently with its full_path", async () => {
-    const f = await fake({ delayedDeletion: true });
+  it("GitLab 18+ delayed deletion: removes the marked project permanently with its renamed full_path", async () => {
+    const f = await fake();
     const { code, output } = await run(f, { projectName: "delayed-smoke" });
     expect(code).toBe(0);
     expect(output).toContain(
-      "Cleanup: project root/delayed-smoke deleted (delayed deletion bypassed with permanently_remove).",
+      "Cleanup: project root/delayed-smoke deleted (GitLab marked it for deletion as root/delayed-smoke-deletion_scheduled-1; removed at once with permanently_remove).",
     );
     const deletes = f.requestsTo("DELETE", /projects/);
     expect(deletes).toHaveLength(2);
-    expect(deletes[1]?.query.get("full_path")).toBe("root/delayed-smoke");
+    expect(deletes[0]?.query.get("permanently_remove")).toBeNull();
+    expect(deletes[1]?.query.get("permanently_remove")).toBe("true");
+    // The path GitLab renamed the project to on marking, read back with GET /projects/:id.
+    expect(deletes[1]?.query.get("full_path")).toBe("root/delayed-smoke-deletion_scheduled-1");
     expect(f.state.projects).toEqual([]);
+  });
+
+  it("a mark whose answer was lost (502, then 400 'already marked' on the retry) still ends in the permanent removal", async () => {
+    const f = await fake();
+    const builtIn = projectRoutes.find((r) => r.method === "DELETE" && r.pattern === "/api/v4/projects/:id");
+    let lost = false;
+    f.addRoute({
+      method: "DELETE",
+      pattern: "/api/v4/projects/:id",
+      handler: (ctx) => {
+        const reply = builtIn!.handler(ctx);
+        if (lost || reply.status !== 202 || ctx.query.get("permanently_remove") === "true") return reply;
+        lost = true; // GitLab marked it; the proxy lost the answer
+        return { status: 502, text: "Bad Gateway" };
+      },
+    });
+    const { code, output } = await run(f, { projectName: "lost-smoke" });
+    expect(code).toBe(0);
+    expect(output).toContain(
+      "Cleanup: project root/lost-smoke deleted (GitLab marked it for deletion as root/lost-smoke-deletion_scheduled-1; removed at once with permanently_remove).",
+    );
+    expect(f.requestsTo("DELETE", /projects/).map((r) => r.query.get("permanently_remove"))).toEqual([
+      null,
+      null,
+      "true",
+    ]);
+    expect(f.state.projects).toEqual([]);
+  });
+
+  it("GitLab before 18 (no delayed deletion): one DELETE removes the project", async () => {
+    const f = await fake({ delayedDeletion: false });
+    const { code, output } = await run(f, { projectName: "old-smoke" });
+    expect(code).toBe(0);
+    expect(output).toContain("Cleanup: project root/old-smoke deleted.");
+    expect(f.requestsTo("DELETE", /projects/)).toHaveLength(1);
+    expect(f.state.projects).toEqual([]);
+  });
+
+  it("GitLab refuses the immediate removal (400): says the project stays marked, under its new path", async () => {
+    const f = await fake();
+    // An instance that refuses immediate removal (GitLab 18.5+ can turn it off): the mark goes to the
+    // fake's own route, the permanent removal gets a 400 (the message is an example).
+    const builtIn = projectRoutes.find((r) => r.method === "DELETE" && r.pattern === "/api/v4/projects/:id");
+    f.addRoute({
+      method: "DELETE",
+      pattern: "/api/v4/projects/:id",
+      handler: (ctx) =>
+        ctx.query.get("permanently_remove") === "true"
+          ? { status: 400, json: { message: "Immediate deletion is not allowed on this instance" } }
+          : builtIn!.handler(ctx),
+    });
+    const { code, output } = await run(f, { projectName: "refused-smoke" });
+    expect(output).toContain(
+      "Cleanup: project root/refused-smoke marked for deletion on " +
+        new Date().toISOString().slice(0, 10) +
+        " as root/refused-smoke-deletion_scheduled-1, not removed: GitLab refused the immediate removal " +
+        "(Immediate deletion is not allowed on this instance); it removes the project itself when its deletion delay ends.",
+    );
+    expect(code).toBe(0);
+    expect(f.state.projects.map((p) => p.path_with_namespace)).toEqual(["root/refused-smoke-deletion_scheduled-1"]);
   });
 
   it("a cleanup that fails turns a pass into a failure and names the project to delete by hand", async () => {

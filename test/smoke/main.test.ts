@@ -72,7 +72,9 @@ describe("npm run smoke (the entry point, spawned)", () => {
       }
     });
     expect(r.stdout).toContain("SIGINT: stopping; cleaning up");
-    expect(r.stdout).toMatch(/Cleanup: project root\/dind-smoke-\S+ deleted\./);
+    expect(r.stdout).toMatch(
+      /Cleanup: project root\/dind-smoke-\S+ deleted \(GitLab marked it for deletion as root\/dind-smoke-\S+-deletion_scheduled-\d+; removed at once with permanently_remove\)\./,
+    );
     expect(r.code).toBe(130);
     expect(f.state.projects).toEqual([]);
   });

@@ -1,10 +1,13 @@
 /**
  * Removing the throwaway project, and turning Ctrl-C into a clean stop.
  *
- * GitLab deletes projects asynchronously (DELETE /projects/:id answers 202),
- * and with delayed deletion (all tiers since GitLab 18) the first DELETE only
- * marks the project; a second DELETE with `permanently_remove=true` and the
- * project's `full_path` removes it at once (docs: api/projects "Delete a project").
+ * GitLab deletes projects asynchronously (DELETE /projects/:id answers 202). Since GitLab 18 delayed
+ * deletion applies on every tier: the first DELETE only marks the project for deletion, archives it
+ * and renames it to `<path>-deletion_scheduled-<id>` (Projects::MarkForDeletionService). A second
+ * DELETE with `permanently_remove=true` removes it at once, but only with the project's *current*
+ * full path in `full_path` (docs: api/projects "Delete a project": "use `path_with_namespace` from get
+ * single project"); the path it was created with gets 400 "`full_path` is incorrect. You must enter the
+ * complete path for the project." So the path is read back with GET /projects/:id after the mark.
  */
 import type { GitLabClient } from "../../infra/gitlab-api";
 import { GitLabApiError } from "../../infra/gitlab-api";
@@ -17,34 +20,61 @@ export interface CreatedProject {
 
 export type DeleteOutcome = "deleted" | "deletion-scheduled" | "marked-for-deletion" | "already-gone";
 
+/** The fields of GET /projects/:id read after the first DELETE. */
+interface ProjectAfterMark {
+  readonly path_with_namespace?: string;
+  readonly marked_for_deletion_on?: string | null;
+  readonly marked_for_deletion_at?: string | null;
+}
+
+/** GitLab's `{ "message": … }` as text (or the body as JSON when it has another shape). */
+function gitLabMessage(data: unknown): string {
+  const message = (data as { message?: unknown } | null)?.message;
+  return typeof message === "string" ? message : JSON.stringify(data);
+}
+
 export async function deleteProject(
   client: GitLabClient,
   project: CreatedProject,
   deadlineMs: number,
 ): Promise<{ outcome: DeleteOutcome; detail: string }> {
-  const first = await client.send("DELETE", `/projects/${project.id}`, { expect: [202, 204, 404], deadlineMs });
+  // 400 "Project has been already marked for deletion": a retried DELETE whose first answer was lost
+  // (a 502 after GitLab marked it); the project is then marked, which the GET below checks.
+  const first = await client.send("DELETE", `/projects/${project.id}`, {
+    expect: [202, 204, 400, 404],
+    deadlineMs,
+  });
   if (first.status === 404) return { outcome: "already-gone", detail: "already gone" };
-  const after = await client.send<{ marked_for_deletion_on?: string | null; marked_for_deletion_at?: string | null }>(
-    "GET",
-    `/projects/${project.id}`,
-    { expect: [200, 404], deadlineMs },
-  );
+  const after = await client.send<ProjectAfterMark>("GET", `/projects/${project.id}`, {
+    expect: [200, 404],
+    deadlineMs,
+  });
   if (after.status === 404) return { outcome: "deleted", detail: "deleted" };
   const marked = after.data.marked_for_deletion_on ?? after.data.marked_for_deletion_at;
+  if (first.status === 400 && !marked)
+    throw new Error(`GitLab refused DELETE /projects/${project.id}: ${gitLabMessage(first.data)}`);
   if (!marked)
     return { outcome: "deletion-scheduled", detail: "deletion accepted; GitLab removes it in the background" };
+  // The path as it is now: GitLab 18+ renamed the project when it marked it.
+  const fullPath = after.data.path_with_namespace ?? project.path_with_namespace;
+  const renamed = fullPath === project.path_with_namespace ? "" : ` as ${fullPath}`;
   const permanent = await client.send("DELETE", `/projects/${project.id}`, {
-    query: { permanently_remove: true, full_path: project.path_with_namespace },
+    query: { permanently_remove: true, full_path: fullPath },
     expect: [202, 204, 400, 404],
     deadlineMs,
   });
   if (permanent.status === 400) {
     return {
       outcome: "marked-for-deletion",
-      detail: `marked for deletion on ${marked} (GitLab's delayed deletion refused an immediate removal: ${JSON.stringify(permanent.data)})`,
+      detail:
+        `marked for deletion on ${marked}${renamed}, not removed: GitLab refused the immediate removal ` +
+        `(${gitLabMessage(permanent.data)}); it removes the project itself when its deletion delay ends`,
     };
   }
-  return { outcome: "deleted", detail: "deleted (delayed deletion bypassed with permanently_remove)" };
+  return {
+    outcome: "deleted",
+    detail: `deleted (GitLab marked it for deletion${renamed}; removed at once with permanently_remove)`,
+  };
 }
 
 /** The reason passed to AbortController.abort on Ctrl-C / SIGTERM. */

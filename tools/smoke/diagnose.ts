@@ -165,8 +165,8 @@ export const KNOWN_CAUSES: readonly KnownCause[] = [
         /x509:|tls: failed to verify certificate|certificate signed by unknown authority|tls: bad certificate|certificate has expired/,
       ) && !log(e, /fatal: unable to access .*(SSL|certificate)|server certificate verification failed/),
     advice: () => [
-      "The client's certificates in /certs/client do not match the daemon's: usually a stale /certs/client volume reused between jobs, or a DOCKER_HOST name other than the service alias `docker` (the dind certificate is issued for `docker`).",
-      'Fix: keep the service alias `docker` and DOCKER_HOST unset (or tcp://docker:2376); do not mount a host directory at /certs/client, use the anonymous volume "/certs/client".',
+      "The client's certificates in /certs/client do not match the daemon's: usually a stale /certs/client volume reused between jobs, or a DOCKER_HOST name other than the service's host name `docker` (the dind certificate is issued for `docker`).",
+      'Fix: keep the service reachable as `docker` (a docker:<ver>-dind service is, by its image name; another image needs `alias: docker`) and DOCKER_HOST unset (or tcp://docker:2376); do not mount a host directory at /certs/client, use the anonymous volume "/certs/client".',
     ],
   },
   {
@@ -188,8 +188,8 @@ export const KNOWN_CAUSES: readonly KnownCause[] = [
         /dial tcp: lookup docker[^\n]*(no such host|server misbehaving)|Cannot connect to the Docker daemon at unix:\/\/\/var\/run\/docker\.sock/,
       ),
     advice: () => [
-      "The docker:dind service is missing, has an alias other than `docker`, or died at start (see the service log above).",
-      "Fix: keep `services: [{ name: docker:<ver>-dind, alias: docker }]` in the job; if it says unix:///var/run/docker.sock the job image has no DOCKER_HOST and no service named docker.",
+      "The docker:dind service is missing, is not reachable as `docker`, or died at start (see the service log above).",
+      "Fix: keep `services: [{ name: docker:<ver>-dind }]` in the job (the runner names it `docker` from its image name; a dind image under another name needs `alias: docker`); if it says unix:///var/run/docker.sock the job image has no DOCKER_HOST and no service named docker.",
     ],
   },
   {

@@ -6,7 +6,15 @@ export { startFakeGitLab } from "./server";
 export type { Fault, FakeGitLab, FakeGitLabOptions } from "./server";
 export type { Reply, Route, RouteContext } from "./router";
 export { badRequest, boolParam, listParam, matchRoute, notFound, paginate } from "./router";
-export { DEFAULT_TOKEN, DIND_SUCCESS_TRACE, addRunner, createState, runnerTakes } from "./state";
+export {
+  DEFAULT_TOKEN,
+  DIND_SUCCESS_TRACE,
+  STALE_TIMEOUT_MS,
+  addRunner,
+  createState,
+  runnerStatus,
+  runnerTakes,
+} from "./state";
 export type {
   FakeCommit,
   FakeGitLabState,

@@ -7,7 +7,7 @@
  */
 import { parse } from "yaml";
 import type { FakeGitLabState, FakeJob, FakePipeline, FakeProject, JobScript, PipelineStatus } from "./state";
-import { runnerTakes, timestamp } from "./state";
+import { runnerStatus, runnerTakes, timestamp } from "./state";
 import type { Reply, Route, RouteContext } from "./router";
 import { notFound, paginate } from "./router";
 import { findProject } from "./projects";
@@ -217,8 +217,8 @@ function runnerJson(job: FakeJob): Record<string, unknown> | null {
     is_shared: r.runner_type === "instance_type",
     runner_type: r.runner_type,
     name: "gitlab-runner",
-    online: r.status === "online",
-    status: r.status,
+    online: runnerStatus(r) === "online",
+    status: runnerStatus(r),
   };
 }
 

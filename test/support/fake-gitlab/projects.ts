@@ -31,7 +31,8 @@ function projectJson(p: FakeProject, baseUrl: string): Record<string, unknown> {
     http_url_to_repo: `${baseUrl}/${p.path_with_namespace}.git`,
     shared_runners_enabled: p.shared_runners_enabled,
     empty_repo: p.commits.length === 0,
-    archived: false,
+    // GitLab archives a project when it marks it for deletion.
+    archived: p.marked_for_deletion_on !== null,
     marked_for_deletion_at: p.marked_for_deletion_on,
     marked_for_deletion_on: p.marked_for_deletion_on,
     namespace: { id: 1, name: "Administrator", path: "root", kind: "user", full_path: "root" },
@@ -147,6 +148,10 @@ export const projectRoutes: Route[] = [
   {
     method: "DELETE",
     pattern: "/api/v4/projects/:id",
+    // GitLab 18+ (lib/api/projects.rb, Projects::MarkForDeletionService): the first DELETE marks the
+    // project, archives it and renames its path and name to `<path>-deletion_scheduled-<id>`; a DELETE
+    // with `permanently_remove=true` removes a marked project when `full_path` is its current (renamed)
+    // full path, else 400 with GitLab's message.
     handler: (ctx) => {
       const state = ctx.state;
       const project = findProject(state, ctx.params["id"] ?? "");
@@ -159,7 +164,11 @@ export const projectRoutes: Route[] = [
           return badRequest("`full_path` is incorrect. You must enter the complete path for the project.");
       } else if (state.delayedDeletion) {
         if (project.marked_for_deletion_on) return badRequest("Project has been already marked for deletion");
-        project.marked_for_deletion_on = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+        const suffix = `-deletion_scheduled-${project.id}`;
+        project.marked_for_deletion_on = timestamp().slice(0, 10);
+        project.name += suffix;
+        project.path += suffix;
+        project.path_with_namespace += suffix;
         return { status: 202, json: { message: "202 Accepted" } };
       }
       state.projects = state.projects.filter((p) => p !== project);

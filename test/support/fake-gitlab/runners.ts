@@ -5,11 +5,12 @@
  * GET /user, GET /-/health, GET /-/readiness.
  */
 import type { FakeRunner, RunnerStatus } from "./state";
-import { addRunner } from "./state";
+import { addRunner, runnerStatus } from "./state";
 import type { Route, RouteContext } from "./router";
 import { badRequest, boolParam, listParam, notFound, paginate } from "./router";
 
 function runnerSummary(r: FakeRunner): Record<string, unknown> {
+  const status = runnerStatus(r);
   return {
     id: r.id,
     description: r.description,
@@ -18,9 +19,10 @@ function runnerSummary(r: FakeRunner): Record<string, unknown> {
     paused: r.paused,
     is_shared: r.runner_type === "instance_type",
     runner_type: r.runner_type,
-    name: r.status === "never_contacted" ? null : "gitlab-runner",
-    online: r.status === "online",
-    status: r.status,
+    name: r.contacted_at === null ? null : "gitlab-runner",
+    online: status === "online",
+    created_at: r.created_at,
+    status,
   };
 }
 
@@ -30,7 +32,6 @@ function runnerDetails(r: FakeRunner): Record<string, unknown> {
     architecture: null,
     platform: null,
     contacted_at: r.contacted_at,
-    created_at: r.created_at,
     maintenance_note: r.maintenance_note,
     projects: [],
     groups: [],
@@ -53,9 +54,19 @@ function listRunners(ctx: RouteContext): ReturnType<Route["handler"]> {
     return badRequest("type does not have a valid value");
   if (status && !["online", "offline", "stale", "never_contacted", "active", "paused"].includes(status))
     return badRequest("status does not have a valid value");
+  // As GitLab's scopes: `never_contacted` is `contacted_at IS NULL` (stale ones included); the others
+  // compare the reported status.
+  const hasStatus = (r: FakeRunner): boolean =>
+    status === "active"
+      ? !r.paused
+      : status === "paused"
+        ? r.paused
+        : status === "never_contacted"
+          ? r.contacted_at === null
+          : runnerStatus(r) === status;
   const list = ctx.state.runners
     .filter((r) => !type || r.runner_type === type)
-    .filter((r) => !status || (status === "active" ? !r.paused : status === "paused" ? r.paused : r.status === status))
+    .filter((r) => !status || hasStatus(r))
     .filter((r) => paused === undefined || r.paused === paused)
     .filter((r) => !tags || tags.every((t) => r.tag_list.includes(t)))
     .map(runnerSummary);

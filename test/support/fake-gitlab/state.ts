@@ -15,6 +15,7 @@ export interface FakeRunner {
   description: string;
   runner_type: RunnerType;
   paused: boolean;
+  /** The status the test set; GitLab's reported status is `runnerStatus(runner)` (timestamps decide `stale`). */
   status: RunnerStatus;
   tag_list: string[];
   run_untagged: boolean;
@@ -37,7 +38,7 @@ export interface FakeProject {
   default_branch: string | null;
   shared_runners_enabled: boolean;
   created_at: string;
-  /** Set when GitLab's delayed deletion marked the project (DELETE without permanently_remove). */
+  /** The date (YYYY-MM-DD) GitLab's delayed deletion marked the project (DELETE without permanently_remove). */
   marked_for_deletion_on: string | null;
   /** branch -> file path -> content */
   branches: Map<string, Map<string, string>>;
@@ -125,7 +126,11 @@ export interface FakeGitLabState {
   monitoringAllowed: boolean;
   /** Readiness answers 503 with a failed db_check this many more times. */
   readinessFailures: number;
-  /** DELETE /projects/:id only marks the project; a second DELETE with permanently_remove removes it. */
+  /**
+   * GitLab 18 and later (default true): DELETE /projects/:id only marks the project for deletion and
+   * renames it to `<path>-deletion_scheduled-<id>`; a second DELETE with `permanently_remove=true` and
+   * the project's new `full_path` removes it. False: DELETE removes it at once (GitLab Free before 18).
+   */
   delayedDeletion: boolean;
   runners: FakeRunner[];
   projects: FakeProject[];
@@ -139,7 +144,7 @@ export const DEFAULT_TOKEN = "glpat-fake-admin-token-0123456789";
 
 /** A job log with the lines a working DinD job prints. */
 export const DIND_SUCCESS_TRACE = [
-  "Running with gitlab-runner 18.5.0 (4f1b4b2a)",
+  "Running with gitlab-runner 19.3.0 (9cbf0074)",
   "  on gitlab-dind-runner t3_abc, system ID: r_0123456789ab",
   'Preparing the "docker" executor',
   "Using Docker executor with image docker:29.7.2-cli ...",
@@ -184,11 +189,11 @@ export function createState(
   return {
     token: init.token ?? DEFAULT_TOKEN,
     isAdmin: init.isAdmin ?? true,
-    version: init.version ?? "17.5.1",
+    version: init.version ?? "19.3.0",
     username: "root",
     monitoringAllowed: init.monitoringAllowed ?? true,
     readinessFailures: init.readinessFailures ?? 0,
-    delayedDeletion: init.delayedDeletion ?? false,
+    delayedDeletion: init.delayedDeletion ?? true,
     runners: [],
     projects: [],
     pipelines: [],
@@ -226,16 +231,36 @@ export function addRunner(
     maximum_timeout: init.maximum_timeout ?? null,
     maintenance_note: init.maintenance_note ?? null,
     token: init.token ?? `glrt-t1_fake${String(id).padStart(16, "0")}`,
-    contacted_at: init.contacted_at ?? (init.status === "never_contacted" ? null : timestamp()),
+    // An explicit `contacted_at: null` is kept (a runner that never contacted GitLab, whatever `status` says).
+    contacted_at:
+      init.contacted_at !== undefined ? init.contacted_at : init.status === "never_contacted" ? null : timestamp(),
     created_at: init.created_at ?? timestamp(),
   };
   state.runners.push(runner);
   return runner;
 }
 
+/** GitLab's `Ci::Runner::STALE_TIMEOUT`: 7 days past the last contact, or past creation when never contacted. */
+export const STALE_TIMEOUT_MS = 7 * 86_400_000;
+
+/**
+ * The status GitLab reports for a runner (app/models/ci/runner.rb `status`): `stale` when both its
+ * creation and its last contact (if any) are more than 7 days ago, so a runner that never contacted
+ * GitLab and was created 8 days ago is `stale`, not `never_contacted`; else `never_contacted` without a
+ * contact; else the `status` the test set (`online`/`offline`, or `stale` explicitly).
+ */
+export function runnerStatus(runner: FakeRunner, now: number = Date.now()): RunnerStatus {
+  const deadline = now - STALE_TIMEOUT_MS;
+  const created = Date.parse(runner.created_at);
+  const contacted = runner.contacted_at === null ? undefined : Date.parse(runner.contacted_at);
+  if (!Number.isNaN(created) && Math.max(created, contacted ?? created) <= deadline) return "stale";
+  if (runner.contacted_at === null) return "never_contacted";
+  return runner.status === "never_contacted" ? "offline" : runner.status;
+}
+
 /** Can this runner pick up a job with these tags? (GitLab: runner tags ⊇ job tags; untagged jobs need run_untagged.) */
 export function runnerTakes(runner: FakeRunner, jobTags: readonly string[]): boolean {
-  if (runner.paused || runner.status !== "online") return false;
+  if (runner.paused || runnerStatus(runner) !== "online") return false;
   if (jobTags.length === 0) return runner.run_untagged;
   return jobTags.every((tag) => runner.tag_list.includes(tag));
 }
