@@ -1,8 +1,8 @@
 /**
  * The CI workers' cloud-init user data: a pure function, built as data with the `yaml` library.
  *
- * A worker is Amazon Linux 2023 with nothing of ours but this: install Docker and EC2 Instance
- * Connect's agent from the AMI's own repository, put the SSH user in the `docker` group (the runner
+ * A worker is Amazon Linux 2023 with nothing of ours but this: install Docker from the AMI's own
+ * repository (and EC2 Instance Connect's agent, should the image lack it), put the SSH user in the `docker` group (the runner
  * reaches the Docker socket over SSH as that user), start Docker, and wait until it answers. The runner's
  * `instance_ready_command` waits for this to finish before the worker takes a job.
  *
@@ -50,10 +50,9 @@ set -euo pipefail
 
 log() { echo "gitlab-dind-worker: $*" >&2; }
 
-# ec2-instance-connect takes the key the runner pushes per connection (preinstalled on AL2023; a no-op then).
 installed=false
 for attempt in 1 2 3 4 5; do
-  if dnf install -y docker ec2-instance-connect; then
+  if dnf install -y docker; then
     installed=true
     break
   fi
@@ -63,6 +62,13 @@ done
 if [ "\${installed}" != true ]; then
   log "cannot install Docker"
   exit 1
+fi
+
+# EC2 Instance Connect's agent lets sshd take the key the runner pushes per connection. AL2023 images
+# ship it; install it only where it is missing, and carry on without it (the runner's log then says
+# why it cannot log in) rather than fail a worker that may not need it.
+if ! rpm -q ec2-instance-connect >/dev/null 2>&1; then
+  dnf install -y ec2-instance-connect || log "warning: ec2-instance-connect is not installed"
 fi
 
 # The runner talks to /var/run/docker.sock through its SSH connection as this user.

@@ -34,7 +34,8 @@ describe("the worker user data", () => {
     expect(doc.runcmd).toEqual([[WORKER_BOOTSTRAP_SCRIPT]]);
     const [script] = embeddedScripts(userData);
     expect(script.path).toBe(WORKER_BOOTSTRAP_SCRIPT);
-    expect(script.content).toContain("dnf install -y docker ec2-instance-connect");
+    expect(script.content).toContain("dnf install -y docker;");
+    expect(script.content).toContain("dnf install -y ec2-instance-connect || log");
     expect(script.content).toContain("usermod -aG docker ec2-user");
     expect(script.content).toContain("systemctl enable --now docker.socket docker.service");
     expect(Buffer.byteLength(userData)).toBeLessThan(USER_DATA_LIMIT_BYTES);
