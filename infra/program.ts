@@ -9,7 +9,9 @@ import { createHost } from "./host";
 import { HOST_GATEWAY_NAME } from "./host/docker-host";
 import { DockerHubMirror } from "./mirror";
 import { naming } from "./naming";
-import { GitLabRunner } from "./runner";
+import { GitLabRunner, type RunnerAutoscaling } from "./runner";
+import { RunnerWorkers, workerAccess } from "./autoscaler";
+import { HTTPS_PORT } from "./host/aws/network";
 import { CONFIG_TOML_FILE, EXAMPLE_PIPELINE_FILE } from "../runner-config";
 
 export interface StackBuild {
@@ -21,6 +23,9 @@ export interface StackBuild {
    */
   readonly files: Readonly<Record<string, pulumi.Output<string>>>;
 }
+
+/** The CI workers' cloud-init, as the offline plan writes it. */
+export const WORKER_USER_DATA_FILE = "worker-user-data.yaml";
 
 export function buildStack(config: StackConfig): StackBuild {
   const names = naming(config.team, pulumi.getStack());
@@ -46,6 +51,36 @@ export function buildStack(config: StackConfig): StackBuild {
     operatorCidrs: config.network.adminCidrs,
   });
 
+  // With runner.autoscaler.enabled (AWS only; the config refuses it locally), jobs run on throw-away
+  // EC2 workers and the runner container becomes their manager. Off, none of this exists.
+  let autoscaler: RunnerAutoscaling | undefined;
+  let workers: RunnerWorkers | undefined;
+  if (config.runner.autoscaler.enabled) {
+    if (host.aws === undefined) throw new Error("runner.autoscaler.enabled needs the aws target");
+    const awsHost = host.aws;
+    workers = new RunnerWorkers("ci-workers", {
+      settings: config.runner.autoscaler,
+      host: awsHost,
+      gitlabPorts: [
+        config.gitlab.httpPort,
+        HTTPS_PORT,
+        ...(config.gitlab.registryPort !== 0 ? [config.gitlab.registryPort] : []),
+      ],
+      names,
+    });
+    const access = pulumi
+      .all([gitlab.externalUrl, awsHost.privateIp])
+      .apply(([url, privateIp]) => workerAccess(url, config.gitlab.httpPort, privateIp));
+    autoscaler = {
+      settings: config.runner.autoscaler,
+      autoScalingGroupName: workers.autoScalingGroupName,
+      region: awsHost.region,
+      workerUrl: access.url,
+      workerExtraHosts: access.extraHosts,
+      dependsOn: [workers.managerPolicy],
+    };
+  }
+
   // Registers against `gitlab.apiUrl` with `gitlab.adminToken` after `gitlab.ready`; its
   // container reaches GitLab at `gitlab.containerUrl`. Destroyed before GitLab (container, then
   // the registration), so GitLab still answers when the runner is removed from it.
@@ -54,9 +89,12 @@ export function buildStack(config: StackConfig): StackBuild {
     gitlab,
     config: config.runner,
     names,
+    ...(autoscaler !== undefined ? { autoscaler } : {}),
     // The cache's daemon.json at /etc/docker in every job and service container, and the name the
     // DinD daemons reach it by (already mapped when GitLab itself is at host.docker.internal).
-    ...(mirror !== undefined ? { jobVolumes: [mirror.jobVolume], jobGatewayHosts: [HOST_GATEWAY_NAME] } : {}),
+    ...(mirror !== undefined && autoscaler === undefined
+      ? { jobVolumes: [mirror.jobVolume], jobGatewayHosts: [HOST_GATEWAY_NAME] }
+      : {}),
   });
 
   return {
@@ -73,8 +111,10 @@ export function buildStack(config: StackConfig): StackBuild {
       runnerTags: runner.tags,
       examplePipeline: runner.examplePipeline,
       ...(mirror !== undefined ? { dockerHubMirror: mirror.mirrorUrl } : {}),
+      ...(workers !== undefined ? { ciWorkersAutoScalingGroup: workers.autoScalingGroupName } : {}),
     },
     files: {
+      ...(workers !== undefined ? { [WORKER_USER_DATA_FILE]: workers.userData } : {}),
       ...host.files,
       "gitlab.rb": gitlab.gitlabRb,
       [CONFIG_TOML_FILE]: runner.configToml,

@@ -2,7 +2,8 @@
  * From the project's settings (team, GitLab's URL, the token, `runner.*` stack configuration) to the
  * `config.toml` model. Everything the stack does not configure is decided here, once, with its reason.
  */
-import type { RunnerConfig } from "../infra/config/types";
+import type { AutoscalerConfig, RunnerConfig } from "../infra/config/types";
+import { autoscalerSection } from "./autoscaler";
 import { RunnerConfigError } from "./errors";
 import { imagePairProblems } from "./image-pairing";
 import type { LogFormat, PullPolicy, RunnerConfigModel } from "./model";
@@ -60,6 +61,11 @@ export interface RunnerConfigSettings {
   readonly environment?: readonly string[];
   /** The stack's `runner.*` configuration. */
   readonly runner: Pick<RunnerConfig, "concurrent" | "jobImage" | "dindImage" | "checkInterval" | "sessionTimeout">;
+  /**
+   * Jobs on autoscaled EC2 workers instead of the host: the `runner.autoscaler.*` settings and the Auto
+   * Scaling group's name. Default: unset, the docker executor on the host.
+   */
+  readonly autoscaler?: { readonly settings: AutoscalerConfig; readonly autoScalingGroupName: string };
 }
 
 /** The runner's name in config.toml (and, for the registration, its description): `<team>-dind`. */
@@ -96,7 +102,7 @@ export function runnerConfigModel(settings: RunnerConfigSettings): RunnerConfigM
         url: settings.url,
         ...(settings.cloneUrl !== undefined ? { clone_url: settings.cloneUrl } : {}),
         token: settings.token,
-        executor: "docker",
+        executor: settings.autoscaler === undefined ? "docker" : "docker-autoscaler",
         ...(settings.environment !== undefined && settings.environment.length > 0
           ? { environment: [...settings.environment] }
           : {}),
@@ -118,6 +124,9 @@ export function runnerConfigModel(settings: RunnerConfigSettings): RunnerConfigM
           allowed_privileged_images: [...privileged],
           allowed_privileged_services: [...privileged],
         },
+        ...(settings.autoscaler !== undefined
+          ? { autoscaler: autoscalerSection(settings.autoscaler.settings, settings.autoscaler.autoScalingGroupName) }
+          : {}),
       },
     ],
   };

@@ -3,6 +3,8 @@
  * example pipeline it must run, as pure functions of plain values.
  */
 export type {
+  AutoscalerPolicySection,
+  AutoscalerSection,
   DockerSection,
   LogFormat,
   PullPolicy,
@@ -32,3 +34,4 @@ export { DIND_SERVICE_ALIAS, EXAMPLE_PIPELINE_FILE, renderExamplePipeline } from
 export { derivedServiceAliases } from "./service-aliases";
 export type { KnownTable, TomlType } from "./known-keys";
 export { KNOWN_KEYS } from "./known-keys";
+export { FLEETING_PLUGIN_AWS, INSTANCE_READY_COMMAND, WORKER_USERNAME, autoscalerSection } from "./autoscaler";

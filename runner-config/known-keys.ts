@@ -28,12 +28,26 @@ export type TomlType =
   | "string|string[]"
   /** A string Go's time.ParseDuration reads, such as "15m" or "1h30m". */
   | "duration"
+  /** A TOML float (Go float64), such as 0.5. */
+  | "float"
+  | "float[]"
   | "datetime"
   | "table"
   | "table[]";
 
 /** The tables the renderer can emit: `""` is the top level. */
-export type KnownTable = "" | "session_server" | "runners" | "runners.feature_flags" | "runners.docker";
+export type KnownTable =
+  | ""
+  | "session_server"
+  | "runners"
+  | "runners.feature_flags"
+  | "runners.docker"
+  | "runners.autoscaler"
+  | "runners.autoscaler.plugin_config"
+  | "runners.autoscaler.connector_config"
+  | "runners.autoscaler.policy"
+  | "runners.autoscaler.scale_throttle"
+  | "runners.autoscaler.state_storage";
 
 /** The global section (`Config`). */
 const GLOBAL: Readonly<Record<string, TomlType>> = {
@@ -198,6 +212,83 @@ const RUNNERS_FEATURE_FLAGS: Readonly<Record<string, TomlType>> = {
   FF_NETWORK_PER_BUILD: "boolean",
 };
 
+/**
+ * `[runners.autoscaler]` (`AutoscalerConfig`) and its sub-tables, for the docker-autoscaler executor.
+ * Sources: "The [runners.autoscaler] section" and the sections after it in "Advanced configuration" of
+ * GitLab Runner v19.3.0 (`docs/configuration/advanced-configuration.md`), and the `toml:"…"` tags and Go
+ * types of `AutoscalerConfig`, `ConnectorConfig`, `AutoscalerPolicyConfig`, `AutoscalerScaleThrottle` and
+ * `AutoscalerStateStorage` in `common/config.go` at tag v19.3.0. `vm_isolation` (macOS nesting only) is
+ * listed as a table and not walked.
+ */
+const RUNNERS_AUTOSCALER: Readonly<Record<string, TomlType>> = {
+  capacity_per_instance: "integer",
+  max_use_count: "integer",
+  max_instances: "integer",
+  plugin: "string",
+  plugin_config: "table",
+  connector_config: "table",
+  policy: "table[]",
+  instance_ready_command: "string",
+  instance_acquire_timeout: "duration",
+  update_interval: "duration",
+  update_interval_when_expecting: "duration",
+  deletion_retry_interval: "duration",
+  shutdown_deletion_interval: "duration",
+  shutdown_deletion_retries: "integer",
+  failure_threshold: "integer",
+  scale_throttle: "table",
+  reservation_throttling: "boolean",
+  log_internal_ip: "boolean",
+  log_external_ip: "boolean",
+  delete_instances_on_shutdown: "boolean",
+  vm_isolation: "table",
+  state_storage: "table",
+  instance_operation_time_buckets: "float[]",
+  instance_creation_time_buckets: "float[]",
+  instance_is_running_time_buckets: "float[]",
+  instance_deletion_time_buckets: "float[]",
+  instance_readiness_time_buckets: "float[]",
+  instance_life_duration_buckets: "float[]",
+};
+
+/**
+ * `[runners.autoscaler.plugin_config]`: re-encoded to JSON for the plugin, so its keys are the plugin's.
+ * The fleeting AWS plugin's README ("Plugin Configuration"): `name` (the Auto Scaling group), and the
+ * optional `profile`, `config_file`, `credentials_file`.
+ */
+const RUNNERS_AUTOSCALER_PLUGIN_CONFIG: Readonly<Record<string, TomlType>> = {
+  name: "string",
+  profile: "string",
+  config_file: "string",
+  credentials_file: "string",
+};
+
+/** `[runners.autoscaler.connector_config]` (`ConnectorConfig`). */
+const RUNNERS_AUTOSCALER_CONNECTOR_CONFIG: Readonly<Record<string, TomlType>> = {
+  os: "string",
+  arch: "string",
+  protocol: "string",
+  protocol_port: "integer",
+  username: "string",
+  password: "string",
+  key_path: "string",
+  use_static_credentials: "boolean",
+  keepalive: "duration",
+  timeout: "duration",
+  use_external_addr: "boolean",
+};
+
+/** `[[runners.autoscaler.policy]]` (`AutoscalerPolicyConfig`). */
+const RUNNERS_AUTOSCALER_POLICY: Readonly<Record<string, TomlType>> = {
+  periods: "string[]",
+  timezone: "string",
+  idle_count: "integer",
+  idle_time: "duration",
+  scale_factor: "float",
+  scale_factor_limit: "integer",
+  preemptive_mode: "boolean",
+};
+
 /** Table path → key → TOML type. */
 export const KNOWN_KEYS: Readonly<Record<KnownTable, Readonly<Record<string, TomlType>>>> = {
   "": GLOBAL,
@@ -205,4 +296,12 @@ export const KNOWN_KEYS: Readonly<Record<KnownTable, Readonly<Record<string, Tom
   runners: RUNNERS,
   "runners.feature_flags": RUNNERS_FEATURE_FLAGS,
   "runners.docker": RUNNERS_DOCKER,
+  "runners.autoscaler": RUNNERS_AUTOSCALER,
+  "runners.autoscaler.plugin_config": RUNNERS_AUTOSCALER_PLUGIN_CONFIG,
+  "runners.autoscaler.connector_config": RUNNERS_AUTOSCALER_CONNECTOR_CONFIG,
+  "runners.autoscaler.policy": RUNNERS_AUTOSCALER_POLICY,
+  /** `AutoscalerScaleThrottle` (17.0+). */
+  "runners.autoscaler.scale_throttle": { limit: "integer", burst: "integer" },
+  /** `AutoscalerStateStorage` (17.5+, beta). */
+  "runners.autoscaler.state_storage": { enabled: "boolean", dir: "string", keep_instance_with_acquisitions: "boolean" },
 };

@@ -54,6 +54,44 @@ export interface DockerSection {
   readonly allowed_privileged_services: readonly string[];
 }
 
+/** One `[[runners.autoscaler.policy]]`: how much idle capacity to keep, and for how long. */
+export interface AutoscalerPolicySection {
+  /** Idle job slots (not instances) kept ready. */
+  readonly idle_count: number;
+  /** A Go duration (`20m`): how long an idle instance is kept. */
+  readonly idle_time: string;
+}
+
+/**
+ * `[runners.autoscaler]` of the docker-autoscaler executor (GitLab Runner docs, "The [runners.autoscaler]
+ * section"; `common/config.go` `AutoscalerConfig` at v19.3.0).
+ */
+export interface AutoscalerSection {
+  /** The fleeting plugin as an OCI reference pinned to one version (`…/plugins/aws:1.1.0`). */
+  readonly plugin: string;
+  /** Jobs one instance runs at once. */
+  readonly capacity_per_instance: number;
+  /** Jobs an instance runs before it is removed; 0 = no limit. */
+  readonly max_use_count: number;
+  /** Most instances in any state. */
+  readonly max_instances: number;
+  /** Runs on each new instance before it takes a job; a failure removes the instance. */
+  readonly instance_ready_command: string;
+  /** `[runners.autoscaler.plugin_config]`, passed to the AWS plugin as JSON: the Auto Scaling group's name. */
+  readonly plugin_config: { readonly name: string };
+  /** `[runners.autoscaler.connector_config]`: how the runner reaches an instance over SSH. */
+  readonly connector_config: {
+    /** The AMI's user, in its `docker` group. */
+    readonly username: string;
+    /** Always false: the instances' private addresses, inside the VPC. */
+    readonly use_external_addr: false;
+    /** Always false: a key pushed per connection through EC2 Instance Connect, none stored. */
+    readonly use_static_credentials: false;
+  };
+  /** `[[runners.autoscaler.policy]]`: one policy, all week. */
+  readonly policy: readonly AutoscalerPolicySection[];
+}
+
 /** One `[[runners]]` entry. */
 export interface RunnerSection {
   /** The runner's description in GitLab; informational. */
@@ -64,7 +102,8 @@ export interface RunnerSection {
   readonly clone_url?: string;
   /** The runner authentication token (`glrt-…`) from registration. A secret: never logged. */
   readonly token: string;
-  readonly executor: "docker";
+  /** `docker` (jobs on the host's daemon) or `docker-autoscaler` (jobs on autoscaled EC2 workers). */
+  readonly executor: "docker" | "docker-autoscaler";
   /** `KEY=value` entries added to every job's environment. */
   readonly environment?: readonly string[];
   /**
@@ -74,6 +113,8 @@ export interface RunnerSection {
    */
   readonly feature_flags?: Readonly<Record<string, boolean>>;
   readonly docker: DockerSection;
+  /** Only with `executor = "docker-autoscaler"`. */
+  readonly autoscaler?: AutoscalerSection;
 }
 
 /** `[session_server]`. */

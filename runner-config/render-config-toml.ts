@@ -4,7 +4,7 @@
  */
 import * as TOML from "@iarna/toml";
 import { RunnerConfigError } from "./errors";
-import type { DockerSection, RunnerConfigModel, RunnerSection } from "./model";
+import type { AutoscalerSection, DockerSection, RunnerConfigModel, RunnerSection } from "./model";
 import { configModelProblems } from "./validate-model";
 
 type TomlTable = Parameters<typeof TOML.stringify>[0];
@@ -26,6 +26,23 @@ function dockerTable(d: DockerSection): TomlTable {
   return table;
 }
 
+function autoscalerTable(a: AutoscalerSection): TomlTable {
+  return {
+    plugin: a.plugin,
+    capacity_per_instance: a.capacity_per_instance,
+    max_use_count: a.max_use_count,
+    max_instances: a.max_instances,
+    instance_ready_command: a.instance_ready_command,
+    plugin_config: { name: a.plugin_config.name },
+    connector_config: {
+      username: a.connector_config.username,
+      use_external_addr: a.connector_config.use_external_addr,
+      use_static_credentials: a.connector_config.use_static_credentials,
+    },
+    policy: a.policy.map((p) => ({ idle_count: p.idle_count, idle_time: p.idle_time })),
+  };
+}
+
 function runnerTable(r: RunnerSection): TomlTable {
   const table: TomlTable = { name: r.name, url: r.url };
   if (r.clone_url !== undefined) table.clone_url = r.clone_url;
@@ -40,6 +57,7 @@ function runnerTable(r: RunnerSection): TomlTable {
     );
   }
   table.docker = dockerTable(r.docker);
+  if (r.autoscaler !== undefined) table.autoscaler = autoscalerTable(r.autoscaler);
   return table;
 }
 

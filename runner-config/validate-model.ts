@@ -6,6 +6,7 @@
 import type { RunnerConfigModel } from "./model";
 import { LOG_FORMATS, PULL_POLICIES } from "./model";
 import { admitsImage, unsupportedPatternReason } from "./privileged-images";
+import { parseGoDuration } from "../infra/config/rules";
 
 /** The per-job volume through which `docker:dind` gives the job its TLS client certificates. */
 export const CERTS_CLIENT_VOLUME = "/certs/client";
@@ -245,6 +246,92 @@ function checkDocker(p: Problems, key: string, docker: unknown): void {
     p.push(`${key}.${extra}: not a key this renderer emits`);
 }
 
+/** `<registry>/<repository>/<name>:<MAJOR.MINOR.PATCH>` or `<name>:<MAJOR.MINOR.PATCH>`: one exact release. */
+const PINNED_PLUGIN = /^([a-z0-9.-]+(:\d+)?\/)?([a-z0-9._-]+\/)*[a-z0-9._-]+:\d+\.\d+\.\d+$/;
+
+function checkAutoscaler(p: Problems, key: string, a: unknown): void {
+  if (!isRecord(a)) {
+    p.push(`${key}: expected the [runners.autoscaler] table of the docker-autoscaler executor; given ${show(a)}`);
+    return;
+  }
+  if (typeof a.plugin !== "string" || !PINNED_PLUGIN.test(a.plugin)) {
+    p.push(
+      `${key}.plugin: expected a fleeting plugin pinned to one release, such as registry.gitlab.com/gitlab-org/fleeting/plugins/aws:1.1.0 (not latest, a bare name or a major version: the install would change under the stack); given ${show(a.plugin)}`,
+    );
+  }
+  checkInteger(p, `${key}.capacity_per_instance`, a.capacity_per_instance, 1, "jobs per instance");
+  checkInteger(p, `${key}.max_use_count`, a.max_use_count, 0, "jobs per instance before it is removed, 0 for no limit");
+  checkInteger(p, `${key}.max_instances`, a.max_instances, 1, "the most instances (0 would mean unlimited)");
+  checkText(
+    p,
+    `${key}.instance_ready_command`,
+    a.instance_ready_command,
+    "a command that waits for the worker's set-up",
+  );
+  if (!isRecord(a.plugin_config)) p.push(`${key}.plugin_config: expected a table; given ${show(a.plugin_config)}`);
+  else {
+    checkText(p, `${key}.plugin_config.name`, a.plugin_config.name, "the Auto Scaling group's name");
+    for (const extra of Object.keys(a.plugin_config).filter((k) => k !== "name"))
+      p.push(`${key}.plugin_config.${extra}: not a key this renderer emits`);
+  }
+  const c = a.connector_config;
+  if (!isRecord(c)) p.push(`${key}.connector_config: expected a table; given ${show(c)}`);
+  else {
+    checkText(p, `${key}.connector_config.username`, c.username, "the worker AMI's user, in its docker group");
+    if (c.use_external_addr !== false) {
+      p.push(
+        `${key}.connector_config.use_external_addr: expected false (the manager reaches workers at their private addresses, inside the VPC); given ${show(c.use_external_addr)}`,
+      );
+    }
+    if (c.use_static_credentials !== false) {
+      p.push(
+        `${key}.connector_config.use_static_credentials: expected false (a key pushed per connection through EC2 Instance Connect); given ${show(c.use_static_credentials)}`,
+      );
+    }
+  }
+  if (!Array.isArray(a.policy) || a.policy.length === 0) {
+    p.push(`${key}.policy: expected at least one [[runners.autoscaler.policy]]; given ${show(a.policy)}`);
+  } else {
+    a.policy.forEach((policy: unknown, i) => {
+      const at = `${key}.policy[${i}]`;
+      if (!isRecord(policy)) {
+        p.push(`${at}: expected a table; given ${show(policy)}`);
+        return;
+      }
+      checkInteger(p, `${at}.idle_count`, policy.idle_count, 0, "idle job slots");
+      const ns = typeof policy.idle_time === "string" ? parseGoDuration(policy.idle_time) : undefined;
+      if (ns === undefined || ns < 1e9) {
+        p.push(`${at}.idle_time: expected a Go duration of at least 1s, such as 20m; given ${show(policy.idle_time)}`);
+      }
+    });
+  }
+}
+
+/**
+ * On a worker, `host.docker.internal` and Docker's `host-gateway` are the worker itself: jobs there must
+ * reach GitLab at the GitLab host's private address (or a name mapped to it), never through them.
+ */
+function checkWorkerAddresses(p: Problems, key: string, runner: Record<string, unknown>): void {
+  for (const field of ["url", "clone_url"] as const) {
+    const value = runner[field];
+    if (typeof value === "string" && /^[a-z]+:\/\/host\.docker\.internal[:/]?/i.test(value)) {
+      p.push(
+        `${key}.${field}: expected the GitLab host's private address (on a worker, host.docker.internal is the worker itself); given ${show(value)}`,
+      );
+    }
+  }
+  const docker = isRecord(runner.docker) ? runner.docker : {};
+  if (Array.isArray(docker.extra_hosts)) {
+    docker.extra_hosts.forEach((entry: unknown, i) => {
+      if (typeof entry === "string" && (/:host-gateway$/.test(entry) || /^host\.docker\.internal:/.test(entry))) {
+        p.push(
+          `${key}.docker.extra_hosts[${i}]: expected a name mapped to the GitLab host's private address (on a worker, host-gateway and host.docker.internal are the worker itself); given ${show(entry)}`,
+        );
+      }
+    });
+  }
+}
+
 function checkRunner(p: Problems, key: string, runner: unknown): void {
   if (!isRecord(runner)) {
     p.push(`${key}: expected a [[runners]] table; given ${show(runner)}`);
@@ -254,7 +341,9 @@ function checkRunner(p: Problems, key: string, runner: unknown): void {
   checkUrl(p, `${key}.url`, runner.url);
   if (runner.clone_url !== undefined) checkUrl(p, `${key}.clone_url`, runner.clone_url);
   checkToken(p, `${key}.token`, runner.token);
-  if (runner.executor !== "docker") p.push(`${key}.executor: expected "docker"; given ${show(runner.executor)}`);
+  if (runner.executor !== "docker" && runner.executor !== "docker-autoscaler") {
+    p.push(`${key}.executor: expected "docker" or "docker-autoscaler"; given ${show(runner.executor)}`);
+  }
   if (runner.environment !== undefined && checkStringList(p, `${key}.environment`, runner.environment, false)) {
     for (const [i, entry] of runner.environment.entries()) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(entry)) {
@@ -283,7 +372,23 @@ function checkRunner(p: Problems, key: string, runner: unknown): void {
     }
   }
   checkDocker(p, `${key}.docker`, runner.docker);
-  const known = new Set(["name", "url", "clone_url", "token", "executor", "environment", "feature_flags", "docker"]);
+  if (runner.executor === "docker-autoscaler") {
+    checkAutoscaler(p, `${key}.autoscaler`, runner.autoscaler);
+    checkWorkerAddresses(p, key, runner);
+  } else if (runner.autoscaler !== undefined) {
+    p.push(`${key}.autoscaler: expected no [runners.autoscaler] with the docker executor; given a table`);
+  }
+  const known = new Set([
+    "name",
+    "url",
+    "clone_url",
+    "token",
+    "executor",
+    "environment",
+    "feature_flags",
+    "docker",
+    "autoscaler",
+  ]);
   for (const extra of Object.keys(runner).filter((k) => !known.has(k)))
     p.push(`${key}.${extra}: not a key this renderer emits`);
 }
@@ -312,6 +417,25 @@ export function configModelProblems(model: RunnerConfigModel): string[] {
     p.push(`runners: expected at least one [[runners]] entry; given ${show(m.runners)}`);
   } else {
     m.runners.forEach((r, i) => checkRunner(p, `runners[${i}]`, r));
+    // GitLab's docker-autoscaler docs: concurrent = max_instances × capacity_per_instance.
+    const scaled = (m.runners as unknown[])
+      .filter(isRecord)
+      .filter((r) => r.executor === "docker-autoscaler")
+      .map((r) => r.autoscaler)
+      .filter(isRecord);
+    const slots = scaled.reduce<number>(
+      (sum, a) =>
+        sum +
+        (typeof a.max_instances === "number" && typeof a.capacity_per_instance === "number"
+          ? a.max_instances * a.capacity_per_instance
+          : 0),
+      0,
+    );
+    if (scaled.length > 0 && scaled.length === m.runners.length && slots > 0 && m.concurrent !== slots) {
+      p.push(
+        `concurrent: expected ${slots} (max_instances × capacity_per_instance of the autoscaled runners); given ${show(m.concurrent)}`,
+      );
+    }
     if (typeof m.concurrent === "number" && m.concurrent >= 1 && m.concurrent < m.runners.length) {
       p.push(
         `concurrent: expected at least the number of [[runners]] (${m.runners.length}), or some never get a worker; given ${m.concurrent}`,

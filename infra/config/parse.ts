@@ -23,8 +23,16 @@ export interface ParseInput {
 export type ParseResult =
   { readonly ok: true; readonly config: StackConfig } | { readonly ok: false; readonly problems: readonly string[] };
 
-/** The groups that hold structured values (`pulumi config set --path network.adminCidrs[0] …`). */
-const GROUPS = new Set(KEYS.filter((k) => k.path.includes(".")).map((k) => k.path.split(".")[0]));
+/**
+ * The groups that hold structured values (`pulumi config set --path network.adminCidrs[0] …`), nested
+ * ones included: `runner` and `runner.autoscaler`.
+ */
+const GROUPS = new Set(
+  KEYS.flatMap((k) => {
+    const parts = k.path.split(".");
+    return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join("."));
+  }),
+);
 
 const fullKey = (path: string): string => `${NAMESPACE}:${path}`;
 
@@ -37,6 +45,8 @@ export function parseStackConfig(input: ParseInput): ParseResult {
   const ctx: RuleContext = { target };
 
   const values = new Map<string, unknown>();
+  /** Keys given with a value that was refused (their default stands in, and no other rule reads them). */
+  const refused = new Set<string>();
   for (const spec of KEYS) {
     const entry = given.get(spec.path);
     const used = spec.targets === undefined || spec.targets.includes(target);
@@ -48,6 +58,7 @@ export function parseStackConfig(input: ParseInput): ParseResult {
       continue;
     }
     const value = coerce(spec, entry, ctx, problems);
+    if (value === undefined) refused.add(spec.path);
     values.set(spec.path, value ?? defaultFor(spec, ctx));
   }
 
@@ -60,6 +71,7 @@ export function parseStackConfig(input: ParseInput): ParseResult {
   }
 
   checkAcrossKeys(values, target, problems);
+  applyAutoscaler(values, { target, given: new Set(given.keys()), refused }, problems);
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, config: build(values, target, target === "aws" ? (region as string) : undefined) };
 }
@@ -77,22 +89,25 @@ function flatten(input: ParseInput, problems: string[]): Map<string, GivenValue>
     if (!key.startsWith(prefix)) continue;
     const name = key.slice(prefix.length);
     const secret = input.secretKeys?.has(key) ?? false;
-    if (GROUPS.has(name)) {
-      const group = typeof raw === "string" ? tryJson(raw) : raw;
-      if (!isPlainObject(group)) {
-        problems.push(
-          `${key}: expected a group of settings (set its keys with \`pulumi config set --path ${name}.<key> …\`); got ${show(raw, secret)}`,
-        );
-        continue;
-      }
-      for (const [field, value] of Object.entries(group)) {
-        add(out, `${name}.${field}`, value, secret, problems);
-      }
-    } else {
-      add(out, name, raw, secret, problems);
-    }
+    addGiven(out, name, raw, secret, problems);
   }
   return out;
+}
+
+/** One given value by dotted path; a group (`runner`, `runner.autoscaler`) is walked into. */
+function addGiven(out: Map<string, GivenValue>, path: string, raw: unknown, secret: boolean, problems: string[]): void {
+  if (!GROUPS.has(path)) {
+    add(out, path, raw, secret, problems);
+    return;
+  }
+  const group = typeof raw === "string" ? tryJson(raw) : raw;
+  if (!isPlainObject(group)) {
+    problems.push(
+      `${fullKey(path)}: expected a group of settings (set its keys with \`pulumi config set --path ${path}.<key> …\`); got ${show(raw, secret)}`,
+    );
+    return;
+  }
+  for (const [field, value] of Object.entries(group)) addGiven(out, `${path}.${field}`, value, secret, problems);
 }
 
 function add(out: Map<string, GivenValue>, path: string, value: unknown, secret: boolean, problems: string[]): void {
@@ -281,14 +296,71 @@ function checkAcrossKeys(values: Map<string, unknown>, target: Target, problems:
 }
 
 function build(values: Map<string, unknown>, target: Target, awsRegion: string | undefined): StackConfig {
-  const tree: Record<string, Record<string, unknown>> = {};
-  const top: Record<string, unknown> = {};
+  const tree: Record<string, unknown> = {};
   for (const [path, value] of values) {
-    const [group, field] = path.split(".");
-    if (field === undefined) top[group] = value;
-    else (tree[group] ??= {})[field] = value;
+    const parts = path.split(".");
+    let node = tree;
+    for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+    node[parts[parts.length - 1]] = value;
   }
-  return { ...top, ...tree, target, awsRegion } as unknown as StackConfig;
+  return { ...tree, target, awsRegion } as unknown as StackConfig;
+}
+
+interface AutoscalerContext {
+  readonly target: Target;
+  /** Every key the stack sets. */
+  readonly given: ReadonlySet<string>;
+  /** Keys whose value was refused already (reported once, not again here). */
+  readonly refused: ReadonlySet<string>;
+}
+
+/**
+ * The autoscaler's rules across keys, and the values it decides for others: `runner.concurrent` is
+ * maxInstances × capacityPerInstance (GitLab's docker-autoscaler docs), and the host's IMDS hop
+ * limit is 2 (the runner container reads the host's role through IMDS from its bridge network).
+ */
+function applyAutoscaler(values: Map<string, unknown>, ctx: AutoscalerContext, problems: string[]): void {
+  if (values.get("runner.autoscaler.enabled") !== true) return;
+  if (ctx.target !== "aws") {
+    problems.push(
+      `${fullKey("runner.autoscaler.enabled")}: expected false on the local target (the workers are EC2 instances in the stack's VPC, driven through an AWS Auto Scaling group); got true`,
+    );
+    return;
+  }
+  const usable = (path: string): boolean => !ctx.refused.has(path);
+  const maxInstances = values.get("runner.autoscaler.maxInstances") as number;
+  const capacity = values.get("runner.autoscaler.capacityPerInstance") as number;
+  const slots = maxInstances * capacity;
+  const slotsKnown = usable("runner.autoscaler.maxInstances") && usable("runner.autoscaler.capacityPerInstance");
+
+  const idleCount = values.get("runner.autoscaler.idleCount") as number;
+  if (slotsKnown && usable("runner.autoscaler.idleCount") && idleCount > slots) {
+    problems.push(
+      `${fullKey("runner.autoscaler.idleCount")}: expected at most ${slots} (maxInstances ${maxInstances} × capacityPerInstance ${capacity}: idleCount counts job slots, not VMs); got ${idleCount}`,
+    );
+  }
+
+  if (ctx.given.has("runner.concurrent")) {
+    const concurrent = values.get("runner.concurrent") as number;
+    if (slotsKnown && usable("runner.concurrent") && concurrent !== slots) {
+      problems.push(
+        `${fullKey("runner.concurrent")}: expected ${slots} (maxInstances ${maxInstances} × capacityPerInstance ${capacity}) or unset, with runner.autoscaler.enabled; got ${concurrent}`,
+      );
+    }
+  } else {
+    values.set("runner.concurrent", slots);
+  }
+
+  if (ctx.given.has("host.imdsHopLimit")) {
+    const hops = values.get("host.imdsHopLimit") as number;
+    if (usable("host.imdsHopLimit") && hops < 2) {
+      problems.push(
+        `${fullKey("host.imdsHopLimit")}: expected at least 2 with runner.autoscaler.enabled (the runner container reaches the host role's credentials through IMDS from a Docker bridge network, one hop more than the host); got ${hops}`,
+      );
+    }
+  } else {
+    values.set("host.imdsHopLimit", 2);
+  }
 }
 
 function tryJson(text: string): unknown {

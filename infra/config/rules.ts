@@ -84,3 +84,60 @@ export function editDistance(a: string, b: string): number {
   }
   return row[b.length];
 }
+
+/** Nanoseconds per unit of Go's time.ParseDuration. */
+const GO_DURATION_UNITS: Readonly<Record<string, number>> = {
+  ns: 1,
+  us: 1e3,
+  µs: 1e3,
+  μs: 1e3,
+  ms: 1e6,
+  s: 1e9,
+  m: 60e9,
+  h: 3600e9,
+};
+
+/**
+ * A duration as Go's `time.ParseDuration` reads it (`20m`, `1h30m`, `1.5h`, `0`), in nanoseconds;
+ * undefined when Go would refuse it. Negative durations are refused here too: none of our keys
+ * means anything below zero.
+ */
+export function parseGoDuration(value: string): number | undefined {
+  if (value === "0") return 0;
+  const part = /(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+  let total = 0;
+  let at = 0;
+  if (value.length === 0) return undefined;
+  while (at < value.length) {
+    part.lastIndex = at;
+    const match = part.exec(value);
+    if (match === null) return undefined;
+    total += Number(match[1]) * GO_DURATION_UNITS[match[2]];
+    at = part.lastIndex;
+  }
+  return total;
+}
+
+/** A Go duration of at least `minSeconds`. */
+export function checkGoDuration(value: string, minSeconds: number): string | undefined {
+  const what = `a Go duration of at least ${minSeconds}s, such as 15m or 1h30m (units ns, us, ms, s, m, h)`;
+  const ns = parseGoDuration(value);
+  return ns === undefined || ns < minSeconds * 1e9 ? what : undefined;
+}
+
+/**
+ * An EC2 instance type for an x86_64 AMI. Arm (Graviton) types are told apart by name: the `a1`
+ * family, and every family with a `g` among the attribute letters after its generation number
+ * (`m7g`, `c7gn`, `t4g`, `im4gn`, `is4gen`); `mac` types need dedicated hosts. The name alone
+ * cannot show vCPUs or memory: the default (m7i.large) has 2 and 8 GiB.
+ */
+export function checkX86InstanceType(value: string): string | undefined {
+  const what = "an x86_64 EC2 instance type such as m7i.large";
+  const match = /^([a-z]+)(\d+)([a-z-]*)\.([a-z0-9]+)$/.exec(value);
+  if (match === null) return what;
+  const [, family, generation, attributes] = match;
+  if (`${family}${generation}` === "a1" || family.startsWith("mac") || attributes.includes("g")) {
+    return `${what} (${value} is an arm64 or Mac type; the workers run the x86_64 Amazon Linux 2023 AMI)`;
+  }
+  return undefined;
+}

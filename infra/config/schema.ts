@@ -6,7 +6,7 @@
  * To add a key, add a row here and a field in types.ts.
  */
 import type { Target } from "./types";
-import { checkCidr, checkHttpUrl, checkImageRef, checkPort } from "./rules";
+import { checkCidr, checkGoDuration, checkHttpUrl, checkImageRef, checkPort, checkX86InstanceType } from "./rules";
 
 export const NAMESPACE = "gitlab-dind";
 
@@ -55,6 +55,8 @@ export const DEFAULT_DIND_IMAGE = "docker:29.7.2-dind";
 export const DEFAULT_MIRROR_IMAGE = "registry:3.1.2";
 /** 4 vCPU, 16 GiB, not burstable: GitLab's documented minimum memory, without CPU credits. */
 export const DEFAULT_INSTANCE_TYPE = "m7i.xlarge";
+/** 2 vCPU, 8 GiB, x86_64, not burstable: a DinD job's daemon, its image pulls and builds. */
+export const DEFAULT_WORKER_INSTANCE_TYPE = "m7i.large";
 
 const AWS: readonly Target[] = ["aws"];
 
@@ -165,10 +167,12 @@ export const KEYS: readonly KeySpec[] = [
     path: "host.imdsHopLimit",
     kind: "integer",
     default: 1,
+    defaultDoc: "`1`; `2` with runner.autoscaler.enabled",
     min: 1,
     max: 3,
     targets: AWS,
-    description: "IMDSv2 response hop limit; 1 keeps job containers from reaching the instance's credentials.",
+    description:
+      "IMDSv2 response hop limit; 1 keeps containers on the host from reaching the instance's credentials. The autoscaler's runner container reads its role through IMDS and needs 2.",
   },
   {
     path: "gitlab.image",
@@ -291,6 +295,65 @@ export const KEYS: readonly KeySpec[] = [
     min: 60,
     max: 86400,
     description: "Seconds an interactive web terminal session may last.",
+  },
+  {
+    path: "runner.autoscaler.enabled",
+    kind: "boolean",
+    default: false,
+    description:
+      "Run CI jobs on throw-away EC2 workers (GitLab Runner's docker-autoscaler executor with the fleeting AWS plugin on an Auto Scaling group) instead of on the GitLab host; aws only.",
+  },
+  {
+    path: "runner.autoscaler.maxInstances",
+    kind: "integer",
+    default: 10,
+    min: 1,
+    max: 200,
+    targets: AWS,
+    description: "Most worker VMs at once, in any state (the Auto Scaling group's maximum size).",
+  },
+  {
+    path: "runner.autoscaler.capacityPerInstance",
+    kind: "integer",
+    default: 1,
+    min: 1,
+    max: 16,
+    targets: AWS,
+    description: "Jobs one worker VM runs at once.",
+  },
+  {
+    path: "runner.autoscaler.maxUseCount",
+    kind: "integer",
+    default: 1,
+    min: 0,
+    max: 1000,
+    targets: AWS,
+    description: "Jobs a worker VM runs before it is thrown away; 1 gives every job a fresh VM, 0 means no limit.",
+  },
+  {
+    path: "runner.autoscaler.idleCount",
+    kind: "integer",
+    default: 0,
+    min: 0,
+    targets: AWS,
+    description:
+      "Idle job slots (not VMs) kept ready for the next jobs; at most maxInstances × capacityPerInstance. 0 scales to zero.",
+  },
+  {
+    path: "runner.autoscaler.idleTime",
+    kind: "string",
+    default: "20m",
+    targets: AWS,
+    description: "How long an idle worker VM is kept before it is removed, as a Go duration (`15m`, `1h30m`).",
+    check: (v: string) => checkGoDuration(v, 1),
+  },
+  {
+    path: "runner.autoscaler.instanceType",
+    kind: "string",
+    default: DEFAULT_WORKER_INSTANCE_TYPE,
+    targets: AWS,
+    description: "EC2 instance type of the worker VMs; x86_64 only (the AMI is Amazon Linux 2023 for x86_64).",
+    check: (v: string) => checkX86InstanceType(v),
   },
   {
     path: "mirror.enabled",

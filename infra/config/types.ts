@@ -70,6 +70,26 @@ export interface GitLabConfig {
   readonly allowSignup: boolean;
 }
 
+/**
+ * `runner.autoscaler.*`: CI jobs on throw-away EC2 workers (docker-autoscaler executor, fleeting AWS
+ * plugin, an Auto Scaling group) instead of on the GitLab host. AWS only.
+ */
+export interface AutoscalerConfig {
+  readonly enabled: boolean;
+  /** Most worker VMs at once; the Auto Scaling group's maximum size. */
+  readonly maxInstances: number;
+  /** Jobs one VM runs at once. */
+  readonly capacityPerInstance: number;
+  /** Jobs a VM runs before it is removed; 0 = no limit, 1 = a fresh VM per job. */
+  readonly maxUseCount: number;
+  /** Idle job slots (not VMs) kept ready. */
+  readonly idleCount: number;
+  /** Go duration an idle VM is kept (`20m`). */
+  readonly idleTime: string;
+  /** x86_64 EC2 instance type of the workers. */
+  readonly instanceType: string;
+}
+
 export interface RunnerConfig {
   readonly image: string;
   readonly concurrent: number;
@@ -81,6 +101,8 @@ export interface RunnerConfig {
   readonly checkInterval: number;
   /** Seconds an interactive web terminal session may last. */
   readonly sessionTimeout: number;
+  /** Jobs on autoscaled EC2 workers; `enabled: false` keeps the docker executor on the host. */
+  readonly autoscaler: AutoscalerConfig;
 }
 
 /** The Docker Hub pull-through cache (`mirror.*`). */

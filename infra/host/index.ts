@@ -5,7 +5,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/types";
 import type { Naming } from "../naming";
 import type { DockerHost } from "./docker-host";
-import { AwsHost } from "./aws/aws-host";
+import { AwsHost, type AwsHostNetwork } from "./aws/aws-host";
 import { LocalHost } from "./local-host";
 
 export type { DockerHost } from "./docker-host";
@@ -16,6 +16,8 @@ export interface HostBuild {
   readonly outputs: Readonly<Record<string, pulumi.Input<unknown>>>;
   /** Files the host renders, by name (`user-data.yaml` on AWS). */
   readonly files: Readonly<Record<string, pulumi.Output<string>>>;
+  /** The AWS host's network, private address and role (for the CI workers); undefined locally. */
+  readonly aws?: AwsHostNetwork;
 }
 
 export function createHost(config: StackConfig, names: Naming): HostBuild {

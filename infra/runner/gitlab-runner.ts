@@ -16,7 +16,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { RunnerConfig } from "../config/types";
+import type { AutoscalerConfig, RunnerConfig } from "../config/types";
 import { HOST_GATEWAY, HOST_GENERATION_LABEL, type DockerHost } from "../host/docker-host";
 import type { Naming } from "../naming";
 import {
@@ -36,6 +36,42 @@ export const CONFIG_TOML_PATH = "/etc/gitlab-runner/config.toml";
 export const RUNNER_STOP_TIMEOUT_SECONDS = 600;
 /** The host daemon's socket, mounted at the same path in the runner container. */
 export const DOCKER_SOCKET = "/var/run/docker.sock";
+
+/** Where the manager keeps the fleeting plugin (`FLEETING_PLUGIN_PATH`), on a host directory across restarts. */
+export const FLEETING_PLUGIN_DIR = "/opt/gitlab-dind/fleeting-plugins";
+
+/**
+ * The manager container's start: install the pinned fleeting plugin config.toml names (skipped when the
+ * volume has it already: `fleeting install` installs only what is missing), then hand over to the image's
+ * own `/entrypoint` (it imports `/etc/gitlab-runner/certs/ca.crt`, then `exec gitlab-runner "$@"`) with
+ * the image's default command. A failed install stops the container, with gitlab-runner's message in
+ * `docker logs`, and Docker restarts it: the runner cannot run a job without its plugin anyway.
+ * Sources: gitlab-runner v19.3.0 `commands/fleeting/fleeting.go` (`fleeting [--config FILE] install`),
+ * `docs/fleet_scaling/fleeting.md` (FLEETING_PLUGIN_PATH), and the image's entrypoint and command
+ * (`dockerfiles/runner/ubuntu/Dockerfile` before the base images moved out; `/entrypoint run …` in
+ * v19.3.0 `docs/install/kubernetes-agent.md`).
+ */
+export const MANAGER_START_SCRIPT = `#!/bin/sh
+set -eu
+gitlab-runner fleeting --config ${CONFIG_TOML_PATH} install
+exec /entrypoint run --user=gitlab-runner --working-directory=/home/gitlab-runner
+`;
+
+/** With `runner.autoscaler.enabled`: jobs run on the CI workers, and this container is only their manager. */
+export interface RunnerAutoscaling {
+  /** `runner.autoscaler.*`. */
+  readonly settings: AutoscalerConfig;
+  /** The workers' Auto Scaling group. */
+  readonly autoScalingGroupName: pulumi.Input<string>;
+  /** The AWS region, as `AWS_REGION` for the plugin's SDK (the plugin has no region setting). */
+  readonly region: string;
+  /** GitLab as jobs on a worker reach it: the host's private address (infra/autoscaler/worker-access.ts). */
+  readonly workerUrl: pulumi.Input<string>;
+  /** `name:private-ip` entries for the jobs' /etc/hosts (https), or none. */
+  readonly workerExtraHosts: pulumi.Input<readonly string[]>;
+  /** What must exist before the container starts (the manager's IAM policy). */
+  readonly dependsOn: readonly pulumi.Resource[];
+}
 
 /** What the runner needs from the GitLab server component. */
 export interface GitLabEndpoint {
@@ -72,6 +108,8 @@ export interface GitLabRunnerArgs {
   readonly jobGatewayHosts?: readonly string[];
   /** Timeouts and retries of the registration's API calls. Default: the provider's defaults. */
   readonly registration?: RegistrationProviderOptions;
+  /** Jobs on autoscaled EC2 workers (docker-autoscaler). Default: unset, the docker executor on the host. */
+  readonly autoscaler?: RunnerAutoscaling;
 }
 
 export class GitLabRunner extends pulumi.ComponentResource {
@@ -90,7 +128,7 @@ export class GitLabRunner extends pulumi.ComponentResource {
 
   constructor(name: string, args: GitLabRunnerArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("gitlab-dind:index:GitLabRunner", name, {}, opts);
-    const { host, gitlab, config, names } = args;
+    const { host, gitlab, config, names, autoscaler } = args;
 
     // Bad runner settings fail here, before anything is registered in GitLab: config.toml is only
     // rendered once the registration returns its token, too late to leave nothing half-created.
@@ -121,25 +159,54 @@ export class GitLabRunner extends pulumi.ComponentResource {
       args.registration,
     );
 
+    const jobVolumes = pulumi.output(args.jobVolumes ?? []);
     const configToml = pulumi.secret(
-      pulumi
-        .all([registration.token, gitlab.containerUrl, gitlab.containerHostName, pulumi.output(args.jobVolumes ?? [])])
-        .apply(([token, url, hostName, jobVolumes]) =>
-          renderRunnerConfigToml(
-            runnerConfigModel({
-              team: names.team,
-              // The helper containers upload artifacts to `url`, so it must be reachable from every job.
-              url,
-              // Jobs clone through the same URL: GitLab's external URL (localhost locally, the public
-              // address on AWS, behind the security group) is not reachable from a job's network.
-              cloneUrl: url,
-              extraHosts: [...new Set([hostName, ...(args.jobGatewayHosts ?? [])])].map((h) => `${h}:${HOST_GATEWAY}`),
-              extraVolumes: jobVolumes,
-              token,
-              runner: config,
-            }),
-          ),
-        ),
+      autoscaler === undefined
+        ? pulumi
+            .all([registration.token, gitlab.containerUrl, gitlab.containerHostName, jobVolumes])
+            .apply(([token, url, hostName, volumes]) =>
+              renderRunnerConfigToml(
+                runnerConfigModel({
+                  team: names.team,
+                  // The helper containers upload artifacts to `url`, so it must be reachable from every job.
+                  url,
+                  // Jobs clone through the same URL: GitLab's external URL (localhost locally, the public
+                  // address on AWS, behind the security group) is not reachable from a job's network.
+                  cloneUrl: url,
+                  extraHosts: [...new Set([hostName, ...(args.jobGatewayHosts ?? [])])].map(
+                    (h) => `${h}:${HOST_GATEWAY}`,
+                  ),
+                  extraVolumes: volumes,
+                  token,
+                  runner: config,
+                }),
+              ),
+            )
+        : pulumi
+            .all([
+              registration.token,
+              autoscaler.workerUrl,
+              autoscaler.workerExtraHosts,
+              autoscaler.autoScalingGroupName,
+              jobVolumes,
+            ])
+            .apply(([token, url, extraHosts, groupName, volumes]) =>
+              renderRunnerConfigToml(
+                runnerConfigModel({
+                  team: names.team,
+                  // Jobs run on the workers: they reach GitLab at the host's private address, as does
+                  // this container (on the host itself). jobGatewayHosts do not apply: on a worker the
+                  // gateway is the worker itself.
+                  url,
+                  cloneUrl: url,
+                  extraHosts: [...extraHosts],
+                  extraVolumes: volumes,
+                  token,
+                  runner: config,
+                  autoscaler: { settings: autoscaler.settings, autoScalingGroupName: groupName },
+                }),
+              ),
+            ),
     );
 
     const image = new docker.RemoteImage(
@@ -156,8 +223,12 @@ export class GitLabRunner extends pulumi.ComponentResource {
         name: names.name("runner"),
         image: image.imageId,
         restart: "always",
-        // The docker executor starts job and service containers on the host's daemon.
-        volumes: [{ hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET }],
+        ...(autoscaler === undefined
+          ? {
+              // The docker executor starts job and service containers on the host's daemon.
+              volumes: [{ hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET }],
+            }
+          : managerSettings(host, autoscaler)),
         uploads: [{ file: CONFIG_TOML_PATH, content: configToml, permissions: "0600" }],
         // The runner process reaches GitLab through the host's gateway, like its jobs.
         hosts: [{ host: gitlab.containerHostName, ip: HOST_GATEWAY }],
@@ -176,7 +247,8 @@ export class GitLabRunner extends pulumi.ComponentResource {
         provider: host.provider,
         // After the host is ready; and created after / destroyed before the registration, so
         // `pulumi destroy` stops the runner before it is removed from GitLab.
-        dependsOn: [...host.ready, registration],
+        // With the autoscaler, also after the manager's IAM policy (the plugin uses it at once).
+        dependsOn: [...host.ready, registration, ...(autoscaler?.dependsOn ?? [])],
         // The container has a fixed name: the old one must go before its replacement can start
         // (a config.toml change replaces the container: uploads cannot change in place).
         deleteBeforeReplace: true,
@@ -200,4 +272,21 @@ export class GitLabRunner extends pulumi.ComponentResource {
       containerName: this.containerName,
     });
   }
+}
+
+/**
+ * The manager's container settings: no Docker socket (no job runs on the host), the plugin directory on
+ * the host's data path (kept across restarts and container replacements), the region for the plugin's
+ * AWS SDK (credentials come from the host's role through IMDS, hop limit 2), and the start script.
+ */
+function managerSettings(host: DockerHost, autoscaler: RunnerAutoscaling): Partial<docker.ContainerArgs> {
+  if (host.dataPath === undefined) {
+    throw new Error("GitLabRunner: the autoscaler needs a host with a data path (the AWS host's /srv)");
+  }
+  const root = host.dataPath.replace(/\/+$/, "");
+  return {
+    volumes: [{ hostPath: `${root}/gitlab-runner/fleeting-plugins`, containerPath: FLEETING_PLUGIN_DIR }],
+    envs: [`AWS_REGION=${autoscaler.region}`, `FLEETING_PLUGIN_PATH=${FLEETING_PLUGIN_DIR}`],
+    entrypoints: ["/bin/sh", "-c", MANAGER_START_SCRIPT, "gitlab-runner-manager"],
+  };
 }

@@ -18,6 +18,15 @@ export const DEFAULT_RUNNER: RunnerConfig = {
   runUntagged: true,
   checkInterval: 3,
   sessionTimeout: 1800,
+  autoscaler: {
+    enabled: false,
+    maxInstances: 10,
+    capacityPerInstance: 1,
+    maxUseCount: 1,
+    idleCount: 0,
+    idleTime: "20m",
+    instanceType: "m7i.large",
+  },
 };
 
 /** The default model for an `aws` stack of team `payments`. */

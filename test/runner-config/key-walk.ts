@@ -29,6 +29,10 @@ function hasType(v: Value, type: TomlType): boolean {
       return typeof v === "string" || (Array.isArray(v) && v.every((x) => typeof x === "string"));
     case "duration":
       return typeof v === "string" && GO_DURATION.test(v);
+    case "float":
+      return typeof v === "number";
+    case "float[]":
+      return Array.isArray(v) && v.every((x) => typeof x === "number");
     case "datetime":
       return v instanceof Date;
     case "table":

@@ -28,7 +28,19 @@ describe("every key the renderer emits is one gitlab-runner reads, at its type",
   });
 
   test("the tables walked are the ones the key list covers", () => {
-    const tables: KnownTable[] = ["", "session_server", "runners", "runners.feature_flags", "runners.docker"];
+    const tables: KnownTable[] = [
+      "",
+      "session_server",
+      "runners",
+      "runners.feature_flags",
+      "runners.docker",
+      "runners.autoscaler",
+      "runners.autoscaler.plugin_config",
+      "runners.autoscaler.connector_config",
+      "runners.autoscaler.policy",
+      "runners.autoscaler.scale_throttle",
+      "runners.autoscaler.state_storage",
+    ];
     expect(Object.keys(KNOWN_KEYS).sort()).toEqual([...tables].sort());
   });
 });

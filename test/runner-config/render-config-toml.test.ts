@@ -236,7 +236,7 @@ describe("invalid models are refused with every problem named", () => {
 
   test("executor other than docker, a key the renderer does not emit", () => {
     expect(problemsOf(withRunner(defaultModel(), { executor: "shell", limit: 2 }))).toEqual([
-      'runners[0].executor: expected "docker"; given "shell"',
+      'runners[0].executor: expected "docker" or "docker-autoscaler"; given "shell"',
       "runners[0].limit: not a key this renderer emits",
     ]);
   });

@@ -29,6 +29,15 @@ const RUNNER: RunnerConfig = {
   runUntagged: true,
   checkInterval: 3,
   sessionTimeout: 1800,
+  autoscaler: {
+    enabled: false,
+    maxInstances: 10,
+    capacityPerInstance: 1,
+    maxUseCount: 1,
+    idleCount: 0,
+    idleTime: "20m",
+    instanceType: "m7i.large",
+  },
 };
 
 /** A stand-in for the readiness resources of the host and of GitLab. */

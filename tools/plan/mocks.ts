@@ -154,6 +154,25 @@ export const COMPUTED: Record<string, ComputedFields> = {
     certPem: `-----BEGIN CERTIFICATE-----\nMOCK-${name}\n-----END CERTIFICATE-----\n`,
     readyForRenewal: false,
   }),
+  // The CI workers (infra/autoscaler): the group's ARN (the manager's IAM policy names it) and the
+  // launch template's version (the group launches its latest).
+  "aws:autoscaling/group:Group": (i, name) => ({
+    arn: arn(
+      "autoscaling",
+      `autoScalingGroup:0a1b2c3d-1111-2222-3333-444455556666:autoScalingGroupName/${i.name ?? name}`,
+    ),
+    name: i.name ?? `${name}-a1b2c3d`,
+    availabilityZones: [az, `${region}b`],
+    defaultCooldown: 300,
+    healthCheckType: "EC2",
+  }),
+  "aws:ec2/launchTemplate:LaunchTemplate": (i, name) => ({
+    arn: arn("ec2", "launch-template/lt-0a1b2c3d4e5f60718"),
+    name: i.name ?? `${name}-a1b2c3d`,
+    latestVersion: 1,
+    defaultVersion: 1,
+  }),
+  "aws:ec2/routeTable:RouteTable": () => ({ arn: arn("ec2", "route-table/rtb-0a1b2c3d4e5f60718") }),
   // The AWS host's wait for its Docker API (infra/host/aws/docker-api-wait.ts).
   "pulumi-nodejs:dynamic/gitlab-dind:DockerApiWait": (i) => ({ endpoint: `tcp://${i.host}:${i.port}`, attempts: 1 }),
 };

@@ -43,9 +43,33 @@ export function serverKeyParameterName(team: string): string {
   return `/${team}/gitlab-dind/docker/server-key`;
 }
 
+/**
+ * What the CI workers (infra/autoscaler) need from the host: its provider and network, its private
+ * address (where jobs on the workers reach GitLab), its security group (the workers' SSH source, and the
+ * group that admits them to GitLab) and its role (the runner manager's credentials).
+ */
+export interface AwsHostNetwork {
+  /** The stack's explicit AWS provider (region and default tags). */
+  readonly provider: aws.Provider;
+  readonly region: string;
+  readonly vpcId: pulumi.Output<string>;
+  /** `network.vpcCidr`. */
+  readonly vpcCidr: string;
+  /** The host's public subnet and its availability zone. */
+  readonly subnetId: pulumi.Output<string>;
+  readonly availabilityZone: pulumi.Output<string>;
+  readonly internetGatewayId: pulumi.Output<string>;
+  readonly securityGroupId: pulumi.Output<string>;
+  readonly privateIp: pulumi.Output<string>;
+  readonly roleName: pulumi.Output<string>;
+  readonly roleArn: pulumi.Output<string>;
+}
+
 export class AwsHost extends pulumi.ComponentResource {
   /** What the rest of the program gets: host, stack outputs, rendered files. */
   readonly build: HostBuild;
+  /** The host's network, address and role, for the CI workers. */
+  readonly network: AwsHostNetwork;
   readonly instanceId: pulumi.Output<string>;
   readonly publicIp: pulumi.Output<string>;
   readonly publicDns: pulumi.Output<string>;
@@ -212,6 +236,19 @@ export class AwsHost extends pulumi.ComponentResource {
       generation: instance.id,
       machine: instance,
     };
+    this.network = {
+      provider,
+      region,
+      vpcId: network.vpc.id,
+      vpcCidr: config.network.vpcCidr,
+      subnetId: network.subnet.id,
+      availabilityZone: network.availabilityZone,
+      internetGatewayId: network.internetGateway.id,
+      securityGroupId: network.securityGroup.id,
+      privateIp: instance.privateIp,
+      roleName: identity.role.name,
+      roleArn: identity.role.arn,
+    };
     this.instanceId = instance.id;
     this.publicIp = eip.publicIp;
     this.publicDns = eip.publicDns;
@@ -226,6 +263,7 @@ export class AwsHost extends pulumi.ComponentResource {
         ...(snapshots === undefined ? {} : { snapshotPolicyId: snapshots.policy.id }),
       },
       files: { "user-data.yaml": userData },
+      aws: this.network,
     };
 
     this.registerOutputs({

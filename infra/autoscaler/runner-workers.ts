@@ -1,0 +1,290 @@
+/**
+ * `RunnerWorkers`: the throw-away EC2 workers CI jobs run on when `runner.autoscaler.enabled` is set.
+ * GitLab Runner's docker-autoscaler executor (the runner container on the GitLab host, now only a
+ * manager) scales them through the fleeting AWS plugin:
+ *
+ *   worker security group (SSH from the host's group only) ─┐
+ *   launch template (AL2023, Docker by user data, IMDSv2 hop 1, encrypted root, no instance profile)
+ *   Auto Scaling group (0…maxInstances, scale-in protected, AZRebalance suspended, no scaling policy)
+ *   the manager's IAM policy on the host role; the host's group admitting the workers on GitLab's ports
+ *
+ * Sources: GitLab Runner v19.3.0 `docs/executors/docker_autoscaler.md` ("Example: AWS autoscaling for 1
+ * job per instance": scaling policy none, scale-in protection on, AZRebalance off); the fleeting AWS
+ * plugin's README ("Autoscaling Group Setup": desired and minimum 0, maximum ≥ max_instances; "Recommended
+ * IAM Policy"); cattle-ops/terraform-aws-gitlab-runner `docker_autoscaler.tf` (ignore_changes on
+ * desired_capacity, suspended AZRebalance).
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { AutoscalerConfig } from "../config/types";
+import type { AwsHostNetwork } from "../host/aws/aws-host";
+import { AL2023_AMI_PARAMETER } from "../host/aws/instance";
+import type { Naming } from "../naming";
+import { WORKER_USERNAME } from "../../runner-config";
+import { managerPolicyDocument } from "./manager-policy";
+import { renderWorkerUserData } from "./worker-user-data";
+
+/** Size of a worker's encrypted gp3 root volume: the AMI, Docker, a job's images and its DinD layers. */
+export const WORKER_ROOT_VOLUME_GIB = 30;
+/** The root device of the Amazon Linux 2023 AMIs. */
+export const AL2023_ROOT_DEVICE = "/dev/xvda";
+/** The worker's SSH port: the manager's only way in. */
+export const WORKER_SSH_PORT = 22;
+
+export interface RunnerWorkersArgs {
+  /** `runner.autoscaler.*`, fully defaulted; `enabled` is true. */
+  readonly settings: AutoscalerConfig;
+  /** The AWS host's provider, network, private address, security group and role. */
+  readonly host: AwsHostNetwork;
+  /** GitLab's ports on the host the workers' jobs reach (HTTP, HTTPS, the registry's when on). */
+  readonly gitlabPorts: readonly number[];
+  /** Physical names and tags: the group is `<team>-ci-workers`. */
+  readonly names: Naming;
+}
+
+export class RunnerWorkers extends pulumi.ComponentResource {
+  /** The Auto Scaling group's name: `[runners.autoscaler.plugin_config] name`. */
+  declare readonly autoScalingGroupName: pulumi.Output<string>;
+  declare readonly autoScalingGroupArn: pulumi.Output<string>;
+  declare readonly securityGroupId: pulumi.Output<string>;
+  declare readonly launchTemplateId: pulumi.Output<string>;
+  /** The rendered worker user data (no secrets), for the offline plan. */
+  declare readonly userData: pulumi.Output<string>;
+  /**
+   * What the runner container needs before it starts: the manager's IAM policy (the plugin describes
+   * the group at once). On destroy the container goes first, then the policy, then the group.
+   */
+  declare readonly managerPolicy: aws.iam.RolePolicy;
+
+  constructor(name: string, args: RunnerWorkersArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gitlab-dind:index:RunnerWorkers", name, {}, opts);
+    const { settings, host, names } = args;
+    const child: pulumi.CustomResourceOptions = { parent: this, provider: host.provider };
+    const invoke = { parent: this, provider: host.provider };
+
+    const securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-sg`,
+      {
+        vpcId: host.vpcId,
+        description: `gitlab-dind CI workers of team ${names.team}: SSH from the GitLab host only`,
+        tags: names.tags("ci-workers"),
+      },
+      child,
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-in-ssh-from-host`,
+      {
+        securityGroupId: securityGroup.id,
+        ipProtocol: "tcp",
+        fromPort: WORKER_SSH_PORT,
+        toPort: WORKER_SSH_PORT,
+        referencedSecurityGroupId: host.securityGroupId,
+        description: "SSH from the GitLab host (the runner manager)",
+        tags: names.tags("ci-workers-in-ssh"),
+      },
+      child,
+    );
+    // Egress open: Docker and its packages, job images, GitLab at the host's private address.
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-out-all`,
+      {
+        securityGroupId: securityGroup.id,
+        ipProtocol: "-1",
+        cidrIpv4: "0.0.0.0/0",
+        description: "all egress",
+        tags: names.tags("ci-workers-out"),
+      },
+      child,
+    );
+    // The host admits the workers' jobs on GitLab's ports (clone, API, artifacts, registry).
+    for (const port of [...new Set(args.gitlabPorts)]) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-host-in-${port}-from-workers`,
+        {
+          securityGroupId: host.securityGroupId,
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          referencedSecurityGroupId: securityGroup.id,
+          description: `GitLab port ${port} from the CI workers`,
+          tags: names.tags(`host-in-${port}-workers`),
+        },
+        child,
+      );
+    }
+
+    const subnetIds: pulumi.Input<string>[] = [host.subnetId];
+    const second = secondSubnetCidr(host.vpcCidr);
+    if (second !== undefined) subnetIds.push(this.secondSubnet(name, args, second, child, invoke));
+
+    const userData = renderWorkerUserData({ username: WORKER_USERNAME });
+    const ami = aws.ssm.getParameterOutput({ name: AL2023_AMI_PARAMETER }, invoke).value;
+    const launchTemplate = new aws.ec2.LaunchTemplate(
+      `${name}-lt`,
+      {
+        name: names.name("ci-worker"),
+        description: `gitlab-dind CI worker of team ${names.team}: Docker, no credentials`,
+        // The current AL2023 image: a worker lives for a job or a few, so it may as well be patched.
+        imageId: ami,
+        instanceType: settings.instanceType,
+        vpcSecurityGroupIds: [securityGroup.id],
+        // No iamInstanceProfile, on purpose: a privileged job is root on its worker, so nothing there
+        // may carry AWS credentials.
+        metadataOptions: {
+          httpEndpoint: "enabled",
+          httpTokens: "required",
+          // 1: a job's containers (one hop further) cannot reach IMDS at all.
+          httpPutResponseHopLimit: 1,
+          instanceMetadataTags: "disabled",
+        },
+        blockDeviceMappings: [
+          {
+            deviceName: AL2023_ROOT_DEVICE,
+            ebs: {
+              volumeSize: WORKER_ROOT_VOLUME_GIB,
+              volumeType: "gp3",
+              encrypted: "true",
+              deleteOnTermination: "true",
+            },
+          },
+        ],
+        userData: Buffer.from(userData, "utf8").toString("base64"),
+        updateDefaultVersion: true,
+        tagSpecifications: [{ resourceType: "volume", tags: names.tags("ci-worker-root") }],
+        tags: names.tags("ci-worker"),
+      },
+      child,
+    );
+
+    const group = new aws.autoscaling.Group(
+      `${name}-asg`,
+      {
+        name: names.name("ci-workers"),
+        minSize: 0,
+        maxSize: settings.maxInstances,
+        desiredCapacity: 0,
+        // The runner scales the group itself: no scaling policy, and instances are protected from
+        // any scale-in but its own TerminateInstanceInAutoScalingGroup calls.
+        protectFromScaleIn: true,
+        // Rebalancing would terminate instances the runner is using ("unable to acquire instance:
+        // context deadline exceeded", GitLab's troubleshooting section).
+        suspendedProcesses: ["AZRebalance"],
+        capacityRebalance: false,
+        vpcZoneIdentifiers: subnetIds,
+        launchTemplate: { id: launchTemplate.id, version: pulumi.interpolate`${launchTemplate.latestVersion}` },
+        // `pulumi destroy`: with forceDelete false the provider drains the group first (min, max and
+        // desired to 0, scale-in protection removed from every instance, then it waits until none is
+        // left; terraform-provider-aws `resourceGroupDelete`/`drainGroup`), so no worker outlives the
+        // stack and protected instances do not block the delete. forceDelete would skip that wait and,
+        // in the provider's own words, "potentially leaves resources dangling". No drain of our own.
+        forceDelete: false,
+        tags: Object.entries(names.tags("ci-worker")).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+      },
+      {
+        ...child,
+        // The runner sets the desired capacity at run time (SetDesiredCapacity); an update must not
+        // put it back to 0 under running jobs.
+        ignoreChanges: ["desiredCapacity"],
+        // The drain waits for every worker to terminate (a job's VM can take minutes to shut down);
+        // the provider's default is 10 minutes.
+        customTimeouts: { delete: "20m" },
+      },
+    );
+
+    const partition = aws.getPartitionOutput({}, invoke).partition;
+    const accountId = aws.getCallerIdentityOutput({}, invoke).accountId;
+    const managerPolicy = new aws.iam.RolePolicy(
+      `${name}-manager`,
+      {
+        role: host.roleName,
+        policy: pulumi
+          .all([partition, accountId, group.arn, group.name])
+          .apply(([partitionName, account, arn, groupName]) =>
+            managerPolicyDocument({
+              partition: partitionName,
+              region: host.region,
+              accountId: account,
+              autoScalingGroupArn: arn,
+              autoScalingGroupName: groupName,
+            }),
+          ),
+      },
+      child,
+    );
+
+    this.autoScalingGroupName = group.name;
+    this.autoScalingGroupArn = group.arn;
+    this.securityGroupId = securityGroup.id;
+    this.launchTemplateId = launchTemplate.id;
+    this.userData = pulumi.output(userData);
+    this.managerPolicy = managerPolicy;
+    this.registerOutputs({
+      autoScalingGroupName: this.autoScalingGroupName,
+      autoScalingGroupArn: this.autoScalingGroupArn,
+      securityGroupId: this.securityGroupId,
+      launchTemplateId: this.launchTemplateId,
+    });
+  }
+
+  /**
+   * A second public subnet in another availability zone: the group can launch there when the host's
+   * zone has no capacity for the instance type. Its own route table to the stack's internet gateway.
+   */
+  private secondSubnet(
+    name: string,
+    args: RunnerWorkersArgs,
+    cidrBlock: string,
+    child: pulumi.CustomResourceOptions,
+    invoke: pulumi.InvokeOptions,
+  ): pulumi.Output<string> {
+    const { host, names } = args;
+    const zones = aws.getAvailabilityZonesOutput({ state: "available" }, invoke).names;
+    const zone = pulumi.all([zones, host.availabilityZone]).apply(([all, hostZone]) => {
+      const other = all.find((z) => z !== hostZone);
+      if (other === undefined) throw new Error(`the region has no available zone other than ${hostZone}`);
+      return other;
+    });
+    const subnet = new aws.ec2.Subnet(
+      `${name}-subnet`,
+      {
+        vpcId: host.vpcId,
+        cidrBlock,
+        availabilityZone: zone,
+        mapPublicIpOnLaunch: true,
+        tags: names.tags("ci-workers"),
+      },
+      {
+        ...child,
+        // Should the list of available zones change, a subnet with workers in it must not be replaced.
+        ignoreChanges: ["availabilityZone"],
+      },
+    );
+    const routeTable = new aws.ec2.RouteTable(
+      `${name}-rt`,
+      { vpcId: host.vpcId, tags: names.tags("ci-workers") },
+      child,
+    );
+    new aws.ec2.Route(
+      `${name}-default-route`,
+      { routeTableId: routeTable.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: host.internetGatewayId },
+      child,
+    );
+    new aws.ec2.RouteTableAssociation(`${name}-rta`, { subnetId: subnet.id, routeTableId: routeTable.id }, child);
+    return subnet.id;
+  }
+}
+
+/**
+ * The VPC's second /24 (`10.42.0.0/16` → `10.42.1.0/24`; the host's subnet is the first), or undefined
+ * when the VPC is a single /24 and has no room: the workers then share the host's subnet.
+ */
+export function secondSubnetCidr(vpcCidr: string): string | undefined {
+  const [address, prefixText] = vpcCidr.split("/");
+  const prefix = Number(prefixText);
+  if (!(prefix >= 16 && prefix <= 23)) return undefined;
+  const octets = address.split(".").map(Number);
+  const value = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
+  const base = (value & ((0xffffffff << (32 - prefix)) >>> 0)) >>> 0;
+  const next = base + 256;
+  return `${[next >>> 24, (next >>> 16) & 255, (next >>> 8) & 255, next & 255].join(".")}/24`;
+}

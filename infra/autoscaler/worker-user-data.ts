@@ -1,0 +1,89 @@
+/**
+ * The CI workers' cloud-init user data: a pure function, built as data with the `yaml` library.
+ *
+ * A worker is Amazon Linux 2023 with nothing of ours but this: install Docker from the AMI's own
+ * repository (and EC2 Instance Connect's agent, should the image lack it), put the SSH user in the `docker` group (the runner
+ * reaches the Docker socket over SSH as that user), start Docker, and wait until it answers. The runner's
+ * `instance_ready_command` waits for this to finish before the worker takes a job.
+ *
+ * Nothing secret and no credentials: a privileged job is root on its worker, and the worker has no
+ * instance profile.
+ */
+import { Document } from "yaml";
+
+/** Where the bootstrap script is written. */
+export const WORKER_BOOTSTRAP_SCRIPT = "/usr/local/sbin/gitlab-dind-worker-bootstrap";
+
+export interface WorkerUserDataInput {
+  /** The user the runner connects as (`ec2-user`). */
+  readonly username: string;
+}
+
+/** Renders the `#cloud-config` document; throws on a user name a shell or useradd would refuse. */
+export function renderWorkerUserData(input: WorkerUserDataInput): string {
+  if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(input.username)) {
+    throw new Error(`worker user data: username: expected a Linux user name; got ${JSON.stringify(input.username)}`);
+  }
+  const doc = new Document({
+    // No package upgrade at boot: every job waits for the boot, and the AMI is the current AL2023.
+    package_update: false,
+    package_upgrade: false,
+    write_files: [
+      {
+        path: WORKER_BOOTSTRAP_SCRIPT,
+        content: bootstrapScript(input.username),
+        owner: "root:root",
+        permissions: "0755",
+      },
+    ],
+    runcmd: [[WORKER_BOOTSTRAP_SCRIPT]],
+  });
+  doc.commentBefore = "cloud-config";
+  return doc.toString({ lineWidth: 0 });
+}
+
+function bootstrapScript(username: string): string {
+  return `#!/bin/bash
+# A gitlab-dind CI worker: Docker for the runner's docker-autoscaler executor, reached over SSH as
+# ${username}. cloud-init runs this once; the runner waits for cloud-init before the first job.
+set -euo pipefail
+
+log() { echo "gitlab-dind-worker: $*" >&2; }
+
+installed=false
+for attempt in 1 2 3 4 5; do
+  if dnf install -y docker; then
+    installed=true
+    break
+  fi
+  log "dnf install failed (attempt \${attempt}/5)"
+  sleep 10
+done
+if [ "\${installed}" != true ]; then
+  log "cannot install Docker"
+  exit 1
+fi
+
+# EC2 Instance Connect's agent lets sshd take the key the runner pushes per connection. AL2023 images
+# ship it; install it only where it is missing, and carry on without it (the runner's log then says
+# why it cannot log in) rather than fail a worker that may not need it.
+if ! rpm -q ec2-instance-connect >/dev/null 2>&1; then
+  dnf install -y ec2-instance-connect || log "warning: ec2-instance-connect is not installed"
+fi
+
+# The runner talks to /var/run/docker.sock through its SSH connection as this user.
+usermod -aG docker ${username}
+
+systemctl enable --now docker.socket docker.service
+
+for _ in $(seq 1 60); do
+  if docker info >/dev/null 2>&1; then
+    log "Docker is up; ${username} is in the docker group"
+    exit 0
+  fi
+  sleep 2
+done
+log "Docker did not start: see journalctl -u docker"
+exit 1
+`;
+}
