@@ -82,7 +82,7 @@ describe("GitLab never answers", () => {
     expect(r.output).toContain(`… GitLab does not answer at ${url} (connection refused); retrying in 1s, 30s left`);
     expect(r.output).toMatch(
       new RegExp(
-        `✘ GitLab did not answer at ${url} \\(connection refused; \\d+ attempts in 30s\\)\\. Nothing was created`,
+        `✘ GitLab did not answer at ${url} \\(connection refused; \\d+ attempts in \\d+s\\)\\. Nothing was created`,
       ),
     );
     expect(r.output).toContain(`Diagnosis: GitLab did not answer at ${url} [gitlab-unreachable]`);
@@ -95,8 +95,9 @@ describe("GitLab never answers", () => {
   it("--connect-timeout sets the budget", async () => {
     const r = await smoke(`http://127.0.0.1:${await closedPort()}`, "t0k3n-unused", { connectTimeoutMs: 5_000 });
     expect(r.code).toBe(1);
-    expect(r.elapsedMs).toBe(5_000);
-    expect(r.output).toMatch(/did not answer at .* attempts in 5s\)/);
+    expect(r.elapsedMs).toBeLessThanOrEqual(5_000);
+    expect(r.sleeps.length).toBeGreaterThanOrEqual(2);
+    expect(r.output).toMatch(/did not answer at .* attempts in [1-5]s\)/);
   });
 
   it("a port Node.js refuses to connect to: one attempt, no retry, says why", async () => {

@@ -45,6 +45,7 @@ interface Failure {
 }
 
 const MAX_DELAY_MS = 8_000;
+const MIN_ATTEMPT_MS = 1_000;
 const STARTING_STATUSES = [502, 503, 504];
 
 export async function firstContact(client: GitLabClient, options: FirstContactOptions): Promise<FirstContact> {
@@ -54,8 +55,9 @@ export async function firstContact(client: GitLabClient, options: FirstContactOp
   const startedAt = now();
   let delay = options.initialDelayMs ?? 1_000;
   for (let attempt = 1; ; attempt++) {
-    const left = budgetMs - (now() - startedAt);
-    const attemptSignal = AbortSignal.timeout(Math.max(Math.min(attemptTimeoutMs, left), 1));
+    const attemptSignal = AbortSignal.timeout(
+      Math.max(Math.min(attemptTimeoutMs, budgetMs - (now() - startedAt)), MIN_ATTEMPT_MS),
+    );
     let failure: Failure;
     try {
       const data = await client.request<{ version?: unknown }>("GET", "/version", {
@@ -74,14 +76,15 @@ export async function firstContact(client: GitLabClient, options: FirstContactOp
       else failure = classify(error.detail ?? "network error");
     }
     const elapsed = now() - startedAt;
-    if (failure.permanent || elapsed >= budgetMs) return unreachable(options.url, failure, attempt, elapsed);
-    const wait = Math.min(delay, budgetMs - elapsed);
+    const left = budgetMs - elapsed;
+    // Another attempt only with a second or more left for it: the pause leaves that second.
+    if (failure.permanent || left <= MIN_ATTEMPT_MS) return unreachable(options.url, failure, attempt, elapsed);
+    const wait = Math.min(delay, left - MIN_ATTEMPT_MS);
     options.progress(
-      `… GitLab does not answer at ${options.url} (${describeCode(failure.code)}); retrying in ${formatDuration(wait)}, ${formatDuration(budgetMs - elapsed)} left`,
+      `… GitLab does not answer at ${options.url} (${describeCode(failure.code)}); retrying in ${formatDuration(wait)}, ${formatDuration(left)} left`,
     );
     await sleep(wait);
     delay = Math.min(delay * 2, MAX_DELAY_MS);
-    if (now() - startedAt >= budgetMs) return unreachable(options.url, failure, attempt, now() - startedAt);
   }
 }
 
