@@ -28,7 +28,10 @@ export interface StackBuild {
 export const WORKER_USER_DATA_FILE = "worker-user-data.yaml";
 
 export function buildStack(config: StackConfig): StackBuild {
-  const names = naming(config.team, pulumi.getStack());
+  const stack = pulumi.getStack();
+  const teamWarning = stackTeamWarning(stack, config.team);
+  if (teamWarning !== undefined) void pulumi.log.warn(teamWarning);
+  const names = naming(config.team, stack);
   const host = createHost(config, names);
 
   // Docker Hub pull-through cache on the host, which every job's DinD daemon pulls through.
@@ -122,4 +125,23 @@ export function buildStack(config: StackConfig): StackBuild {
       ...(mirror !== undefined ? { "dind-daemon.json": mirror.dindDaemonJson } : {}),
     },
   };
+}
+
+/**
+ * Physical names come from the team, not the stack name. A stack file copied from another team's
+ * (`Pulumi.dev.yaml` to `Pulumi.payments.yaml`) and left unedited builds under that team's names,
+ * in the same AWS account or on the same Docker daemon. A warning, not a refusal: `prod` or
+ * `staging` are fine stack names when the team is right.
+ */
+export function stackTeamWarning(stack: string, team: string): string | undefined {
+  if (stack.toLowerCase().includes(team.toLowerCase())) return undefined;
+  return (
+    `stack "${stack}" does not contain its team "${team}" (gitlab-dind:team) in its name. ` +
+    `Physical names come from the team, not the stack (the SSM parameter /${team}/gitlab-dind/..., ` +
+    `the containers ${team}-gitlab and ${team}-runner): if this stack's settings were copied from team ${team}'s ` +
+    `stack without changing gitlab-dind:team, it takes team ${team}'s names in the same AWS account or ` +
+    `Docker daemon and clashes with that stack. If this stack belongs to another team, run ` +
+    `\`pulumi config set gitlab-dind:team <that team> --stack ${stack}\`; if it is team ${team}'s, ` +
+    `name the stack after the team (for example ${team}-${stack}) or ignore this warning.`
+  );
 }

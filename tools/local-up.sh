@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `npm run local:up`: stands up the `local` stack on this machine's Docker daemon with the
-# Pulumi CLI from the npm package and state in a local folder: no Pulumi account, no login.
+# `npm run local:up`: stands up the `local` stack on this machine's Docker daemon with state in a
+# local folder: no Pulumi account, no login. The Pulumi CLI is the one on PATH, else the pinned
+# `pulumi` npm package (tools/pulumi-cli.sh says which, and why).
 # Extra arguments go to `pulumi up` (for example `npm run local:up -- --skip-preview`).
 set -euo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -11,10 +12,14 @@ if ! docker info >/dev/null 2>&1; then
 fi
 
 # State lives in ./.pulumi-state unless PULUMI_BACKEND_URL says otherwise.
-export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-state}"
-mkdir -p .pulumi-state
+if [[ -z "${PULUMI_BACKEND_URL:-}" ]]; then
+  export PULUMI_BACKEND_URL="file://$PWD/.pulumi-state"
+  mkdir -p .pulumi-state
+fi
 # The file backend encrypts secrets with a passphrase; an empty one is allowed for a local trial.
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
 
-npx --no-install pulumi stack select --create local
-npx --no-install pulumi up --yes --stack local "$@"
+# shellcheck source=tools/pulumi-cli.sh
+source tools/pulumi-cli.sh local:up
+"${pulumi_cli[@]}" stack select --create local
+"${pulumi_cli[@]}" up --yes --stack local "$@"

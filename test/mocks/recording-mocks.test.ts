@@ -20,7 +20,8 @@ test("an invoke without a mock fails, naming it, instead of answering an empty o
 });
 
 test("records inputs as the provider receives them, secrets still marked", async () => {
-  const mocks = new RecordingMocks();
+  // No provider here: the region for what the mock computes (the parameter's ARN) is the mocks' own.
+  const mocks = new RecordingMocks(undefined, undefined, { region: "eu-west-1" });
   await runUnderMocks(
     mocks,
     "gitlab-dind",

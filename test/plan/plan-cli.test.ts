@@ -66,7 +66,7 @@ describe("bad configuration through the plan", () => {
 describe("a good stack", () => {
   const stack = `config:
   aws:region: eu-west-1
-  gitlab-dind:team: plantest
+  gitlab-dind:team: test
   gitlab-dind:target: local
   gitlab-dind:gitlab:
     rootPassword:
@@ -92,6 +92,6 @@ describe("a good stack", () => {
       expect(readFileSync(join(b, "files", name), "utf8")).toBe(readFileSync(join(a, "files", name), "utf8"));
       expect(readFileSync(join(a, "files", name), "utf8")).not.toContain("v1:AAAABBBBCCCCDDDD");
     }
-    expect(ra.stdout).toMatch(/^Plan for gitlab-dind\/test \(target local, team plantest\): \d+ resources to create/);
+    expect(ra.stdout).toMatch(/^Plan for gitlab-dind\/test \(target local, team test\): \d+ resources to create/);
   });
 });

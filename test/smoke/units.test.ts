@@ -22,6 +22,7 @@ describe("smoke command line", () => {
         timeoutMs: 600_000,
         pendingTimeoutMs: 180_000,
         pollMs: 5_000,
+        connectTimeoutMs: 30_000,
       },
     });
   });
@@ -39,6 +40,8 @@ describe("smoke command line", () => {
         "500ms",
         "--pipeline",
         "ci.yml",
+        "--connect-timeout",
+        "2m",
       ],
       { GITLAB_TOKEN: "glpat-x" },
     );
@@ -51,6 +54,7 @@ describe("smoke command line", () => {
         timeoutMs: 900_000,
         pendingTimeoutMs: 90_000,
         pollMs: 500,
+        connectTimeoutMs: 120_000,
       },
     });
   });

@@ -3,9 +3,10 @@
  *
  * The offline plan: the real program under Pulumi's mock runtime, with the stack's settings,
  * and no Pulumi CLI, credentials or network. Prints what `pulumi up` would create; with --out
- * writes `resources.json` and every rendered file under `files/`.
+ * writes `resources.json` and every rendered file under `files/`, after removing those two (and
+ * nothing else) from an earlier plan there.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
@@ -51,20 +52,44 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = parsed.config;
 
+  // The output folder first: a folder that cannot be written is said before any tree is printed,
+  // and the files of an earlier plan there (of this stack or another) are gone before this one runs.
+  const out = args.out === undefined ? undefined : prepareOut(resolve(args.out));
+
   const plan = await runPlan(project, args.stack, config);
+  for (const warning of plan.warnings) console.error(`warning: ${warning}`);
   console.log(renderTree(plan, `target ${config.target}, team ${config.team}`));
 
-  if (args.out !== undefined) {
-    const out = resolve(args.out);
-    mkdirSync(join(out, "files"), { recursive: true });
+  if (out !== undefined) {
     const doc = { project: plan.project, stack: plan.stack, resources: plan.resources, outputs: plan.outputs };
-    writeFileSync(join(out, "resources.json"), `${JSON.stringify(doc, null, 2)}\n`);
-    for (const [name, content] of Object.entries(plan.files)) writeFileSync(join(out, "files", name), content);
+    try {
+      writeFileSync(join(out, "resources.json"), `${JSON.stringify(doc, null, 2)}\n`);
+      for (const [name, content] of Object.entries(plan.files)) writeFileSync(join(out, "files", name), content);
+    } catch (e) {
+      throw new PlanInputError(`cannot write the plan to ${out}: ${(e as Error).message}`);
+    }
     console.log(
       `Wrote ${join(out, "resources.json")} and ${Object.keys(plan.files).length} files under ${join(out, "files")}`,
     );
   }
   return 0;
+}
+
+/**
+ * Makes `dir` ready for a plan: creates it, removes `resources.json` and `files/` left by an
+ * earlier plan (only those), and creates `files/`. Throws a PlanInputError saying why when the
+ * folder cannot be written.
+ */
+function prepareOut(dir: string): string {
+  try {
+    mkdirSync(dir, { recursive: true });
+    rmSync(join(dir, "resources.json"), { force: true });
+    rmSync(join(dir, "files"), { recursive: true, force: true });
+    mkdirSync(join(dir, "files"));
+  } catch (e) {
+    throw new PlanInputError(`cannot write the plan to ${dir} (--out): ${(e as Error).message}`);
+  }
+  return dir;
 }
 
 function readProjectName(path: string): string {

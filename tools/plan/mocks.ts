@@ -32,9 +32,26 @@ export interface RecordedInvoke {
   readonly provider: string | undefined;
 }
 
+/** What a computed-fields row or an invoke handler may know besides the inputs. */
+export interface MockContext {
+  /** Where an AWS resource or invoke lives (its provider's region); throws on use when unknown. */
+  readonly aws: AwsPlace;
+  /** The state (inputs and computed fields) of a resource created earlier, by its id. */
+  readonly stateOf: (id: unknown) => Record<string, any> | undefined;
+}
+
 /** Fields a provider computes for a resource of one type, from its inputs and name. */
-export type ComputedFields = (inputs: Record<string, any>, name: string) => Record<string, unknown>;
-export type InvokeHandler = (inputs: Record<string, any>) => Record<string, unknown>;
+export type ComputedFields = (inputs: Record<string, any>, name: string, ctx: MockContext) => Record<string, unknown>;
+export type InvokeHandler = (inputs: Record<string, any>, ctx: MockContext) => Record<string, unknown>;
+
+export interface RecordingMocksOptions {
+  /**
+   * The region for AWS resources and invokes that do not name an AWS provider with a region
+   * (the program always does: default providers are off). Default: `aws:region` from the
+   * configuration the program sees, when set.
+   */
+  readonly region?: string;
+}
 
 /** The wire form of a secret inside mock inputs: `{ [SECRET_SIG_KEY]: SECRET_SIG, value }`. */
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -64,9 +81,80 @@ export function revealSecrets(value: unknown): unknown {
   return value;
 }
 
-const region = "eu-central-1";
-const az = `${region}a`;
-const arn = (service: string, what: string) => `arn:aws:${service}:${region}:123456789012:${what}`;
+/**
+ * Where an AWS resource or data source lives, as AWS would report it: the region of the provider
+ * it was created through (the stack's `aws:region`), and what follows from it (partition, DNS
+ * suffix, availability zones, ARNs). Nothing here is fixed to one region.
+ */
+export interface AwsPlace {
+  readonly region: string;
+  /** `aws`, `aws-cn` or `aws-us-gov`. */
+  readonly partition: string;
+  /** `amazonaws.com`, or `amazonaws.com.cn` in China. */
+  readonly dnsSuffix: string;
+  /** The region's zone with this letter: `zone("a")` is `eu-west-1a` in eu-west-1. */
+  readonly zone: (letter: string) => string;
+  /** A zone id as AWS writes it (`euw1-az1`): the region's short code and a number. */
+  readonly zoneId: (n: number) => string;
+  /** A regional ARN of the mock account: `arn:aws:ec2:eu-west-1:123456789012:vpc/…`. */
+  readonly arn: (service: string, resource: string) => string;
+  /** A global ARN (IAM has no region): `arn:aws:iam::123456789012:role/…`. */
+  readonly globalArn: (service: string, resource: string) => string;
+  /** The public DNS name EC2 gives an address: `ec2-198-51-100-7.eu-west-1.compute.amazonaws.com`. */
+  readonly publicDns: (ip: string) => string;
+}
+
+const ACCOUNT = "123456789012";
+
+/** A place in `region`; without a region, a place whose every use fails, saying how to give one. */
+export function awsPlace(region: string | undefined, what: string): AwsPlace {
+  if (region === undefined || region === "") {
+    const fail = (): never => {
+      throw new Error(
+        `RecordingMocks: no AWS region for ${what}: create it through an aws.Provider with a region (as the program does), or pass { region } to RecordingMocks`,
+      );
+    };
+    return {
+      get region() {
+        return fail();
+      },
+      get partition() {
+        return fail();
+      },
+      get dnsSuffix() {
+        return fail();
+      },
+      zone: fail,
+      zoneId: fail,
+      arn: fail,
+      globalArn: fail,
+      publicDns: fail,
+    };
+  }
+  const partition = region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
+  const dnsSuffix = partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
+  return {
+    region,
+    partition,
+    dnsSuffix,
+    zone: (letter) => `${region}${letter}`,
+    zoneId: (n) => `${regionCode(region)}-az${n}`,
+    arn: (service, resource) => `arn:${partition}:${service}:${region}:${ACCOUNT}:${resource}`,
+    globalArn: (service, resource) => `arn:${partition}:${service}::${ACCOUNT}:${resource}`,
+    // us-east-1 is the one region whose EC2 names read `compute-1` instead of the region.
+    publicDns: (ip) =>
+      `ec2-${ip.replace(/\./g, "-")}.${region === "us-east-1" ? "compute-1" : `${region}.compute`}.${dnsSuffix}`,
+  };
+}
+
+/** AWS's short region code in zone ids: eu-central-1 → euc1, ap-northeast-2 → apne2, us-gov-west-1 → usgw1. */
+function regionCode(region: string): string {
+  const parts = region.split("-");
+  const number = parts.pop() ?? "";
+  const [area, ...words] = parts;
+  const compass: Record<string, string> = { northeast: "ne", northwest: "nw", southeast: "se", southwest: "sw" };
+  return `${area}${words.map((w) => compass[w] ?? w[0]).join("")}${number}`;
+}
 
 /**
  * Computed fields per type token. Add a row when the program starts using a type whose
@@ -95,50 +183,57 @@ export const COMPUTED: Record<string, ComputedFields> = {
   // placeholder in rendered files (config.toml checks the `glrt-` form).
   "pulumi-nodejs:dynamic/gitlab-dind:RunnerRegistration": () => ({ runnerId: 1, token: "glrt-[secret]" }),
   // The AWS host (infra/host/aws): what AWS and the TLS provider compute for its resources.
-  "aws:ec2/eip:Eip": () => ({
+  "aws:ec2/eip:Eip": (_i, _name, { aws }) => ({
     allocationId: "eipalloc-0a1b2c3d4e5f60718",
     publicIp: "198.51.100.7",
-    publicDns: "ec2-198-51-100-7.eu-central-1.compute.amazonaws.com",
-    arn: arn("ec2", "elastic-ip/eipalloc-0a1b2c3d4e5f60718"),
+    publicDns: aws.publicDns("198.51.100.7"),
+    arn: aws.arn("ec2", "elastic-ip/eipalloc-0a1b2c3d4e5f60718"),
   }),
-  "aws:ec2/instance:Instance": () => ({
-    arn: arn("ec2", "instance/i-0a1b2c3d4e5f60718"),
-    availabilityZone: az,
+  // In the availability zone of its subnet, as AWS places it.
+  "aws:ec2/instance:Instance": (i, _name, { aws, stateOf }) => ({
+    arn: aws.arn("ec2", "instance/i-0a1b2c3d4e5f60718"),
+    availabilityZone: stateOf(i.subnetId)?.availabilityZone ?? aws.zone("a"),
     privateIp: "10.42.0.10",
     publicIp: "198.51.100.99",
     instanceState: "running",
   }),
-  "aws:ec2/vpc:Vpc": () => ({
-    arn: arn("ec2", "vpc/vpc-0a1b2c3d4e5f60718"),
+  "aws:ec2/vpc:Vpc": (_i, _name, { aws }) => ({
+    arn: aws.arn("ec2", "vpc/vpc-0a1b2c3d4e5f60718"),
     defaultSecurityGroupId: "sg-0f0e0d0c0b0a09080",
     mainRouteTableId: "rtb-0f0e0d0c0b0a09080",
   }),
-  "aws:ec2/subnet:Subnet": (i) => ({
-    arn: arn("ec2", "subnet/subnet-0a1b2c3d4e5f60718"),
-    availabilityZone: i.availabilityZone ?? az,
+  "aws:ec2/subnet:Subnet": (i, _name, { aws }) => ({
+    arn: aws.arn("ec2", "subnet/subnet-0a1b2c3d4e5f60718"),
+    availabilityZone: i.availabilityZone ?? aws.zone("a"),
   }),
-  "aws:ec2/securityGroup:SecurityGroup": (i, name) => ({
-    arn: arn("ec2", "security-group/sg-0a1b2c3d4e5f60718"),
+  "aws:ec2/securityGroup:SecurityGroup": (i, name, { aws }) => ({
+    arn: aws.arn("ec2", "security-group/sg-0a1b2c3d4e5f60718"),
     name: i.name ?? `${name}-a1b2c3d`,
   }),
   // A read volume (`Volume.get`, host.dataVolumeId) has no inputs: it answers with where it lives.
-  "aws:ebs/volume:Volume": (i) => ({
-    arn: arn("ec2", "volume/vol-0a1b2c3d4e5f60718"),
+  "aws:ebs/volume:Volume": (i, _name, { aws }) => ({
+    arn: aws.arn("ec2", "volume/vol-0a1b2c3d4e5f60718"),
     iops: 3000,
     throughput: 125,
-    availabilityZone: i.availabilityZone ?? `${region}b`,
+    availabilityZone: i.availabilityZone ?? aws.zone("b"),
   }),
-  "aws:iam/role:Role": (i, name) => ({
-    arn: `arn:aws:iam::123456789012:role/${i.name ?? `${name}-a1b2c3d`}`,
+  "aws:iam/role:Role": (i, name, { aws }) => ({
+    arn: aws.globalArn("iam", `role/${i.name ?? `${name}-a1b2c3d`}`),
     name: i.name ?? `${name}-a1b2c3d`,
     uniqueId: "AROAEXAMPLEROLEID",
   }),
-  "aws:iam/instanceProfile:InstanceProfile": (i, name) => ({
-    arn: `arn:aws:iam::123456789012:instance-profile/${i.name ?? `${name}-a1b2c3d`}`,
+  "aws:iam/instanceProfile:InstanceProfile": (i, name, { aws }) => ({
+    arn: aws.globalArn("iam", `instance-profile/${i.name ?? `${name}-a1b2c3d`}`),
     name: i.name ?? `${name}-a1b2c3d`,
   }),
-  "aws:ssm/parameter:Parameter": (i) => ({ arn: arn("ssm", `parameter${i.name}`), version: 1, tier: "Standard" }),
-  "aws:dlm/lifecyclePolicy:LifecyclePolicy": () => ({ arn: arn("dlm", "policy/policy-0a1b2c3d4e5f60718") }),
+  "aws:ssm/parameter:Parameter": (i, _name, { aws }) => ({
+    arn: aws.arn("ssm", `parameter${i.name}`),
+    version: 1,
+    tier: "Standard",
+  }),
+  "aws:dlm/lifecyclePolicy:LifecyclePolicy": (_i, _name, { aws }) => ({
+    arn: aws.arn("dlm", "policy/policy-0a1b2c3d4e5f60718"),
+  }),
   "tls:index/privateKey:PrivateKey": (i, name) => ({
     privateKeyPem: `-----BEGIN ${i.algorithm === "ECDSA" ? "EC" : "RSA"} PRIVATE KEY-----\nMOCK-${name}\n-----END ${i.algorithm === "ECDSA" ? "EC" : "RSA"} PRIVATE KEY-----\n`,
     publicKeyPem: `-----BEGIN PUBLIC KEY-----\nMOCK-${name}\n-----END PUBLIC KEY-----\n`,
@@ -156,51 +251,55 @@ export const COMPUTED: Record<string, ComputedFields> = {
   }),
   // The CI workers (infra/autoscaler): the group's ARN (the manager's IAM policy names it) and the
   // launch template's version (the group launches its latest).
-  "aws:autoscaling/group:Group": (i, name) => ({
-    arn: arn(
+  "aws:autoscaling/group:Group": (i, name, { aws }) => ({
+    arn: aws.arn(
       "autoscaling",
       `autoScalingGroup:0a1b2c3d-1111-2222-3333-444455556666:autoScalingGroupName/${i.name ?? name}`,
     ),
     name: i.name ?? `${name}-a1b2c3d`,
-    availabilityZones: [az, `${region}b`],
+    availabilityZones: [aws.zone("a"), aws.zone("b")],
     defaultCooldown: 300,
     healthCheckType: "EC2",
   }),
-  "aws:ec2/launchTemplate:LaunchTemplate": (i, name) => ({
-    arn: arn("ec2", "launch-template/lt-0a1b2c3d4e5f60718"),
+  "aws:ec2/launchTemplate:LaunchTemplate": (i, name, { aws }) => ({
+    arn: aws.arn("ec2", "launch-template/lt-0a1b2c3d4e5f60718"),
     name: i.name ?? `${name}-a1b2c3d`,
     latestVersion: 1,
     defaultVersion: 1,
   }),
-  "aws:ec2/routeTable:RouteTable": () => ({ arn: arn("ec2", "route-table/rtb-0a1b2c3d4e5f60718") }),
+  "aws:ec2/routeTable:RouteTable": (_i, _name, { aws }) => ({
+    arn: aws.arn("ec2", "route-table/rtb-0a1b2c3d4e5f60718"),
+  }),
   // The AWS host's wait for its Docker API (infra/host/aws/docker-api-wait.ts).
   "pulumi-nodejs:dynamic/gitlab-dind:DockerApiWait": (i) => ({ endpoint: `tcp://${i.host}:${i.port}`, attempts: 1 }),
 };
 
-/** Invokes the program may make, with realistic answers. */
+/** Invokes the program may make, with realistic answers for the region of their provider. */
 export const INVOKES: Record<string, InvokeHandler> = {
-  "aws:index/getRegion:getRegion": () => ({ name: region, region, id: region }),
-  "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
-    names: [az, `${region}b`],
-    zoneIds: ["euc1-az2", "euc1-az3"],
+  "aws:index/getRegion:getRegion": (_i, { aws }) => ({ name: aws.region, region: aws.region, id: aws.region }),
+  "aws:index/getAvailabilityZones:getAvailabilityZones": (_i, { aws }) => ({
+    names: [aws.zone("a"), aws.zone("b")],
+    zoneIds: [aws.zoneId(1), aws.zoneId(2)],
   }),
-  "aws:index/getCallerIdentity:getCallerIdentity": () => ({
-    accountId: "123456789012",
-    arn: arn("iam", "user/ci"),
+  "aws:index/getCallerIdentity:getCallerIdentity": (_i, { aws }) => ({
+    accountId: ACCOUNT,
+    arn: aws.globalArn("iam", "user/ci"),
     userId: "AIDA",
   }),
-  "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com" }),
-  // AWS's public parameter for the latest Amazon Linux 2023 AMI (infra/host/aws/instance.ts).
-  "aws:ssm/getParameter:getParameter": (i) => {
+  "aws:index/getPartition:getPartition": (_i, { aws }) => ({ partition: aws.partition, dnsSuffix: aws.dnsSuffix }),
+  // AWS's public parameter for the latest Amazon Linux 2023 AMI (infra/host/aws/instance.ts), in
+  // the region asked (the id is a placeholder: real ones differ by region).
+  "aws:ssm/getParameter:getParameter": (i, { aws }) => {
     if (i.name !== "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64")
       throw new Error(`RecordingMocks: no SSM parameter ${i.name}`);
+    const ami = "ami-0a1b2c3d4e5f60718";
     return {
       id: i.name,
       name: i.name,
-      arn: `arn:aws:ssm:${region}::parameter${i.name}`,
+      arn: `arn:${aws.partition}:ssm:${aws.region}::parameter${i.name}`,
       type: "String",
-      value: "ami-0a1b2c3d4e5f60718",
-      insecureValue: "ami-0a1b2c3d4e5f60718",
+      value: ami,
+      insecureValue: ami,
       version: 112,
       withDecryption: true,
     };
@@ -224,10 +323,15 @@ export const INVOKES: Record<string, InvokeHandler> = {
 export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   readonly invokes: RecordedInvoke[] = [];
+  /** The state of every resource created so far, by id. */
+  private readonly states = new Map<string, Record<string, any>>();
+  /** The region of every AWS provider created so far, by its id. */
+  private readonly providerRegions = new Map<string, string>();
 
   constructor(
     private readonly computed: Record<string, ComputedFields> = COMPUTED,
     private readonly invokeHandlers: Record<string, InvokeHandler> = INVOKES,
+    private readonly options: RecordingMocksOptions = {},
   ) {}
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
@@ -240,23 +344,51 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
       provider: args.provider || undefined,
       existingId: args.id || undefined,
     });
+    const id = args.custom === false ? undefined : args.id || `${args.name}-id`;
+    const revealed = revealSecrets(inputs) as Record<string, any>;
+    if (args.type === "pulumi:providers:aws" && id !== undefined && typeof revealed.region === "string") {
+      this.providerRegions.set(id, revealed.region);
+    }
     const fill = this.computed[args.type];
     const state = {
-      ...(revealSecrets(inputs) as Record<string, unknown>),
-      ...(fill ? fill(revealSecrets(inputs) as Record<string, any>, args.name) : {}),
+      ...revealed,
+      ...(fill ? fill(revealed, args.name, this.context(args.provider, `${args.type} ${args.name}`)) : {}),
     };
-    return { id: args.custom === false ? undefined : args.id || `${args.name}-id`, state };
+    if (id !== undefined) this.states.set(id, state);
+    return { id, state };
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
     const handler = this.invokeHandlers[args.token];
-    if (handler === undefined) {
-      const message = `RecordingMocks: no mock for invoke ${args.token}; add one to INVOKES in tools/plan/mocks.ts`;
-      // The runtime passes an invoke's failure on as `details` (the gRPC field), not `message`.
+    // The runtime passes an invoke's failure on as `details` (the gRPC field), not `message`.
+    const fail = (message: string): never => {
       throw Object.assign(new Error(message), { details: message });
+    };
+    if (handler === undefined) {
+      return fail(`RecordingMocks: no mock for invoke ${args.token}; add one to INVOKES in tools/plan/mocks.ts`);
     }
     this.invokes.push({ token: args.token, inputs: args.inputs, provider: args.provider || undefined });
-    return handler(args.inputs);
+    try {
+      return handler(args.inputs, this.context(args.provider, `invoke ${args.token}`));
+    } catch (error) {
+      return fail(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /**
+   * The region of a resource or invoke: its AWS provider's (a provider reference is
+   * `<urn>::<id>`), else the mocks' own, else `aws:region` from the program's configuration.
+   */
+  private context(provider: string | undefined, what: string): MockContext {
+    const providerId = provider ? provider.slice(provider.lastIndexOf("::") + 2) : undefined;
+    const region =
+      (providerId !== undefined ? this.providerRegions.get(providerId) : undefined) ??
+      this.options.region ??
+      pulumi.runtime.getConfig("aws:region");
+    return {
+      aws: awsPlace(region, what),
+      stateOf: (id: unknown) => (typeof id === "string" ? this.states.get(id) : undefined),
+    };
   }
 
   /** Resources of one type token, in registration order. */

@@ -3,6 +3,7 @@
  * `pulumi up` would create: every resource with its inputs and parent, the stack outputs,
  * and every rendered file.
  */
+import { format } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../infra/config/types";
 import { buildStack } from "../../infra/program";
@@ -25,12 +26,25 @@ export interface Plan {
   readonly outputs: Record<string, unknown>;
   /** File name to content. Secrets inside are "[secret]": the mocks give no real secret. */
   readonly files: Record<string, string>;
+  /** What the program logged with `pulumi.log.warn`, as `pulumi up` would show it. */
+  readonly warnings: readonly string[];
 }
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
 
 export async function runPlan(project: string, stack: string, config: StackConfig): Promise<Plan> {
-  const run = await runUnderMocks(new RecordingMocks(), project, stack, () => buildStack(config));
+  const warnings: string[] = [];
+  const stopCapturing = captureProgramWarnings(warnings);
+  try {
+    return await plan(project, stack, config, warnings);
+  } finally {
+    stopCapturing();
+  }
+}
+
+async function plan(project: string, stack: string, config: StackConfig, warnings: string[]): Promise<Plan> {
+  const mocks = new RecordingMocks(undefined, undefined, { region: config.awsRegion });
+  const run = await runUnderMocks(mocks, project, stack, () => buildStack(config));
   const { outputs, files } = run.result;
 
   const resolvedOutputs: Record<string, unknown> = {};
@@ -59,6 +73,25 @@ export async function runPlan(project: string, stack: string, config: StackConfi
     resources,
     outputs: sortKeys(resolvedOutputs) as Record<string, unknown>,
     files: resolvedFiles,
+    warnings: [...warnings],
+  };
+}
+
+/**
+ * With no engine (as under mocks), `pulumi.log.warn` writes `warning: [runtime] <message>` to
+ * `console.warn`; the plan collects those messages to show them as `pulumi up` would, and lets
+ * anything else through. Returns the function that stops collecting.
+ */
+function captureProgramWarnings(into: string[]): () => void {
+  const original = console.warn;
+  console.warn = (...args: unknown[]) => {
+    const text = format(...args);
+    const match = /^warning: \[runtime\] ([\s\S]*)$/.exec(text);
+    if (match) into.push(match[1]);
+    else original(...args);
+  };
+  return () => {
+    console.warn = original;
   };
 }
 

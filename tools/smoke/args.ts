@@ -17,6 +17,8 @@ export interface SmokeArgs {
   readonly pendingTimeoutMs: number;
   /** Time between polls. Default 5 seconds. */
   readonly pollMs: number;
+  /** How long to wait for GitLab to answer at all before saying it does not. Default 30 seconds. */
+  readonly connectTimeoutMs: number;
 }
 
 export type ParseResult =
@@ -37,6 +39,7 @@ Options:
   --timeout <duration>      overall bound (default 10m); e.g. 90s, 15m
   --pending-timeout <dur>   diagnose a job still pending after this long (default 3m)
   --poll <duration>         time between polls (default 5s)
+  --connect-timeout <dur>   stop when GitLab does not answer at all for this long (default 30s)
   --keep                    leave the project in GitLab for inspection
   -h, --help                this text
 
@@ -56,7 +59,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   const errors: string[] = [];
   const values: Record<string, string> = {};
   let keep = false;
-  const withValue = ["--stack", "--url", "--pipeline", "--timeout", "--pending-timeout", "--poll"];
+  const withValue = ["--stack", "--url", "--pipeline", "--timeout", "--pending-timeout", "--poll", "--connect-timeout"];
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i] ?? "";
     if (raw === "-h" || raw === "--help") return { ok: false, help: true, errors: [] };
@@ -85,8 +88,13 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   }
 
   const durations: Record<string, number> = {};
-  const defaults: Record<string, number> = { "--timeout": 600_000, "--pending-timeout": 180_000, "--poll": 5_000 };
-  for (const flag of ["--timeout", "--pending-timeout", "--poll"]) {
+  const defaults: Record<string, number> = {
+    "--timeout": 600_000,
+    "--pending-timeout": 180_000,
+    "--poll": 5_000,
+    "--connect-timeout": 30_000,
+  };
+  for (const flag of ["--timeout", "--pending-timeout", "--poll", "--connect-timeout"]) {
     const text = values[flag];
     if (text === undefined) {
       durations[flag] = defaults[flag] ?? 0;
@@ -123,6 +131,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
       timeoutMs: durations["--timeout"] ?? 600_000,
       pendingTimeoutMs: durations["--pending-timeout"] ?? 180_000,
       pollMs: durations["--poll"] ?? 5_000,
+      connectTimeoutMs: durations["--connect-timeout"] ?? 30_000,
     },
   };
 }

@@ -10,6 +10,7 @@ import type { CreatedProject } from "./cleanup";
 import { deleteProject, describeCleanupError, Interrupted } from "./cleanup";
 import type { Diagnosis, Evidence, RunnerInfo } from "./diagnose";
 import { diagnose, takes } from "./diagnose";
+import { firstContact } from "./first-contact";
 import { cleanLog, extractMirrors, extractProof, logTail } from "./job-log";
 import type { SmokePipeline } from "./pipeline";
 import { allTags } from "./pipeline";
@@ -27,12 +28,16 @@ export interface SmokeConfig {
   readonly cleanupTimeoutMs?: number;
   /** Project name; default `dind-smoke-<UTC timestamp>-<random>`. */
   readonly projectName?: string;
+  /** How long to wait for GitLab to answer at all before saying it does not (first-contact.ts). Default 30s. */
+  readonly connectTimeoutMs?: number;
 }
 
 export interface SmokeDeps {
   readonly client: GitLabClient;
   readonly out: (line: string) => void;
   readonly now?: () => number;
+  /** Pauses between polls and retries, for tests (with `now`). Default a timer; an abort ends a pause either way. */
+  readonly sleep?: (ms: number) => Promise<void>;
   /** Aborted with `Interrupted` on Ctrl-C. */
   readonly interrupt?: AbortSignal;
 }
@@ -92,15 +97,18 @@ export async function runSmoke(config: SmokeConfig, deps: SmokeDeps): Promise<nu
   const sleep = (ms: number) =>
     new Promise<void>((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason as Error);
-      const t = setTimeout(() => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      }, ms);
+      let t: ReturnType<typeof setTimeout> | undefined;
       const onAbort = () => {
         clearTimeout(t);
         reject(signal.reason as Error);
       };
+      const done = () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      };
       signal.addEventListener("abort", onAbort, { once: true });
+      if (deps.sleep) void deps.sleep(ms).then(done);
+      else t = setTimeout(done, ms);
     });
   const get = <T>(path: string, query?: Record<string, string | number | boolean | undefined>) =>
     client.request<T>("GET", path, { query, signal, deadlineMs: remaining() });
@@ -260,7 +268,21 @@ export async function runSmoke(config: SmokeConfig, deps: SmokeDeps): Promise<nu
       out(
         `Smoke test of ${config.gitlabUrl}: pipeline from ${config.pipeline.origin}, timeout ${formatDuration(config.timeoutMs)}`,
       );
-      const version = await get<{ version: string }>("/version");
+      // Nothing answering at all is told apart at once, on its own short budget.
+      const contact = await firstContact(client, {
+        url: config.gitlabUrl,
+        budgetMs: config.connectTimeoutMs,
+        now,
+        sleep,
+        signal,
+        progress: out,
+      });
+      if (contact.kind === "unreachable") {
+        out(`✘ ${contact.message}`);
+        printDiagnoses([contact.diagnosis]);
+        return;
+      }
+      const version = contact.kind === "answered" ? contact : await get<{ version: string }>("/version");
       const user = await get<{ username: string; is_admin?: boolean }>("/user");
       out(`✔ GitLab ${version.version} answers (token of ${user.username}${user.is_admin ? ", administrator" : ""})`);
 

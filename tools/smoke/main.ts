@@ -84,6 +84,7 @@ async function main(): Promise<number> {
         timeoutMs: args.timeoutMs,
         pendingTimeoutMs: args.pendingTimeoutMs,
         pollMs: args.pollMs,
+        connectTimeoutMs: args.connectTimeoutMs,
       },
       {
         client,
