@@ -31,6 +31,26 @@ export function checkCidr(value: string, rule: CidrRule = {}): string | undefine
   return undefined;
 }
 
+/**
+ * A source CIDR of a security-group rule. The stack's VPC is IPv4-only (no IPv6 block, no IPv6
+ * route), so a rule for an IPv6 range would be accepted by AWS and never match anyone: refused.
+ * `minPrefix` bounds how wide a range may be (the Docker API's CIDRs stop at /8).
+ */
+export function checkIngressCidr(value: string, rule: { readonly minPrefix?: number } = {}): string | undefined {
+  const match = /^([^/]+)\/(\d{1,3})$/.exec(value);
+  if (match !== null && isIP(match[1]) === 6) {
+    return "an IPv4 CIDR such as 203.0.113.0/24 (the stack's VPC is IPv4-only: a rule for an IPv6 range would never let anyone in)";
+  }
+  // Not IPv6 (refused above): the generic rule checks the form and the host bits.
+  const why = checkCidr(value);
+  if (why !== undefined) return why;
+  const prefix = Number(match?.[2]);
+  if (rule.minPrefix !== undefined && prefix < rule.minPrefix) {
+    return `a CIDR of /${rule.minPrefix} or narrower (/${prefix} spans ${2 ** (32 - prefix)} addresses; the Docker API gives root on the host)`;
+  }
+  return undefined;
+}
+
 function ipv4IsNetworkAddress(address: string, prefix: number): boolean {
   const n = address.split(".").reduce((acc, part) => acc * 256 + Number(part), 0);
   const hostBits = 32 - prefix;
