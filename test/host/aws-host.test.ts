@@ -254,35 +254,167 @@ describe("data volume", () => {
   });
 });
 
+/** The host role's inline policy documents, by resource name. */
+interface PolicyDocument {
+  Statement: Array<Record<string, any>>;
+}
+function hostRolePolicies(b: BuiltHost, team = "dev"): Map<string, PolicyDocument> {
+  return new Map(
+    b.mocks
+      .ofType(T.rolePolicy)
+      .filter((p) => p.inputs.role === `${team}-host-role-a1b2c3d`)
+      .map((p) => [p.name, JSON.parse(String(p.inputs.policy)) as PolicyDocument]),
+  );
+}
+
+const OWN_PARAMETER_ARN = "arn:aws:ssm:eu-central-1:123456789012:parameter/dev/gitlab-dind/docker/server-key";
+
 describe("identity", () => {
-  it("lets the host use Session Manager and read exactly its own parameter, with no wildcard", async () => {
+  it("holds no AWS managed policy: the SSM agent's actions named one by one, and GetParameter on its own parameter only", async () => {
     const b = await buildAwsHost(settings("dev"));
     const role = b.mocks.get(T.role, "dev-host-role");
     expect(JSON.parse(String(role.inputs.assumeRolePolicy)).Statement).toEqual([
       { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
     ]);
-    const managed = b.mocks.ofType(T.attachPolicy).filter((a) => a.inputs.role === "dev-host-role-a1b2c3d");
-    expect(managed.map((a) => a.inputs.policyArn)).toEqual(["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]);
-    const policies = b.mocks.ofType(T.rolePolicy);
-    expect(policies).toHaveLength(1);
-    const doc = JSON.parse(String(policies[0].inputs.policy));
-    expect(doc.Statement).toEqual([
+    // AmazonSSMManagedInstanceCore allowed ssm:GetParameter(s) on "*": every team's Docker key.
+    expect(b.mocks.ofType(T.attachPolicy).filter((a) => a.inputs.role === "dev-host-role-a1b2c3d")).toEqual([]);
+    const policies = hostRolePolicies(b);
+    expect([...policies.keys()].sort()).toEqual(["dev-host-read-params", "dev-host-ssm-agent"]);
+    expect(policies.get("dev-host-ssm-agent")?.Statement).toEqual([
+      { Sid: "SsmAgentRegistration", Effect: "Allow", Action: ["ssm:UpdateInstanceInformation"], Resource: "*" },
       {
-        Sid: "ReadOwnParameters",
+        Sid: "SessionManagerChannels",
         Effect: "Allow",
-        Action: ["ssm:GetParameter"],
-        Resource: ["arn:aws:ssm:eu-central-1:123456789012:parameter/dev/gitlab-dind/docker/server-key"],
+        Action: [
+          "ssmmessages:CreateControlChannel",
+          "ssmmessages:CreateDataChannel",
+          "ssmmessages:OpenControlChannel",
+          "ssmmessages:OpenDataChannel",
+        ],
+        Resource: "*",
+      },
+      {
+        Sid: "RunCommandMessages",
+        Effect: "Allow",
+        Action: [
+          "ec2messages:AcknowledgeMessage",
+          "ec2messages:DeleteMessage",
+          "ec2messages:FailMessage",
+          "ec2messages:GetEndpoint",
+          "ec2messages:GetMessages",
+          "ec2messages:SendReply",
+        ],
+        Resource: "*",
       },
     ]);
-    expect(JSON.stringify(doc)).not.toContain("*");
-    expect(one(b, T.profile).inputs.role).toBe("dev-host-role-a1b2c3d");
+    expect(policies.get("dev-host-read-params")?.Statement).toEqual([
+      { Sid: "ReadOwnParameters", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [OWN_PARAMETER_ARN] },
+    ]);
+    const statements = [...policies.values()].flatMap((d) => d.Statement);
+    const actions = statements.flatMap((st) => st.Action as string[]);
+    // Every action named: no `service:*`, no wildcard in an action, nothing of KMS (the key policy decides).
+    for (const action of actions) expect(action).toMatch(/^[a-z0-9]+:[A-Za-z]+$/);
+    expect(actions.filter((a) => a.startsWith("kms:"))).toEqual([]);
+    // No parameter read beyond the stack's own parameter ARN.
+    const parameterReads = statements.filter((st) =>
+      (st.Action as string[]).some((a) => a.startsWith("ssm:GetParameter")),
+    );
+    expect(parameterReads.map((st) => st.Resource as unknown)).toEqual([[OWN_PARAMETER_ARN]]);
   });
 
-  it("instance boots only after its role may read the key and it has a route out", async () => {
+  it("instance boots only after its role's policies exist and it has a route out", async () => {
     const b = await buildAwsHost(settings("dev"));
     expect(b.dependsOn.get("dev-host-instance")).toEqual(
-      expect.arrayContaining(["dev-host-default-route", "dev-host-read-params", "dev-host-ssm-core"]),
+      expect.arrayContaining(["dev-host-default-route", "dev-host-read-params", "dev-host-ssm-agent"]),
     );
+  });
+
+  it("exports the role, so other capabilities can add their own policies to it", async () => {
+    const b = await buildAwsHost(settings("dev"));
+    expect(await valueOf(b.host.roleName)).toBe("dev-host-role-a1b2c3d");
+    expect(await valueOf(b.host.roleArn)).toBe("arn:aws:iam::123456789012:role/dev-host-role-a1b2c3d");
+  });
+});
+
+describe("the Docker key's own KMS key", () => {
+  const ROLE_ARN = "arn:aws:iam::123456789012:role/dev-host-role-a1b2c3d";
+  const ROOT = "arn:aws:iam::123456789012:root";
+
+  it("encrypts the parameter with a per-stack key, rotation on", async () => {
+    const b = await buildAwsHost(settings("dev"));
+    const key = one(b, "aws:kms/key:Key");
+    expect(key.inputs).toMatchObject({ enableKeyRotation: true, keyUsage: "ENCRYPT_DECRYPT", deletionWindowInDays: 7 });
+    expect(one(b, T.parameter).inputs.keyId).toBe(
+      "arn:aws:kms:eu-central-1:123456789012:key/0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d",
+    );
+    // The account id comes from the stack's own provider, not the default one.
+    const identity = b.mocks.invokes.find((i) => i.token === "aws:index/getCallerIdentity:getCallerIdentity");
+    expect(identity?.provider).toMatch(/[$:]pulumi:providers:aws::dev-host-aws::/);
+  });
+
+  it("lets only the account administer the key and only this host's role decrypt, through SSM, this parameter alone", async () => {
+    const b = await buildAwsHost(settings("dev"));
+    const policy = JSON.parse(String(one(b, "aws:kms/key:Key").inputs.policy)) as {
+      Statement: Array<Record<string, any>>;
+    };
+    const onlyThisParameter = {
+      StringEquals: {
+        "kms:ViaService": "ssm.eu-central-1.amazonaws.com",
+        "kms:EncryptionContext:PARAMETER_ARN": OWN_PARAMETER_ARN,
+      },
+    };
+    // The ARN the key policy computes before the parameter exists is the parameter's own ARN
+    // (the one the read policy takes from the parameter itself).
+    expect(hostRolePolicies(b).get("dev-host-read-params")?.Statement[0].Resource).toEqual([OWN_PARAMETER_ARN]);
+
+    const principals = new Set(policy.Statement.map((st) => st.Principal.AWS as string));
+    expect(principals).toEqual(new Set([ROOT, ROLE_ARN]));
+    const [admin, accountUse, host] = policy.Statement;
+    expect(admin).toMatchObject({ Sid: "AccountAdministersTheKey", Principal: { AWS: ROOT }, Resource: "*" });
+    expect(admin.Condition).toBeUndefined();
+    expect(admin.Action).toEqual(
+      expect.arrayContaining(["kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:ScheduleKeyDeletion"]),
+    );
+    // Administering is not using: no encryption, decryption or grants in the administration statement.
+    for (const action of admin.Action as string[]) {
+      expect(action).toMatch(/^kms:[A-Za-z]+$/);
+      expect([
+        "kms:Decrypt",
+        "kms:Encrypt",
+        "kms:CreateGrant",
+        "kms:ReEncryptFrom",
+        "kms:GenerateDataKey",
+      ]).not.toContain(action);
+    }
+    // Pulumi (an account principal allowed by its own IAM policy) writes and reads the parameter through SSM.
+    expect(accountUse).toEqual({
+      Sid: "AccountUsesTheKeyOnlyForThisParameterThroughSsm",
+      Effect: "Allow",
+      Principal: { AWS: ROOT },
+      Action: ["kms:Encrypt", "kms:Decrypt"],
+      Resource: "*",
+      Condition: onlyThisParameter,
+    });
+    expect(host).toEqual({
+      Sid: "HostDecryptsOnlyThisParameterThroughSsm",
+      Effect: "Allow",
+      Principal: { AWS: ROLE_ARN },
+      Action: ["kms:Decrypt"],
+      Resource: "*",
+      Condition: onlyThisParameter,
+    });
+    expect(policy.Statement).toHaveLength(3);
+  });
+
+  it("another team's host cannot decrypt this team's key: its role is not in the key policy and holds no KMS permission", async () => {
+    const dev = await buildAwsHost(settings("dev"));
+    const payments = await buildAwsHost(settings("payments"), "payments");
+    const devKeyPolicy = String(one(dev, "aws:kms/key:Key").inputs.policy);
+    expect(devKeyPolicy).not.toContain("payments-host-role");
+    const paymentsStatements = [...hostRolePolicies(payments, "payments").values()].flatMap((d) => d.Statement);
+    expect(paymentsStatements.length).toBeGreaterThan(0);
+    expect(JSON.stringify(paymentsStatements)).not.toContain("kms:");
+    expect(JSON.stringify(paymentsStatements)).not.toContain("/dev/");
   });
 });
 

@@ -138,6 +138,12 @@ export const COMPUTED: Record<string, ComputedFields> = {
     name: i.name ?? `${name}-a1b2c3d`,
   }),
   "aws:ssm/parameter:Parameter": (i) => ({ arn: arn("ssm", `parameter${i.name}`), version: 1, tier: "Standard" }),
+  // The per-stack key of the Docker daemon's TLS key parameter (infra/host/aws/server-key-parameter.ts).
+  "aws:kms/key:Key": () => ({
+    arn: arn("kms", "key/0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d"),
+    keyId: "0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d",
+    rotationPeriodInDays: 365,
+  }),
   "aws:dlm/lifecyclePolicy:LifecyclePolicy": () => ({ arn: arn("dlm", "policy/policy-0a1b2c3d4e5f60718") }),
   "tls:index/privateKey:PrivateKey": (i, name) => ({
     privateKeyPem: `-----BEGIN ${i.algorithm === "ECDSA" ? "EC" : "RSA"} PRIVATE KEY-----\nMOCK-${name}\n-----END ${i.algorithm === "ECDSA" ? "EC" : "RSA"} PRIVATE KEY-----\n`,

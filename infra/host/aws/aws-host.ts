@@ -3,7 +3,8 @@
  * of the program deploys containers to.
  *
  *   network (VPC, public subnet, security group) → Elastic IP → Docker TLS certificates (SANs:
- *   the Elastic IP and its DNS name) → the daemon's key in SSM → instance role → data volume →
+ *   the Elastic IP and its DNS name) → instance role → the daemon's key in SSM, under a KMS key
+ *   only that role may decrypt with → data volume →
  *   cloud-init → instance → volume attachment, EIP association → wait for the Docker API →
  *   Docker provider.
  */
@@ -18,9 +19,10 @@ import { renderCloudInit } from "./cloud-init";
 import { attachDataVolume, createDataVolume, DATA_DEVICE_NAME } from "./data-volume";
 import { DockerApiWait } from "./docker-api-wait";
 import { createDockerTls } from "./docker-tls";
-import { createHostIdentity } from "./iam";
+import { allowReadParameters, createHostIdentity } from "./iam";
 import { createInstance } from "./instance";
 import { createNetwork, DOCKER_API_PORT, ingressRules } from "./network";
+import { createServerKeyParameter } from "./server-key-parameter";
 import { createSnapshots } from "./snapshots";
 
 /** Where the data volume is mounted on the host. */
@@ -37,17 +39,19 @@ export interface AwsHostArgs {
   readonly dockerApiTimeoutSeconds?: number;
 }
 
-/** The SSM parameter holding the Docker daemon's TLS private key; starts with the team. */
-export function serverKeyParameterName(team: string): string {
-  return `/${team}/gitlab-dind/docker/server-key`;
-}
-
 export class AwsHost extends pulumi.ComponentResource {
   /** What the rest of the program gets: host, stack outputs, rendered files. */
   readonly build: HostBuild;
   readonly instanceId: pulumi.Output<string>;
   readonly publicIp: pulumi.Output<string>;
   readonly publicDns: pulumi.Output<string>;
+  /**
+   * The instance's role. Other capabilities of the host add their own policies to it with
+   * `rolePolicy` (iam.ts), listed in the constructor's `hostPolicies` so the instance boots after them.
+   */
+  readonly role: aws.iam.Role;
+  readonly roleName: pulumi.Output<string>;
+  readonly roleArn: pulumi.Output<string>;
 
   constructor(name: string, args: AwsHostArgs, opts?: pulumi.ComponentResourceOptions) {
     const { config, names } = args;
@@ -86,19 +90,18 @@ export class AwsHost extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const serverKeyParameter = new aws.ssm.Parameter(
+    // The role first: the key's policy names it as the only reader of the daemon's key.
+    const identity = createHostIdentity(name, names, child);
+    const { parameter: serverKeyParameter } = createServerKeyParameter(
       `${name}-docker-server-key`,
-      {
-        name: serverKeyParameterName(names.team),
-        description: `TLS private key of the Docker daemon on the gitlab-dind host of team ${names.team}; read by the host at boot`,
-        type: "SecureString",
-        value: certs.serverKeyPem,
-        tags: names.tags("docker-server-key"),
-      },
+      { privateKeyPem: certs.serverKeyPem, region, readerRole: identity.role },
+      names,
       child,
     );
-
-    const identity = createHostIdentity(name, { parameterArns: [serverKeyParameter.arn] }, names, child);
+    const hostPolicies = [
+      ...identity.policies,
+      allowReadParameters(name, identity.role, [serverKeyParameter.arn], child),
+    ];
 
     const volume =
       adopted ??
@@ -142,7 +145,7 @@ export class AwsHost extends pulumi.ComponentResource {
         securityGroupId: network.securityGroup.id,
         instanceProfileName: identity.instanceProfile.name,
         userData,
-        dependsOn: [network.defaultRoute, identity.parameterPolicy, identity.sessionManager],
+        dependsOn: [network.defaultRoute, ...hostPolicies],
       },
       names,
       child,
@@ -209,6 +212,9 @@ export class AwsHost extends pulumi.ComponentResource {
       generation: instance.id,
       machine: instance,
     };
+    this.role = identity.role;
+    this.roleName = identity.role.name;
+    this.roleArn = identity.role.arn;
     this.instanceId = instance.id;
     this.publicIp = eip.publicIp;
     this.publicDns = eip.publicDns;
@@ -230,6 +236,8 @@ export class AwsHost extends pulumi.ComponentResource {
       publicIp: this.publicIp,
       publicDns: this.publicDns,
       dataVolumeId: volume.id,
+      roleName: this.roleName,
+      roleArn: this.roleArn,
     });
   }
 }

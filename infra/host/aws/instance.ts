@@ -54,7 +54,9 @@ export function createInstance(
       iamInstanceProfile: args.instanceProfileName,
       metadataOptions: {
         httpEndpoint: "enabled",
-        // IMDSv2 only; a hop limit of 1 keeps job containers away from the role's credentials.
+        // IMDSv2 only. A hop limit of 1 keeps containers on Docker networks away from the role's
+        // credentials; a privileged DinD job is root on the host and reaches IMDS anyway, which
+        // is why the role holds only Session Manager and this stack's own key (iam.ts).
         httpTokens: "required",
         httpPutResponseHopLimit: args.host.imdsHopLimit,
         instanceMetadataTags: "disabled",
