@@ -3,6 +3,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
+import { dockerApiWaitProvider } from "../../infra/host/aws/docker-api-wait";
 import { AL2023_AMI_PARAMETER } from "../../infra/host/aws/instance";
 import { isSecretValue, revealSecrets, valueOf, type RecordedResource } from "../../tools/plan/mocks";
 import { buildAwsHost, parse, settings, type BuiltHost } from "./build-aws-host";
@@ -187,8 +188,8 @@ describe("data volume", () => {
     const volume = one(a, T.volume);
     expect(JSON.stringify(volume.inputs)).not.toMatch(/instance/);
     expect(a.dependsOn.get("dev-host-data") ?? []).toEqual([]);
-    // What replaces the instance — another type, other user data — leaves the volume's inputs as
-    // they were, so the volume is neither replaced nor deleted.
+    // What changes the instance — another type (a stop and start), other user data (a
+    // replacement) — leaves the volume's inputs as they were: neither replaced nor deleted.
     const b = await buildAwsHost(
       settings("dev", { "gitlab-dind:host": { instanceType: "c7i.2xlarge", rootVolumeGiB: 64, imdsHopLimit: 2 } }),
     );
@@ -415,6 +416,31 @@ describe("the Docker key's own KMS key", () => {
     expect(paymentsStatements.length).toBeGreaterThan(0);
     expect(JSON.stringify(paymentsStatements)).not.toContain("kms:");
     expect(JSON.stringify(paymentsStatements)).not.toContain("/dev/");
+  });
+});
+
+describe("a new instance type (the AWS provider stops and starts the same instance)", () => {
+  it("gives the Docker API wait a new input that makes it wait again, before the Docker provider and the containers", async () => {
+    const before = await buildAwsHost(settings("dev"));
+    const after = await buildAwsHost(settings("dev", { "gitlab-dind:host": { instanceType: "m7i.2xlarge" } }));
+    const waitBefore = one(before, T.wait).inputs;
+    const waitAfter = one(after, T.wait).inputs;
+    expect(waitBefore.instanceType).toBe("m7i.xlarge");
+    expect(waitAfter.instanceType).toBe("m7i.2xlarge");
+    // Same instance (same inputs but the type: no user data change, so no replacement) ...
+    const { instanceType: typeBefore, ...instanceBefore } = one(before, T.instance).inputs;
+    const { instanceType: typeAfter, ...instanceAfter } = one(after, T.instance).inputs;
+    expect([typeBefore, typeAfter]).toEqual(["m7i.xlarge", "m7i.2xlarge"]);
+    expect(instanceAfter).toEqual(instanceBefore);
+    expect(await valueOf(after.host.build.host.generation)).toBe(await valueOf(before.host.build.host.generation));
+    // ... but the wait's provider sees a change and waits again, as an update.
+    const olds = revealSecrets(waitBefore) as Record<string, unknown>;
+    const news = revealSecrets(waitAfter) as Parameters<NonNullable<typeof dockerApiWaitProvider.diff>>[2];
+    const diff = await dockerApiWaitProvider.diff!("dev-host-instance-id:2376", olds, news);
+    expect(diff).toMatchObject({ changes: true, replaces: [] });
+    // The Docker provider is configured from the wait's output, and containers depend on the wait.
+    expect(after.host.build.host.ready).toHaveLength(1);
+    expect(one(after, T.docker).inputs.host).toBe("tcp://198.51.100.7:2376");
   });
 });
 

@@ -175,6 +175,8 @@ export class AwsHost extends pulumi.ComponentResource {
         certPem: certs.clientCertPem,
         keyPem: certs.clientKeyPem,
         instanceId: instance.id,
+        // A new type stops and starts the same instance: the daemon boots again, so the wait runs again.
+        instanceType: instance.instanceType,
         timeoutSeconds: args.dockerApiTimeoutSeconds ?? DEFAULT_DOCKER_API_TIMEOUT_SECONDS,
         hints: [
           `the security group allows TCP ${DOCKER_API_PORT} from this machine: is its public address inside gitlab-dind:network.adminCidrs (${config.network.adminCidrs.join(", ")})?`,
@@ -208,7 +210,9 @@ export class AwsHost extends pulumi.ComponentResource {
       dataPath: DATA_PATH,
       publicAddress: eip.publicIp,
       publicDns: eip.publicDns,
-      // A rebuilt instance (new type, new user data) starts with an empty Docker daemon.
+      // A replaced instance (new user data: a changed boot script, a renewed certificate) starts
+      // with an empty Docker daemon. A new type stops and starts the same instance, which keeps
+      // its daemon's images and containers: same id, same generation, and the wait runs again.
       generation: instance.id,
       machine: instance,
     };
