@@ -508,6 +508,10 @@ describe("Docker API and its TLS", () => {
     const hints = (revealSecrets(wait.inputs.hints) as string[]).join("\n");
     expect(hints).toContain("gitlab-dind:network.adminCidrs (203.0.113.0/24)");
     expect(hints).toContain("aws ec2 get-console-output");
+    // How to read the boot unit's log on the instance.
+    expect(hints).toContain(
+      "`aws ssm start-session --target dev-host-instance-id --region eu-central-1` then `sudo systemctl status gitlab-dind-bootstrap.service` and `sudo journalctl -u gitlab-dind-bootstrap.service --no-pager -n 200`",
+    );
     expect(b.host.build.host.ready).toHaveLength(1);
     expect(b.host.build.host.provider).toBeDefined();
   });

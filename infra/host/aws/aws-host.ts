@@ -15,7 +15,7 @@ import type { StackConfig } from "../../config/types";
 import type { Naming } from "../../naming";
 import type { DockerHost } from "../docker-host";
 import type { HostBuild } from "../index";
-import { renderCloudInit } from "./cloud-init";
+import { BOOTSTRAP_RETRY_SECONDS, BOOTSTRAP_UNIT, renderCloudInit } from "./cloud-init";
 import { attachDataVolume, createDataVolume, DATA_DEVICE_NAME } from "./data-volume";
 import { DockerApiWait } from "./docker-api-wait";
 import { createDockerTls } from "./docker-tls";
@@ -180,8 +180,8 @@ export class AwsHost extends pulumi.ComponentResource {
         timeoutSeconds: args.dockerApiTimeoutSeconds ?? DEFAULT_DOCKER_API_TIMEOUT_SECONDS,
         hints: [
           `the security group allows TCP ${DOCKER_API_PORT} from this machine: is its public address inside gitlab-dind:network.adminCidrs (${config.network.adminCidrs.join(", ")})?`,
-          pulumi.interpolate`the instance booted and ran cloud-init: \`${consoleCommand}\`, or \`${ssmCommand}\` then \`sudo tail -n 100 /var/log/cloud-init-output.log\``,
-          "the data volume attached (the host waits up to 15 minutes for it before it starts Docker)",
+          pulumi.interpolate`the host's boot script (the systemd unit ${BOOTSTRAP_UNIT}, retried every ${BOOTSTRAP_RETRY_SECONDS} s and at every boot until it succeeds) and its log: \`${ssmCommand}\` then \`sudo systemctl status ${BOOTSTRAP_UNIT}\` and \`sudo journalctl -u ${BOOTSTRAP_UNIT} --no-pager -n 200\`; without Session Manager, its lines are in the console output too: \`${consoleCommand}\``,
+          "the data volume attached (the boot script waits up to 15 minutes for it before it starts Docker)",
         ],
       },
       {

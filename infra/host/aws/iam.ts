@@ -101,8 +101,8 @@ export function ssmAgentStatements(): PolicyStatement[] {
       Action: [...SSM_AGENT_ACTIONS.registration],
       // The call is about the instance itself, and the policy must be in place before the
       // instance boots, when its id (so its ARN) does not exist yet: naming the instance would
-      // make the role wait for the instance, whose profile names the role — a cycle. `*` it is,
-      // for this one action that only reports the calling instance's own agent status.
+      // make the role wait for the instance, whose profile names the role, a cycle. So `*`, for
+      // this one action: the agent's registration and heartbeat.
       Resource: "*",
     },
     {

@@ -69,8 +69,10 @@ export function createInstance(
         tags: names.tags("root"),
       },
       userData: pulumi.output(args.userData).apply(checkedUserData),
-      // New boot configuration means a new host: cloud-init runs once per instance. The data
-      // volume is separate and survives.
+      // New boot configuration means a new host: cloud-init writes its files once per instance,
+      // and the boot script stops running once it has succeeded. (Without this, the AWS provider
+      // would stop and start the same instance with user data it never reads.) The data volume
+      // is separate and survives.
       userDataReplaceOnChange: true,
       tags: names.tags("host"),
     },
