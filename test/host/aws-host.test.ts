@@ -345,6 +345,7 @@ describe("the Docker key's own KMS key", () => {
     const b = await buildAwsHost(settings("dev"));
     const key = one(b, "aws:kms/key:Key");
     expect(key.inputs).toMatchObject({ enableKeyRotation: true, keyUsage: "ENCRYPT_DECRYPT", deletionWindowInDays: 7 });
+    expect(one(b, T.parameter).inputs.tier).toBe("Standard");
     expect(one(b, T.parameter).inputs.keyId).toBe(
       "arn:aws:kms:eu-central-1:123456789012:key/0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d",
     );

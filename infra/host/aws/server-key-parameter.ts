@@ -159,7 +159,7 @@ export function createServerKeyParameter(
             }),
           ),
         ),
-      tags: names.tags("docker-server-key"),
+      tags: names.tags("docker-server-key-kms"),
     },
     opts,
   );
@@ -170,6 +170,9 @@ export function createServerKeyParameter(
       name: parameterName,
       description: `TLS private key of the Docker daemon on the gitlab-dind host of team ${names.team}; read by the host at boot`,
       type: "SecureString",
+      // Standard: SSM encrypts the value with the key directly (kms:Encrypt), as the key policy
+      // expects; an Advanced parameter would need kms:GenerateDataKey, which it does not allow.
+      tier: "Standard",
       keyId: key.arn,
       value: pulumi.secret(args.privateKeyPem),
       tags: names.tags("docker-server-key"),
