@@ -2,6 +2,7 @@
  * Value rules shared by several keys. Each returns what was expected when the value breaks
  * the rule, or undefined when it is fine, so that the parser can report every problem at once.
  */
+import { arm64InstanceTypeReason } from "./instance-types";
 import { isIP } from "node:net";
 
 export interface CidrRule {
@@ -27,6 +28,26 @@ export function checkCidr(value: string, rule: CidrRule = {}): string | undefine
   // AWS refuses a CIDR whose address has bits set past the prefix; say so here instead.
   if (family === 4 && !ipv4IsNetworkAddress(address, prefix)) {
     return `${what} whose address is the network address (host bits zero)`;
+  }
+  return undefined;
+}
+
+/**
+ * A source CIDR of a security-group rule. The stack's VPC is IPv4-only (no IPv6 block, no IPv6
+ * route), so a rule for an IPv6 range would be accepted by AWS and never match anyone: refused.
+ * `minPrefix` bounds how wide a range may be (the Docker API's CIDRs stop at /8).
+ */
+export function checkIngressCidr(value: string, rule: { readonly minPrefix?: number } = {}): string | undefined {
+  const match = /^([^/]+)\/(\d{1,3})$/.exec(value);
+  if (match !== null && isIP(match[1]) === 6) {
+    return "an IPv4 CIDR such as 203.0.113.0/24 (the stack's VPC is IPv4-only: a rule for an IPv6 range would never let anyone in)";
+  }
+  // Not IPv6 (refused above): the generic rule checks the form and the host bits.
+  const why = checkCidr(value);
+  if (why !== undefined) return why;
+  const prefix = Number(match?.[2]);
+  if (rule.minPrefix !== undefined && prefix < rule.minPrefix) {
+    return `a CIDR of /${rule.minPrefix} or narrower (/${prefix} spans ${2 ** (32 - prefix)} addresses; the Docker API gives root on the host)`;
   }
   return undefined;
 }
@@ -133,11 +154,8 @@ export function checkGoDuration(value: string, minSeconds: number): string | und
  */
 export function checkX86InstanceType(value: string): string | undefined {
   const what = "an x86_64 EC2 instance type such as m7i.large";
-  const match = /^([a-z]+)(\d+)([a-z-]*)\.([a-z0-9]+)$/.exec(value);
-  if (match === null) return what;
-  const [, family, generation, attributes] = match;
-  if (`${family}${generation}` === "a1" || family.startsWith("mac") || attributes.includes("g")) {
-    return `${what} (${value} is an arm64 or Mac type; the workers run the x86_64 Amazon Linux 2023 AMI)`;
-  }
-  return undefined;
+  if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(value)) return what;
+  // The one list of arm64 and Mac families (instance-types.ts), shared with host.instanceType.
+  const arm64 = arm64InstanceTypeReason(value);
+  return arm64 === undefined ? undefined : `${what}: the workers run the x86_64 Amazon Linux 2023 AMI, and ${arm64}`;
 }

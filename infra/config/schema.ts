@@ -6,7 +6,16 @@
  * To add a key, add a row here and a field in types.ts.
  */
 import type { Target } from "./types";
-import { checkCidr, checkGoDuration, checkHttpUrl, checkImageRef, checkPort, checkX86InstanceType } from "./rules";
+import { arm64InstanceTypeReason } from "./instance-types";
+import {
+  checkCidr,
+  checkGoDuration,
+  checkHttpUrl,
+  checkImageRef,
+  checkIngressCidr,
+  checkPort,
+  checkX86InstanceType,
+} from "./rules";
 
 export const NAMESPACE = "gitlab-dind";
 
@@ -60,6 +69,9 @@ export const DEFAULT_WORKER_INSTANCE_TYPE = "m7i.large";
 
 const AWS: readonly Target[] = ["aws"];
 
+/** The widest range `network.adminCidrs` accepts: a /8 (16.7 million addresses). */
+export const ADMIN_CIDR_MIN_PREFIX = 8;
+
 export const KEYS: readonly KeySpec[] = [
   {
     path: "team",
@@ -84,22 +96,21 @@ export const KEYS: readonly KeySpec[] = [
     kind: "stringList",
     required: AWS,
     targets: AWS,
-    description: "CIDRs allowed to reach the host's TLS Docker API (port 2376); `0.0.0.0/0` and `::/0` are refused.",
+    description:
+      "IPv4 CIDRs allowed to reach the host's TLS Docker API (port 2376), each /8 or narrower: the Docker API gives root on the host.",
     check: (v: readonly string[]) => (v.length === 0 ? "at least one CIDR" : undefined),
-    // The Docker API is root on the host: it must never be open to the internet.
-    checkEach: (v: string) =>
-      v === "0.0.0.0/0" || v === "::/0"
-        ? "a CIDR narrower than the whole internet (the Docker API gives root on the host)"
-        : checkCidr(v),
+    // The Docker API is root on the host: never open to the internet, nor to a large part of it.
+    checkEach: (v: string) => checkIngressCidr(v, { minPrefix: ADMIN_CIDR_MIN_PREFIX }),
   },
   {
     path: "network.webCidrs",
     kind: "stringList",
     default: ["0.0.0.0/0"],
     targets: AWS,
-    description: "CIDRs allowed to reach GitLab's HTTP(S), git-over-SSH and registry ports.",
+    description:
+      "IPv4 CIDRs allowed to reach GitLab's HTTP(S), git-over-SSH and registry ports (the VPC is IPv4-only).",
     check: (v: readonly string[]) => (v.length === 0 ? "at least one CIDR" : undefined),
-    checkEach: (v: string) => checkCidr(v),
+    checkEach: (v: string) => checkIngressCidr(v),
   },
   {
     path: "network.vpcCidr",
@@ -115,9 +126,15 @@ export const KEYS: readonly KeySpec[] = [
     kind: "string",
     default: DEFAULT_INSTANCE_TYPE,
     targets: AWS,
-    description: "EC2 instance type of the GitLab host (x86_64).",
-    check: (v: string) =>
-      /^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(v) ? undefined : "an EC2 instance type such as m7i.xlarge",
+    description:
+      "EC2 instance type of the GitLab host; x86_64 only (the image is Amazon Linux 2023 x86_64), so Graviton types such as m7g are refused. A change stops and starts the same instance.",
+    check: (v: string) => {
+      if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(v)) return "an EC2 instance type such as m7i.xlarge";
+      const arm64 = arm64InstanceTypeReason(v);
+      return arm64 === undefined
+        ? undefined
+        : `an x86_64 instance type such as m7i.xlarge: the host boots Amazon Linux 2023 for x86_64, and ${arm64}`;
+    },
   },
   {
     path: "host.rootVolumeGiB",
@@ -172,7 +189,7 @@ export const KEYS: readonly KeySpec[] = [
     max: 3,
     targets: AWS,
     description:
-      "IMDSv2 response hop limit; 1 keeps containers on the host from reaching the instance's credentials. The autoscaler's runner container reads its role through IMDS and needs 2.",
+      "IMDSv2 response hop limit. 1 keeps containers on Docker networks (jobs, GitLab, the runner) from the instance's role credentials; it does not stop a privileged DinD job, which is root on the host and reaches the metadata service whatever the limit. That is why the role holds nothing another team could use: Session Manager, and this stack's own Docker TLS key. With runner.autoscaler.enabled it is 2: the runner container (the workers' manager) reads the role through IMDS, and no job runs on the host.",
   },
   {
     path: "gitlab.image",

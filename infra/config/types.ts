@@ -52,7 +52,11 @@ export interface HostConfig {
   readonly keepDataOnDestroy: boolean;
   /** Days of daily data-volume snapshots to keep; 0 turns snapshots off. */
   readonly snapshotRetentionDays: number;
-  /** IMDSv2 hop limit: 1 keeps job containers away from the instance's credentials. */
+  /**
+   * IMDSv2 hop limit: 1 keeps containers on Docker networks away from the instance's credentials.
+   * A privileged DinD job is root on the host and reaches IMDS whatever the limit; the role it
+   * could take holds only Session Manager and this stack's own Docker TLS key.
+   */
   readonly imdsHopLimit: number;
 }
 

@@ -95,7 +95,7 @@ describe("refusals, each naming the key", () => {
     expect(problems(on({ maxInstances: 0, idleTime: "20 minutes", instanceType: "m7g.large" }))).toEqual([
       "gitlab-dind:runner.autoscaler.maxInstances: expected an integer from 1 to 200; got 0",
       'gitlab-dind:runner.autoscaler.idleTime: expected a Go duration of at least 1s, such as 15m or 1h30m (units ns, us, ms, s, m, h); got "20 minutes"',
-      'gitlab-dind:runner.autoscaler.instanceType: expected an x86_64 EC2 instance type such as m7i.large (m7g.large is an arm64 or Mac type; the workers run the x86_64 Amazon Linux 2023 AMI); got "m7g.large"',
+      'gitlab-dind:runner.autoscaler.instanceType: expected an x86_64 EC2 instance type such as m7i.large: the workers run the x86_64 Amazon Linux 2023 AMI, and m7g is an AWS Graviton (arm64) family: the "g" after the generation number is the processor letter; got "m7g.large"',
     ]);
     expect(problems(on({ maxInstances: 2, capacityPerInstance: 2, idleCount: 5 }))).toEqual([
       "gitlab-dind:runner.autoscaler.idleCount: expected at most 4 (maxInstances 2 × capacityPerInstance 2: idleCount counts job slots, not VMs); got 5",
@@ -168,7 +168,9 @@ describe("the rules' building blocks", () => {
       "g5g.xlarge",
       "mac2.metal",
     ])
-      expect(checkX86InstanceType(arm), arm).toMatch(/arm64 or Mac/);
+      expect(checkX86InstanceType(arm), arm).toMatch(
+        /the workers run the x86_64 Amazon Linux 2023 AMI, and \S+ is an? (AWS Graviton \(arm64\)|arm64|Mac) family/,
+      );
     expect(checkX86InstanceType("large")).toBe("an x86_64 EC2 instance type such as m7i.large");
   });
 });

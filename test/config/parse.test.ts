@@ -79,12 +79,12 @@ describe("defaults", () => {
     const c = ok({
       "aws:region": "us-east-1",
       "gitlab-dind:team": "web",
-      "gitlab-dind:network": JSON.stringify({ adminCidrs: ["198.51.100.7/32", "2001:db8::/48"] }),
+      "gitlab-dind:network": JSON.stringify({ adminCidrs: ["198.51.100.7/32", "192.0.2.0/24"] }),
       "gitlab-dind:runner": JSON.stringify({ concurrent: "8", runUntagged: "false", tags: ["a"] }),
     });
     expect(c.runner.concurrent).toBe(8);
     expect(c.runner.runUntagged).toBe(false);
-    expect(c.network.adminCidrs).toEqual(["198.51.100.7/32", "2001:db8::/48"]);
+    expect(c.network.adminCidrs).toEqual(["198.51.100.7/32", "192.0.2.0/24"]);
   });
 
   test("a dotted key set without --path counts like the nested one", () => {
@@ -150,11 +150,33 @@ describe("bad configuration", () => {
     );
   });
 
-  test("the Docker API is never opened to the whole internet", () => {
-    const p = problems({ ...AWS_MINIMAL, "gitlab-dind:network": { adminCidrs: ["10.0.0.0/8", "0.0.0.0/0", "::/0"] } });
+  test("the Docker API is never opened to the internet nor to a large part of it: nothing wider than a /8", () => {
+    const p = problems({
+      ...AWS_MINIMAL,
+      "gitlab-dind:network": { adminCidrs: ["10.0.0.0/8", "0.0.0.0/0", "0.0.0.0/1", "128.0.0.0/2", "64.0.0.0/7"] },
+    });
     expect(p).toEqual([
-      'gitlab-dind:network.adminCidrs[1]: expected a CIDR narrower than the whole internet (the Docker API gives root on the host); got "0.0.0.0/0"',
-      'gitlab-dind:network.adminCidrs[2]: expected a CIDR narrower than the whole internet (the Docker API gives root on the host); got "::/0"',
+      'gitlab-dind:network.adminCidrs[1]: expected a CIDR of /8 or narrower (/0 spans 4294967296 addresses; the Docker API gives root on the host); got "0.0.0.0/0"',
+      'gitlab-dind:network.adminCidrs[2]: expected a CIDR of /8 or narrower (/1 spans 2147483648 addresses; the Docker API gives root on the host); got "0.0.0.0/1"',
+      'gitlab-dind:network.adminCidrs[3]: expected a CIDR of /8 or narrower (/2 spans 1073741824 addresses; the Docker API gives root on the host); got "128.0.0.0/2"',
+      'gitlab-dind:network.adminCidrs[4]: expected a CIDR of /8 or narrower (/7 spans 33554432 addresses; the Docker API gives root on the host); got "64.0.0.0/7"',
+    ]);
+    expect(
+      ok({ ...AWS_MINIMAL, "gitlab-dind:network": { adminCidrs: ["10.0.0.0/8", "203.0.113.7/32"] } }).network,
+    ).toMatchObject({ adminCidrs: ["10.0.0.0/8", "203.0.113.7/32"] });
+  });
+
+  test("IPv6 CIDRs are refused for web and admin access: the VPC is IPv4-only, such a rule would let no one in", () => {
+    const p = problems({
+      ...AWS_MINIMAL,
+      "gitlab-dind:network": { adminCidrs: ["::/0", "2001:db8::/48"], webCidrs: ["0.0.0.0/0", "2001:db8:1::/64"] },
+    });
+    const why =
+      "expected an IPv4 CIDR such as 203.0.113.0/24 (the stack's VPC is IPv4-only: a rule for an IPv6 range would never let anyone in)";
+    expect(p).toEqual([
+      `gitlab-dind:network.adminCidrs[0]: ${why}; got "::/0"`,
+      `gitlab-dind:network.adminCidrs[1]: ${why}; got "2001:db8::/48"`,
+      `gitlab-dind:network.webCidrs[1]: ${why}; got "2001:db8:1::/64"`,
     ]);
   });
 
@@ -278,6 +300,73 @@ describe("bad configuration", () => {
     expect(
       problems({ ...AWS_MINIMAL, "gitlab-dind:runner": { concurrent: 2 }, "gitlab-dind:runner.concurrent": "3" }),
     ).toEqual(["gitlab-dind:runner.concurrent: set twice (once inside its group and once as a dotted key); keep one"]);
+  });
+});
+
+describe("instance types: the host's image is x86_64", () => {
+  const typeProblems = (instanceType: string) =>
+    parseStackConfig({ values: { ...AWS_MINIMAL, "gitlab-dind:host": { instanceType } } });
+
+  // Every arm64 family the issue names, the first Graviton, a Graviton GPU type and Apple silicon.
+  test.each([
+    "a1.xlarge",
+    "t4g.large",
+    "m6g.xlarge",
+    "m6gd.xlarge",
+    "m7g.xlarge",
+    "m7gd.2xlarge",
+    "m8g.xlarge",
+    "c6g.2xlarge",
+    "c6gn.xlarge",
+    "c7g.xlarge",
+    "c7gn.xlarge",
+    "c8g.xlarge",
+    "r6g.xlarge",
+    "r7g.xlarge",
+    "r8g.xlarge",
+    "x2gd.xlarge",
+    "im4gn.xlarge",
+    "is4gen.xlarge",
+    "i4g.xlarge",
+    "g5g.xlarge",
+    "hpc7g.4xlarge",
+    "mac2-m2pro.metal",
+  ])("refuses the arm64 type %s, naming the key and the reason", (instanceType) => {
+    const r = typeProblems(instanceType);
+    expect(r.ok).toBe(false);
+    const p = r.ok ? [] : r.problems;
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatch(
+      new RegExp(
+        `^gitlab-dind:host\\.instanceType: expected an x86_64 instance type such as m7i\\.xlarge: the host boots Amazon Linux 2023 for x86_64, and ${instanceType.split(".")[0]} is .*; got "${instanceType.replace(".", "\\.")}"$`,
+      ),
+    );
+  });
+
+  test.each([
+    "m7i.xlarge",
+    "m7i-flex.xlarge",
+    "m7a.2xlarge",
+    "t3.xlarge",
+    "t3a.xlarge",
+    "c7i.2xlarge",
+    "r7iz.xlarge",
+    "x2iezn.2xlarge",
+    "g4dn.xlarge",
+    "g4ad.xlarge",
+    "g5.xlarge",
+    "g6.xlarge",
+    "g6e.xlarge",
+    "gr6.4xlarge",
+    "p5.48xlarge",
+    "inf2.xlarge",
+    "trn1.2xlarge",
+    "i4i.xlarge",
+    "u-6tb1.112xlarge",
+    "z1d.xlarge",
+  ])("accepts the x86_64 type %s (GPU types of the g series included)", (instanceType) => {
+    const r = typeProblems(instanceType);
+    expect(r.ok ? [] : r.problems).toEqual([]);
   });
 });
 

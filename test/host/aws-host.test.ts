@@ -3,6 +3,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
+import { dockerApiWaitProvider } from "../../infra/host/aws/docker-api-wait";
 import { AL2023_AMI_PARAMETER } from "../../infra/host/aws/instance";
 import { isSecretValue, revealSecrets, valueOf, type RecordedResource } from "../../tools/plan/mocks";
 import { buildAwsHost, parse, settings, type BuiltHost } from "./build-aws-host";
@@ -74,7 +75,7 @@ describe("network", () => {
     const b = await buildAwsHost(
       settings("dev", {
         "gitlab-dind:network": {
-          adminCidrs: ["203.0.113.0/24", "2001:db8::/48"],
+          adminCidrs: ["203.0.113.0/24", "100.64.0.0/10"],
           webCidrs: ["198.51.100.0/24", "192.0.2.0/24"],
         },
         "gitlab-dind:gitlab": { registryPort: 0, sshPort: 2222 },
@@ -83,15 +84,15 @@ describe("network", () => {
     expect(ingress(b)).toEqual([
       "2222 192.0.2.0/24",
       "2222 198.51.100.0/24",
-      "2376 2001:db8::/48",
+      "2376 100.64.0.0/10",
       "2376 203.0.113.0/24",
+      "443 100.64.0.0/10",
       "443 192.0.2.0/24",
       "443 198.51.100.0/24",
-      "443 2001:db8::/48",
       "443 203.0.113.0/24",
+      "80 100.64.0.0/10",
       "80 192.0.2.0/24",
       "80 198.51.100.0/24",
-      "80 2001:db8::/48",
       "80 203.0.113.0/24",
     ]);
   });
@@ -187,8 +188,8 @@ describe("data volume", () => {
     const volume = one(a, T.volume);
     expect(JSON.stringify(volume.inputs)).not.toMatch(/instance/);
     expect(a.dependsOn.get("dev-host-data") ?? []).toEqual([]);
-    // What replaces the instance — another type, other user data — leaves the volume's inputs as
-    // they were, so the volume is neither replaced nor deleted.
+    // What changes the instance — another type (a stop and start), other user data (a
+    // replacement) — leaves the volume's inputs as they were: neither replaced nor deleted.
     const b = await buildAwsHost(
       settings("dev", { "gitlab-dind:host": { instanceType: "c7i.2xlarge", rootVolumeGiB: 64, imdsHopLimit: 2 } }),
     );
@@ -254,35 +255,193 @@ describe("data volume", () => {
   });
 });
 
+/** The host role's inline policy documents, by resource name. */
+interface PolicyDocument {
+  Statement: Array<Record<string, any>>;
+}
+function hostRolePolicies(b: BuiltHost, team = "dev"): Map<string, PolicyDocument> {
+  return new Map(
+    b.mocks
+      .ofType(T.rolePolicy)
+      .filter((p) => p.inputs.role === `${team}-host-role-a1b2c3d`)
+      .map((p) => [p.name, JSON.parse(String(p.inputs.policy)) as PolicyDocument]),
+  );
+}
+
+const OWN_PARAMETER_ARN = "arn:aws:ssm:eu-central-1:123456789012:parameter/dev/gitlab-dind/docker/server-key";
+
 describe("identity", () => {
-  it("lets the host use Session Manager and read exactly its own parameter, with no wildcard", async () => {
+  it("holds no AWS managed policy: the SSM agent's actions named one by one, and GetParameter on its own parameter only", async () => {
     const b = await buildAwsHost(settings("dev"));
     const role = b.mocks.get(T.role, "dev-host-role");
     expect(JSON.parse(String(role.inputs.assumeRolePolicy)).Statement).toEqual([
       { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
     ]);
-    const managed = b.mocks.ofType(T.attachPolicy).filter((a) => a.inputs.role === "dev-host-role-a1b2c3d");
-    expect(managed.map((a) => a.inputs.policyArn)).toEqual(["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]);
-    const policies = b.mocks.ofType(T.rolePolicy);
-    expect(policies).toHaveLength(1);
-    const doc = JSON.parse(String(policies[0].inputs.policy));
-    expect(doc.Statement).toEqual([
+    // AmazonSSMManagedInstanceCore allowed ssm:GetParameter(s) on "*": every team's Docker key.
+    expect(b.mocks.ofType(T.attachPolicy).filter((a) => a.inputs.role === "dev-host-role-a1b2c3d")).toEqual([]);
+    const policies = hostRolePolicies(b);
+    expect([...policies.keys()].sort()).toEqual(["dev-host-read-params", "dev-host-ssm-agent"]);
+    expect(policies.get("dev-host-ssm-agent")?.Statement).toEqual([
+      { Sid: "SsmAgentRegistration", Effect: "Allow", Action: ["ssm:UpdateInstanceInformation"], Resource: "*" },
       {
-        Sid: "ReadOwnParameters",
+        Sid: "SessionManagerChannels",
         Effect: "Allow",
-        Action: ["ssm:GetParameter"],
-        Resource: ["arn:aws:ssm:eu-central-1:123456789012:parameter/dev/gitlab-dind/docker/server-key"],
+        Action: [
+          "ssmmessages:CreateControlChannel",
+          "ssmmessages:CreateDataChannel",
+          "ssmmessages:OpenControlChannel",
+          "ssmmessages:OpenDataChannel",
+        ],
+        Resource: "*",
+      },
+      {
+        Sid: "RunCommandMessages",
+        Effect: "Allow",
+        Action: [
+          "ec2messages:AcknowledgeMessage",
+          "ec2messages:DeleteMessage",
+          "ec2messages:FailMessage",
+          "ec2messages:GetEndpoint",
+          "ec2messages:GetMessages",
+          "ec2messages:SendReply",
+        ],
+        Resource: "*",
       },
     ]);
-    expect(JSON.stringify(doc)).not.toContain("*");
-    expect(one(b, T.profile).inputs.role).toBe("dev-host-role-a1b2c3d");
+    expect(policies.get("dev-host-read-params")?.Statement).toEqual([
+      { Sid: "ReadOwnParameters", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [OWN_PARAMETER_ARN] },
+    ]);
+    const statements = [...policies.values()].flatMap((d) => d.Statement);
+    const actions = statements.flatMap((st) => st.Action as string[]);
+    // Every action named: no `service:*`, no wildcard in an action, nothing of KMS (the key policy decides).
+    for (const action of actions) expect(action).toMatch(/^[a-z0-9]+:[A-Za-z]+$/);
+    expect(actions.filter((a) => a.startsWith("kms:"))).toEqual([]);
+    // No parameter read beyond the stack's own parameter ARN.
+    const parameterReads = statements.filter((st) =>
+      (st.Action as string[]).some((a) => a.startsWith("ssm:GetParameter")),
+    );
+    expect(parameterReads.map((st) => st.Resource as unknown)).toEqual([[OWN_PARAMETER_ARN]]);
   });
 
-  it("instance boots only after its role may read the key and it has a route out", async () => {
+  it("instance boots only after its role's policies exist and it has a route out", async () => {
     const b = await buildAwsHost(settings("dev"));
     expect(b.dependsOn.get("dev-host-instance")).toEqual(
-      expect.arrayContaining(["dev-host-default-route", "dev-host-read-params", "dev-host-ssm-core"]),
+      expect.arrayContaining(["dev-host-default-route", "dev-host-read-params", "dev-host-ssm-agent"]),
     );
+  });
+
+  it("exports the role, so other capabilities can add their own policies to it", async () => {
+    const b = await buildAwsHost(settings("dev"));
+    expect(await valueOf(b.host.roleName)).toBe("dev-host-role-a1b2c3d");
+    expect(await valueOf(b.host.roleArn)).toBe("arn:aws:iam::123456789012:role/dev-host-role-a1b2c3d");
+  });
+});
+
+describe("the Docker key's own KMS key", () => {
+  const ROLE_ARN = "arn:aws:iam::123456789012:role/dev-host-role-a1b2c3d";
+  const ROOT = "arn:aws:iam::123456789012:root";
+
+  it("encrypts the parameter with a per-stack key, rotation on", async () => {
+    const b = await buildAwsHost(settings("dev"));
+    const key = one(b, "aws:kms/key:Key");
+    expect(key.inputs).toMatchObject({ enableKeyRotation: true, keyUsage: "ENCRYPT_DECRYPT", deletionWindowInDays: 7 });
+    expect(one(b, T.parameter).inputs.tier).toBe("Standard");
+    expect(one(b, T.parameter).inputs.keyId).toBe(
+      "arn:aws:kms:eu-central-1:123456789012:key/0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d",
+    );
+    // The account id comes from the stack's own provider, not the default one.
+    const identity = b.mocks.invokes.find((i) => i.token === "aws:index/getCallerIdentity:getCallerIdentity");
+    expect(identity?.provider).toMatch(/[$:]pulumi:providers:aws::dev-host-aws::/);
+  });
+
+  it("lets only the account administer the key and only this host's role decrypt, through SSM, this parameter alone", async () => {
+    const b = await buildAwsHost(settings("dev"));
+    const policy = JSON.parse(String(one(b, "aws:kms/key:Key").inputs.policy)) as {
+      Statement: Array<Record<string, any>>;
+    };
+    const onlyThisParameter = {
+      StringEquals: {
+        "kms:ViaService": "ssm.eu-central-1.amazonaws.com",
+        "kms:EncryptionContext:PARAMETER_ARN": OWN_PARAMETER_ARN,
+      },
+    };
+    // The ARN the key policy computes before the parameter exists is the parameter's own ARN
+    // (the one the read policy takes from the parameter itself).
+    expect(hostRolePolicies(b).get("dev-host-read-params")?.Statement[0].Resource).toEqual([OWN_PARAMETER_ARN]);
+
+    const principals = new Set(policy.Statement.map((st) => st.Principal.AWS as string));
+    expect(principals).toEqual(new Set([ROOT, ROLE_ARN]));
+    const [admin, accountUse, host] = policy.Statement;
+    expect(admin).toMatchObject({ Sid: "AccountAdministersTheKey", Principal: { AWS: ROOT }, Resource: "*" });
+    expect(admin.Condition).toBeUndefined();
+    expect(admin.Action).toEqual(
+      expect.arrayContaining(["kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:ScheduleKeyDeletion"]),
+    );
+    // Administering is not using: no encryption, decryption or grants in the administration statement.
+    for (const action of admin.Action as string[]) {
+      expect(action).toMatch(/^kms:[A-Za-z]+$/);
+      expect([
+        "kms:Decrypt",
+        "kms:Encrypt",
+        "kms:CreateGrant",
+        "kms:ReEncryptFrom",
+        "kms:GenerateDataKey",
+      ]).not.toContain(action);
+    }
+    // Pulumi (an account principal allowed by its own IAM policy) writes and reads the parameter through SSM.
+    expect(accountUse).toEqual({
+      Sid: "AccountUsesTheKeyOnlyForThisParameterThroughSsm",
+      Effect: "Allow",
+      Principal: { AWS: ROOT },
+      Action: ["kms:Encrypt", "kms:Decrypt"],
+      Resource: "*",
+      Condition: onlyThisParameter,
+    });
+    expect(host).toEqual({
+      Sid: "HostDecryptsOnlyThisParameterThroughSsm",
+      Effect: "Allow",
+      Principal: { AWS: ROLE_ARN },
+      Action: ["kms:Decrypt"],
+      Resource: "*",
+      Condition: onlyThisParameter,
+    });
+    expect(policy.Statement).toHaveLength(3);
+  });
+
+  it("another team's host cannot decrypt this team's key: its role is not in the key policy and holds no KMS permission", async () => {
+    const dev = await buildAwsHost(settings("dev"));
+    const payments = await buildAwsHost(settings("payments"), "payments");
+    const devKeyPolicy = String(one(dev, "aws:kms/key:Key").inputs.policy);
+    expect(devKeyPolicy).not.toContain("payments-host-role");
+    const paymentsStatements = [...hostRolePolicies(payments, "payments").values()].flatMap((d) => d.Statement);
+    expect(paymentsStatements.length).toBeGreaterThan(0);
+    expect(JSON.stringify(paymentsStatements)).not.toContain("kms:");
+    expect(JSON.stringify(paymentsStatements)).not.toContain("/dev/");
+  });
+});
+
+describe("a new instance type (the AWS provider stops and starts the same instance)", () => {
+  it("gives the Docker API wait a new input that makes it wait again, before the Docker provider and the containers", async () => {
+    const before = await buildAwsHost(settings("dev"));
+    const after = await buildAwsHost(settings("dev", { "gitlab-dind:host": { instanceType: "m7i.2xlarge" } }));
+    const waitBefore = one(before, T.wait).inputs;
+    const waitAfter = one(after, T.wait).inputs;
+    expect(waitBefore.instanceType).toBe("m7i.xlarge");
+    expect(waitAfter.instanceType).toBe("m7i.2xlarge");
+    // Same instance (same inputs but the type: no user data change, so no replacement) ...
+    const { instanceType: typeBefore, ...instanceBefore } = one(before, T.instance).inputs;
+    const { instanceType: typeAfter, ...instanceAfter } = one(after, T.instance).inputs;
+    expect([typeBefore, typeAfter]).toEqual(["m7i.xlarge", "m7i.2xlarge"]);
+    expect(instanceAfter).toEqual(instanceBefore);
+    expect(await valueOf(after.host.build.host.generation)).toBe(await valueOf(before.host.build.host.generation));
+    // ... but the wait's provider sees a change and waits again, as an update.
+    const olds = revealSecrets(waitBefore) as Record<string, unknown>;
+    const news = revealSecrets(waitAfter) as Parameters<NonNullable<typeof dockerApiWaitProvider.diff>>[2];
+    const diff = await dockerApiWaitProvider.diff!("dev-host-instance-id:2376", olds, news);
+    expect(diff).toMatchObject({ changes: true, replaces: [] });
+    // The Docker provider is configured from the wait's output, and containers depend on the wait.
+    expect(after.host.build.host.ready).toHaveLength(1);
+    expect(one(after, T.docker).inputs.host).toBe("tcp://198.51.100.7:2376");
   });
 });
 
@@ -350,6 +509,10 @@ describe("Docker API and its TLS", () => {
     const hints = (revealSecrets(wait.inputs.hints) as string[]).join("\n");
     expect(hints).toContain("gitlab-dind:network.adminCidrs (203.0.113.0/24)");
     expect(hints).toContain("aws ec2 get-console-output");
+    // How to read the boot unit's log on the instance.
+    expect(hints).toContain(
+      "`aws ssm start-session --target dev-host-instance-id --region eu-central-1` then `sudo systemctl status gitlab-dind-bootstrap.service` and `sudo journalctl -u gitlab-dind-bootstrap.service --no-pager -n 200`",
+    );
     expect(b.host.build.host.ready).toHaveLength(1);
     expect(b.host.build.host.provider).toBeDefined();
   });

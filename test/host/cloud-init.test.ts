@@ -8,7 +8,9 @@ import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  BOOTSTRAP_MARKER,
   BOOTSTRAP_SCRIPT,
+  BOOTSTRAP_UNIT,
   embeddedScripts,
   renderCloudInit,
   shellQuote,
@@ -48,11 +50,43 @@ const write = (name: string, text: string): string => {
 };
 
 describe("the rendered cloud-config", () => {
-  it("starts with #cloud-config and runs the bootstrap script once", () => {
+  it("starts with #cloud-config and, once per instance, enables and starts the bootstrap unit (not the script itself)", () => {
     expect(userData.split("\n")[0]).toBe("#cloud-config");
     const doc = parseYaml(userData) as Record<string, any>;
-    expect(doc.runcmd).toEqual([[BOOTSTRAP_SCRIPT]]);
+    expect(doc.runcmd).toEqual([
+      ["systemctl", "daemon-reload"],
+      ["systemctl", "enable", "--now", "--no-block", BOOTSTRAP_UNIT],
+    ]);
+    expect(JSON.stringify(doc.runcmd)).not.toContain(BOOTSTRAP_SCRIPT);
     expect(doc.package_upgrade).toBe(false);
+  });
+
+  it("installs a oneshot unit that runs the script at every boot until it has succeeded once, retrying a failure", () => {
+    const doc = parseYaml(userData) as { write_files: Array<{ path: string; content: string; permissions: string }> };
+    const unit = doc.write_files.find((f) => f.path === `/etc/systemd/system/${BOOTSTRAP_UNIT}`);
+    expect(unit?.permissions).toBe("0644");
+    const lines = (unit?.content ?? "").split("\n");
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        "[Unit]",
+        `ConditionPathExists=!${BOOTSTRAP_MARKER}`,
+        "After=network-online.target",
+        "StartLimitIntervalSec=0",
+        "[Service]",
+        "Type=oneshot",
+        `ExecStart=${BOOTSTRAP_SCRIPT}`,
+        "Restart=on-failure",
+        "RestartSec=60",
+        "StandardOutput=journal+console",
+        "[Install]",
+        "WantedBy=multi-user.target",
+      ]),
+    );
+    // The script writes the marker only once Docker answers, as its last step.
+    const script = embeddedScripts(userData).find((f) => f.path === BOOTSTRAP_SCRIPT)?.content ?? "";
+    const success = script.slice(script.indexOf("if docker info"), script.indexOf("exit 0"));
+    expect(success).toContain(`>${BOOTSTRAP_MARKER}`);
+    expect(script.split(BOOTSTRAP_MARKER)).toHaveLength(3);
   });
 
   it("fits AWS's 16 KB user-data limit with real certificates, with room to spare", () => {

@@ -188,6 +188,53 @@ describe("the DockerApiWait dynamic provider", () => {
     expect(rebuilt).toMatchObject({ changes: true, replaces: ["instanceId"] });
   });
 
+  it("waits again, as an update (nothing that depends on it is replaced), when the instance type changes", async () => {
+    const olds = {
+      host: "198.51.100.7",
+      port: 2376,
+      instanceId: "i-1",
+      instanceType: "m7i.xlarge",
+      caPem: "ca",
+      certPem: "cert",
+    };
+    const news = { ...olds, instanceType: "m7i.2xlarge", keyPem: "k", timeoutSeconds: 600, hints: [] };
+    // The AWS provider stops and starts the same instance for a new type: same id, a daemon booting again.
+    const resized = await dockerApiWaitProvider.diff!("i-1:2376", olds, news);
+    expect(resized).toMatchObject({ changes: true, replaces: [] });
+    const same = await dockerApiWaitProvider.diff!("i-1:2376", olds, { ...news, instanceType: "m7i.xlarge" });
+    expect(same.changes).toBe(false);
+  });
+
+  it("the update really waits for the daemon again: it returns once it answers, and fails with the hints when it does not", async () => {
+    const port = await startDaemon();
+    const inputs = {
+      ...probe(port),
+      instanceId: "i-0123",
+      instanceType: "m7i.2xlarge",
+      timeoutSeconds: 2,
+      hints: HINTS,
+    };
+    const olds = { ...inputs, instanceType: "m7i.xlarge" };
+    const updated = await dockerApiWaitProvider.update!("i-0123:1", olds, inputs);
+    expect(updated.outs).toMatchObject({
+      endpoint: `tcp://127.0.0.1:${port}`,
+      instanceType: "m7i.2xlarge",
+      attempts: 1,
+    });
+    expect(JSON.stringify(updated.outs)).not.toContain("PRIVATE KEY");
+    const silent = await freePort();
+    const message = await dockerApiWaitProvider.update!("i-0123:1", olds, {
+      ...inputs,
+      port: silent,
+      timeoutSeconds: 1,
+    }).then(
+      () => "answered",
+      (e: Error) => e.message,
+    );
+    expect(message).toContain(`tcp://127.0.0.1:${silent} did not answer over TLS`);
+    for (const hint of HINTS) expect(message).toContain(hint);
+  });
+
   it("works on its own once Pulumi has serialized it (the engine runs it from the state)", async () => {
     const serialized = await pulumi.runtime.serializeFunction(() => dockerApiWaitProvider, { allowSecrets: false });
     expect(serialized.containsSecrets).toBe(false);
@@ -199,7 +246,16 @@ describe("the DockerApiWait dynamic provider", () => {
     };
     const provider = requireFromString(serialized.text).handler();
     const port = await startDaemon();
-    const created = await provider.create({ ...probe(port), instanceId: "i-0456", timeoutSeconds: 2, hints: HINTS });
+    const inputs = {
+      ...probe(port),
+      instanceId: "i-0456",
+      instanceType: "m7i.xlarge",
+      timeoutSeconds: 2,
+      hints: HINTS,
+    };
+    const created = await provider.create(inputs);
     expect(created.outs.endpoint).toBe(`tcp://127.0.0.1:${port}`);
+    const updated = await provider.update!("i-0456:1", created.outs, { ...inputs, instanceType: "c7i.xlarge" });
+    expect(updated.outs).toMatchObject({ endpoint: `tcp://127.0.0.1:${port}`, instanceType: "c7i.xlarge" });
   });
 });

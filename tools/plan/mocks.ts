@@ -231,6 +231,12 @@ export const COMPUTED: Record<string, ComputedFields> = {
     version: 1,
     tier: "Standard",
   }),
+  // The per-stack key of the Docker daemon's TLS key parameter (infra/host/aws/server-key-parameter.ts).
+  "aws:kms/key:Key": (_i, _name, { aws }) => ({
+    arn: aws.arn("kms", "key/0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d"),
+    keyId: "0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d",
+    rotationPeriodInDays: 365,
+  }),
   "aws:dlm/lifecyclePolicy:LifecyclePolicy": (_i, _name, { aws }) => ({
     arn: aws.arn("dlm", "policy/policy-0a1b2c3d4e5f60718"),
   }),

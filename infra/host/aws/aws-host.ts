@@ -3,7 +3,8 @@
  * of the program deploys containers to.
  *
  *   network (VPC, public subnet, security group) → Elastic IP → Docker TLS certificates (SANs:
- *   the Elastic IP and its DNS name) → the daemon's key in SSM → instance role → data volume →
+ *   the Elastic IP and its DNS name) → instance role → the daemon's key in SSM, under a KMS key
+ *   only that role may decrypt with → data volume →
  *   cloud-init → instance → volume attachment, EIP association → wait for the Docker API →
  *   Docker provider.
  */
@@ -15,13 +16,14 @@ import type { StackConfig } from "../../config/types";
 import type { Naming } from "../../naming";
 import type { DockerHost } from "../docker-host";
 import type { HostBuild } from "../index";
-import { renderCloudInit } from "./cloud-init";
+import { BOOTSTRAP_RETRY_SECONDS, BOOTSTRAP_UNIT, renderCloudInit } from "./cloud-init";
 import { attachDataVolume, createDataVolume, DATA_DEVICE_NAME } from "./data-volume";
 import { DockerApiWait } from "./docker-api-wait";
 import { createDockerTls } from "./docker-tls";
-import { createHostIdentity } from "./iam";
+import { allowReadParameters, createHostIdentity } from "./iam";
 import { createInstance } from "./instance";
 import { createNetwork, DOCKER_API_PORT, ingressRules } from "./network";
+import { createServerKeyParameter } from "./server-key-parameter";
 import { createSnapshots } from "./snapshots";
 
 /** Where the data volume is mounted on the host. */
@@ -36,11 +38,6 @@ export interface AwsHostArgs {
   readonly names: Naming;
   /** How long `pulumi up` waits for the Docker API to answer over TLS. Default 600 (10 minutes). */
   readonly dockerApiTimeoutSeconds?: number;
-}
-
-/** The SSM parameter holding the Docker daemon's TLS private key; starts with the team. */
-export function serverKeyParameterName(team: string): string {
-  return `/${team}/gitlab-dind/docker/server-key`;
 }
 
 /**
@@ -73,6 +70,13 @@ export class AwsHost extends pulumi.ComponentResource {
   readonly instanceId: pulumi.Output<string>;
   readonly publicIp: pulumi.Output<string>;
   readonly publicDns: pulumi.Output<string>;
+  /**
+   * The instance's role. Other capabilities of the host add their own policies to it with
+   * `rolePolicy` (iam.ts), listed in the constructor's `hostPolicies` so the instance boots after them.
+   */
+  readonly role: aws.iam.Role;
+  readonly roleName: pulumi.Output<string>;
+  readonly roleArn: pulumi.Output<string>;
 
   constructor(name: string, args: AwsHostArgs, opts?: pulumi.ComponentResourceOptions) {
     const { config, names } = args;
@@ -111,19 +115,18 @@ export class AwsHost extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const serverKeyParameter = new aws.ssm.Parameter(
+    // The role first: the key's policy names it as the only reader of the daemon's key.
+    const identity = createHostIdentity(name, names, child);
+    const { parameter: serverKeyParameter } = createServerKeyParameter(
       `${name}-docker-server-key`,
-      {
-        name: serverKeyParameterName(names.team),
-        description: `TLS private key of the Docker daemon on the gitlab-dind host of team ${names.team}; read by the host at boot`,
-        type: "SecureString",
-        value: certs.serverKeyPem,
-        tags: names.tags("docker-server-key"),
-      },
+      { privateKeyPem: certs.serverKeyPem, region, readerRole: identity.role },
+      names,
       child,
     );
-
-    const identity = createHostIdentity(name, { parameterArns: [serverKeyParameter.arn] }, names, child);
+    const hostPolicies = [
+      ...identity.policies,
+      allowReadParameters(name, identity.role, [serverKeyParameter.arn], child),
+    ];
 
     const volume =
       adopted ??
@@ -169,7 +172,7 @@ export class AwsHost extends pulumi.ComponentResource {
         securityGroupId: network.securityGroup.id,
         instanceProfileName: identity.instanceProfile.name,
         userData,
-        dependsOn: [network.defaultRoute, identity.parameterPolicy, identity.sessionManager],
+        dependsOn: [network.defaultRoute, ...hostPolicies],
       },
       names,
       child,
@@ -199,11 +202,13 @@ export class AwsHost extends pulumi.ComponentResource {
         certPem: certs.clientCertPem,
         keyPem: certs.clientKeyPem,
         instanceId: instance.id,
+        // A new type stops and starts the same instance: the daemon boots again, so the wait runs again.
+        instanceType: instance.instanceType,
         timeoutSeconds: args.dockerApiTimeoutSeconds ?? DEFAULT_DOCKER_API_TIMEOUT_SECONDS,
         hints: [
           `the security group allows TCP ${DOCKER_API_PORT} from this machine: is its public address inside gitlab-dind:network.adminCidrs (${config.network.adminCidrs.join(", ")})?`,
-          pulumi.interpolate`the instance booted and ran cloud-init: \`${consoleCommand}\`, or \`${ssmCommand}\` then \`sudo tail -n 100 /var/log/cloud-init-output.log\``,
-          "the data volume attached (the host waits up to 15 minutes for it before it starts Docker)",
+          pulumi.interpolate`the host's boot script (the systemd unit ${BOOTSTRAP_UNIT}, retried every ${BOOTSTRAP_RETRY_SECONDS} s and at every boot until it succeeds) and its log: \`${ssmCommand}\` then \`sudo systemctl status ${BOOTSTRAP_UNIT}\` and \`sudo journalctl -u ${BOOTSTRAP_UNIT} --no-pager -n 200\`; without Session Manager, its lines are in the console output too: \`${consoleCommand}\``,
+          "the data volume attached (the boot script waits up to 15 minutes for it before it starts Docker)",
         ],
       },
       {
@@ -232,7 +237,9 @@ export class AwsHost extends pulumi.ComponentResource {
       dataPath: DATA_PATH,
       publicAddress: eip.publicIp,
       publicDns: eip.publicDns,
-      // A rebuilt instance (new type, new user data) starts with an empty Docker daemon.
+      // A replaced instance (new user data: a changed boot script, a renewed certificate) starts
+      // with an empty Docker daemon. A new type stops and starts the same instance, which keeps
+      // its daemon's images and containers: same id, same generation, and the wait runs again.
       generation: instance.id,
       machine: instance,
     };
@@ -249,6 +256,9 @@ export class AwsHost extends pulumi.ComponentResource {
       roleName: identity.role.name,
       roleArn: identity.role.arn,
     };
+    this.role = identity.role;
+    this.roleName = identity.role.name;
+    this.roleArn = identity.role.arn;
     this.instanceId = instance.id;
     this.publicIp = eip.publicIp;
     this.publicDns = eip.publicDns;
@@ -271,6 +281,8 @@ export class AwsHost extends pulumi.ComponentResource {
       publicIp: this.publicIp,
       publicDns: this.publicDns,
       dataVolumeId: volume.id,
+      roleName: this.roleName,
+      roleArn: this.roleArn,
     });
   }
 }

@@ -2,13 +2,25 @@
  * The AWS host's cloud-init user data: a pure function of plain values, built as data with the
  * `yaml` library (never a string template).
  *
- * What the host does at first boot, in order (runcmd → gitlab-dind-bootstrap):
+ * What the host does at boot, in order, until it has succeeded once (the systemd oneshot unit
+ * `gitlab-dind-bootstrap.service`, enabled and started by cloud-init's runcmd at the first boot,
+ * started at every later boot until the script has written its marker at its end):
  *  1. waits for the data volume to be attached, formats it only when it holds no filesystem,
  *     and mounts it at the data path by filesystem UUID (a rebuilt instance keeps its data);
  *  2. fetches the Docker daemon's TLS private key from an SSM SecureString parameter that only
  *     this instance's role may read (user data is readable through the EC2 API: no secret here);
  *  3. installs Docker from the AMI's own package repository and starts it listening on the unix
  *     socket and on tcp://0.0.0.0:<port> with --tlsverify.
+ *
+ * Why a unit and not runcmd alone: runcmd runs once per instance, so a first boot that gave up
+ * (the volume not attached in 15 minutes, SSM or the package repository unreachable) left a host
+ * without Docker that no reboot would repair. The unit retries a failed run a minute later
+ * (`Restart=on-failure`, no start limit) and runs again at the next boot, until one run succeeds;
+ * every step is idempotent (format only a blank volume, one fstab line, the key file replaced,
+ * `dnf install` and `systemctl enable --now` of what is there already). A timer would retry as
+ * well, but a restart policy keeps the run and its retries in one unit and one journal
+ * (`journalctl -u gitlab-dind-bootstrap`); its output also goes to the console, which
+ * `aws ec2 get-console-output` shows when Session Manager cannot connect.
  *
  * The shell scripts are fixed text; the values they need reach them through an environment file
  * (`/etc/gitlab-dind/host.env`) whose values are checked and single-quoted here.
@@ -59,6 +71,12 @@ interface WriteFile {
 
 const SCRIPT_DIR = "/usr/local/sbin";
 export const BOOTSTRAP_SCRIPT = `${SCRIPT_DIR}/gitlab-dind-bootstrap`;
+/** The systemd unit that runs the bootstrap script at every boot until it has succeeded once. */
+export const BOOTSTRAP_UNIT = "gitlab-dind-bootstrap.service";
+/** Written by the bootstrap script as its last step; the unit does not start once it exists. */
+export const BOOTSTRAP_MARKER = "/var/lib/gitlab-dind/bootstrapped";
+/** Pause between a failed run of the bootstrap unit and the next one (systemd `RestartSec`). */
+export const BOOTSTRAP_RETRY_SECONDS = 60;
 const PREPARE_DATA_SCRIPT = `${SCRIPT_DIR}/gitlab-dind-prepare-data`;
 const FETCH_KEY_SCRIPT = `${SCRIPT_DIR}/gitlab-dind-docker-key`;
 
@@ -91,6 +109,12 @@ export function renderCloudInit(input: CloudInitInput): string {
     { path: PREPARE_DATA_SCRIPT, content: PREPARE_DATA, owner: "root:root", permissions: "0755" },
     { path: FETCH_KEY_SCRIPT, content: FETCH_KEY, owner: "root:root", permissions: "0755" },
     { path: BOOTSTRAP_SCRIPT, content: BOOTSTRAP, owner: "root:root", permissions: "0755" },
+    {
+      path: `/etc/systemd/system/${BOOTSTRAP_UNIT}`,
+      content: BOOTSTRAP_UNIT_FILE,
+      owner: "root:root",
+      permissions: "0644",
+    },
   ];
   const doc = new Document({
     // Reproducible hosts: no package upgrade at boot; the AMI (pinned by ignoreChanges) fixes
@@ -98,7 +122,12 @@ export function renderCloudInit(input: CloudInitInput): string {
     package_update: false,
     package_upgrade: false,
     write_files: files,
-    runcmd: [[BOOTSTRAP_SCRIPT]],
+    // runcmd runs once per instance: it only enables the unit, which then runs at every boot
+    // until it has succeeded once. --no-block: cloud-init's final stage does not wait for it.
+    runcmd: [
+      ["systemctl", "daemon-reload"],
+      ["systemctl", "enable", "--now", "--no-block", BOOTSTRAP_UNIT],
+    ],
   });
   doc.commentBefore = "cloud-config";
   return doc.toString({ lineWidth: 0 });
@@ -328,8 +357,42 @@ log "giving up on \${SERVER_KEY_PARAMETER}: check the instance role's ssm:GetPar
 exit 1
 `;
 
+/**
+ * The unit. `ConditionPathExists=!` skips it once the script has written its marker (a skipped
+ * unit is not a failed one); `Restart=on-failure` on a oneshot service (systemd 244 and later;
+ * Amazon Linux 2023 has 252) runs it again after a failure, without the default start limit.
+ */
+const BOOTSTRAP_UNIT_FILE = [
+  "# Written by cloud-init (gitlab-dind).",
+  "[Unit]",
+  "Description=gitlab-dind host bootstrap: data volume, Docker TLS key, Docker",
+  "# Runs at every boot until it has succeeded once: the script writes this marker at its end.",
+  `ConditionPathExists=!${BOOTSTRAP_MARKER}`,
+  "Wants=network-online.target",
+  "After=network-online.target",
+  "# Retried until it succeeds (below): no start rate limit.",
+  "StartLimitIntervalSec=0",
+  "",
+  "[Service]",
+  "Type=oneshot",
+  `ExecStart=${BOOTSTRAP_SCRIPT}`,
+  "Restart=on-failure",
+  `RestartSec=${BOOTSTRAP_RETRY_SECONDS}`,
+  "# One run is bounded by its own waits (volume 15 min, key 5 min, dnf 5 tries, Docker 2 min);",
+  "# this only stops a step that hangs.",
+  "TimeoutStartSec=40min",
+  "# The journal (journalctl -u gitlab-dind-bootstrap), and the console for get-console-output.",
+  "StandardOutput=journal+console",
+  "StandardError=journal+console",
+  "",
+  "[Install]",
+  "WantedBy=multi-user.target",
+  "",
+].join("\n");
+
 const BOOTSTRAP = `#!/bin/bash
-# First boot of the GitLab host: data volume, Docker's TLS key, then Docker itself.
+# Boot of the GitLab host: data volume, Docker's TLS key, then Docker itself. Run by
+# ${BOOTSTRAP_UNIT} at every boot until it succeeds once; every step may run again.
 set -euo pipefail
 # shellcheck source=/dev/null
 . ${HOST_ENV_FILE}
@@ -359,6 +422,9 @@ systemctl enable --now docker.socket docker.service
 for _ in $(seq 1 60); do
   if docker info >/dev/null 2>&1; then
     log "Docker is up: unix socket and tcp://0.0.0.0:\${DOCKER_PORT} (TLS, client certificates required)"
+    # Done: the unit does not run again (Docker, the mount and the key persist across boots).
+    mkdir -p "$(dirname ${BOOTSTRAP_MARKER})"
+    date -u +%Y-%m-%dT%H:%M:%SZ >${BOOTSTRAP_MARKER}
     exit 0
   fi
   sleep 2

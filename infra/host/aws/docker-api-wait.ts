@@ -142,41 +142,68 @@ export async function waitForDockerApi(probe: DockerApiProbe, options: WaitOptio
 interface WaitInputs extends DockerApiProbe {
   /** The instance whose daemon is awaited: a new instance means a new wait. */
   readonly instanceId: string;
+  /** The instance's type: a new type stops and starts the same instance, so the wait runs again. */
+  readonly instanceType: string;
   readonly timeoutSeconds: number;
   readonly hints: string[];
 }
 
-/** Inputs that make a new wait (a replacement) when they change. */
+/** Inputs that make a new wait (a replacement) when they change: another daemon, other certificates. */
 const WAIT_TRIGGERS = ["host", "port", "instanceId", "caPem", "certPem"] as const;
+
+/**
+ * Inputs whose change stops and starts the same instance (same id, same daemon state on the root
+ * volume, a daemon that boots again): the wait runs again as an update, so that the Docker
+ * provider (configured from the wait's output) and every container (which depend on the wait)
+ * come after it, and nothing that depends on the wait is replaced. Of the instance's arguments
+ * the program sets, only the type does this: the AWS provider stops, modifies and starts the
+ * instance for `instanceType` (and for `userData` and a capacity reservation, which the program
+ * either replaces the instance for, `userDataReplaceOnChange`, or does not set).
+ */
+const RESTART_TRIGGERS = ["instanceType"] as const;
+
+/** Waits for the daemon and returns the wait's outputs (never the client key). */
+async function awaitDaemon(inputs: WaitInputs): Promise<{ id: string; outs: Record<string, unknown> }> {
+  const result = await waitForDockerApi(inputs, {
+    timeoutMs: inputs.timeoutSeconds * 1000,
+    intervalMs: 5000,
+    attemptTimeoutMs: 10000,
+    progressEveryMs: 30000,
+    log: (message) => console.log(`gitlab-dind: ${message}`),
+    hints: inputs.hints,
+  });
+  return {
+    id: `${inputs.instanceId}:${inputs.port}`,
+    outs: {
+      host: inputs.host,
+      port: inputs.port,
+      instanceId: inputs.instanceId,
+      instanceType: inputs.instanceType,
+      caPem: inputs.caPem,
+      certPem: inputs.certPem,
+      endpoint: `tcp://${inputs.host}:${inputs.port}`,
+      attempts: result.attempts,
+    },
+  };
+}
 
 /** The dynamic provider. Exported for tests; self-contained for serialization. */
 export const dockerApiWaitProvider: pulumi.dynamic.ResourceProvider = {
-  async create(inputs: WaitInputs): Promise<pulumi.dynamic.CreateResult> {
-    const result = await waitForDockerApi(inputs, {
-      timeoutMs: inputs.timeoutSeconds * 1000,
-      intervalMs: 5000,
-      attemptTimeoutMs: 10000,
-      progressEveryMs: 30000,
-      log: (message) => console.log(`gitlab-dind: ${message}`),
-      hints: inputs.hints,
-    });
-    // The client key stays out of the outputs: it is not needed after the wait.
-    return {
-      id: `${inputs.instanceId}:${inputs.port}`,
-      outs: {
-        host: inputs.host,
-        port: inputs.port,
-        instanceId: inputs.instanceId,
-        caPem: inputs.caPem,
-        certPem: inputs.certPem,
-        endpoint: `tcp://${inputs.host}:${inputs.port}`,
-        attempts: result.attempts,
-      },
-    };
+  create(inputs: WaitInputs): Promise<pulumi.dynamic.CreateResult> {
+    return awaitDaemon(inputs);
   },
   diff(_id: string, olds: Record<string, unknown>, news: WaitInputs): Promise<pulumi.dynamic.DiffResult> {
     const replaces = WAIT_TRIGGERS.filter((k) => olds[k] !== news[k]);
-    return Promise.resolve({ changes: replaces.length > 0, replaces, deleteBeforeReplace: true });
+    const restarted = RESTART_TRIGGERS.filter((k) => olds[k] !== news[k]);
+    return Promise.resolve({
+      changes: replaces.length > 0 || restarted.length > 0,
+      replaces,
+      deleteBeforeReplace: true,
+    });
+  },
+  async update(_id: string, _olds: Record<string, unknown>, news: WaitInputs): Promise<pulumi.dynamic.UpdateResult> {
+    // The same instance was stopped and started: wait for its daemon again.
+    return { outs: (await awaitDaemon(news)).outs };
   },
   async delete(): Promise<void> {
     // Nothing to remove: the wait leaves nothing behind.
@@ -191,6 +218,11 @@ export interface DockerApiWaitArgs {
   /** Secret. */
   readonly keyPem: pulumi.Input<string>;
   readonly instanceId: pulumi.Input<string>;
+  /**
+   * The instance's type, as the instance reports it: a change stops and starts the same instance,
+   * and the wait runs again.
+   */
+  readonly instanceType: pulumi.Input<string>;
   /** How long to wait; the host passes 600 (10 minutes) unless told otherwise. */
   readonly timeoutSeconds: pulumi.Input<number>;
   /** What to check when the daemon does not answer. */

@@ -1,26 +1,73 @@
 /**
- * The host's identity: a role and instance profile with only what the host needs. Session
- * Manager (AWS's managed policy, so shell access works without port 22) and reading its own
- * SSM parameter (the Docker daemon's TLS key), named exactly: no wildcard actions or resources.
+ * The host's identity: a role and instance profile that hold exactly what the host needs, every
+ * action named (no `service:*`, no AWS managed policy):
+ *
+ *  - the SSM agent, for Session Manager and Run Command: `ssm:UpdateInstanceInformation`, the four
+ *    `ssmmessages` channel actions and the six `ec2messages` actions (`SSM_AGENT_ACTIONS`);
+ *  - `ssm:GetParameter` on this stack's own parameter ARN (the Docker daemon's TLS key), added
+ *    with `allowReadParameters` once the parameter exists;
+ *  - `kms:Decrypt` of that parameter is granted by the parameter's own KMS key policy
+ *    (server-key-parameter.ts), through SSM and for that parameter only, not here.
+ *
+ * Nothing else: no other parameter, no KMS key of another stack (so no other team's Docker key),
+ * no S3, CloudWatch or EC2 API. Left out on purpose, from what `AmazonSSMManagedInstanceCore`
+ * grants: State Manager and Inventory (`ssm:ListAssociations`, `ssm:ListInstanceAssociations`,
+ * `ssm:DescribeAssociation`, `ssm:UpdateInstanceAssociationStatus`, `ssm:PutInventory`,
+ * `ssm:PutComplianceItems`), Patch Manager and Distributor (`ssm:GetDeployablePatchSnapshotForInstance`,
+ * `ssm:GetManifest`, `ssm:PutConfigurePackageResult`), SSM documents (`ssm:GetDocument`,
+ * `ssm:DescribeDocument`) and `ssm:GetParameter(s)` on `*`, which let every team's host read every
+ * other team's key. The agent logs AccessDenied for the association calls it still polls; that is
+ * expected (docs/pitfalls.md).
+ *
+ * More role policies (backups, scaling) go on the same role with `rolePolicy`.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Naming } from "../../naming";
 
-/** What the instance role may do in our own policy document, and nothing more. */
+/**
+ * What the SSM agent calls for Session Manager and Run Command, named one by one (AWS's
+ * "Reference: ec2messages, ssmmessages, and other API operations", and the same names in
+ * `AmazonSSMManagedInstanceCore` v2).
+ */
+export const SSM_AGENT_ACTIONS = {
+  /** The agent's registration and heartbeat: the instance shows as managed. */
+  registration: ["ssm:UpdateInstanceInformation"],
+  /** Session Manager's control and data channels (and Run Command on recent agents). */
+  sessions: [
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+  ],
+  /** Run Command's message delivery (older agents, and the fallback of recent ones). */
+  commands: [
+    "ec2messages:AcknowledgeMessage",
+    "ec2messages:DeleteMessage",
+    "ec2messages:FailMessage",
+    "ec2messages:GetEndpoint",
+    "ec2messages:GetMessages",
+    "ec2messages:SendReply",
+  ],
+} as const;
+
+/** What the role may do with the parameters named in `allowReadParameters`, and nothing more. */
 export const HOST_PARAMETER_ACTIONS = ["ssm:GetParameter"] as const;
+
+/** One statement of an IAM policy document. */
+export interface PolicyStatement {
+  readonly Sid: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Action: readonly string[];
+  readonly Resource: pulumi.Input<string> | pulumi.Input<string>[];
+  readonly Condition?: pulumi.Input<Record<string, Record<string, pulumi.Input<string>>>>;
+}
 
 export interface HostIdentity {
   readonly role: aws.iam.Role;
   readonly instanceProfile: aws.iam.InstanceProfile;
-  /** The role's own policy; the instance needs it before it boots, so it is a dependency. */
-  readonly parameterPolicy: aws.iam.RolePolicy;
-  readonly sessionManager: aws.iam.RolePolicyAttachment;
-}
-
-export interface HostIdentityArgs {
-  /** ARNs of the SSM parameters the host reads at boot. */
-  readonly parameterArns: pulumi.Input<string>[];
+  /** The role's policies so far; the instance boots after them (add to it with `rolePolicy`). */
+  readonly policies: readonly aws.iam.RolePolicy[];
 }
 
 /** A trust policy letting one AWS service assume a role. */
@@ -31,52 +78,80 @@ export function assumeRolePolicy(service: string): string {
   });
 }
 
-export function createHostIdentity(
+/** An inline policy of the role: `${name}` is the Pulumi name, the statements its whole grant. */
+export function rolePolicy(
   name: string,
-  args: HostIdentityArgs,
-  names: Naming,
+  role: aws.iam.Role,
+  statements: readonly PolicyStatement[],
   opts: pulumi.CustomResourceOptions,
-): HostIdentity {
-  const partition = aws.getPartitionOutput({}, { provider: opts.provider, parent: opts.parent }).partition;
+): aws.iam.RolePolicy {
+  return new aws.iam.RolePolicy(
+    name,
+    { role: role.name, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }) },
+    opts,
+  );
+}
+
+/** The SSM agent's statements. */
+export function ssmAgentStatements(): PolicyStatement[] {
+  return [
+    {
+      Sid: "SsmAgentRegistration",
+      Effect: "Allow",
+      Action: [...SSM_AGENT_ACTIONS.registration],
+      // The call is about the instance itself, and the policy must be in place before the
+      // instance boots, when its id (so its ARN) does not exist yet: naming the instance would
+      // make the role wait for the instance, whose profile names the role, a cycle. So `*`, for
+      // this one action: the agent's registration and heartbeat.
+      Resource: "*",
+    },
+    {
+      Sid: "SessionManagerChannels",
+      Effect: "Allow",
+      Action: [...SSM_AGENT_ACTIONS.sessions],
+      // ssmmessages defines no resource type (Service Authorization Reference): only `*` is valid.
+      Resource: "*",
+    },
+    {
+      Sid: "RunCommandMessages",
+      Effect: "Allow",
+      Action: [...SSM_AGENT_ACTIONS.commands],
+      // ec2messages defines no resource type either.
+      Resource: "*",
+    },
+  ];
+}
+
+export function createHostIdentity(name: string, names: Naming, opts: pulumi.CustomResourceOptions): HostIdentity {
   const role = new aws.iam.Role(
     `${name}-role`,
     {
-      description: `gitlab-dind host of team ${names.team}: Session Manager and its Docker TLS key`,
+      description: `gitlab-dind host of team ${names.team}: Session Manager and its own Docker TLS key`,
       assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"),
       tags: names.tags("host"),
     },
     opts,
   );
-  const sessionManager = new aws.iam.RolePolicyAttachment(
-    `${name}-ssm-core`,
-    { role: role.name, policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore` },
-    opts,
-  );
-  // The parameter is a SecureString under the AWS managed key aws/ssm, whose key policy lets
-  // every principal of the account decrypt through SSM: ssm:GetParameter on the exact ARN is
-  // the whole grant, and no kms:Decrypt statement is needed.
-  const parameterPolicy = new aws.iam.RolePolicy(
-    `${name}-read-params`,
-    {
-      role: role.name,
-      policy: pulumi.jsonStringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "ReadOwnParameters",
-            Effect: "Allow",
-            Action: [...HOST_PARAMETER_ACTIONS],
-            Resource: args.parameterArns,
-          },
-        ],
-      }),
-    },
-    opts,
-  );
+  const ssmAgent = rolePolicy(`${name}-ssm-agent`, role, ssmAgentStatements(), opts);
   const instanceProfile = new aws.iam.InstanceProfile(
     `${name}-profile`,
     { role: role.name, tags: names.tags("host") },
     opts,
   );
-  return { role, instanceProfile, parameterPolicy, sessionManager };
+  return { role, instanceProfile, policies: [ssmAgent] };
+}
+
+/** Lets the role read exactly these SSM parameters (their values are decrypted as their keys allow). */
+export function allowReadParameters(
+  name: string,
+  role: aws.iam.Role,
+  parameterArns: pulumi.Input<string>[],
+  opts: pulumi.CustomResourceOptions,
+): aws.iam.RolePolicy {
+  return rolePolicy(
+    `${name}-read-params`,
+    role,
+    [{ Sid: "ReadOwnParameters", Effect: "Allow", Action: [...HOST_PARAMETER_ACTIONS], Resource: parameterArns }],
+    opts,
+  );
 }

@@ -54,7 +54,9 @@ export function createInstance(
       iamInstanceProfile: args.instanceProfileName,
       metadataOptions: {
         httpEndpoint: "enabled",
-        // IMDSv2 only; a hop limit of 1 keeps job containers away from the role's credentials.
+        // IMDSv2 only. A hop limit of 1 keeps containers on Docker networks away from the role's
+        // credentials; a privileged DinD job is root on the host and reaches IMDS anyway, which
+        // is why the role holds only Session Manager and this stack's own key (iam.ts).
         httpTokens: "required",
         httpPutResponseHopLimit: args.host.imdsHopLimit,
         instanceMetadataTags: "disabled",
@@ -67,8 +69,10 @@ export function createInstance(
         tags: names.tags("root"),
       },
       userData: pulumi.output(args.userData).apply(checkedUserData),
-      // New boot configuration means a new host: cloud-init runs once per instance. The data
-      // volume is separate and survives.
+      // New boot configuration means a new host: cloud-init writes its files once per instance,
+      // and the boot script stops running once it has succeeded. (Without this, the AWS provider
+      // would stop and start the same instance with user data it never reads.) The data volume
+      // is separate and survives.
       userDataReplaceOnChange: true,
       tags: names.tags("host"),
     },
