@@ -253,6 +253,10 @@ function checkRunner(p: Problems, key: string, runner: unknown): void {
   checkText(p, `${key}.name`, runner.name, "the runner's name");
   checkUrl(p, `${key}.url`, runner.url);
   if (runner.clone_url !== undefined) checkUrl(p, `${key}.clone_url`, runner.clone_url);
+  const caFile = runner["tls-ca-file"];
+  if (caFile !== undefined && (typeof caFile !== "string" || !caFile.startsWith("/"))) {
+    p.push(`${key}.tls-ca-file: expected an absolute path in the runner container; given ${show(caFile)}`);
+  }
   checkToken(p, `${key}.token`, runner.token);
   if (runner.executor !== "docker") p.push(`${key}.executor: expected "docker"; given ${show(runner.executor)}`);
   if (runner.environment !== undefined && checkStringList(p, `${key}.environment`, runner.environment, false)) {
@@ -283,7 +287,17 @@ function checkRunner(p: Problems, key: string, runner: unknown): void {
     }
   }
   checkDocker(p, `${key}.docker`, runner.docker);
-  const known = new Set(["name", "url", "clone_url", "token", "executor", "environment", "feature_flags", "docker"]);
+  const known = new Set([
+    "name",
+    "url",
+    "clone_url",
+    "tls-ca-file",
+    "token",
+    "executor",
+    "environment",
+    "feature_flags",
+    "docker",
+  ]);
   for (const extra of Object.keys(runner).filter((k) => !known.has(k)))
     p.push(`${key}.${extra}: not a key this renderer emits`);
 }

@@ -21,6 +21,8 @@ export interface GitLabReadinessArgs {
   readonly adminToken: pulumi.Input<string>;
   /** The GitLab container's id: a new container means a new wait. */
   readonly containerId: pulumi.Input<string>;
+  /** The stack CA (PEM) GitLab's certificate is verified against; default the system's CAs. */
+  readonly caPem?: pulumi.Input<string>;
   /** Bound on the wait, in seconds. Default 900. */
   readonly timeoutSeconds?: pulumi.Input<number>;
 }
@@ -30,16 +32,19 @@ export interface ReadinessProps {
   readonly apiUrl: string;
   readonly adminToken: string;
   readonly containerId: string;
+  /** The stack CA, or "" for the system's CAs. */
+  readonly caPem?: string;
   readonly timeoutSeconds: number;
 }
 
 /** Inputs whose change means "wait again"; the timeout alone does not. */
-const WAIT_AGAIN_ON: readonly (keyof ReadinessProps)[] = ["apiUrl", "adminToken", "containerId"];
+const WAIT_AGAIN_ON: readonly (keyof ReadinessProps)[] = ["apiUrl", "adminToken", "containerId", "caPem"];
 
 async function waitFor(props: ReadinessProps): Promise<void> {
   await waitUntilReady({
     apiUrl: props.apiUrl,
     adminToken: props.adminToken,
+    ...(props.caPem ? { ca: props.caPem } : {}),
     timeoutMs: props.timeoutSeconds * 1000,
     onProgress: (message) => {
       // A log line is fire-and-forget: the engine keeps its order, and a lost one must not fail the wait.
@@ -79,6 +84,7 @@ export class GitLabReadiness extends pulumi.dynamic.Resource {
         apiUrl: args.apiUrl,
         adminToken: args.adminToken,
         containerId: args.containerId,
+        caPem: args.caPem ?? "",
         timeoutSeconds: args.timeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS,
       },
       // The provider returns the token among its outputs (to tell when it changes): keep it secret.

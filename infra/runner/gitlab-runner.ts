@@ -34,6 +34,8 @@ import type { RegistrationProviderOptions } from "./registration-provider";
 export const CONFIG_TOML_PATH = "/etc/gitlab-runner/config.toml";
 /** How long a stopping runner may take to let running jobs finish. */
 export const RUNNER_STOP_TIMEOUT_SECONDS = 600;
+/** Where the stack CA's certificate is placed in the runner container (config.toml's `tls-ca-file`). */
+export const RUNNER_CA_FILE = "/etc/gitlab-runner/certs/gitlab-dind-ca.crt";
 /** The host daemon's socket, mounted at the same path in the runner container. */
 export const DOCKER_SOCKET = "/var/run/docker.sock";
 
@@ -47,6 +49,11 @@ export interface GitLabEndpoint {
   readonly containerHostName: pulumi.Input<string>;
   /** An administrator's personal access token with the `api` scope (secret). */
   readonly adminToken: pulumi.Input<string>;
+  /**
+   * The stack CA (PEM) when GitLab serves a certificate from it (gitlab.tls `selfSigned`): the
+   * registration and the runner verify GitLab against it. Undefined: plain HTTP, or the system's CAs.
+   */
+  readonly caCertPem?: pulumi.Input<string>;
   /** Exists once GitLab answers and accepts the admin token; the registration depends on it. */
   readonly ready: pulumi.Resource;
 }
@@ -103,6 +110,7 @@ export class GitLabRunner extends pulumi.ComponentResource {
         description,
         tags: [...config.tags],
         runUntagged: config.runUntagged,
+        ...(gitlab.caCertPem === undefined ? {} : { caPem: gitlab.caCertPem }),
       },
       // Registered only once GitLab answers and accepts the admin token; and on destroy, removed
       // from GitLab before GitLab itself goes.
@@ -121,6 +129,8 @@ export class GitLabRunner extends pulumi.ComponentResource {
             // address on AWS, behind the security group) is not reachable from a job's network.
             cloneUrl: url,
             extraHosts: [`${hostName}:${HOST_GATEWAY}`],
+            // The runner verifies GitLab's certificate against the stack CA and hands it to jobs.
+            ...(gitlab.caCertPem === undefined ? {} : { tlsCaFile: RUNNER_CA_FILE }),
             token,
             runner: config,
           }),
@@ -144,7 +154,13 @@ export class GitLabRunner extends pulumi.ComponentResource {
         restart: "always",
         // The docker executor starts job and service containers on the host's daemon.
         volumes: [{ hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET }],
-        uploads: [{ file: CONFIG_TOML_PATH, content: configToml, permissions: "0600" }],
+        uploads: [
+          { file: CONFIG_TOML_PATH, content: configToml, permissions: "0600" },
+          // Public: the CA's certificate, not its key.
+          ...(gitlab.caCertPem === undefined
+            ? []
+            : [{ file: RUNNER_CA_FILE, content: gitlab.caCertPem, permissions: "0644" }]),
+        ],
         // The runner process reaches GitLab through the host's gateway, like its jobs.
         hosts: [{ host: gitlab.containerHostName, ip: HOST_GATEWAY }],
         // A rebuilt host has an empty daemon: the new generation re-creates the container there.
