@@ -199,7 +199,7 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
           signal: AbortSignal.any(signals),
           redirect: "manual",
           ...(dispatcher === undefined ? {} : { dispatcher }),
-        } as RequestInit);
+        });
         const text = await response.text();
         const accepted = opts.expect
           ? opts.expect.includes(response.status)

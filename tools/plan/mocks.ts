@@ -154,6 +154,8 @@ export const COMPUTED: Record<string, ComputedFields> = {
     certPem: `-----BEGIN CERTIFICATE-----\nMOCK-${name}\n-----END CERTIFICATE-----\n`,
     readyForRenewal: false,
   }),
+  // The external URL's A record (infra/dns, with gitlab-dind:dns.zoneId).
+  "aws:route53/record:Record": (i) => ({ fqdn: i.name }),
   // The AWS host's wait for its Docker API (infra/host/aws/docker-api-wait.ts).
   "pulumi-nodejs:dynamic/gitlab-dind:DockerApiWait": (i) => ({ endpoint: `tcp://${i.host}:${i.port}`, attempts: 1 }),
 };
