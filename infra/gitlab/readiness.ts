@@ -40,6 +40,11 @@ export interface ReadinessProps {
 /** Inputs whose change means "wait again"; the timeout alone does not. */
 const WAIT_AGAIN_ON: readonly (keyof ReadinessProps)[] = ["apiUrl", "adminToken", "containerId", "caPem"];
 
+/** Whether a field differs; a missing caPem (a state from before the stack CA) equals "". */
+function differs(olds: ReadinessProps, news: ReadinessProps, k: keyof ReadinessProps): boolean {
+  return k === "caPem" ? (olds.caPem ?? "") !== (news.caPem ?? "") : olds[k] !== news[k];
+}
+
 async function waitFor(props: ReadinessProps): Promise<void> {
   await waitUntilReady({
     apiUrl: props.apiUrl,
@@ -59,12 +64,12 @@ export const readinessProvider: pulumi.dynamic.ResourceProvider = {
     return { id: `gitlab-ready-${String(inputs.containerId).slice(0, 12)}`, outs: { ...inputs } };
   },
   diff(_id: string, olds: ReadinessProps, news: ReadinessProps): Promise<pulumi.dynamic.DiffResult> {
-    const changed = WAIT_AGAIN_ON.filter((k) => olds[k] !== news[k]);
+    const changed = WAIT_AGAIN_ON.filter((k) => differs(olds, news, k));
     if (olds.timeoutSeconds !== news.timeoutSeconds) changed.push("timeoutSeconds");
     return Promise.resolve({ changes: changed.length > 0, replaces: [], deleteBeforeReplace: false });
   },
   async update(_id: string, olds: ReadinessProps, news: ReadinessProps): Promise<pulumi.dynamic.UpdateResult> {
-    if (WAIT_AGAIN_ON.some((k) => olds[k] !== news[k])) await waitFor(news);
+    if (WAIT_AGAIN_ON.some((k) => differs(olds, news, k))) await waitFor(news);
     return { outs: { ...news } };
   },
   async delete(): Promise<void> {

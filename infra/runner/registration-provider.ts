@@ -72,6 +72,8 @@ function sameTags(a: readonly string[] | undefined, b: readonly string[] | undef
 
 function fieldChanged(field: string, olds: Record<string, unknown>, news: Record<string, unknown>): boolean {
   if (field === "tags") return !sameTags(olds.tags as string[] | undefined, news.tags as string[] | undefined);
+  // A state from before the stack CA has no caPem: the same as "" (the system's CAs).
+  if (field === "caPem") return (olds.caPem ?? "") !== (news.caPem ?? "");
   return olds[field] !== news[field];
 }
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGitLabClient, isCertificateError } from "../../infra/gitlab-api";
 import { readinessProvider } from "../../infra/gitlab/readiness";
 import { waitUntilReady } from "../../infra/gitlab/readiness-wait";
-import { createRegistrationProvider } from "../../infra/runner/registration-provider";
+import { changedFields, createRegistrationProvider } from "../../infra/runner/registration-provider";
 import { startFakeGitLab, type FakeGitLab } from "../support/fake-gitlab";
 import { requireTool } from "../support/tools";
 import { makeStackCa, type StackCaFixture } from "./stack-ca-fixture";
@@ -89,6 +89,8 @@ describe.skipIf(!hasOpenssl)("https to GitLab with the stack CA", () => {
     // A new CA means waiting again.
     const diff = await provider.diff!("x", { ...props, caPem: "a" }, { ...props, caPem: "b" });
     expect(diff.changes).toBe(true);
+    // A state from before the stack CA (no caPem) against the system's CAs ("") is no change.
+    expect((await provider.diff!("x", props, { ...props, caPem: "" })).changes).toBe(false);
   });
 
   it("the serialized registration provider registers and deletes over https with the CA, and refuses another CA", async () => {
@@ -113,6 +115,8 @@ describe.skipIf(!hasOpenssl)("https to GitLab with the stack CA", () => {
     await provider.delete!(created.id, created.outs!);
     expect(fake.state.runners).toHaveLength(0);
 
+    expect(changedFields({ ...inputs, caPem: undefined }, { ...inputs, caPem: "" })).toEqual([]);
+    expect(changedFields(inputs, { ...inputs, caPem: pki.otherCaCert })).toEqual(["caPem"]);
     const refused = await provider.create({ ...inputs, caPem: pki.otherCaCert }).catch((e: unknown) => e);
     // The message survives serialization (an Error subclass there loses it unless set explicitly).
     expect((refused as Error).message).toMatch(/register the runner.*certificate was refused/s);
