@@ -202,7 +202,7 @@ function rangeText(spec: KeySpec): string {
 /** Rules that involve more than one key. */
 function checkAcrossKeys(values: Map<string, unknown>, target: Target, problems: string[]): void {
   // Every published port must be distinct on the host; on aws 22, 443 (HTTPS) and 2376 (the
-  // Docker API) are taken too.
+  // Docker API) are taken too (443 even with plain HTTP, so that turning TLS on needs no port change).
   const ports: Array<[string, number]> = [
     ["gitlab.httpPort", values.get("gitlab.httpPort") as number],
     ["gitlab.sshPort", values.get("gitlab.sshPort") as number],

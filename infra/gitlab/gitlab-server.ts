@@ -46,7 +46,7 @@ export interface GitLabCertificate {
 export interface GitLabServerArgs {
   /** Physical names (`<team>-gitlab`, …). */
   readonly names: Naming;
-  /** `aws` (publishes 443 too, bind mounts under the host's data path) or `local`. */
+  /** `aws` (bind mounts under the host's data path) or `local`. 443 is published when `gitlab.tlsMode` is not `off`. */
   readonly target: Target;
   /** The `gitlab.*` settings of the stack, defaults applied. */
   readonly gitlab: GitLabConfig;
