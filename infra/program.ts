@@ -4,14 +4,17 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config/types";
+import { stackWarnings } from "./config/warnings";
+import { GitLabDns } from "./dns";
 import { GitLabServer } from "./gitlab";
 import { createHost } from "./host";
 import { HOST_GATEWAY_NAME } from "./host/docker-host";
 import { DockerHubMirror } from "./mirror";
 import { naming } from "./naming";
 import { GitLabRunner, type RunnerAutoscaling } from "./runner";
-import { RunnerWorkers, workerAccess } from "./autoscaler";
+import { RunnerWorkers, WORKER_GITLAB_NAME, workerAccess } from "./autoscaler";
 import { HTTPS_PORT } from "./host/aws/network";
+import { GitLabTls } from "./tls";
 import { CONFIG_TOML_FILE, EXAMPLE_PIPELINE_FILE } from "../runner-config";
 
 export interface StackBuild {
@@ -29,10 +32,48 @@ export const WORKER_USER_DATA_FILE = "worker-user-data.yaml";
 
 export function buildStack(config: StackConfig): StackBuild {
   const stack = pulumi.getStack();
+  // Warnings (a stack name without its team; plain HTTP on AWS; Let's Encrypt behind narrowed
+  // webCidrs) print with preview and up.
   const teamWarning = stackTeamWarning(stack, config.team);
   if (teamWarning !== undefined) void pulumi.log.warn(teamWarning);
+  for (const warning of stackWarnings(config)) void pulumi.log.warn(warning);
   const names = naming(config.team, stack);
   const host = createHost(config, names);
+  const tlsMode = config.gitlab.tlsMode;
+  const externalHost =
+    config.gitlab.externalUrl === undefined ? undefined : new URL(config.gitlab.externalUrl).hostname;
+
+  // selfSigned: the stack CA and GitLab's certificate for the Elastic IP, its DNS name and
+  // host.docker.internal (plus the external URL's name, when one is set).
+  const tls =
+    tlsMode === "selfSigned"
+      ? new GitLabTls("gitlab-tls", {
+          publicIp: host.host.publicAddress,
+          publicDns: host.host.publicDns,
+          extraDnsNames: [
+            ...(externalHost === undefined ? [] : [externalHost]),
+            // Jobs on the CI workers reach GitLab by this name (mapped to the host's private address).
+            ...(config.runner.autoscaler.enabled ? [WORKER_GITLAB_NAME] : []),
+          ],
+          organization: `gitlab-dind ${names.team}`,
+        })
+      : undefined;
+
+  // An https:// URL with a DNS name: its A record (dns.zoneId) and, with Let's Encrypt, the wait
+  // until it resolves, before GitLab first starts.
+  const dns =
+    config.target === "aws" &&
+    externalHost !== undefined &&
+    (config.dns.zoneId !== undefined || tlsMode === "letsencrypt")
+      ? new GitLabDns("gitlab-dns", {
+          hostname: externalHost,
+          address: host.host.publicAddress,
+          zoneId: config.dns.zoneId,
+          waitUntilResolves: tlsMode === "letsencrypt",
+          region: config.awsRegion ?? "",
+          names,
+        })
+      : undefined;
 
   // Docker Hub pull-through cache on the host, which every job's DinD daemon pulls through.
   const mirror = config.mirror.enabled
@@ -52,6 +93,8 @@ export function buildStack(config: StackConfig): StackBuild {
     host: host.host,
     keepDataOnDestroy: config.host.keepDataOnDestroy,
     operatorCidrs: config.network.adminCidrs,
+    ...(tls === undefined ? {} : { certificate: tls }),
+    startAfter: dns?.ready ?? [],
   });
 
   // With runner.autoscaler.enabled (AWS only; the config refuses it locally), jobs run on throw-away
@@ -107,6 +150,8 @@ export function buildStack(config: StackConfig): StackBuild {
       ...host.outputs,
       // Exported once GitLab answers (its readiness resource exists), not merely once it is configured.
       gitlabUrl: pulumi.all([gitlab.externalUrl, gitlab.ready.id]).apply(([url]) => url),
+      // The stack CA (public): trust it in browsers and git (README, "HTTPS"). Unset without one.
+      ...(gitlab.caCertPem === undefined ? {} : { gitlabCaCertificate: gitlab.caCertPem }),
       rootPassword: gitlab.rootPassword,
       adminToken: gitlab.adminToken,
       sshCloneExample: pulumi.interpolate`git clone ssh://git@${gitlab.sshHost}:${config.gitlab.sshPort}/<group>/<project>.git`,

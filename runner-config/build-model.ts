@@ -42,6 +42,8 @@ export interface RunnerConfigSettings {
   readonly url: string;
   /** The URL jobs clone through when it differs from `url` (the `local` target); default: unset. */
   readonly cloneUrl?: string;
+  /** The CA file (in the runner container) GitLab's certificate is verified against; default: the system's CAs. */
+  readonly tlsCaFile?: string;
   /**
    * An existing Docker network for job containers; default: unset, and then every job gets a
    * network of its own (`FF_NETWORK_PER_BUILD`). A shared network makes the `docker` service alias
@@ -101,6 +103,7 @@ export function runnerConfigModel(settings: RunnerConfigSettings): RunnerConfigM
         name: runnerName(settings.team),
         url: settings.url,
         ...(settings.cloneUrl !== undefined ? { clone_url: settings.cloneUrl } : {}),
+        ...(settings.tlsCaFile !== undefined ? { "tls-ca-file": settings.tlsCaFile } : {}),
         token: settings.token,
         executor: settings.autoscaler === undefined ? "docker" : "docker-autoscaler",
         ...(settings.environment !== undefined && settings.environment.length > 0

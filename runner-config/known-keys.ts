@@ -10,7 +10,9 @@
  * - gitlab-runner's `common/config.go` (structs `Config`, `SessionServer`, `RunnerConfig`,
  *   `RunnerCredentials`, `RunnerSettings`, `DockerConfig`) and `helpers/docker` (`Credentials`:
  *   `host`, `tls_cert_path`, `tls_verify`), whose `toml:"…"` tags are the keys and whose Go field
- *   types give the TOML types below.
+ *   types give the TOML types below. `tls-ca-file` is `RunnerCredentials.TLSCAFile`
+ *   (`toml:"tls-ca-file,omitempty"`, env `CI_SERVER_TLS_CA_FILE`: "File containing the certificates to
+ *   verify the peer when using HTTPS"), common/config.go at v19.3.0.
  *
  * Type notes from those sources: `check_interval`, `shutdown_timeout` and `session_timeout` are Go
  * `int` seconds, so TOML integers; `shm_size` is an `int64` of bytes; the Go `time.Duration` keys

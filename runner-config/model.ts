@@ -100,6 +100,11 @@ export interface RunnerSection {
   readonly url: string;
   /** The URL jobs clone through, where it differs from `url` (the `local` target). */
   readonly clone_url?: string;
+  /**
+   * A PEM file in the runner container with the CA that signed GitLab's https certificate (the stack
+   * CA). The runner verifies GitLab against it and hands it to jobs (`CI_SERVER_TLS_CA_FILE`) for cloning.
+   */
+  readonly "tls-ca-file"?: string;
   /** The runner authentication token (`glrt-…`) from registration. A secret: never logged. */
   readonly token: string;
   /** `docker` (jobs on the host's daemon) or `docker-autoscaler` (jobs on autoscaled EC2 workers). */

@@ -46,6 +46,7 @@ function autoscalerTable(a: AutoscalerSection): TomlTable {
 function runnerTable(r: RunnerSection): TomlTable {
   const table: TomlTable = { name: r.name, url: r.url };
   if (r.clone_url !== undefined) table.clone_url = r.clone_url;
+  if (r["tls-ca-file"] !== undefined) table["tls-ca-file"] = r["tls-ca-file"];
   table.token = r.token;
   table.executor = r.executor;
   if (r.environment !== undefined && r.environment.length > 0) table.environment = [...r.environment];

@@ -340,6 +340,10 @@ function checkRunner(p: Problems, key: string, runner: unknown): void {
   checkText(p, `${key}.name`, runner.name, "the runner's name");
   checkUrl(p, `${key}.url`, runner.url);
   if (runner.clone_url !== undefined) checkUrl(p, `${key}.clone_url`, runner.clone_url);
+  const caFile = runner["tls-ca-file"];
+  if (caFile !== undefined && (typeof caFile !== "string" || !caFile.startsWith("/"))) {
+    p.push(`${key}.tls-ca-file: expected an absolute path in the runner container; given ${show(caFile)}`);
+  }
   checkToken(p, `${key}.token`, runner.token);
   if (runner.executor !== "docker" && runner.executor !== "docker-autoscaler") {
     p.push(`${key}.executor: expected "docker" or "docker-autoscaler"; given ${show(runner.executor)}`);
@@ -382,6 +386,7 @@ function checkRunner(p: Problems, key: string, runner: unknown): void {
     "name",
     "url",
     "clone_url",
+    "tls-ca-file",
     "token",
     "executor",
     "environment",

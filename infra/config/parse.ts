@@ -5,7 +5,7 @@
 import { defaultFor, KEYS, KEYS_BY_PATH, NAMESPACE, type KeySpec, type RuleContext } from "./schema";
 import { imagePairProblems } from "../../runner-config/image-pairing";
 import { editDistance } from "./rules";
-import { ConfigSecret, type StackConfig, type Target } from "./types";
+import { ConfigSecret, type StackConfig, type Target, type TlsMode, type TlsSetting } from "./types";
 
 /**
  * Config as the Pulumi engine hands it over: full keys (`gitlab-dind:runner`) to values.
@@ -217,7 +217,7 @@ function rangeText(spec: KeySpec): string {
 /** Rules that involve more than one key. */
 function checkAcrossKeys(values: Map<string, unknown>, target: Target, problems: string[]): void {
   // Every published port must be distinct on the host; on aws 22, 443 (HTTPS) and 2376 (the
-  // Docker API) are taken too.
+  // Docker API) are taken too (443 even with plain HTTP, so that turning TLS on needs no port change).
   const ports: Array<[string, number]> = [
     ["gitlab.httpPort", values.get("gitlab.httpPort") as number],
     ["gitlab.sshPort", values.get("gitlab.sshPort") as number],
@@ -256,22 +256,7 @@ function checkAcrossKeys(values: Map<string, unknown>, target: Target, problems:
     problems.push(...imagePairProblems({ jobImage, dindImage }));
   }
 
-  // GitLab terminates HTTPS itself (Let's Encrypt): that needs a DNS name, the standard port
-  // (the host publishes 443 to the container's 443), and a public host, which is the aws target.
-  const externalUrl = values.get("gitlab.externalUrl");
-  if (typeof externalUrl === "string" && externalUrl.startsWith("https:")) {
-    const url = new URL(externalUrl);
-    const why =
-      target !== "aws"
-        ? "an http:// URL on the local target (GitLab's HTTPS needs a public DNS name for its certificate)"
-        : url.port !== ""
-          ? "an https:// URL on the standard port 443 (the host publishes 443 to GitLab's HTTPS)"
-          : /^[0-9.]+$/.test(url.hostname) || url.hostname.startsWith("[")
-            ? "an https:// URL with a DNS name (GitLab's Let's Encrypt certificate cannot name an IP address)"
-            : undefined;
-    if (why !== undefined)
-      problems.push(`${fullKey("gitlab.externalUrl")}: expected ${why}; got ${JSON.stringify(externalUrl)}`);
-  }
+  problems.push(...tlsProblems(values, target));
 
   // Docker Hub credentials come as a pair: a username without its token (or the reverse) would
   // silently pull anonymously.
@@ -295,6 +280,99 @@ function checkAcrossKeys(values: Map<string, unknown>, target: Target, problems:
   }
 }
 
+/** An IP address (v4 or bracketed v6) rather than a DNS name: no Let's Encrypt certificate can name it. */
+function isIpHost(hostname: string): boolean {
+  return /^[0-9.]+$/.test(hostname) || hostname.startsWith("[");
+}
+
+/**
+ * What `gitlab.tls` means for this target and external URL. `auto`: plain HTTP on local (nothing
+ * leaves the machine) and for an explicit http:// URL; Let's Encrypt for an https:// URL with a DNS
+ * name; otherwise (no URL on AWS) a certificate from the stack CA. Call after `tlsProblems` found none.
+ */
+export function resolveTlsMode(target: Target, tls: TlsSetting, externalUrl: string | undefined): TlsMode {
+  if (target === "local") return "off";
+  if (tls !== "auto") return tls;
+  if (externalUrl === undefined) return "selfSigned";
+  return new URL(externalUrl).protocol === "https:" ? "letsencrypt" : "off";
+}
+
+/** The TLS rules across gitlab.tls, gitlab.externalUrl, gitlab.httpPort, gitlab.letsencryptEmail and dns.zoneId. */
+function tlsProblems(values: Map<string, unknown>, target: Target): string[] {
+  const problems: string[] = [];
+  const tls = values.get("gitlab.tls");
+  const externalUrl = values.get("gitlab.externalUrl");
+  const httpPort = values.get("gitlab.httpPort");
+  if (typeof tls !== "string" || !["auto", "letsencrypt", "selfSigned", "off"].includes(tls)) return problems;
+  const url = typeof externalUrl === "string" ? new URL(externalUrl) : undefined;
+  const https = url?.protocol === "https:";
+  const shown = JSON.stringify(externalUrl);
+
+  if (target === "local") {
+    // GitLab's HTTPS needs a public name (Let's Encrypt) or a CA to hand out; local stays on localhost.
+    if (tls === "letsencrypt" || tls === "selfSigned") {
+      problems.push(
+        `${fullKey("gitlab.tls")}: expected auto or off on the local target (GitLab stays at http://localhost:<httpPort>; nothing leaves this machine, and Let's Encrypt cannot reach it); got ${JSON.stringify(tls)}`,
+      );
+    }
+    if (https) {
+      problems.push(
+        `${fullKey("gitlab.externalUrl")}: expected an http:// URL on the local target (GitLab's HTTPS needs a public DNS name for its certificate); got ${shown}`,
+      );
+    }
+    return problems;
+  }
+
+  if (https && url !== undefined) {
+    if (url.port !== "") {
+      problems.push(
+        `${fullKey("gitlab.externalUrl")}: expected an https:// URL on the standard port 443 (the host publishes 443 to GitLab's HTTPS); got ${shown}`,
+      );
+    }
+    const mode = resolveTlsMode(target, tls as TlsSetting, externalUrl as string);
+    if (mode === "letsencrypt" && isIpHost(url.hostname)) {
+      problems.push(
+        `${fullKey("gitlab.externalUrl")}: expected an https:// URL with a DNS name (Let's Encrypt cannot name an IP address; leave the URL unset for a certificate from the stack CA on the Elastic IP); got ${shown}`,
+      );
+    }
+    if (typeof httpPort === "number" && httpPort !== 80) {
+      problems.push(
+        `${fullKey("gitlab.httpPort")}: expected 80 with an https:// gitlab.externalUrl on aws (port 80 redirects to https and answers Let's Encrypt's HTTP-01 challenge, which only ever comes to port 80); got ${httpPort}`,
+      );
+    }
+  }
+  if (tls === "letsencrypt" && !https) {
+    problems.push(
+      `${fullKey("gitlab.tls")}: letsencrypt needs an https:// gitlab.externalUrl with a DNS name that points at the host (Let's Encrypt certifies a name, not the bare Elastic IP); gitlab.externalUrl is ${externalUrl === undefined ? "unset" : shown}`,
+    );
+  }
+  if (tls === "selfSigned" && url !== undefined && !https) {
+    problems.push(
+      `${fullKey("gitlab.tls")}: selfSigned contradicts the http:// gitlab.externalUrl ${shown}; leave the URL unset (https://<Elastic IP>) or make it https://`,
+    );
+  }
+  if (tls === "off" && https) {
+    problems.push(
+      `${fullKey("gitlab.tls")}: off contradicts the https:// gitlab.externalUrl ${shown}; make the URL http:// or set gitlab.tls to auto`,
+    );
+  }
+  const mode =
+    problems.length === 0 ? resolveTlsMode(target, tls as TlsSetting, externalUrl as string | undefined) : undefined;
+  const email = values.get("gitlab.letsencryptEmail");
+  if (typeof email === "string" && mode !== undefined && mode !== "letsencrypt") {
+    problems.push(
+      `${fullKey("gitlab.letsencryptEmail")}: only used with Let's Encrypt (an https:// gitlab.externalUrl with a DNS name), but GitLab serves ${mode === "off" ? "plain HTTP" : "a certificate from the stack CA"} here; unset it`,
+    );
+  }
+  const zoneId = values.get("dns.zoneId");
+  if (typeof zoneId === "string" && !(https && url !== undefined && !isIpHost(url.hostname))) {
+    problems.push(
+      `${fullKey("dns.zoneId")}: the stack creates the A record of gitlab.externalUrl's host in this zone, so it needs an https:// gitlab.externalUrl with a DNS name; gitlab.externalUrl is ${externalUrl === undefined ? "unset" : shown}`,
+    );
+  }
+  return problems;
+}
+
 function build(values: Map<string, unknown>, target: Target, awsRegion: string | undefined): StackConfig {
   const tree: Record<string, unknown> = {};
   for (const [path, value] of values) {
@@ -303,7 +381,9 @@ function build(values: Map<string, unknown>, target: Target, awsRegion: string |
     for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
     node[parts[parts.length - 1]] = value;
   }
-  return { ...tree, target, awsRegion } as unknown as StackConfig;
+  const gitlab = tree.gitlab as Record<string, unknown>;
+  gitlab.tlsMode = resolveTlsMode(target, gitlab.tls as TlsSetting, gitlab.externalUrl as string | undefined);
+  return { ...tree, dns: tree.dns ?? { zoneId: undefined }, target, awsRegion } as unknown as StackConfig;
 }
 
 interface AutoscalerContext {

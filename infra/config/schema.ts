@@ -68,6 +68,7 @@ export const DEFAULT_INSTANCE_TYPE = "m7i.xlarge";
 export const DEFAULT_WORKER_INSTANCE_TYPE = "m7i.large";
 
 const AWS: readonly Target[] = ["aws"];
+const TLS_SETTINGS: readonly string[] = ["auto", "letsencrypt", "selfSigned", "off"];
 
 /** The widest range `network.adminCidrs` accepts: a /8 (16.7 million addresses). */
 export const ADMIN_CIDR_MIN_PREFIX = 8;
@@ -201,10 +202,28 @@ export const KEYS: readonly KeySpec[] = [
   {
     path: "gitlab.externalUrl",
     kind: "string",
-    defaultDoc: "`http://<public address>` (aws), `http://localhost:<httpPort>` (local)",
+    defaultDoc: "`https://<Elastic IP>` (aws, a certificate from the stack CA), `http://localhost:<httpPort>` (local)",
     description:
-      "The URL users reach GitLab at. An https:// URL (aws only) needs a DNS name that points at the host's address: GitLab then gets a Let's Encrypt certificate, and the runner and jobs use the encrypted URL too.",
+      "The URL users reach GitLab at. An https:// URL (aws only) needs a DNS name that points at the host's address (see dns.zoneId): GitLab then gets a Let's Encrypt certificate. An http:// URL serves plain HTTP, with a warning.",
     check: (v: string) => checkHttpUrl(v),
+  },
+  {
+    path: "gitlab.tls",
+    kind: "string",
+    default: "auto",
+    description:
+      "How GitLab serves HTTPS: `auto` (Let's Encrypt for an https:// external URL, a certificate from the stack CA without one, plain HTTP for an http:// URL and on local), `letsencrypt`, `selfSigned` (the stack CA, output `gitlabCaCertificate`) or `off` (plain HTTP).",
+    check: (v: string) => (TLS_SETTINGS.includes(v) ? undefined : `one of ${TLS_SETTINGS.join(", ")}`),
+  },
+  {
+    path: "gitlab.letsencryptEmail",
+    kind: "string",
+    targets: AWS,
+    defaultDoc: "unset (no expiry notices)",
+    description:
+      "Where Let's Encrypt sends certificate expiry notices (`letsencrypt['contact_emails']`); only with Let's Encrypt.",
+    check: (v: string) =>
+      /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v) ? undefined : "an e-mail address such as ops@example.com",
   },
   {
     path: "gitlab.httpPort",
@@ -250,6 +269,16 @@ export const KEYS: readonly KeySpec[] = [
     kind: "boolean",
     default: false,
     description: "Let anyone who can reach GitLab create an account.",
+  },
+  {
+    path: "dns.zoneId",
+    kind: "string",
+    targets: AWS,
+    defaultDoc: "unset (no record: point the name at the Elastic IP yourself)",
+    description:
+      "A Route53 hosted zone id (`Z…`): the stack creates the A record of the https:// external URL's host (a name in that zone) to the Elastic IP, and waits until it resolves before GitLab first starts.",
+    check: (v: string) =>
+      /^Z[A-Z0-9]{1,32}$/.test(v) ? undefined : "a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ",
   },
   {
     path: "runner.image",

@@ -60,8 +60,24 @@ export interface HostConfig {
   readonly imdsHopLimit: number;
 }
 
+/** `gitlab.tls` as set: `auto` picks the mode from the target and `gitlab.externalUrl`. */
+export type TlsSetting = "auto" | "letsencrypt" | "selfSigned" | "off";
+/** How GitLab serves: a Let's Encrypt certificate, the stack CA's certificate, or plain HTTP. */
+export type TlsMode = "letsencrypt" | "selfSigned" | "off";
+
+export interface DnsConfig {
+  /** A Route53 hosted zone id (`Z…`) in which the stack creates the A record of the external URL's host. */
+  readonly zoneId: string | undefined;
+}
+
 export interface GitLabConfig {
   readonly image: string;
+  /** `gitlab.tls` as set (default `auto`). */
+  readonly tls: TlsSetting;
+  /** What `gitlab.tls` resolves to for this target and external URL (see parse.ts `resolveTlsMode`). */
+  readonly tlsMode: TlsMode;
+  /** Contact address Let's Encrypt sends expiry notices to; undefined means none. */
+  readonly letsencryptEmail: string | undefined;
   /** The URL users and the runner reach GitLab at; undefined means "derive from the host". */
   readonly externalUrl: string | undefined;
   readonly httpPort: number;
@@ -129,6 +145,7 @@ export interface StackConfig {
   readonly network: NetworkConfig;
   readonly host: HostConfig;
   readonly gitlab: GitLabConfig;
+  readonly dns: DnsConfig;
   readonly runner: RunnerConfig;
   readonly mirror: MirrorConfig;
 }

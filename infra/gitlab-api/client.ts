@@ -14,6 +14,7 @@
  * to handle every failure yourself, or `retry: "idempotent"` on a POST that is
  * safe to repeat.
  */
+import type * as undiciModule from "undici";
 import { GitLabApiError, redactSecrets } from "./errors";
 
 /** Backoff policy for transient failures (GitLab starting: refused, 502, 503, 504). */
@@ -35,6 +36,12 @@ export interface GitLabClientOptions {
   readonly requestTimeoutMs?: number;
   /** Retry policy for transient failures. Default `{ deadlineMs: 60000, initialDelayMs: 1000, maxDelayMs: 15000 }`. */
   readonly retry?: Partial<RetryPolicy>;
+  /**
+   * PEM certificate(s) of the CA that signed GitLab's certificate (the stack CA of gitlab.tls
+   * `selfSigned`): https is then verified against it instead of the system's CAs. Verification is
+   * never turned off. Default: the system's CAs.
+   */
+  readonly ca?: string;
   /** Receives one line per retry ("GitLab at … not answering yet (502); retrying in 4s, 3m left"). Default: silent. */
   readonly onProgress?: (message: string) => void;
   /** Clock, for tests. Default `Date.now`. */
@@ -107,6 +114,31 @@ const CONNECT_PHASE_CODES = [
   "UND_ERR_CONNECT_TIMEOUT",
 ];
 
+/**
+ * TLS verification failures (Node's codes): the certificate is not signed by a trusted CA, names
+ * another host, or is out of its validity. Retrying the same call cannot fix them, so the client
+ * does not; the readiness wait decides whether to wait (Let's Encrypt's first certificate).
+ */
+export const CERTIFICATE_ERROR_CODES: readonly string[] = [
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_UNTRUSTED",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+];
+
+/** Whether a client error is a refused certificate. */
+export function isCertificateError(error: unknown): boolean {
+  return (
+    error instanceof GitLabApiError && error.kind === "network" && CERTIFICATE_ERROR_CODES.includes(error.detail ?? "")
+  );
+}
+
 export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
   if (!/^https?:\/\/[^/]/.test(baseUrl)) {
@@ -122,6 +154,14 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
   const now = options.now ?? (() => Date.now());
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const progress = options.onProgress ?? (() => undefined);
+  // undici (Node's fetch) takes the CA through a dispatcher: `connect` is passed to tls.connect.
+  // Required here, not imported: a dynamic provider's serialized closure then holds a `require`
+  // (resolved where the engine runs it), and undici loads only when a CA is given.
+  const dispatcher =
+    options.ca === undefined
+      ? undefined
+      : // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+        new (require("undici") as typeof undiciModule).Agent({ connect: { ca: options.ca, rejectUnauthorized: true } });
 
   async function send<T>(method: string, path: string, opts: RequestOptions = {}): Promise<GitLabResponse<T>> {
     const verb = method.toUpperCase();
@@ -158,6 +198,7 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
           body,
           signal: AbortSignal.any(signals),
           redirect: "manual",
+          ...(dispatcher === undefined ? {} : { dispatcher }),
         });
         const text = await response.text();
         const accepted = opts.expect
@@ -212,7 +253,12 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
             cause: caught,
           });
           const neverSent = CONNECT_PHASE_CODES.includes(code);
-          failure = { reason: code, error, retryable: mode === "idempotent" || (mode === "safe-only" && neverSent) };
+          const refusedCertificate = CERTIFICATE_ERROR_CODES.includes(code);
+          failure = {
+            reason: code,
+            error,
+            retryable: !refusedCertificate && (mode === "idempotent" || (mode === "safe-only" && neverSent)),
+          };
         }
       }
       if (!failure.retryable || deadlineMs <= 0) throw failure.error;

@@ -46,6 +46,9 @@ export class GitLabApiError extends Error {
 
   constructor(init: GitLabApiErrorInit) {
     super(describeGitLabError(init), init.cause === undefined ? undefined : { cause: init.cause });
+    // Set again: in a dynamic provider as Pulumi serializes it, the class becomes a function whose
+    // `Error.call(this, …)` returns a new object and leaves `this.message` unset.
+    this.message = describeGitLabError(init);
     this.name = "GitLabApiError";
     this.kind = init.kind;
     this.method = init.method;

@@ -3,7 +3,7 @@
  * provider, the GitLab readiness wait and `npm run smoke`. See client.ts for
  * the retry rules (which failures are retried, and why POSTs are not by default).
  */
-export { createGitLabClient, encodeQuery, formatDuration } from "./client";
+export { CERTIFICATE_ERROR_CODES, createGitLabClient, encodeQuery, formatDuration, isCertificateError } from "./client";
 export type {
   GitLabClient,
   GitLabClientOptions,

@@ -23,11 +23,15 @@ export type RubyValue = string | number | boolean | FileContents | readonly Ruby
 export type GitLabRbSetting =
   /** `external_url 'http://…'`: a method call with one argument. */
   | { readonly kind: "call"; readonly method: string; readonly value: RubyValue; readonly comment?: string }
-  /** `gitlab_rails['gitlab_shell_ssh_port'] = 10022`: an assignment into a settings hash. */
+  /**
+   * `gitlab_rails['gitlab_shell_ssh_port'] = 10022`: an assignment into a settings hash; with a list
+   * of keys, into nested hashes (`gitlab_rails['nginx']['listen_port'] = 80`; omnibus auto-vivifies
+   * the inner hashes while it evaluates gitlab.rb, package/libraries/config_mash.rb).
+   */
   | {
       readonly kind: "assign";
       readonly scope: string;
-      readonly key: string;
+      readonly key: string | readonly string[];
       readonly value: RubyValue;
       readonly comment?: string;
     };
@@ -70,8 +74,12 @@ export function renderGitLabRb(settings: readonly GitLabRbSetting[]): string {
       lines.push(`${s.method} ${value}`);
     } else {
       if (!IDENTIFIER.test(s.scope)) throw new Error(`gitlab.rb: "${s.scope}" is not a settings scope`);
-      if (!IDENTIFIER.test(s.key)) throw new Error(`gitlab.rb: "${s.key}" is not a setting key`);
-      lines.push(`${s.scope}[${rubyString(s.key)}] = ${value}`);
+      const keys: readonly string[] = typeof s.key === "string" ? [s.key] : s.key;
+      if (keys.length === 0) throw new Error(`gitlab.rb: ${s.scope} has no setting key`);
+      for (const key of keys) {
+        if (!IDENTIFIER.test(key)) throw new Error(`gitlab.rb: "${key}" is not a setting key`);
+      }
+      lines.push(`${s.scope}${keys.map((k) => `[${rubyString(k)}]`).join("")} = ${value}`);
     }
   }
   return `${lines.join("\n")}\n`;
@@ -89,23 +97,86 @@ export interface GitLabRbValues {
   readonly rootPasswordFile: string;
   /** Addresses allowed to read `/-/health` and `/-/readiness` (CIDRs or IPs). */
   readonly monitoringAllowlist: readonly string[];
+  /**
+   * How GitLab serves HTTPS. Default (undefined): plain HTTP for an http:// external URL, and
+   * omnibus's own Let's Encrypt handling for an https:// one.
+   */
+  readonly tls?: GitLabRbTls;
 }
+
+/** The TLS part of gitlab.rb. */
+export type GitLabRbTls =
+  | { readonly mode: "off" }
+  /** Let's Encrypt (omnibus's integration), with the addresses expiry notices go to (default none). */
+  | { readonly mode: "letsencrypt"; readonly contactEmails?: readonly string[] }
+  /** A certificate from the stack CA: the files Pulumi uploads into the container, root-only key. */
+  | { readonly mode: "selfSigned"; readonly certificateFile: string; readonly keyFile: string };
+
+/**
+ * The Rails server's NGINX settings live under `gitlab_rails['nginx']` since omnibus 19.2: the keys
+ * of `NginxHelper#client_default_values` under `nginx[...]` are deprecated, and every reconfigure
+ * prints "nginx['<key>'] has been deprecated. Please use gitlab_rails['nginx']['<key>'] instead."
+ * (omnibus-gitlab 19.3.0+ce.0, files/gitlab-cookbooks/gitlab/libraries/gitlab_rails.rb
+ * `translate_client_settings`; nginx/libraries/helpers/nginx_helper.rb `client_default_values`).
+ */
+const RAILS_NGINX = ["nginx"] as const;
+const railsNginx = (key: string, value: RubyValue, comment?: string): GitLabRbSetting => ({
+  kind: "assign",
+  scope: "gitlab_rails",
+  key: [...RAILS_NGINX, key],
+  value,
+  ...(comment === undefined ? {} : { comment }),
+});
 
 /** GitLab's settings for this stack, in the order they are written. */
 export function gitLabSettings(v: GitLabRbValues): GitLabRbSetting[] {
   const url = new URL(v.externalUrl);
   const settings: GitLabRbSetting[] = [{ kind: "call", method: "external_url", value: v.externalUrl }];
-  if (url.protocol === "http:") {
+  const tls: GitLabRbTls = v.tls ?? (url.protocol === "http:" ? { mode: "off" } : { mode: "letsencrypt" });
+  if ((tls.mode === "off") !== (url.protocol === "http:")) {
+    throw new Error(`gitlab.rb: TLS mode ${tls.mode} does not fit the external URL ${v.externalUrl}`);
+  }
+  if (tls.mode === "off") {
+    // NGINX would otherwise listen on the external URL's port (8080 locally) inside the
+    // container, while Docker publishes the host port to the container's port 80.
+    settings.push(
+      railsNginx(
+        "listen_port",
+        80,
+        "Listen on 80 in the container whatever port the external URL names: Docker maps the host port to it.",
+      ),
+    );
+    settings.push(railsNginx("listen_https", false));
+  } else if (tls.mode === "selfSigned") {
+    settings.push(
+      railsNginx(
+        "ssl_certificate",
+        tls.certificateFile,
+        "The stack CA's certificate for this host (Pulumi uploads it; the key is root-only).",
+      ),
+    );
+    settings.push(railsNginx("ssl_certificate_key", tls.keyFile));
+    settings.push(railsNginx("redirect_http_to_https", true, "Port 80 only redirects to https."));
     settings.push({
       kind: "assign",
-      scope: "nginx",
-      key: "listen_port",
-      value: 80,
-      // NGINX would otherwise listen on the external URL's port (8080 locally) inside the
-      // container, while Docker publishes the host port to the container's port 80.
-      comment: "Listen on 80 in the container whatever port the external URL names: Docker maps the host port to it.",
+      scope: "letsencrypt",
+      key: "enable",
+      value: false,
+      comment: "No Let's Encrypt: the certificate comes from the stack CA.",
     });
-    settings.push({ kind: "assign", scope: "nginx", key: "listen_https", value: false });
+  } else {
+    settings.push({
+      kind: "assign",
+      scope: "letsencrypt",
+      key: "enable",
+      value: true,
+      comment:
+        "Let's Encrypt's HTTP-01 challenge comes to port 80; the DNS name must point at this host before GitLab starts.",
+    });
+    if (tls.contactEmails !== undefined && tls.contactEmails.length > 0) {
+      settings.push({ kind: "assign", scope: "letsencrypt", key: "contact_emails", value: [...tls.contactEmails] });
+    }
+    settings.push(railsNginx("redirect_http_to_https", true, "Port 80 redirects to https and answers the challenge."));
   }
   settings.push({
     kind: "assign",
@@ -115,13 +186,25 @@ export function gitLabSettings(v: GitLabRbValues): GitLabRbSetting[] {
     comment: "The host port published to the container's SSH, so clone URLs show it.",
   });
   if (v.registryUrl !== undefined) {
+    // Always explicit: with Let's Encrypt and no registry URL, omnibus would turn the registry on at
+    // port 5050 of GitLab's name (gitlab/libraries/registry.rb `auto_enable`), a port nothing publishes.
     settings.push({ kind: "call", method: "registry_external_url", value: v.registryUrl });
+    if (tls.mode === "selfSigned") {
+      settings.push({
+        kind: "assign",
+        scope: "registry",
+        key: ["nginx", "ssl_certificate"],
+        value: tls.certificateFile,
+      });
+      settings.push({ kind: "assign", scope: "registry", key: ["nginx", "ssl_certificate_key"], value: tls.keyFile });
+    }
   } else {
     settings.push({
       kind: "assign",
       scope: "registry",
       key: "enable",
       value: false,
+      // Explicitly off also stops omnibus's Let's Encrypt auto-enable of the registry on port 5050.
       comment: "The container registry is off (gitlab.registryPort is 0).",
     });
     settings.push({ kind: "assign", scope: "gitlab_rails", key: "registry_enabled", value: false });

@@ -18,14 +18,35 @@ import {
   renderBootstrapScript,
   renderPostReconfigureScript,
 } from "./bootstrap-token";
-import { gitLabSettings, renderGitLabRb } from "./gitlab-rb";
+import { gitLabSettings, renderGitLabRb, type GitLabRbTls } from "./gitlab-rb";
 import { DEFAULT_READY_TIMEOUT_SECONDS, GitLabReadiness } from "./readiness";
 import { containerAccess, containerHostname, defaultExternalUrl, monitoringAllowlist, registryUrl } from "./urls";
+
+/** GitLab's certificate from the stack CA, in the container (not under a mounted path: Pulumi owns it). */
+export const TLS_CERTIFICATE_PATH = "/opt/gitlab-dind/tls/gitlab.crt";
+/** Its private key, root-only (NGINX's master process reads it as root). */
+export const TLS_KEY_PATH = "/opt/gitlab-dind/tls/gitlab.key";
+
+/**
+ * A label for policy packs: `"true"` when the stack serves plain HTTP because it asked to (an
+ * explicit http:// `gitlab.externalUrl` or `gitlab.tls: off`) or runs on the local target, else `"false"`.
+ */
+export const PLAIN_HTTP_LABEL = "gitlab-dind.plain-http-requested";
+
+/** The stack CA's certificates GitLab serves (gitlab.tls `selfSigned`; see infra/tls). */
+export interface GitLabCertificate {
+  /** The stack CA's certificate (PEM): what Pulumi, the runner, browsers and git trust. */
+  readonly caCertPem: pulumi.Input<string>;
+  /** GitLab's server certificate (PEM). */
+  readonly certPem: pulumi.Input<string>;
+  /** Its private key (PEM); a secret. */
+  readonly keyPem: pulumi.Input<string>;
+}
 
 export interface GitLabServerArgs {
   /** Physical names (`<team>-gitlab`, …). */
   readonly names: Naming;
-  /** `aws` (publishes 443 too, bind mounts under the host's data path) or `local`. */
+  /** `aws` (bind mounts under the host's data path) or `local`. 443 is published when `gitlab.tlsMode` is not `off`. */
   readonly target: Target;
   /** The `gitlab.*` settings of the stack, defaults applied. */
   readonly gitlab: GitLabConfig;
@@ -43,6 +64,13 @@ export interface GitLabServerArgs {
   readonly operatorCidrs?: readonly string[];
   /** Bound on the readiness wait, in seconds. Default 900. */
   readonly readyTimeoutSeconds?: number;
+  /** The certificate GitLab serves when `gitlab.tlsMode` is `selfSigned` (required then, unused otherwise). */
+  readonly certificate?: GitLabCertificate;
+  /**
+   * What must exist before the container first starts. Default none. With Let's Encrypt: the wait
+   * until the external URL's name resolves to the host (a failed ACME challenge stops the container).
+   */
+  readonly startAfter?: readonly pulumi.Resource[];
 }
 
 export class GitLabServer extends pulumi.ComponentResource {
@@ -69,17 +97,25 @@ export class GitLabServer extends pulumi.ComponentResource {
   declare readonly gitlabRb: pulumi.Output<string>;
   /** The host name in clone URLs (the external URL's). */
   declare readonly sshHost: pulumi.Output<string>;
+  /** The stack CA's certificate when GitLab serves one of its certificates (selfSigned); else undefined. */
+  readonly caCertPem: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: GitLabServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Refused before anything is registered.
+    if (args.gitlab.tlsMode === "selfSigned" && args.certificate === undefined) {
+      throw new Error("GitLabServer: gitlab.tls selfSigned needs the stack CA's certificate (args.certificate)");
+    }
     super("gitlab-dind:index:GitLabServer", name, {}, opts);
     const { names, gitlab, host, target } = args;
+    const tlsMode = gitlab.tlsMode;
+    const certificate = args.certificate;
     const dockerOpts = { parent: this, provider: host.provider, dependsOn: [...host.ready] };
     const containerName = names.name("gitlab");
 
     const externalUrl =
       gitlab.externalUrl !== undefined
         ? pulumi.output(gitlab.externalUrl)
-        : defaultExternalUrl(target, host.publicAddress, gitlab.httpPort);
+        : defaultExternalUrl(target, host.publicAddress, gitlab.httpPort, tlsMode);
     const apiUrl = target === "local" ? pulumi.output(`http://localhost:${gitlab.httpPort}`) : externalUrl;
 
     const rootPassword =
@@ -101,6 +137,15 @@ export class GitLabServer extends pulumi.ComponentResource {
     );
     const adminToken = pulumi.secret(adminTokenResource.result);
 
+    const rbTls: GitLabRbTls =
+      tlsMode === "selfSigned"
+        ? { mode: "selfSigned", certificateFile: TLS_CERTIFICATE_PATH, keyFile: TLS_KEY_PATH }
+        : tlsMode === "letsencrypt"
+          ? {
+              mode: "letsencrypt",
+              ...(gitlab.letsencryptEmail === undefined ? {} : { contactEmails: [gitlab.letsencryptEmail] }),
+            }
+          : { mode: "off" };
     const gitlabRb = externalUrl.apply((url) =>
       renderGitLabRb(
         gitLabSettings({
@@ -109,6 +154,7 @@ export class GitLabServer extends pulumi.ComponentResource {
           registryUrl: registryUrl(url, gitlab.registryPort),
           rootPasswordFile: ROOT_PASSWORD_PATH,
           monitoringAllowlist: monitoringAllowlist(target, args.operatorCidrs ?? []),
+          tls: rbTls,
         }),
       ),
     );
@@ -128,8 +174,10 @@ export class GitLabServer extends pulumi.ComponentResource {
     // machine only; HTTP is published on every address, as Docker does by default, because the
     // runner and its jobs reach it through the Docker host's gateway address, not through loopback.
     const bindIp = target === "local" ? "127.0.0.1" : undefined;
+    // 80 serves plain HTTP, or with TLS only redirects to https (and answers Let's Encrypt's challenge).
     ports.push({ internal: 80, external: gitlab.httpPort });
-    if (target === "aws") ports.push({ internal: 443, external: 443 });
+    // 443 only when GitLab serves TLS: nothing listens there otherwise.
+    if (tlsMode !== "off") ports.push({ internal: 443, external: 443 });
     ports.push({ internal: 22, external: gitlab.sshPort, ip: bindIp });
     // The registry's NGINX listens on the port of registry_external_url, which is this one.
     if (gitlab.registryPort !== 0)
@@ -147,7 +195,11 @@ export class GitLabServer extends pulumi.ComponentResource {
         ports,
         volumes,
         // A rebuilt host (a new EC2 instance) has an empty daemon: the new generation re-creates the container there.
-        labels: [{ label: HOST_GENERATION_LABEL, value: host.generation }],
+        labels: [
+          { label: HOST_GENERATION_LABEL, value: host.generation },
+          // Plain HTTP is only ever what the stack asked for (or local): tlsMode is "off" exactly then.
+          { label: PLAIN_HTTP_LABEL, value: tlsMode === "off" ? "true" : "false" },
+        ],
         envs: [
           pulumi.interpolate`GITLAB_OMNIBUS_CONFIG=${gitlabRb}`,
           `GITLAB_POST_RECONFIGURE_SCRIPT=${POST_RECONFIGURE_COMMAND}`,
@@ -163,6 +215,25 @@ export class GitLabServer extends pulumi.ComponentResource {
           { file: ADMIN_TOKEN_PATH, content: adminToken, permissions: "0600", owner: "0", group: "0" },
           // Root-only: gitlab.rb reads it on GitLab's first boot (reconfigure runs as root).
           { file: ROOT_PASSWORD_PATH, content: rootPassword, permissions: "0600", owner: "0", group: "0" },
+          ...(certificate === undefined || tlsMode !== "selfSigned"
+            ? []
+            : [
+                {
+                  file: TLS_CERTIFICATE_PATH,
+                  content: certificate.certPem,
+                  permissions: "0644",
+                  owner: "0",
+                  group: "0",
+                },
+                // Root-only: NGINX's master process reads it as root.
+                {
+                  file: TLS_KEY_PATH,
+                  content: pulumi.secret(certificate.keyPem),
+                  permissions: "0600",
+                  owner: "0",
+                  group: "0",
+                },
+              ]),
         ],
         // GitLab stops its services on SIGTERM (`gitlab-ctl stop`), which takes longer than Docker's 10 s.
         stopTimeout: 120,
@@ -171,7 +242,13 @@ export class GitLabServer extends pulumi.ComponentResource {
       // The name and host ports are fixed, and two GitLabs must not share the data: a replacement
       // removes the old container first. deletedWith: a container on a host being rebuilt goes with
       // its machine (the instance stops cleanly); the new daemon is never asked to stop it.
-      { ...dockerOpts, deleteBeforeReplace: true, deletedWith: host.machine },
+      // dependsOn: startAfter (with Let's Encrypt, the name resolves to the host) before the first start.
+      {
+        ...dockerOpts,
+        dependsOn: [...host.ready, ...(args.startAfter ?? [])],
+        deleteBeforeReplace: true,
+        deletedWith: host.machine,
+      },
     );
 
     const ready = new GitLabReadiness(
@@ -180,6 +257,7 @@ export class GitLabServer extends pulumi.ComponentResource {
         apiUrl,
         adminToken,
         containerId: container.id,
+        ...(tlsMode === "selfSigned" && certificate !== undefined ? { caPem: certificate.caCertPem } : {}),
         timeoutSeconds: args.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS,
       },
       // Waits on this container (the id input says so too): on destroy, what depends on `ready`
@@ -189,7 +267,7 @@ export class GitLabServer extends pulumi.ComponentResource {
 
     this.externalUrl = externalUrl;
     this.apiUrl = apiUrl;
-    const access = externalUrl.apply((url) => containerAccess(url, gitlab.httpPort));
+    const access = externalUrl.apply((url) => containerAccess(url, gitlab.httpPort, tlsMode));
     this.containerUrl = access.url;
     this.containerHostName = access.hostName;
     this.adminToken = pulumi.secret(adminToken);
@@ -198,6 +276,8 @@ export class GitLabServer extends pulumi.ComponentResource {
     this.container = container;
     this.gitlabRb = gitlabRb;
     this.sshHost = externalUrl.apply((url) => new URL(url).hostname);
+    this.caCertPem =
+      tlsMode === "selfSigned" && certificate !== undefined ? pulumi.output(certificate.caCertPem) : undefined;
 
     this.registerOutputs({
       externalUrl: this.externalUrl,

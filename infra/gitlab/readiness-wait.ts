@@ -10,7 +10,14 @@
  *
  * Dependency-free apart from the shared client, so the readiness dynamic provider can capture it.
  */
-import { checkHealth, checkReadiness, createGitLabClient, formatDuration, GitLabApiError } from "../gitlab-api";
+import {
+  checkHealth,
+  checkReadiness,
+  createGitLabClient,
+  formatDuration,
+  GitLabApiError,
+  isCertificateError,
+} from "../gitlab-api";
 
 export interface WaitUntilReadyOptions {
   /** The URL this process reaches GitLab at. */
@@ -19,6 +26,12 @@ export interface WaitUntilReadyOptions {
   readonly adminToken: string;
   /** Overall bound. */
   readonly timeoutMs: number;
+  /**
+   * The CA (PEM) GitLab's certificate must be signed by (the stack CA): a certificate it did not
+   * sign fails the wait at once. Default: the system's CAs, and then an untrusted certificate means
+   * "not yet" (GitLab serves a temporary self-signed one until Let's Encrypt's first arrives).
+   */
+  readonly ca?: string;
   /** Time between probes. Default 5000. */
   readonly pollMs?: number;
   /** Time allowed for one request. Default 10000. */
@@ -56,10 +69,12 @@ export async function waitUntilReady(o: WaitUntilReadyOptions): Promise<GitLabIs
   const progress = o.onProgress ?? (() => undefined);
   const requestTimeoutMs = o.requestTimeoutMs ?? 10_000;
   // Monitoring endpoints need no token: the anonymous client never sends it where it is not needed.
-  const anonymous = createGitLabClient({ baseUrl: o.apiUrl, requestTimeoutMs, retry: { deadlineMs: 0 } });
+  const ca = o.ca === undefined ? {} : { ca: o.ca };
+  const anonymous = createGitLabClient({ baseUrl: o.apiUrl, requestTimeoutMs, retry: { deadlineMs: 0 }, ...ca });
   const admin = createGitLabClient({
     baseUrl: o.apiUrl,
     token: o.adminToken,
+    ...ca,
     requestTimeoutMs,
     retry: { deadlineMs: 0 },
   });
@@ -103,7 +118,15 @@ export async function waitUntilReady(o: WaitUntilReadyOptions): Promise<GitLabIs
       }
     } catch (error) {
       if (!(error instanceof GitLabApiError)) throw error;
-      if (error.kind === "http" && error.status === 404 && step !== "token") {
+      if (isCertificateError(error)) {
+        if (o.ca !== undefined) {
+          throw new Error(
+            `GitLab at ${anonymous.baseUrl} presents a certificate the stack CA did not sign (${error.detail}): ` +
+              "is this address another server, or was the stack CA replaced? `pulumi up` never turns verification off.",
+          );
+        }
+        last = `its certificate is not trusted yet (${error.detail}): Let's Encrypt's first certificate takes a minute or two after GitLab starts`;
+      } else if (error.kind === "http" && error.status === 404 && step !== "token") {
         progress(
           `GitLab at ${anonymous.baseUrl} hides ${STEP_LABEL[step]} from this machine (not in gitlab_rails['monitoring_whitelist']); checking the admin token only.`,
         );

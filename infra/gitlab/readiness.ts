@@ -21,6 +21,8 @@ export interface GitLabReadinessArgs {
   readonly adminToken: pulumi.Input<string>;
   /** The GitLab container's id: a new container means a new wait. */
   readonly containerId: pulumi.Input<string>;
+  /** The stack CA (PEM) GitLab's certificate is verified against; default the system's CAs. */
+  readonly caPem?: pulumi.Input<string>;
   /** Bound on the wait, in seconds. Default 900. */
   readonly timeoutSeconds?: pulumi.Input<number>;
 }
@@ -30,16 +32,24 @@ export interface ReadinessProps {
   readonly apiUrl: string;
   readonly adminToken: string;
   readonly containerId: string;
+  /** The stack CA, or "" for the system's CAs. */
+  readonly caPem?: string;
   readonly timeoutSeconds: number;
 }
 
 /** Inputs whose change means "wait again"; the timeout alone does not. */
-const WAIT_AGAIN_ON: readonly (keyof ReadinessProps)[] = ["apiUrl", "adminToken", "containerId"];
+const WAIT_AGAIN_ON: readonly (keyof ReadinessProps)[] = ["apiUrl", "adminToken", "containerId", "caPem"];
+
+/** Whether a field differs; a missing caPem (a state from before the stack CA) equals "". */
+function differs(olds: ReadinessProps, news: ReadinessProps, k: keyof ReadinessProps): boolean {
+  return k === "caPem" ? (olds.caPem ?? "") !== (news.caPem ?? "") : olds[k] !== news[k];
+}
 
 async function waitFor(props: ReadinessProps): Promise<void> {
   await waitUntilReady({
     apiUrl: props.apiUrl,
     adminToken: props.adminToken,
+    ...(props.caPem ? { ca: props.caPem } : {}),
     timeoutMs: props.timeoutSeconds * 1000,
     onProgress: (message) => {
       // A log line is fire-and-forget: the engine keeps its order, and a lost one must not fail the wait.
@@ -54,12 +64,12 @@ export const readinessProvider: pulumi.dynamic.ResourceProvider = {
     return { id: `gitlab-ready-${String(inputs.containerId).slice(0, 12)}`, outs: { ...inputs } };
   },
   diff(_id: string, olds: ReadinessProps, news: ReadinessProps): Promise<pulumi.dynamic.DiffResult> {
-    const changed = WAIT_AGAIN_ON.filter((k) => olds[k] !== news[k]);
+    const changed = WAIT_AGAIN_ON.filter((k) => differs(olds, news, k));
     if (olds.timeoutSeconds !== news.timeoutSeconds) changed.push("timeoutSeconds");
     return Promise.resolve({ changes: changed.length > 0, replaces: [], deleteBeforeReplace: false });
   },
   async update(_id: string, olds: ReadinessProps, news: ReadinessProps): Promise<pulumi.dynamic.UpdateResult> {
-    if (WAIT_AGAIN_ON.some((k) => olds[k] !== news[k])) await waitFor(news);
+    if (WAIT_AGAIN_ON.some((k) => differs(olds, news, k))) await waitFor(news);
     return { outs: { ...news } };
   },
   async delete(): Promise<void> {
@@ -79,6 +89,7 @@ export class GitLabReadiness extends pulumi.dynamic.Resource {
         apiUrl: args.apiUrl,
         adminToken: args.adminToken,
         containerId: args.containerId,
+        caPem: args.caPem ?? "",
         timeoutSeconds: args.timeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS,
       },
       // The provider returns the token among its outputs (to tell when it changes): keep it secret.

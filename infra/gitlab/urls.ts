@@ -3,17 +3,25 @@
  * read the monitoring endpoints. Pure functions (plus one Output helper).
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { Target } from "../config/types";
+import type { Target, TlsMode } from "../config/types";
 import { HOST_GATEWAY_NAME } from "../host/docker-host";
 
-/** `http://<host's public address>` on AWS (with the port unless 80), `http://localhost:<port>` locally. */
+/**
+ * Without `gitlab.externalUrl`: `https://<host's public address>` on AWS (a certificate from the stack
+ * CA), `http://<address>` (with the port unless 80) when TLS is off there, `http://localhost:<port>` locally.
+ */
 export function defaultExternalUrl(
   target: Target,
   publicAddress: pulumi.Input<string>,
   httpPort: number,
+  tlsMode: TlsMode,
 ): pulumi.Output<string> {
   if (target === "local") return pulumi.output(`http://localhost:${httpPort}`);
-  return pulumi.output(publicAddress).apply((address) => withPort(`http://${bracketIPv6(address)}`, httpPort, 80));
+  return pulumi
+    .output(publicAddress)
+    .apply((address) =>
+      tlsMode === "off" ? withPort(`http://${bracketIPv6(address)}`, httpPort, 80) : `https://${bracketIPv6(address)}`,
+    );
 }
 
 /** How containers on the host (the runner, its job and helper containers) reach GitLab. */
@@ -27,11 +35,13 @@ export interface ContainerAccess {
 /**
  * Every job runs on a network of its own, so containers reach GitLab through the Docker host's
  * gateway and GitLab's published ports. Over plain HTTP that is `host.docker.internal:<httpPort>`;
- * over HTTPS it is the external URL itself, its host name mapped to the gateway, so that GitLab's
- * certificate matches the name (and no HTTP-to-HTTPS redirect sends them elsewhere).
+ * with the stack CA `https://host.docker.internal` (a name its certificate carries); with Let's
+ * Encrypt the external URL itself, its host name mapped to the gateway, so that the certificate
+ * matches the name (and no HTTP-to-HTTPS redirect sends them elsewhere).
  */
-export function containerAccess(externalUrl: string, httpPort: number): ContainerAccess {
+export function containerAccess(externalUrl: string, httpPort: number, tlsMode: TlsMode): ContainerAccess {
   const url = new URL(externalUrl);
+  if (tlsMode === "selfSigned") return { url: `https://${HOST_GATEWAY_NAME}`, hostName: HOST_GATEWAY_NAME };
   if (url.protocol === "https:") return { url: externalUrl.replace(/\/+$/, ""), hostName: url.hostname };
   return { url: `http://${HOST_GATEWAY_NAME}:${httpPort}`, hostName: HOST_GATEWAY_NAME };
 }

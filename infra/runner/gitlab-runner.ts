@@ -34,6 +34,8 @@ import type { RegistrationProviderOptions } from "./registration-provider";
 export const CONFIG_TOML_PATH = "/etc/gitlab-runner/config.toml";
 /** How long a stopping runner may take to let running jobs finish. */
 export const RUNNER_STOP_TIMEOUT_SECONDS = 600;
+/** Where the stack CA's certificate is placed in the runner container (config.toml's `tls-ca-file`). */
+export const RUNNER_CA_FILE = "/etc/gitlab-runner/certs/gitlab-dind-ca.crt";
 /** The host daemon's socket, mounted at the same path in the runner container. */
 export const DOCKER_SOCKET = "/var/run/docker.sock";
 
@@ -83,6 +85,11 @@ export interface GitLabEndpoint {
   readonly containerHostName: pulumi.Input<string>;
   /** An administrator's personal access token with the `api` scope (secret). */
   readonly adminToken: pulumi.Input<string>;
+  /**
+   * The stack CA (PEM) when GitLab serves a certificate from it (gitlab.tls `selfSigned`): the
+   * registration and the runner verify GitLab against it. Undefined: plain HTTP, or the system's CAs.
+   */
+  readonly caCertPem?: pulumi.Input<string>;
   /** Exists once GitLab answers and accepts the admin token; the registration depends on it. */
   readonly ready: pulumi.Resource;
 }
@@ -152,6 +159,7 @@ export class GitLabRunner extends pulumi.ComponentResource {
         description,
         tags: [...config.tags],
         runUntagged: config.runUntagged,
+        ...(gitlab.caCertPem === undefined ? {} : { caPem: gitlab.caCertPem }),
       },
       // Registered only once GitLab answers and accepts the admin token; and on destroy, removed
       // from GitLab before GitLab itself goes.
@@ -177,6 +185,8 @@ export class GitLabRunner extends pulumi.ComponentResource {
                     (h) => `${h}:${HOST_GATEWAY}`,
                   ),
                   extraVolumes: volumes,
+                  // The runner verifies GitLab's certificate against the stack CA and hands it to jobs.
+                  ...(gitlab.caCertPem === undefined ? {} : { tlsCaFile: RUNNER_CA_FILE }),
                   token,
                   runner: config,
                 }),
@@ -201,6 +211,7 @@ export class GitLabRunner extends pulumi.ComponentResource {
                   cloneUrl: url,
                   extraHosts: [...extraHosts],
                   extraVolumes: volumes,
+                  ...(gitlab.caCertPem === undefined ? {} : { tlsCaFile: RUNNER_CA_FILE }),
                   token,
                   runner: config,
                   autoscaler: { settings: autoscaler.settings, autoScalingGroupName: groupName },
@@ -229,9 +240,22 @@ export class GitLabRunner extends pulumi.ComponentResource {
               volumes: [{ hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET }],
             }
           : managerSettings(host, autoscaler)),
-        uploads: [{ file: CONFIG_TOML_PATH, content: configToml, permissions: "0600" }],
+        uploads: [
+          { file: CONFIG_TOML_PATH, content: configToml, permissions: "0600" },
+          // Public: the CA's certificate, not its key.
+          ...(gitlab.caCertPem === undefined
+            ? []
+            : [{ file: RUNNER_CA_FILE, content: gitlab.caCertPem, permissions: "0644" }]),
+        ],
         // The runner process reaches GitLab through the host's gateway, like its jobs.
-        hosts: [{ host: gitlab.containerHostName, ip: HOST_GATEWAY }],
+        // The manager of the CI workers calls GitLab at the workers' URL: its name maps here too.
+        hosts: pulumi
+          .all([gitlab.containerHostName, autoscaler?.workerUrl ?? ""])
+          .apply(([hostName, workerUrl]) =>
+            [...new Set([hostName, ...(workerUrl === "" ? [] : [new URL(workerUrl).hostname])])]
+              .filter((h) => !/^\d{1,3}(\.\d{1,3}){3}$/.test(h))
+              .map((h) => ({ host: h, ip: HOST_GATEWAY })),
+          ),
         // A rebuilt host has an empty daemon: the new generation re-creates the container there.
         labels: [{ label: HOST_GENERATION_LABEL, value: host.generation }],
         // SIGQUIT is gitlab-runner's graceful stop: it takes no new jobs and lets running ones

@@ -8,6 +8,7 @@ export {
   DOCKER_SOCKET,
   FLEETING_PLUGIN_DIR,
   MANAGER_START_SCRIPT,
+  RUNNER_CA_FILE,
 } from "./gitlab-runner";
 export type { GitLabEndpoint, GitLabRunnerArgs, RunnerAutoscaling } from "./gitlab-runner";
 export { RunnerRegistration, RUNNER_REGISTRATION_TYPE } from "./runner-registration";

@@ -32,6 +32,8 @@ export interface RegistrationInputs {
   readonly description: string;
   readonly tags: readonly string[];
   readonly runUntagged: boolean;
+  /** The stack CA (PEM) GitLab's certificate is verified against; "" or absent: the system's CAs. */
+  readonly caPem?: string;
 }
 
 /** The state: the inputs plus what GitLab returned. `token` and `adminToken` are secret. */
@@ -59,7 +61,7 @@ export interface RegistrationProviderOptions {
 /** Inputs that change the runner in GitLab (and so need a `PUT`). */
 const GITLAB_FIELDS = ["description", "tags", "runUntagged"] as const;
 /** Inputs that only change how Pulumi reaches GitLab. */
-const ACCESS_FIELDS = ["apiUrl", "adminToken"] as const;
+const ACCESS_FIELDS = ["apiUrl", "adminToken", "caPem"] as const;
 
 /** Tags compare as sets: GitLab does not keep their order. */
 function sameTags(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
@@ -70,6 +72,8 @@ function sameTags(a: readonly string[] | undefined, b: readonly string[] | undef
 
 function fieldChanged(field: string, olds: Record<string, unknown>, news: Record<string, unknown>): boolean {
   if (field === "tags") return !sameTags(olds.tags as string[] | undefined, news.tags as string[] | undefined);
+  // A state from before the stack CA has no caPem: the same as "" (the system's CAs).
+  if (field === "caPem") return (olds.caPem ?? "") !== (news.caPem ?? "");
   return olds[field] !== news[field];
 }
 
@@ -96,10 +100,11 @@ export function createRegistrationProvider(
   const maxCreateAttempts = options.maxCreateAttempts ?? 4;
   const log = options.log ?? defaultLog;
 
-  const client = (apiUrl: string, token: string | undefined): GitLabClient =>
+  const client = (apiUrl: string, token: string | undefined, caPem: string | undefined): GitLabClient =>
     createGitLabClient({
       baseUrl: apiUrl,
       ...(token === undefined ? {} : { token }),
+      ...(caPem ? { ca: caPem } : {}),
       requestTimeoutMs,
       retry: { deadlineMs, initialDelayMs, maxDelayMs },
       onProgress: log,
@@ -113,7 +118,7 @@ export function createRegistrationProvider(
 
   return {
     async create(inputs) {
-      const created = await createRunner(client(inputs.apiUrl, inputs.adminToken), spec(inputs), {
+      const created = await createRunner(client(inputs.apiUrl, inputs.adminToken, inputs.caPem), spec(inputs), {
         maxAttempts: maxCreateAttempts,
         deadlineMs,
         retryDelayMs: initialDelayMs,
@@ -137,7 +142,7 @@ export function createRegistrationProvider(
     async update(id, olds, news) {
       const changed = changedFields(olds, news);
       if (changed.some((f) => (GITLAB_FIELDS as readonly string[]).includes(f))) {
-        await updateRunner(client(news.apiUrl, news.adminToken), olds.runnerId, spec(news));
+        await updateRunner(client(news.apiUrl, news.adminToken, news.caPem), olds.runnerId, spec(news));
         log(`Updated runner #${id} (${changed.join(", ")}); it keeps its token`);
       }
       return { outs: { ...news, tags: [...news.tags], runnerId: olds.runnerId, token: olds.token } };
@@ -145,7 +150,7 @@ export function createRegistrationProvider(
 
     async read(id, props) {
       if (props === undefined) return { id, props };
-      const details = await getRunner(client(props.apiUrl, props.adminToken), props.runnerId);
+      const details = await getRunner(client(props.apiUrl, props.adminToken, props.caPem), props.runnerId);
       if (details === undefined) {
         log(`Runner #${id} is no longer in GitLab at ${props.apiUrl}: dropping it from the state`);
         return {};
@@ -163,8 +168,8 @@ export function createRegistrationProvider(
 
     async delete(id, props) {
       const result = await deleteRunner(
-        client(props.apiUrl, props.adminToken),
-        client(props.apiUrl, undefined),
+        client(props.apiUrl, props.adminToken, props.caPem),
+        client(props.apiUrl, undefined, props.caPem),
         props.runnerId,
         props.token,
       );

@@ -27,6 +27,7 @@
  * 7.days`), and a leftover of a `pulumi up` that failed a week ago is exactly such a runner.
  */
 import type { GitLabClient } from "../gitlab-api/client";
+import { isCertificateError } from "../gitlab-api/client";
 import { GitLabApiError } from "../gitlab-api/errors";
 
 /** What the registration asks GitLab for. */
@@ -75,6 +76,8 @@ export interface CreateOptions {
 export class RunnerRegistrationError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
+    // Set again: in the provider as Pulumi serializes it, `Error.call(this, …)` leaves `this.message` unset.
+    this.message = message;
     this.name = "RunnerRegistrationError";
   }
 }
@@ -86,6 +89,8 @@ export class RunnerRegistrationError extends Error {
  */
 export function isAmbiguousFailure(error: unknown): boolean {
   if (!(error instanceof GitLabApiError)) return false;
+  // A refused certificate fails the handshake: the request was never sent.
+  if (isCertificateError(error)) return false;
   if (error.kind === "http") return (error.status ?? 0) >= 500;
   return true;
 }
@@ -107,6 +112,10 @@ export function explainFailure(error: unknown, action: string, baseUrl: string):
       "GitLab refused the administrator API token (403): its user is not an administrator, or the token lacks the `api` scope " +
       "(instance runners can only be created and removed by an administrator). Fix: give the token's user administrator access " +
       "and the token the `api` scope, or let Pulumi create it again.";
+  } else if (isCertificateError(error)) {
+    fix =
+      `GitLab's certificate was refused (${error.detail}): it is not signed by the CA Pulumi verifies it against (the stack CA, or the system's CAs with Let's Encrypt), or it names another host. ` +
+      "Fix: check that the GitLab API URL points at this stack's GitLab; verification is never turned off.";
   } else if (error.kind === "timeout" || error.kind === "deadline" || error.kind === "network") {
     fix =
       "GitLab did not answer in time: check that it is running and healthy (`docker logs` of the GitLab container), then run `pulumi up` again.";

@@ -21,6 +21,8 @@ export interface RunnerRegistrationArgs {
   readonly tags: pulumi.Input<readonly string[]>;
   /** Whether the runner takes untagged jobs (`runner.runUntagged`). */
   readonly runUntagged: pulumi.Input<boolean>;
+  /** The stack CA (PEM) GitLab's https certificate is verified against; default the system's CAs. */
+  readonly caPem?: pulumi.Input<string>;
 }
 
 /** One provider object for every registration: its serialized closure is cached by identity. */
@@ -50,6 +52,7 @@ export class RunnerRegistration extends pulumi.dynamic.Resource {
         description: args.description,
         tags: args.tags,
         runUntagged: args.runUntagged,
+        caPem: args.caPem ?? "",
         runnerId: undefined,
         token: undefined,
       },

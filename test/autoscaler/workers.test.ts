@@ -176,15 +176,21 @@ describe("config.toml", () => {
     expect(JSON.parse(JSON.stringify(smol.parse(text)))).toEqual(JSON.parse(JSON.stringify(TOML.parse(text))));
   });
 
-  it("one docker-autoscaler runner at the host's private address, concurrent = 5 × 1, DinD intact", () => {
+  it("one docker-autoscaler runner at the host's private address (by the stack CA's internal name), concurrent = 5 × 1, DinD intact", () => {
     const doc = TOML.parse(on.files["config.toml"]) as any;
     expect(doc.concurrent).toBe(5);
     expect(doc.runners).toHaveLength(1);
     const runner = doc.runners[0];
     expect(runner.executor).toBe("docker-autoscaler");
-    expect(runner.url).toBe("http://10.42.0.10");
-    expect(runner.clone_url).toBe("http://10.42.0.10");
-    expect(runner.docker.extra_hosts).toBeUndefined();
+    // HTTPS with the stack CA (the default on aws): a name its certificate carries, mapped to the
+    // host's private address on the workers, and the CA handed to jobs.
+    expect(runner.url).toBe("https://gitlab-dind.internal");
+    expect(runner.clone_url).toBe("https://gitlab-dind.internal");
+    expect(runner.docker.extra_hosts).toEqual(["gitlab-dind.internal:10.42.0.10"]);
+    expect(runner["tls-ca-file"]).toBe("/etc/gitlab-runner/certs/gitlab-dind-ca.crt");
+    // ... and the stack CA's server certificate names it.
+    const request = on.mocks.ofType("tls:index/certRequest:CertRequest").find((r) => r.name.startsWith("gitlab-tls"));
+    expect(inputs(request!).dnsNames).toContain("gitlab-dind.internal");
     expect(runner.docker.privileged).toBe(true);
     expect(runner.docker.volumes).toEqual(["/certs/client", "/cache"]);
     expect(runner.autoscaler).toMatchObject({

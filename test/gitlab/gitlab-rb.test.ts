@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -10,6 +10,7 @@ import {
   rubyLiteral,
   rubyString,
   type GitLabRbSetting,
+  type GitLabRbValues,
 } from "../../infra/gitlab/gitlab-rb";
 import { renderBootstrapScript } from "../../infra/gitlab/bootstrap-token";
 
@@ -20,6 +21,27 @@ const base = {
   rootPasswordFile: "/opt/gitlab-dind/root-password",
   monitoringAllowlist: ["127.0.0.0/8", "::1/128"],
 };
+
+/** One value set per TLS mode, as the GitLab component passes them. */
+const MODES = {
+  off: base,
+  selfSigned: {
+    ...base,
+    externalUrl: "https://3.120.0.10",
+    registryUrl: "https://3.120.0.10:4567",
+    tls: {
+      mode: "selfSigned",
+      certificateFile: "/opt/gitlab-dind/tls/gitlab.crt",
+      keyFile: "/opt/gitlab-dind/tls/gitlab.key",
+    },
+  },
+  letsencrypt: {
+    ...base,
+    externalUrl: "https://gitlab.example.com",
+    registryUrl: "https://gitlab.example.com:4567",
+    tls: { mode: "letsencrypt", contactEmails: ["ops@example.com"] },
+  },
+} as const satisfies Record<string, GitLabRbValues>;
 
 /** Ruby's reading of a string literal, done by hand: only \\ and \' are escapes in '…'. */
 function unquoteSingle(literal: string): string {
@@ -89,8 +111,8 @@ describe("renderGitLabRb", () => {
         "# Rendered by gitlab-dind; GitLab reads it from GITLAB_OMNIBUS_CONFIG before /etc/gitlab/gitlab.rb.",
         "external_url 'http://localhost:8080'",
         "# Listen on 80 in the container whatever port the external URL names: Docker maps the host port to it.",
-        "nginx['listen_port'] = 80",
-        "nginx['listen_https'] = false",
+        "gitlab_rails['nginx']['listen_port'] = 80",
+        "gitlab_rails['nginx']['listen_https'] = false",
         "# The host port published to the container's SSH, so clone URLs show it.",
         "gitlab_rails['gitlab_shell_ssh_port'] = 10022",
         "registry_external_url 'http://localhost:4567'",
@@ -115,8 +137,54 @@ describe("renderGitLabRb", () => {
   it("leaves NGINX's ports alone for an https external URL (GitLab serves 443 itself)", () => {
     const rb = renderGitLabRb(gitLabSettings({ ...base, externalUrl: "https://gitlab.example.com" }));
     expect(rb).toContain("external_url 'https://gitlab.example.com'");
-    expect(rb).not.toContain("nginx['listen_port']");
-    expect(rb).not.toContain("nginx['listen_https']");
+    expect(rb).not.toContain("['listen_port']");
+    expect(rb).not.toContain("['listen_https']");
+  });
+
+  it("writes no Rails NGINX setting under the nginx[...] keys omnibus 19.2 deprecated, in any mode", () => {
+    for (const rb of Object.values(MODES).map((v) => renderGitLabRb(gitLabSettings(v)))) {
+      expect(rb).not.toMatch(/^nginx\[/m);
+    }
+  });
+
+  it("selfSigned: the uploaded certificate for GitLab and the registry, port 80 redirecting, no Let's Encrypt", () => {
+    const rb = renderGitLabRb(gitLabSettings(MODES.selfSigned));
+    expect(rb).toContain("external_url 'https://3.120.0.10'");
+    expect(rb).toContain("gitlab_rails['nginx']['ssl_certificate'] = '/opt/gitlab-dind/tls/gitlab.crt'");
+    expect(rb).toContain("gitlab_rails['nginx']['ssl_certificate_key'] = '/opt/gitlab-dind/tls/gitlab.key'");
+    expect(rb).toContain("gitlab_rails['nginx']['redirect_http_to_https'] = true");
+    expect(rb).toContain("letsencrypt['enable'] = false");
+    expect(rb).toContain("registry_external_url 'https://3.120.0.10:4567'");
+    expect(rb).toContain("registry['nginx']['ssl_certificate'] = '/opt/gitlab-dind/tls/gitlab.crt'");
+    expect(rb).toContain("registry['nginx']['ssl_certificate_key'] = '/opt/gitlab-dind/tls/gitlab.key'");
+  });
+
+  it("letsencrypt: enabled with the contact address, the registry on the configured port (never omnibus's 5050)", () => {
+    const rb = renderGitLabRb(gitLabSettings(MODES.letsencrypt));
+    expect(rb).toContain("letsencrypt['enable'] = true");
+    expect(rb).toContain("letsencrypt['contact_emails'] = ['ops@example.com']");
+    expect(rb).toContain("registry_external_url 'https://gitlab.example.com:4567'");
+    expect(rb).not.toContain("ssl_certificate");
+    const off = renderGitLabRb(gitLabSettings({ ...MODES.letsencrypt, registryUrl: undefined }));
+    // Explicitly off: omnibus's auto-enable (registry on port 5050 with Let's Encrypt) does not run.
+    expect(off).toContain("registry['enable'] = false");
+  });
+
+  it("refuses a TLS mode that does not fit the URL's scheme", () => {
+    expect(() => gitLabSettings({ ...base, tls: { mode: "letsencrypt" } })).toThrow(/does not fit/);
+    expect(() => gitLabSettings({ ...MODES.selfSigned, tls: { mode: "off" } })).toThrow(/does not fit/);
+  });
+
+  it("writes nested keys, each checked", () => {
+    expect(
+      renderGitLabRb([{ kind: "assign", scope: "gitlab_rails", key: ["nginx", "hsts_max_age"], value: 1 }]),
+    ).toContain("gitlab_rails['nginx']['hsts_max_age'] = 1");
+    expect(() =>
+      renderGitLabRb([{ kind: "assign", scope: "gitlab_rails", key: ["nginx", "x'] = 1; y['"], value: 1 }]),
+    ).toThrow(/not a setting key/);
+    expect(() => renderGitLabRb([{ kind: "assign", scope: "gitlab_rails", key: [], value: 1 }])).toThrow(
+      /no setting key/,
+    );
   });
 
   it("reads a file's contents with its path quoted, and refuses a relative path", () => {
@@ -142,8 +210,9 @@ describe.skipIf(!hasRuby)("with Ruby", () => {
   const STUB = [
     "require 'json'",
     "$set = {}",
-    'class Scope; def initialize(n); @n = n; end; def []=(k, v); $set["#{@n}[#{k}]"] = v; end; end',
-    "%w[gitlab_rails nginx registry].each { |n| Object.send(:define_method, n) { (@scopes ||= {})[n] ||= Scope.new(n) } }",
+    // Like omnibus's auto-vivifying ConfigMash while it reads gitlab.rb: `a['b']['c'] = v` works.
+    'class Scope; def initialize(n); @n = n; end; def []=(k, v); $set["#{@n}[#{k}]"] = v; end; def [](k); Scope.new("#{@n}[#{k}]"); end; end',
+    "%w[gitlab_rails nginx registry letsencrypt].each { |n| Object.send(:define_method, n) { (@scopes ||= {})[n] ||= Scope.new(n) } }",
     "def external_url(v); $set['external_url'] = v; end",
     "def registry_external_url(v); $set['registry_external_url'] = v; end",
   ].join("\n");
@@ -162,6 +231,44 @@ describe.skipIf(!hasRuby)("with Ruby", () => {
       expect(set["gitlab_rails[gitlab_shell_ssh_port]"]).toBe(10022);
       expect(set["gitlab_rails[monitoring_whitelist]"]).toEqual(["127.0.0.0/8", "::1/128"]);
       expect(set["external_url"]).toBe("http://localhost:8080");
+    }
+  });
+
+  it("every TLS mode's gitlab.rb passes `ruby -c` and sets the 19.2+ keys with the right values", () => {
+    const dir = mkdtempSync(join(tmpdir(), "gitlab-dind-rb-"));
+    try {
+      const file = join(dir, "root-password");
+      writeFileSync(file, "pw");
+      const sets: Record<string, Record<string, unknown>> = {};
+      for (const [mode, values] of Object.entries(MODES)) {
+        const rb = renderGitLabRb(gitLabSettings({ ...values, rootPasswordFile: file }));
+        expect(spawnSync("ruby", ["-c"], { input: rb }).stdout.toString()).toContain("Syntax OK");
+        const out = execFileSync("ruby", ["-e", `${STUB}\neval(STDIN.read)\nputs JSON.generate($set)`], { input: rb });
+        sets[mode] = JSON.parse(out.toString()) as Record<string, unknown>;
+      }
+      expect(sets.off).toMatchObject({
+        "gitlab_rails[nginx][listen_port]": 80,
+        "gitlab_rails[nginx][listen_https]": false,
+      });
+      expect(sets.selfSigned).toMatchObject({
+        external_url: "https://3.120.0.10",
+        "gitlab_rails[nginx][ssl_certificate]": "/opt/gitlab-dind/tls/gitlab.crt",
+        "gitlab_rails[nginx][ssl_certificate_key]": "/opt/gitlab-dind/tls/gitlab.key",
+        "gitlab_rails[nginx][redirect_http_to_https]": true,
+        "letsencrypt[enable]": false,
+        "registry[nginx][ssl_certificate]": "/opt/gitlab-dind/tls/gitlab.crt",
+      });
+      expect(sets.letsencrypt).toMatchObject({
+        "letsencrypt[enable]": true,
+        "letsencrypt[contact_emails]": ["ops@example.com"],
+        "gitlab_rails[nginx][redirect_http_to_https]": true,
+        registry_external_url: "https://gitlab.example.com:4567",
+      });
+      for (const set of Object.values(sets)) {
+        expect(Object.keys(set).filter((k) => k.startsWith("nginx["))).toEqual([]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

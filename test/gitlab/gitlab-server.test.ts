@@ -10,7 +10,9 @@ import * as random from "@pulumi/random";
 import { describe, expect, it } from "vitest";
 import { ConfigSecret, type GitLabConfig, type Target } from "../../infra/config/types";
 import { DEFAULT_GITLAB_IMAGE } from "../../infra/config/schema";
+import { resolveTlsMode } from "../../infra/config/parse";
 import { GitLabServer } from "../../infra/gitlab";
+import { PLAIN_HTTP_LABEL, TLS_CERTIFICATE_PATH, TLS_KEY_PATH } from "../../infra/gitlab/gitlab-server";
 import {
   ADMIN_TOKEN_PATH,
   BOOTSTRAP_SCRIPT_PATH,
@@ -36,6 +38,9 @@ const READINESS = "pulumi-nodejs:dynamic/gitlab-dind:GitLabReadiness";
 
 const GITLAB: GitLabConfig = {
   image: DEFAULT_GITLAB_IMAGE,
+  tls: "auto",
+  tlsMode: "off",
+  letsencryptEmail: undefined,
   externalUrl: undefined,
   httpPort: 8080,
   sshPort: 10022,
@@ -43,6 +48,12 @@ const GITLAB: GitLabConfig = {
   shmSizeMiB: 512,
   rootPassword: undefined,
   allowSignup: false,
+};
+
+const CERTIFICATE = {
+  caCertPem: "-----BEGIN CERTIFICATE-----\nstack CA\n-----END CERTIFICATE-----\n",
+  certPem: "-----BEGIN CERTIFICATE-----\ngitlab\n-----END CERTIFICATE-----\n",
+  keyPem: pulumi.secret("-----BEGIN EC PRIVATE KEY-----\nkey\n-----END EC PRIVATE KEY-----\n"),
 };
 
 interface Built {
@@ -61,16 +72,20 @@ async function build(target: Target, gitlab: Partial<GitLabConfig> = {}, keepDat
     }),
   });
   const team = target === "aws" ? "dev" : "local";
+  const merged = { ...GITLAB, httpPort: target === "aws" ? 80 : 8080, ...gitlab };
+  // As the config parser resolves it (auto: the stack CA on AWS without a URL).
+  const tlsMode = gitlab.tlsMode ?? resolveTlsMode(target, merged.tls, merged.externalUrl);
   const run = await runUnderMocks(mocks, "gitlab-dind", team, () => {
     const host: DockerHost =
       target === "aws" ? awsLikeHost() : new LocalHost("local-host", { names: naming(team, "s") });
     return new GitLabServer("gitlab", {
       names: naming(team, "s"),
       target,
-      gitlab: { ...GITLAB, httpPort: target === "aws" ? 80 : 8080, ...gitlab },
+      gitlab: { ...merged, tlsMode },
       host,
       keepDataOnDestroy,
       operatorCidrs: ["203.0.113.0/24"],
+      ...(tlsMode === "selfSigned" ? { certificate: CERTIFICATE } : {}),
     });
   });
   return { mocks, server: run.result, dependsOn: run.dependsOn, options: run.options };
@@ -264,14 +279,23 @@ describe("GitLabServer, local target", () => {
 });
 
 describe("GitLabServer, aws target", () => {
-  it("publishes 443 too, on every address (the security group filters)", async () => {
-    const b = await build("aws");
-    expect(container(b).inputs.ports).toEqual([
-      { internal: 80, external: 80 },
-      { internal: 443, external: 443 },
-      { internal: 22, external: 10022 },
-      { internal: 4567, external: 4567 },
-    ]);
+  it("publishes 443 too when GitLab serves TLS, on every address (the security group filters)", async () => {
+    for (const gitlab of [{}, { externalUrl: "https://gitlab.example.com" }]) {
+      const b = await build("aws", gitlab);
+      expect(container(b).inputs.ports).toEqual([
+        { internal: 80, external: 80 },
+        { internal: 443, external: 443 },
+        { internal: 22, external: 10022 },
+        { internal: 4567, external: 4567 },
+      ]);
+    }
+  });
+
+  it("publishes no 443 when GitLab serves plain HTTP (nothing listens there)", async () => {
+    for (const gitlab of [{ externalUrl: "http://3.120.0.10" }, { tls: "off" as const }]) {
+      const b = await build("aws", gitlab);
+      expect((container(b).inputs.ports as { internal: number }[]).map((p) => p.internal)).toEqual([80, 22, 4567]);
+    }
   });
 
   it("bind-mounts GitLab's directories under the host's data path and creates no Docker volume", async () => {
@@ -294,12 +318,12 @@ describe("GitLabServer, aws target", () => {
 
   it("derives the external URL from the Elastic IP, calls the API there, lets the operators' CIDRs probe health", async () => {
     const b = await build("aws");
-    expect(await valueOf(b.server.externalUrl)).toBe("http://3.120.0.10");
-    expect(await valueOf(b.server.apiUrl)).toBe("http://3.120.0.10");
-    expect(await valueOf(b.server.containerUrl)).toBe("http://host.docker.internal:80");
+    expect(await valueOf(b.server.externalUrl)).toBe("https://3.120.0.10");
+    expect(await valueOf(b.server.apiUrl)).toBe("https://3.120.0.10");
+    expect(await valueOf(b.server.containerUrl)).toBe("https://host.docker.internal");
     const rb = env(b, "GITLAB_OMNIBUS_CONFIG")!;
-    expect(rb).toContain("external_url 'http://3.120.0.10'");
-    expect(rb).toContain("registry_external_url 'http://3.120.0.10:4567'");
+    expect(rb).toContain("external_url 'https://3.120.0.10'");
+    expect(rb).toContain("registry_external_url 'https://3.120.0.10:4567'");
     expect(rb).toContain("gitlab_rails['monitoring_whitelist'] = ['127.0.0.0/8', '::1/128', '203.0.113.0/24']");
     // An IP is no host name: the container is named instead.
     expect(container(b).inputs.hostname).toBe("dev-gitlab");
@@ -322,7 +346,7 @@ describe("an https external URL", () => {
   });
 
   it("plain http goes through host.docker.internal and GitLab's published HTTP port", async () => {
-    const b = await build("aws", { httpPort: 8081 });
+    const b = await build("aws", { httpPort: 8081, tls: "off" });
     expect(await valueOf(b.server.containerUrl)).toBe("http://host.docker.internal:8081");
     expect(await valueOf(b.server.containerHostName)).toBe("host.docker.internal");
   });
@@ -339,9 +363,92 @@ describe("a rebuilt host", () => {
     const b = await build("aws");
     expect(container(b).inputs.labels).toEqual([
       { label: "gitlab-dind.host-generation", value: "i-0123456789abcdef0" },
+      { label: "gitlab-dind.plain-http-requested", value: "false" },
     ]);
     expect(b.mocks.get("docker:index/remoteImage:RemoteImage", "gitlab-image").inputs.triggers).toEqual({
       hostGeneration: "i-0123456789abcdef0",
     });
+  });
+});
+
+describe("HTTPS with the stack CA (gitlab.tls selfSigned, the AWS default)", () => {
+  it("uploads the certificate and a root-only, secret key; gitlab.rb points at them", async () => {
+    const b = await build("aws");
+    expect(upload(b, TLS_CERTIFICATE_PATH)).toMatchObject({ content: CERTIFICATE.certPem, permissions: "0644" });
+    expect(upload(b, TLS_KEY_PATH)).toMatchObject({
+      content: await valueOf(CERTIFICATE.keyPem),
+      permissions: "0600",
+      owner: "0",
+      group: "0",
+    });
+    expect(isSecretValue(container(b).inputs.uploads)).toBe(true);
+    const rb = env(b, "GITLAB_OMNIBUS_CONFIG")!;
+    expect(rb).toContain(`gitlab_rails['nginx']['ssl_certificate'] = '${TLS_CERTIFICATE_PATH}'`);
+    expect(rb).toContain(`gitlab_rails['nginx']['ssl_certificate_key'] = '${TLS_KEY_PATH}'`);
+    expect(rb).toContain("letsencrypt['enable'] = false");
+    expect(rb).not.toContain("PRIVATE KEY");
+  });
+
+  it("gives the readiness wait the stack CA, and exposes it for the runner and the outputs", async () => {
+    const b = await build("aws");
+    expect(b.mocks.get(READINESS, "gitlab-ready").inputs.caPem).toBe(CERTIFICATE.caCertPem);
+    expect(await valueOf(b.server.caCertPem!)).toBe(CERTIFICATE.caCertPem);
+  });
+
+  it("refuses to build without the certificate, before registering anything", () => {
+    expect(
+      () =>
+        new GitLabServer("gitlab", {
+          names: naming("dev", "s"),
+          target: "aws",
+          gitlab: { ...GITLAB, httpPort: 80, tlsMode: "selfSigned" },
+          host: {} as DockerHost,
+          keepDataOnDestroy: true,
+        }),
+    ).toThrow(/needs the stack CA/);
+  });
+});
+
+describe("the plain-HTTP label for policy packs", () => {
+  it.each([
+    ["aws, no URL (stack CA)", "aws", {}, "false"],
+    ["aws, https URL (Let's Encrypt)", "aws", { externalUrl: "https://gitlab.example.com" }, "false"],
+    ["aws, explicit http:// URL", "aws", { externalUrl: "http://3.120.0.10" }, "true"],
+    ["aws, gitlab.tls off", "aws", { tls: "off" }, "true"],
+    ["local", "local", {}, "true"],
+  ] as const)("%s → %s", async (_what, target, gitlab, value) => {
+    const b = await build(target, gitlab);
+    const labels = container(b).inputs.labels as { label: string; value: string }[];
+    expect(labels.find((l) => l.label === PLAIN_HTTP_LABEL)?.value).toBe(value);
+  });
+});
+
+describe("Let's Encrypt", () => {
+  it("no CA for the readiness wait (the system's CAs), the contact address in gitlab.rb, started after startAfter", async () => {
+    const mocks = new RecordingMocks();
+    const run = await runUnderMocks(mocks, "gitlab-dind", "dev", () => {
+      const dnsReady = new random.RandomId("gitlab-dns-resolves", { byteLength: 4 });
+      return new GitLabServer("gitlab", {
+        names: naming("dev", "s"),
+        target: "aws",
+        gitlab: {
+          ...GITLAB,
+          httpPort: 80,
+          externalUrl: "https://gitlab.example.com",
+          tlsMode: "letsencrypt",
+          letsencryptEmail: "ops@example.com",
+        },
+        host: awsLikeHost(),
+        keepDataOnDestroy: true,
+        startAfter: [dnsReady],
+      });
+    });
+    expect(run.dependsOn.get("gitlab")).toContain("gitlab-dns-resolves");
+    expect(mocks.get(READINESS, "gitlab-ready").inputs.caPem).toBe("");
+    const envs = revealSecrets(mocks.get(CONTAINER, "gitlab").inputs.envs) as string[];
+    const rb = envs.find((e) => e.startsWith("GITLAB_OMNIBUS_CONFIG="))!;
+    expect(rb).toContain("letsencrypt['enable'] = true");
+    expect(rb).toContain("letsencrypt['contact_emails'] = ['ops@example.com']");
+    expect(run.result.caCertPem).toBeUndefined();
   });
 });

@@ -97,6 +97,33 @@ describe("network", () => {
     ]);
   });
 
+  it("opens no 443 when GitLab serves plain HTTP (an explicit http:// URL, or gitlab.tls off)", async () => {
+    for (const gitlab of [{ externalUrl: "http://gitlab.example.com" }, { tls: "off" }]) {
+      const b = await buildAwsHost(settings("dev", { "gitlab-dind:gitlab": gitlab }));
+      expect(ingress(b)).toEqual([
+        "10022 0.0.0.0/0",
+        "2376 203.0.113.0/24",
+        "4567 0.0.0.0/0",
+        "80 0.0.0.0/0",
+        "80 203.0.113.0/24",
+      ]);
+      const http = b.mocks.ofType(T.ingress).find((r) => r.inputs.fromPort === 80)!;
+      expect(http.inputs.description).toBe("GitLab HTTP from 0.0.0.0/0");
+    }
+  });
+
+  it("with TLS (stack CA or Let's Encrypt) opens 443 to webCidrs and adminCidrs, and 80 only as the redirect", async () => {
+    for (const gitlab of [{}, { externalUrl: "https://gitlab.example.com" }]) {
+      const b = await buildAwsHost(settings("dev", { "gitlab-dind:gitlab": gitlab }));
+      expect(ingress(b).filter((r) => r.startsWith("443 "))).toEqual(["443 0.0.0.0/0", "443 203.0.113.0/24"]);
+      const http = b.mocks.ofType(T.ingress).filter((r) => r.inputs.fromPort === 80);
+      expect(http.map((r) => r.inputs.description)).toEqual([
+        "GitLab HTTP (redirect to https) from 0.0.0.0/0",
+        "GitLab HTTP (redirect to https) from 203.0.113.0/24",
+      ]);
+    }
+  });
+
   it("builds a VPC of network.vpcCidr with one public subnet routed to an internet gateway", async () => {
     const b = await buildAwsHost(
       settings("dev", { "gitlab-dind:network": { adminCidrs: ["203.0.113.0/24"], vpcCidr: "10.9.0.0/20" } }),

@@ -2,7 +2,7 @@
  * The offline plan as a user runs it: `npm run plan -- …` in a child process.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -93,5 +93,47 @@ describe("a good stack", () => {
       expect(readFileSync(join(a, "files", name), "utf8")).not.toContain("v1:AAAABBBBCCCCDDDD");
     }
     expect(ra.stdout).toMatch(/^Plan for gitlab-dind\/test \(target local, team test\): \d+ resources to create/);
+  });
+});
+
+describe("plain HTTP on AWS", () => {
+  test("an explicit http:// URL plans (exit 0) with one warning line naming gitlab.externalUrl; the default plans https without one", () => {
+    const dir = mkdtempSync(join(tmpdir(), "gitlab-dind-plan-http-"));
+    try {
+      const write = (name: string, gitlab: string) => {
+        const path = join(dir, name);
+        writeFileSync(
+          path,
+          `config:
+  aws:region: eu-central-1
+  gitlab-dind:team: web
+  gitlab-dind:network:
+    adminCidrs: [203.0.113.0/24]
+${gitlab}`,
+        );
+        return path;
+      };
+      const http = plan(
+        "--stack",
+        "web",
+        "--config-file",
+        write("http.yaml", "  gitlab-dind:gitlab:\n    externalUrl: http://gitlab.example.com\n"),
+      );
+      expect(http.code).toBe(0);
+      const warnings = http.stderr.split("\n").filter((l) => l.startsWith("warning:"));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(
+        /gitlab-dind:gitlab\.externalUrl is "http:\/\/gitlab\.example\.com": GitLab's traffic is plain HTTP/,
+      );
+      expect(http.stdout).toContain('gitlabUrl: "http://gitlab.example.com"');
+
+      const https = plan("--stack", "web", "--config-file", write("default.yaml", ""));
+      expect(https.code).toBe(0);
+      expect(https.stderr).toBe("");
+      expect(https.stdout).toMatch(/gitlabUrl: "https:\/\/[0-9.]+"/);
+      expect(https.stdout).toMatch(/gitlabCaCertificate: "-----BEGIN CERTIFICATE-----/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

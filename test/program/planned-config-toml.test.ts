@@ -18,7 +18,7 @@ async function plannedToml(stack: string): Promise<string> {
   return (await runPlan("gitlab-dind", stack, parsed.config)).files["config.toml"];
 }
 
-describe.each(["dev", "local"])("the %s stack's planned config.toml", (stack) => {
+describe.each(["dev", "dev-letsencrypt", "local"])("the %s stack's planned config.toml", (stack) => {
   test("has only keys gitlab-runner reads, and two TOML parsers read the same document", async () => {
     const text = await plannedToml(stack);
     expect(keyProblems(parse(text))).toEqual([]);

@@ -276,6 +276,8 @@ export const COMPUTED: Record<string, ComputedFields> = {
   "aws:ec2/routeTable:RouteTable": (_i, _name, { aws }) => ({
     arn: aws.arn("ec2", "route-table/rtb-0a1b2c3d4e5f60718"),
   }),
+  // The external URL's A record (infra/dns, with gitlab-dind:dns.zoneId).
+  "aws:route53/record:Record": (i) => ({ fqdn: i.name }),
   // The AWS host's wait for its Docker API (infra/host/aws/docker-api-wait.ts).
   "pulumi-nodejs:dynamic/gitlab-dind:DockerApiWait": (i) => ({ endpoint: `tcp://${i.host}:${i.port}`, attempts: 1 }),
 };

@@ -44,6 +44,7 @@ Options:
   -h, --help                this text
 
 Environment: GITLAB_TOKEN (with --url: an administrator's token with the api scope; never printed),
+  NODE_EXTRA_CA_CERTS (with --url to a GitLab with the stack CA: a file with \`pulumi stack output gitlabCaCertificate\`),
 PULUMI_CLI (with --stack: the Pulumi command, default \`pulumi\`, then \`npx --no-install pulumi\`).`;
 
 /** "90s", "10m", "1h", "500ms", or plain seconds ("600"). */

@@ -31,6 +31,8 @@ async function main(): Promise<number> {
 
   let gitlabUrl: string;
   let token: string;
+  // The stack CA (gitlab.tls selfSigned): https is verified against it, never turned off.
+  let ca: string | undefined;
   let runner: SmokeConfig["runner"];
   let pipeline;
   try {
@@ -40,6 +42,7 @@ async function main(): Promise<number> {
       secrets.push(outputs.adminToken);
       gitlabUrl = outputs.gitlabUrl;
       token = outputs.adminToken;
+      ca = outputs.gitlabCaCertificate;
       runner = { kind: "stack", id: outputs.runnerId };
       pipeline = args.pipelineFile
         ? await loadPipelineFile(args.pipelineFile, process.cwd())
@@ -61,6 +64,7 @@ async function main(): Promise<number> {
   const client = createGitLabClient({
     baseUrl: gitlabUrl,
     token,
+    ...(ca === undefined ? {} : { ca }),
     requestTimeoutMs: 30_000,
     retry: { deadlineMs: 120_000, initialDelayMs: 1_000, maxDelayMs: 15_000 },
     onProgress: (message) => out(`… ${message}`),

@@ -13,6 +13,8 @@ export interface StackOutputs {
   readonly runnerId: number;
   readonly runnerTags: readonly string[];
   readonly examplePipeline: string;
+  /** The stack CA (PEM) GitLab's certificate is verified against; undefined: the system's CAs. */
+  readonly gitlabCaCertificate?: string;
 }
 
 export interface CommandResult {
@@ -149,6 +151,9 @@ export function validateOutputs(stack: string, outputs: unknown): StackOutputs {
     problems.push(`runnerTags: expected a list of strings, got ${describe(tags)}`);
   if (gitlabUrl && !/^https?:\/\//.test(gitlabUrl))
     problems.push(`gitlabUrl: expected an http(s) URL, got "${gitlabUrl}"`);
+  const ca = o["gitlabCaCertificate"];
+  if (ca !== undefined && (typeof ca !== "string" || !ca.includes("-----BEGIN CERTIFICATE-----")))
+    problems.push(`gitlabCaCertificate: expected a PEM certificate, got ${describe(ca)}`);
   if (problems.length > 0) {
     throw new StackOutputsError(
       `Stack "${stack}" outputs are not what smoke needs (is the stack up to date? run \`pulumi up\`):\n  - ${problems.join("\n  - ")}`,
@@ -160,6 +165,7 @@ export function validateOutputs(stack: string, outputs: unknown): StackOutputs {
     runnerId: runnerId as number,
     runnerTags: tags as string[],
     examplePipeline,
+    ...(typeof ca === "string" ? { gitlabCaCertificate: ca } : {}),
   };
 }
 

@@ -1,23 +1,12 @@
 /**
- * The Docker API's own little PKI, from `@pulumi/tls`: a CA, the daemon's server certificate
- * (SANs: the Elastic IP and its public DNS name) and the client certificate the program's Docker
- * provider presents. Private keys are Pulumi secrets.
- *
- * ECDSA P-256 keeps the certificates small (they travel in the 16 KB user data) and is what
- * Docker's Go TLS stack supports for both ends.
+ * The Docker API's own little PKI (helpers in infra/tls/pki.ts): a CA, the daemon's server
+ * certificate (SANs: the Elastic IP and its public DNS name) and the client certificate the
+ * program's Docker provider presents. Private keys are Pulumi secrets. A renewed server certificate
+ * changes the user data and so rebuilds the instance (the data volume survives).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-
-/** Validity of the CA: ten years. */
-const CA_VALIDITY_HOURS = 10 * 365 * 24;
-/**
- * Validity of the server and client certificates: five years. A renewed server certificate
- * changes the user data and so rebuilds the instance (the data volume survives).
- */
-const LEAF_VALIDITY_HOURS = 5 * 365 * 24;
-/** `pulumi up` renews a leaf certificate in its last 30 days. */
-const EARLY_RENEWAL_HOURS = 30 * 24;
+import { CLIENT_USES, createCa, KEY, SERVER_USES, signLeaf } from "../../tls/pki";
 
 export interface DockerTlsArgs {
   /** The Elastic IP the daemon is reached at (a SAN of the server certificate). */
@@ -38,64 +27,39 @@ export interface DockerTls {
   readonly clientKeyPem: pulumi.Output<string>;
 }
 
-const KEY: tls.PrivateKeyArgs = { algorithm: "ECDSA", ecdsaCurve: "P256" };
-
 export function createDockerTls(name: string, args: DockerTlsArgs, opts: pulumi.CustomResourceOptions): DockerTls {
-  const caKey = new tls.PrivateKey(`${name}-ca-key`, KEY, opts);
-  const ca = new tls.SelfSignedCert(
-    `${name}-ca`,
-    {
-      privateKeyPem: pulumi.secret(caKey.privateKeyPem),
-      isCaCertificate: true,
-      validityPeriodHours: CA_VALIDITY_HOURS,
-      allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
-      subject: { commonName: "gitlab-dind Docker API CA", organization: args.organization },
-    },
-    opts,
-  );
-
-  const sign = (what: string, key: tls.PrivateKey, request: tls.CertRequestArgs, uses: string[]) => {
-    const csr = new tls.CertRequest(`${name}-${what}-csr`, request, opts);
-    return new tls.LocallySignedCert(
-      `${name}-${what}-cert`,
-      {
-        certRequestPem: csr.certRequestPem,
-        caCertPem: ca.certPem,
-        caPrivateKeyPem: pulumi.secret(caKey.privateKeyPem),
-        validityPeriodHours: LEAF_VALIDITY_HOURS,
-        earlyRenewalHours: EARLY_RENEWAL_HOURS,
-        allowedUses: uses,
-      },
-      opts,
-    );
-  };
+  const ca = createCa(name, { commonName: "gitlab-dind Docker API CA", organization: args.organization }, opts);
 
   const serverKey = new tls.PrivateKey(`${name}-server-key`, KEY, opts);
-  const server = sign(
+  const server = signLeaf(
+    name,
     "server",
-    serverKey,
+    ca,
     {
       privateKeyPem: pulumi.secret(serverKey.privateKeyPem),
       subject: { commonName: pulumi.output(args.publicDns), organization: args.organization },
       ipAddresses: [args.publicIp],
       dnsNames: [args.publicDns],
     },
-    ["digital_signature", "key_agreement", "server_auth"],
+    SERVER_USES,
+    opts,
   );
 
   const clientKey = new tls.PrivateKey(`${name}-client-key`, KEY, opts);
-  const client = sign(
+  const client = signLeaf(
+    name,
     "client",
-    clientKey,
+    ca,
     {
       privateKeyPem: pulumi.secret(clientKey.privateKeyPem),
       subject: { commonName: "gitlab-dind pulumi", organization: args.organization },
     },
-    ["digital_signature", "key_agreement", "client_auth"],
+    CLIENT_USES,
+    opts,
   );
 
   return {
-    caCertPem: ca.certPem,
+    caCertPem: ca.cert.certPem,
     serverCertPem: server.certPem,
     serverKeyPem: pulumi.secret(serverKey.privateKeyPem),
     clientCertPem: client.certPem,

@@ -11,7 +11,7 @@ import type { Naming } from "../../naming";
 
 /** The Docker daemon's TLS port. */
 export const DOCKER_API_PORT = 2376;
-/** GitLab's HTTPS port, opened next to its HTTP port. */
+/** GitLab's HTTPS port, opened next to its HTTP port when GitLab serves TLS. */
 export const HTTPS_PORT = 443;
 
 /** One ingress rule the security group gets: a port, one CIDR, and why. */
@@ -28,14 +28,23 @@ export interface IngressRule {
  * Port 22 never appears: the config parser refuses it for GitLab's ports on aws (infra/config).
  * GitLab's HTTP(S) is also open to `network.adminCidrs`: `pulumi up` runs from there and calls
  * GitLab's API (the readiness wait, the runner registration), whatever `webCidrs` says.
+ * 443 is open only when GitLab serves TLS (`gitlab.tlsMode` not `off`); port 80 then only redirects
+ * to https (and, with Let's Encrypt, answers its HTTP-01 challenge).
  */
 export function ingressRules(config: StackConfig): IngressRule[] {
   const webAndOperators = [...new Set([...config.network.webCidrs, ...config.network.adminCidrs])];
   const web: Array<[number, string, string, readonly string[]]> = [
-    [config.gitlab.httpPort, "GitLab HTTP", "gitlab-dind:gitlab.httpPort", webAndOperators],
-    [HTTPS_PORT, "GitLab HTTPS", "gitlab-dind:gitlab.httpPort", webAndOperators],
-    [config.gitlab.sshPort, "GitLab git over SSH", "gitlab-dind:gitlab.sshPort", config.network.webCidrs],
+    [
+      config.gitlab.httpPort,
+      config.gitlab.tlsMode === "off" ? "GitLab HTTP" : "GitLab HTTP (redirect to https)",
+      "gitlab-dind:gitlab.httpPort",
+      webAndOperators,
+    ],
   ];
+  if (config.gitlab.tlsMode !== "off") {
+    web.push([HTTPS_PORT, "GitLab HTTPS", "gitlab-dind:gitlab.tls", webAndOperators]);
+  }
+  web.push([config.gitlab.sshPort, "GitLab git over SSH", "gitlab-dind:gitlab.sshPort", config.network.webCidrs]);
   if (config.gitlab.registryPort !== 0) {
     web.push([
       config.gitlab.registryPort,

@@ -7,6 +7,7 @@
  *   await fake.close();
  */
 import http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 import type { FakeGitLabState, FakeRunner, PipelineBehaviour } from "./state";
 import { addRunner, createState } from "./state";
@@ -51,6 +52,8 @@ export interface FakeGitLabOptions {
   readonly delayedDeletion?: boolean;
   /** Extra routes, matched before the built-in ones. */
   readonly routes?: readonly Route[];
+  /** Serve https with this certificate and key (PEM) instead of plain http. Default: http. */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 export interface FakeGitLab {
@@ -90,11 +93,15 @@ export async function startFakeGitLab(options: FakeGitLabOptions = {}): Promise<
   }));
   let baseUrl = "";
 
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => handle(req, res, Buffer.concat(chunks).toString("utf8")));
-  });
+  };
+  const server: http.Server =
+    options.tls === undefined
+      ? http.createServer(onRequest)
+      : https.createServer({ cert: options.tls.cert, key: options.tls.key }, onRequest);
 
   function send(res: http.ServerResponse, reply: Reply): void {
     const headers: Record<string, string> = { ...reply.headers };
@@ -177,7 +184,7 @@ export async function startFakeGitLab(options: FakeGitLabOptions = {}): Promise<
       probe.close(() => resolve(p));
     });
   });
-  baseUrl = `http://127.0.0.1:${port}`;
+  baseUrl = `${options.tls === undefined ? "http" : "https"}://127.0.0.1:${port}`;
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       server.once("error", reject);

@@ -1,0 +1,3 @@
+/** GitLab's HTTPS certificate from the stack CA, and the PKI helpers it shares with the Docker API. */
+export { GitLabTls } from "./gitlab-tls";
+export type { GitLabTlsArgs } from "./gitlab-tls";
