@@ -273,7 +273,10 @@ function build(values: Map<string, unknown>, target: Target, awsRegion: string |
     if (field === undefined) top[group] = value;
     else (tree[group] ??= {})[field] = value;
   }
-  return { ...top, ...tree, target, awsRegion } as unknown as StackConfig;
+  // backup.localDir's default names the team.
+  const backup = tree["backup"] ?? {};
+  backup["localDir"] ??= `./backups/${String(top["team"])}`;
+  return { ...top, ...tree, backup, target, awsRegion } as unknown as StackConfig;
 }
 
 function tryJson(text: string): unknown {
