@@ -3,6 +3,7 @@
  * `pulumi up`; the offline plan (tools/plan) runs the same function under Pulumi's mocks.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { createBackups } from "./backup";
 import type { StackConfig } from "./config/types";
 import { GitLabServer } from "./gitlab";
 import { createHost } from "./host";
@@ -38,6 +39,9 @@ export function buildStack(config: StackConfig): StackBuild {
   // the registration), so GitLab still answers when the runner is removed from it.
   const runner = new GitLabRunner("runner", { host: host.host, gitlab, config: config.runner, names });
 
+  // Backups of GitLab: on AWS a bucket, the host role's access to it and a timer on the host.
+  const backups = createBackups(config, names, host, gitlab);
+
   return {
     outputs: {
       team: names.team,
@@ -51,9 +55,11 @@ export function buildStack(config: StackConfig): StackBuild {
       runnerId: runner.runnerId,
       runnerTags: runner.tags,
       examplePipeline: runner.examplePipeline,
+      ...backups.outputs,
     },
     files: {
       ...host.files,
+      ...backups.files,
       "gitlab.rb": gitlab.gitlabRb,
       [CONFIG_TOML_FILE]: runner.configToml,
       [EXAMPLE_PIPELINE_FILE]: runner.examplePipeline,

@@ -16,6 +16,14 @@ export interface HostBuild {
   readonly outputs: Readonly<Record<string, pulumi.Input<unknown>>>;
   /** Files the host renders, by name (`user-data.yaml` on AWS). */
   readonly files: Readonly<Record<string, pulumi.Output<string>>>;
+  /** On AWS: what other components attach to the host (its role, its instance). */
+  readonly aws?: AwsHostAttachments;
+}
+
+export interface AwsHostAttachments {
+  /** Name of the host's IAM role, for components that grant it more (a policy of their own). */
+  readonly roleName: pulumi.Output<string>;
+  readonly instanceId: pulumi.Output<string>;
 }
 
 export function createHost(config: StackConfig, names: Naming): HostBuild {

@@ -33,7 +33,11 @@ export interface RecordedInvoke {
 }
 
 /** Fields a provider computes for a resource of one type, from its inputs and name. */
-export type ComputedFields = (inputs: Record<string, any>, name: string) => Record<string, unknown>;
+export type ComputedFields = (
+  inputs: Record<string, any>,
+  name: string,
+  id: string | undefined,
+) => Record<string, unknown>;
 export type InvokeHandler = (inputs: Record<string, any>) => Record<string, unknown>;
 
 /** The wire form of a secret inside mock inputs: `{ [SECRET_SIG_KEY]: SECRET_SIG, value }`. */
@@ -154,6 +158,23 @@ export const COMPUTED: Record<string, ComputedFields> = {
     certPem: `-----BEGIN CERTIFICATE-----\nMOCK-${name}\n-----END CERTIFICATE-----\n`,
     readyForRenewal: false,
   }),
+  // The backups (infra/backup): a created bucket is named by its input, a read one
+  // (`Bucket.get`, backup.bucketName) by its id.
+  "aws:s3/bucket:Bucket": (i, _name, id) => {
+    const bucket = String(i.bucket ?? id);
+    return { bucket, arn: `arn:aws:s3:::${bucket}`, region, bucketDomainName: `${bucket}.s3.amazonaws.com` };
+  },
+  "aws:ssm/document:Document": (i) => ({
+    arn: arn("ssm", `document/${i.name}`),
+    latestVersion: "1",
+    defaultVersion: "1",
+    documentVersion: "1",
+    status: "Active",
+  }),
+  "aws:ssm/association:Association": () => ({
+    associationId: "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9",
+    arn: arn("ssm", "association/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"),
+  }),
   // The AWS host's wait for its Docker API (infra/host/aws/docker-api-wait.ts).
   "pulumi-nodejs:dynamic/gitlab-dind:DockerApiWait": (i) => ({ endpoint: `tcp://${i.host}:${i.port}`, attempts: 1 }),
 };
@@ -210,7 +231,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     const fill = this.computed[args.type];
     const state = {
       ...(revealSecrets(inputs) as Record<string, unknown>),
-      ...(fill ? fill(revealSecrets(inputs) as Record<string, any>, args.name) : {}),
+      ...(fill ? fill(revealSecrets(inputs) as Record<string, any>, args.name, args.id || undefined) : {}),
     };
     return { id: args.custom === false ? undefined : args.id || `${args.name}-id`, state };
   }

@@ -223,6 +223,7 @@ export class AwsHost extends pulumi.ComponentResource {
         ...(snapshots === undefined ? {} : { snapshotPolicyId: snapshots.policy.id }),
       },
       files: { "user-data.yaml": userData },
+      aws: { roleName: identity.role.name, instanceId: instance.id },
     };
 
     this.registerOutputs({
