@@ -31,7 +31,11 @@ export function createBackups(config: StackConfig, names: Naming, host: HostBuil
     // Relative to the project directory (where Pulumi.yaml is and the npm scripts run).
     const dir = config.backup.localDir;
     return {
-      outputs: { ...common, backupLocalDir: path.isAbsolute(dir) ? dir : path.normalize(dir) },
+      outputs: {
+        ...common,
+        backupLocalDir: path.isAbsolute(dir) ? dir : path.normalize(dir),
+        backupSkip: [...config.backup.skip],
+      },
       files: {},
     };
   }
