@@ -8,7 +8,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { main, type Deps } from "../../tools/backup/main";
+import { hostCommands, main, type Deps } from "../../tools/backup/main";
+import { haveTool } from "../support/tools";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import type { CommandResult } from "../../tools/smoke/stack-outputs";
 import { fakeHost, type FakeHost } from "./fake-host";
 import { fakeSsm, type FakeSsm, type Outcome } from "./fake-ssm";
@@ -165,7 +168,7 @@ describe("the aws target, through SSM Run Command", () => {
     expect(await main("restore", ["--stack", "dev"], d)).toBe(0);
     const script = ssm?.requests[0]?.body.Parameters.commands.join("\n") ?? "";
     expect(script).toContain("BACKUP_TARGET='s3://dev-gitlab-backups-5eed0000/dev'");
-    expect(script).toContain("exec /usr/local/sbin/gitlab-dind-restore list");
+    expect(script).toContain('/usr/local/sbin/gitlab-dind-restore list >"$log" 2>&1 || status=$?');
     expect(seen.out).toEqual([
       "Backups of stack dev in s3://dev-gitlab-backups-5eed0000/dev/",
       expect.stringMatching(/SSM command .* sent/),
@@ -180,13 +183,19 @@ describe("the aws target, through SSM Run Command", () => {
     outcome = (script) =>
       script.includes(" check ")
         ? { status: "Success", exitCode: 0, stdout: "VERSION_MATCH=19.3.0\n" }
-        : { status: "Success", exitCode: 0, stdout: "[8/8] gitlab-rake gitlab:doctor:secrets\nRESTORED=" + ID + "\n" };
+        : {
+            status: "Success",
+            exitCode: 0,
+            stdout: `[8/8] gitlab-rake gitlab:doctor:secrets\nRESTORED=${ID}\n(the whole log is on the host: /var/log/gitlab-dind-restore.abc123)\n`,
+          };
     const { deps: d, seen } = deps(AWS_OUTPUTS);
     expect(await main("restore", ["--stack", "dev", "--backup", ID, "--yes", "--from-team", "payments"], d)).toBe(0);
     const scripts = ssm?.requests.map((r) => r.body.Parameters.commands.join("\n")) ?? [];
     expect(scripts).toHaveLength(2);
-    expect(scripts[0]).toContain(`exec /usr/local/sbin/gitlab-dind-restore check ${ID}`);
-    expect(scripts[1]).toContain(`exec /usr/local/sbin/gitlab-dind-restore restore ${ID}`);
+    expect(scripts[0]).toContain(`/usr/local/sbin/gitlab-dind-restore check ${ID} >"$log" 2>&1`);
+    expect(scripts[1]).toContain(`/usr/local/sbin/gitlab-dind-restore restore ${ID} >"$log" 2>&1`);
+    // Only the log's tail comes back through SSM (which keeps the first 24,000 characters).
+    expect(scripts[1]).toContain('tail -n 80 "$log"');
     // Another team's folder of the adopted bucket: the restore drill.
     expect(scripts[1]).toContain("BACKUP_TARGET='s3://dev-gitlab-backups-5eed0000/payments'");
     expect(ssm?.requests[1]?.body.Parameters.executionTimeout).toEqual(["21600"]);
@@ -199,13 +208,12 @@ describe("the aws target, through SSM Run Command", () => {
     outcome = () => ({
       status: "Failed",
       exitCode: 3,
-      stdout: "",
-      stderr: `REFUSED: backup ${ID} was made by GitLab 19.3.0, the container runs GitLab 19.4.1. … run gitlab/gitlab-ce:19.3.0-ce.0 first\n`,
+      stdout: `REFUSED: backup ${ID} was made by GitLab 19.3.0, the container runs GitLab 19.4.1. … run gitlab/gitlab-ce:19.3.0-ce.0 first\n`,
     });
     const { deps: d, seen } = deps(AWS_OUTPUTS);
     expect(await main("restore", ["--stack", "dev", "--backup", ID, "--yes"], d)).toBe(1);
     expect(ssm?.requests).toHaveLength(1);
-    expect(seen.err.join("\n")).toContain("run gitlab/gitlab-ce:19.3.0-ce.0 first");
+    expect(seen.out.join("\n")).toContain("run gitlab/gitlab-ce:19.3.0-ce.0 first");
     expect(seen.err.at(-1)).toBe(
       `✘ Refused: backup ${ID} needs the GitLab version it was made with (19.3.0); see above.`,
     );
@@ -220,9 +228,11 @@ describe("the aws target, through SSM Run Command", () => {
     expect(await main("restore", ["--stack", "dev", "--backup", ID], nobody.deps)).toBe(1);
     expect(nobody.seen.err.at(-1)).toMatch(/no terminal to confirm on\. Pass --yes/);
     // Only the two version checks ran.
-    expect(ssm?.requests.map((r) => r.body.Parameters.commands.at(-1))).toEqual([
-      `exec /usr/local/sbin/gitlab-dind-restore check ${ID}`,
-      `exec /usr/local/sbin/gitlab-dind-restore check ${ID}`,
+    expect(
+      ssm?.requests.map((r) => r.body.Parameters.commands.find((c) => c.includes("gitlab-dind-restore "))),
+    ).toEqual([
+      `/usr/local/sbin/gitlab-dind-restore check ${ID} >"$log" 2>&1 || status=$?`,
+      `/usr/local/sbin/gitlab-dind-restore check ${ID} >"$log" 2>&1 || status=$?`,
     ]);
   });
 });
@@ -279,5 +289,25 @@ describe("the local target, through the Docker daemon", () => {
     expect(await main("backup", ["--stack", "local"], b.deps)).toBe(1);
     expect(b.seen.err.at(-1)).toBe("✘ The backup failed (Failed, exit 1).");
     expect(readdirSync(host.backups)).toHaveLength(1);
+  });
+});
+
+describe("the shell lines SSM runs on the host", () => {
+  it.skipIf(!haveTool("shellcheck"))("are POSIX shell that shellcheck accepts", () => {
+    const dir = mkdtempSync(join(tmpdir(), "gitlab-dind-ssm-lines-"));
+    try {
+      for (const [what, args] of [
+        ["backup", []],
+        ["restore", ["list"]],
+        ["restore", ["restore", ID]],
+      ] as const) {
+        const path = join(dir, `${what}.sh`);
+        writeFileSync(path, hostCommands(what, args, "s3://dev-gitlab-backups-5eed0000/dev").join("\n") + "\n");
+        const r = spawnSync("shellcheck", ["--shell=sh", path], { encoding: "utf8" });
+        expect(r.stdout + r.stderr, `${what} ${args.join(" ")}`).toBe("");
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -81,24 +81,7 @@ function awsRunner(target: Extract<BackupTarget, { kind: "aws" }>, args: BackupA
   const client = (deps.ssm ?? ((region: string) => new SSMClient({ region })))(target.region);
   const source = `s3://${target.bucket}/${args.fromTeam ?? target.team}`;
   return async (what, scriptArgs, timeoutSeconds, echo) => {
-    const commands =
-      what === "backup"
-        ? [
-            // The timer's own service: never two backups at once, and the journal has its log.
-            "set -u",
-            "since=$(date +%s)",
-            "status=0",
-            `systemctl start ${BACKUP_UNIT} || status=$?`,
-            `journalctl --unit ${BACKUP_UNIT} --since "@$since" --no-pager --output cat | tail -n 200`,
-            'exit "$status"',
-          ]
-        : [
-            "set -eu",
-            `set -a; . ${HOST_PATHS.env}; set +a`,
-            `BACKUP_TARGET='${source}'`,
-            "export BACKUP_TARGET",
-            `exec ${HOST_PATHS.restoreScript} ${scriptArgs.join(" ")}`,
-          ];
+    const commands = hostCommands(what, scriptArgs, source);
     const result = await runOnHost(
       client,
       {
@@ -115,6 +98,35 @@ function awsRunner(target: Extract<BackupTarget, { kind: "aws" }>, args: BackupA
     }
     return { ...result, ok: result.status === "Success" && result.exitCode === 0 };
   };
+}
+
+/** The shell lines SSM runs on the host (`AWS-RunShellScript`, /bin/sh) for a backup or a restore step. */
+export function hostCommands(what: "backup" | "restore", scriptArgs: readonly string[], source: string): string[] {
+  return what === "backup"
+    ? [
+        // The timer's own service: never two backups at once, and the journal has its log.
+        "set -u",
+        "since=$(date +%s)",
+        "status=0",
+        `systemctl start ${BACKUP_UNIT} || status=$?`,
+        `journalctl --unit ${BACKUP_UNIT} --since "@$since" --no-pager --output cat | tail -n 200`,
+        'exit "$status"',
+      ]
+    : [
+        // SSM keeps only the first 24,000 characters of a command's output, and a restore
+        // prints far more: the whole log goes to a file on the host, the tail comes back.
+        "set -u",
+        "# shellcheck source=/dev/null # the settings the association installed on the host",
+        `set -a; . ${HOST_PATHS.env}; set +a`,
+        `BACKUP_TARGET='${source}'`,
+        "export BACKUP_TARGET",
+        "log=$(mktemp /var/log/gitlab-dind-restore.XXXXXX)",
+        "status=0",
+        `${HOST_PATHS.restoreScript} ${scriptArgs.join(" ")} >"$log" 2>&1 || status=$?`,
+        `tail -n ${scriptArgs[0] === "restore" ? 80 : 400} "$log"`,
+        ...(scriptArgs[0] === "restore" ? ['echo "(the whole log is on the host: $log)"'] : ['rm -f "$log"']),
+        'exit "$status"',
+      ];
 }
 
 function localRunner(target: Extract<BackupTarget, { kind: "local" }>, deps: Deps): Runner {
