@@ -116,8 +116,10 @@ export function hostCommands(what: "backup" | "restore", scriptArgs: readonly st
         // SSM keeps only the first 24,000 characters of a command's output, and a restore
         // prints far more: the whole log goes to a file on the host, the tail comes back.
         "set -u",
+        "set -a",
         "# shellcheck source=/dev/null # the settings the association installed on the host",
-        `set -a; . ${HOST_PATHS.env}; set +a`,
+        `. ${HOST_PATHS.env}`,
+        "set +a",
         `BACKUP_TARGET='${source}'`,
         "export BACKUP_TARGET",
         "log=$(mktemp /var/log/gitlab-dind-restore.XXXXXX)",
