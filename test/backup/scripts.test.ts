@@ -103,6 +103,14 @@ describe("gitlab-dind-backup", () => {
     expect(readdirSync(join(h.dir, "tmp"))).toEqual([]);
   });
 
+  it("names the backup after the GitLab version, with or without an edition suffix in VERSION", () => {
+    host = fakeHost();
+    writeFileSync(join(host.root, "opt", "gitlab", "embedded", "service", "gitlab-rails", "VERSION"), "19.3.0-ce\n");
+    const r = host.run(BACKUP_SCRIPT, [], S3_ENV(host));
+    expect(r.status, r.stderr).toBe(0);
+    expect(readdirSync(join(host.s3, "team-bucket", "payments"))[0]).toMatch(ID);
+  });
+
   it("refuses a stopped container and a bad SKIP list before doing anything", () => {
     host = fakeHost();
     const stopped = host.run(BACKUP_SCRIPT, [], { ...S3_ENV(host), FAKE_RUNNING: "false" });

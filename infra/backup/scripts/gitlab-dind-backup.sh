@@ -64,6 +64,7 @@ running=$(docker inspect --format '{{.State.Running}}' "$container") || die "no 
 [[ $running == true ]] || die "container ${container} is not running"
 version=$(docker exec "$container" cat "$VERSION_FILE")
 version=${version//[[:space:]]/}
+version=${version%-ce} # some builds write the edition after the number
 [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "unexpected GitLab version '${version}' in ${VERSION_FILE}"
 
 list_archives() {

@@ -112,6 +112,7 @@ step="comparing GitLab versions"
 backup_version=${id#*_}
 running_version=$(docker exec "$container" cat "$VERSION_FILE")
 running_version=${running_version//[[:space:]]/}
+running_version=${running_version%-ce} # some builds write the edition after the number
 image=$(docker inspect --format '{{.Config.Image}}' "$container")
 log "backup ${id}: GitLab ${backup_version}; container ${container}: GitLab ${running_version} (${image})"
 if [[ $backup_version != "$running_version" ]]; then
