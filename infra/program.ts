@@ -3,6 +3,7 @@
  * `pulumi up`; the offline plan (tools/plan) runs the same function under Pulumi's mocks.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { createBackups } from "./backup";
 import type { StackConfig } from "./config/types";
 import { stackWarnings } from "./config/warnings";
 import { GitLabDns } from "./dns";
@@ -143,6 +144,9 @@ export function buildStack(config: StackConfig): StackBuild {
       : {}),
   });
 
+  // Backups of GitLab: on AWS a bucket, the host role's access to it and a timer on the host.
+  const backups = createBackups(config, names, host, gitlab);
+
   return {
     outputs: {
       team: names.team,
@@ -160,10 +164,12 @@ export function buildStack(config: StackConfig): StackBuild {
       examplePipeline: runner.examplePipeline,
       ...(mirror !== undefined ? { dockerHubMirror: mirror.mirrorUrl } : {}),
       ...(workers !== undefined ? { ciWorkersAutoScalingGroup: workers.autoScalingGroupName } : {}),
+      ...backups.outputs,
     },
     files: {
       ...(workers !== undefined ? { [WORKER_USER_DATA_FILE]: workers.userData } : {}),
       ...host.files,
+      ...backups.files,
       "gitlab.rb": gitlab.gitlabRb,
       [CONFIG_TOML_FILE]: runner.configToml,
       [EXAMPLE_PIPELINE_FILE]: runner.examplePipeline,

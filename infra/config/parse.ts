@@ -383,7 +383,10 @@ function build(values: Map<string, unknown>, target: Target, awsRegion: string |
   }
   const gitlab = tree.gitlab as Record<string, unknown>;
   gitlab.tlsMode = resolveTlsMode(target, gitlab.tls as TlsSetting, gitlab.externalUrl as string | undefined);
-  return { ...tree, dns: tree.dns ?? { zoneId: undefined }, target, awsRegion } as unknown as StackConfig;
+  // backup.localDir's default names the team.
+  const backup = (tree.backup ?? {}) as Record<string, unknown>;
+  backup.localDir ??= `./backups/${String(tree.team)}`;
+  return { ...tree, dns: tree.dns ?? { zoneId: undefined }, backup, target, awsRegion } as unknown as StackConfig;
 }
 
 interface AutoscalerContext {

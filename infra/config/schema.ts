@@ -16,6 +16,7 @@ import {
   checkPort,
   checkX86InstanceType,
 } from "./rules";
+import { checkOnCalendar } from "../backup/on-calendar";
 
 export const NAMESPACE = "gitlab-dind";
 
@@ -72,6 +73,23 @@ const TLS_SETTINGS: readonly string[] = ["auto", "letsencrypt", "selfSigned", "o
 
 /** The widest range `network.adminCidrs` accepts: a /8 (16.7 million addresses). */
 export const ADMIN_CIDR_MIN_PREFIX = 8;
+
+const LOCAL: readonly Target[] = ["local"];
+
+/** The components `gitlab-backup create SKIP=…` takes (GitLab's "Excluding specific data from the backup"). */
+export const BACKUP_SKIP_COMPONENTS = [
+  "db",
+  "uploads",
+  "builds",
+  "artifacts",
+  "lfs",
+  "terraform_state",
+  "registry",
+  "pages",
+  "repositories",
+  "packages",
+  "ci_secure_files",
+] as const;
 
 export const KEYS: readonly KeySpec[] = [
   {
@@ -440,6 +458,70 @@ export const KEYS: readonly KeySpec[] = [
     description:
       "Docker Hub personal access token for mirror.dockerHubUsername (a public-repositories read-only token: every job on the host can pull what it can read); set it with `--secret`.",
     check: (v: string) => (v.trim() === v && v.length >= 8 ? undefined : "a Docker Hub access token"),
+  },
+  {
+    path: "backup.enabled",
+    kind: "boolean",
+    default: true,
+    description:
+      "Back GitLab up with `gitlab-backup` and its secrets: on aws to an S3 bucket on a schedule, on local to backup.localDir with `npm run backup`.",
+  },
+  {
+    path: "backup.schedule",
+    kind: "string",
+    default: "*-*-* 02:30:00 UTC",
+    targets: AWS,
+    description:
+      "When the host backs up: a systemd OnCalendar expression (`daily`, `Mon..Fri *-*-* 03:00:00 UTC`; see `man systemd.time`).",
+    check: (v: string) => {
+      const why = checkOnCalendar(v);
+      return why === undefined ? undefined : `a systemd OnCalendar expression such as "*-*-* 02:30:00 UTC": ${why}`;
+    },
+  },
+  {
+    path: "backup.retentionDays",
+    kind: "integer",
+    default: 14,
+    min: 1,
+    max: 3650,
+    targets: AWS,
+    description: "Days a backup stays in the bucket (an S3 lifecycle rule); the host keeps none.",
+  },
+  {
+    path: "backup.skip",
+    kind: "stringList",
+    default: [],
+    description: `Parts GitLab leaves out of each backup (\`gitlab-backup create SKIP=\`): any of ${BACKUP_SKIP_COMPONENTS.join(", ")}.`,
+    checkEach: (v: string) =>
+      (BACKUP_SKIP_COMPONENTS as readonly string[]).includes(v)
+        ? undefined
+        : `one of ${BACKUP_SKIP_COMPONENTS.join(", ")}`,
+    check: (v: readonly string[]) => {
+      const dup = v.find((x, i) => v.indexOf(x) !== i);
+      if (dup !== undefined) return `each component once (${dup} is listed twice)`;
+      return v.length === BACKUP_SKIP_COMPONENTS.length ? "a list that leaves something to back up" : undefined;
+    },
+  },
+  {
+    path: "backup.bucketName",
+    kind: "string",
+    targets: AWS,
+    defaultDoc: "unset (a new bucket `<team>-gitlab-backups-<random>`)",
+    description:
+      "Adopt the backup bucket an earlier stack kept (see host.keepDataOnDestroy) instead of creating one; this stack never deletes it.",
+    check: (v: string) =>
+      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v) && !v.includes("..") && !/^\d+\.\d+\.\d+\.\d+$/.test(v)
+        ? undefined
+        : "an S3 bucket name: 3 to 63 lowercase letters, digits, dots or hyphens, starting and ending with a letter or digit",
+  },
+  {
+    path: "backup.localDir",
+    kind: "string",
+    targets: LOCAL,
+    defaultDoc: "`./backups/<team>`",
+    description:
+      "Where `npm run backup` puts the local target's backups, relative to the project directory or absolute.",
+    check: (v: string) => (v.trim() === "" || /[\n\r\0]/.test(v) ? "a directory path" : undefined),
   },
 ];
 

@@ -137,6 +137,21 @@ export interface MirrorConfig {
   readonly dockerHubToken: ConfigSecret | undefined;
 }
 
+export interface BackupConfig {
+  /** Whether the stack backs GitLab up at all. */
+  readonly enabled: boolean;
+  /** systemd OnCalendar expression of the host's backup timer (aws). */
+  readonly schedule: string;
+  /** Days a backup stays in the bucket (aws). */
+  readonly retentionDays: number;
+  /** `gitlab-backup create SKIP=` components. */
+  readonly skip: readonly string[];
+  /** An existing bucket to adopt (aws); undefined creates one. */
+  readonly bucketName: string | undefined;
+  /** The local target's backup directory; `./backups/<team>` unless set. */
+  readonly localDir: string;
+}
+
 export interface StackConfig {
   readonly team: string;
   readonly target: Target;
@@ -148,4 +163,5 @@ export interface StackConfig {
   readonly dns: DnsConfig;
   readonly runner: RunnerConfig;
   readonly mirror: MirrorConfig;
+  readonly backup: BackupConfig;
 }

@@ -85,6 +85,9 @@ export function renderGitLabRb(settings: readonly GitLabRbSetting[]): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** `gitlab_rails['backup_keep_time']`: two days of local archives at most; the history is in S3. */
+export const BACKUP_KEEP_TIME_SECONDS = 2 * 24 * 3600;
+
 /** The plain values GitLab's settings are made of. */
 export interface GitLabRbValues {
   /** What users open, e.g. `http://localhost:8080` or `https://gitlab.example.com`. */
@@ -225,5 +228,13 @@ export function gitLabSettings(v: GitLabRbValues): GitLabRbSetting[] {
       "Read from a root-only file Pulumi uploads, so the password is in no environment variable.\nOnly used when GitLab first creates its database: changing it later does not change root's password.",
   });
   settings.push({ kind: "assign", scope: "gitlab_rails", key: "store_initial_root_password", value: false });
+  settings.push({
+    kind: "assign",
+    scope: "gitlab_rails",
+    key: "backup_keep_time",
+    value: BACKUP_KEEP_TIME_SECONDS,
+    comment:
+      "Backups live in S3 (or backup.localDir); gitlab-backup create prunes local archives older than this, e.g. one\nwhose upload failed. Longer than a backup takes, or a slow backup prunes itself (gitlab-org/gitlab#19251).",
+  });
   return settings;
 }

@@ -16,7 +16,7 @@ export interface HostBuild {
   readonly outputs: Readonly<Record<string, pulumi.Input<unknown>>>;
   /** Files the host renders, by name (`user-data.yaml` on AWS). */
   readonly files: Readonly<Record<string, pulumi.Output<string>>>;
-  /** The AWS host's network, private address and role (for the CI workers); undefined locally. */
+  /** On AWS: the host's network, private address, role and instance, for what attaches to it (CI workers, backups); undefined locally. */
   readonly aws?: AwsHostNetwork;
 }
 

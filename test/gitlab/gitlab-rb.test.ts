@@ -122,6 +122,9 @@ describe("renderGitLabRb", () => {
         "# Only used when GitLab first creates its database: changing it later does not change root's password.",
         "gitlab_rails['initial_root_password'] = File.read('/opt/gitlab-dind/root-password').chomp",
         "gitlab_rails['store_initial_root_password'] = false",
+        "# Backups live in S3 (or backup.localDir); gitlab-backup create prunes local archives older than this, e.g. one",
+        "# whose upload failed. Longer than a backup takes, or a slow backup prunes itself (gitlab-org/gitlab#19251).",
+        "gitlab_rails['backup_keep_time'] = 172800",
         "",
       ].join("\n"),
     );

@@ -38,6 +38,8 @@ export interface MockContext {
   readonly aws: AwsPlace;
   /** The state (inputs and computed fields) of a resource created earlier, by its id. */
   readonly stateOf: (id: unknown) => Record<string, any> | undefined;
+  /** The id of an existing resource the program reads (`Resource.get`); undefined when it creates one. */
+  readonly id?: string;
 }
 
 /** Fields a provider computes for a resource of one type, from its inputs and name. */
@@ -278,6 +280,28 @@ export const COMPUTED: Record<string, ComputedFields> = {
   }),
   // The external URL's A record (infra/dns, with gitlab-dind:dns.zoneId).
   "aws:route53/record:Record": (i) => ({ fqdn: i.name }),
+  // The backups (infra/backup): a created bucket is named by its input, a read one
+  // (`Bucket.get`, backup.bucketName) by its id.
+  "aws:s3/bucket:Bucket": (i, _name, { aws, id }) => {
+    const bucket = String(i.bucket ?? id);
+    return {
+      bucket,
+      arn: `arn:${aws.partition}:s3:::${bucket}`,
+      region: aws.region,
+      bucketDomainName: `${bucket}.s3.${aws.dnsSuffix}`,
+    };
+  },
+  "aws:ssm/document:Document": (i, _name, { aws }) => ({
+    arn: aws.arn("ssm", `document/${i.name}`),
+    latestVersion: "1",
+    defaultVersion: "1",
+    documentVersion: "1",
+    status: "Active",
+  }),
+  "aws:ssm/association:Association": (_i, _name, { aws }) => ({
+    associationId: "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9",
+    arn: aws.arn("ssm", "association/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"),
+  }),
   // The AWS host's wait for its Docker API (infra/host/aws/docker-api-wait.ts).
   "pulumi-nodejs:dynamic/gitlab-dind:DockerApiWait": (i) => ({ endpoint: `tcp://${i.host}:${i.port}`, attempts: 1 }),
 };
@@ -360,7 +384,12 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     const fill = this.computed[args.type];
     const state = {
       ...revealed,
-      ...(fill ? fill(revealed, args.name, this.context(args.provider, `${args.type} ${args.name}`)) : {}),
+      ...(fill
+        ? fill(revealed, args.name, {
+            ...this.context(args.provider, `${args.type} ${args.name}`),
+            id: args.id || undefined,
+          })
+        : {}),
     };
     if (id !== undefined) this.states.set(id, state);
     return { id, state };

@@ -72,12 +72,24 @@ export function pulumiEnv(env: NodeJS.ProcessEnv, cwd: string): NodeJS.ProcessEn
 }
 
 export async function readStackOutputs(stack: string, options: ReadStackOptions = {}): Promise<StackOutputs> {
+  return validateOutputs(stack, await readRawStackOutputs(stack, options, { showSecrets: true }));
+}
+
+/**
+ * Every output of a stack as `pulumi stack output --json` prints them (with `showSecrets`, secrets
+ * in clear; without, as "[secret]"). Throws StackOutputsError with a hint when the CLI fails.
+ */
+export async function readRawStackOutputs(
+  stack: string,
+  options: ReadStackOptions = {},
+  { showSecrets }: { readonly showSecrets: boolean },
+): Promise<unknown> {
   const run = options.run ?? spawnCommand;
   const env = pulumiEnv(options.env ?? process.env, options.cwd ?? process.cwd());
   const candidates = options.cli
     ? [options.cli.split(/\s+/).filter((s) => s !== "")]
     : [["pulumi"], ["npx", "--no-install", "pulumi"]];
-  const args = ["stack", "output", "--json", "--show-secrets", "--stack", stack];
+  const args = ["stack", "output", "--json", ...(showSecrets ? ["--show-secrets"] : []), "--stack", stack];
   let result: CommandResult | undefined;
   const tried: string[] = [];
   for (const [command, ...prefix] of candidates) {
@@ -116,13 +128,11 @@ export async function readStackOutputs(stack: string, options: ReadStackOptions 
       `\`pulumi stack output --stack ${stack}\` failed (exit ${result.code}):${hint}\n${stderr}`,
     );
   }
-  let outputs: unknown;
   try {
-    outputs = JSON.parse(result.stdout);
+    return JSON.parse(result.stdout) as unknown;
   } catch {
     throw new StackOutputsError(`\`pulumi stack output --json --stack ${stack}\` did not print JSON.`);
   }
-  return validateOutputs(stack, outputs);
 }
 
 /** Check every output smoke needs; report all problems at once, never a value (they are secrets). */

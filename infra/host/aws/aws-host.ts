@@ -60,6 +60,8 @@ export interface AwsHostNetwork {
   readonly privateIp: pulumi.Output<string>;
   readonly roleName: pulumi.Output<string>;
   readonly roleArn: pulumi.Output<string>;
+  /** The EC2 instance (SSM associations and Run Command target it). */
+  readonly instanceId: pulumi.Output<string>;
 }
 
 export class AwsHost extends pulumi.ComponentResource {
@@ -255,6 +257,7 @@ export class AwsHost extends pulumi.ComponentResource {
       privateIp: instance.privateIp,
       roleName: identity.role.name,
       roleArn: identity.role.arn,
+      instanceId: instance.id,
     };
     this.role = identity.role;
     this.roleName = identity.role.name;

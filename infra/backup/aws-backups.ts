@@ -1,0 +1,260 @@
+/**
+ * `AwsBackups`: where the AWS host's GitLab backups go and what takes them.
+ *
+ *   bucket (SSE-S3, versioned, no public access, TLS only, expiring after backup.retentionDays)
+ *   → the host role's access to that bucket alone → the timer, its scripts and settings on the
+ *   host, installed by an SSM State Manager association (never through user data, so a change
+ *   of backup.* never replaces the instance).
+ *
+ * The bucket is encrypted with S3's own key (SSE-S3, AES256), not the stack's KMS key: a destroy
+ * schedules a stack's key for deletion and its key policy names only that stack's role, so kept
+ * backups would become unreadable to the stack that adopts them.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { BackupConfig } from "../config/types";
+import type { Naming } from "../naming";
+import { BACKUP_TIMER, renderHostFiles, renderInstallDocument, renderInstaller } from "./host-files";
+
+/** What the host role may do in the bucket: objects (read, write) and the listing, nothing else. */
+export const HOST_OBJECT_ACTIONS = ["s3:PutObject", "s3:GetObject"] as const;
+export const HOST_BUCKET_ACTIONS = ["s3:ListBucket"] as const;
+/** Days a noncurrent version (an overwritten or deleted backup) is kept. */
+export const NONCURRENT_DAYS = 1;
+
+/**
+ * `<team>-backup-installer`, except that SSM reserves the prefixes aws, amazon and amzn for its own
+ * documents (CreateDocument refuses them), which a team name may start with.
+ */
+export function installerDocumentName(names: Naming): string {
+  const name = names.name("backup-installer");
+  return /^(aws|amazon|amzn)/i.test(name) ? `gitlab-dind-${name}` : name;
+}
+
+export interface AwsBackupsArgs {
+  /** Physical names and tags of the stack's team; the team is the prefix of every backup in the bucket. */
+  readonly names: Naming;
+  /** The parsed `backup.*` settings (enabled). */
+  readonly config: BackupConfig;
+  /**
+   * `host.keepDataOnDestroy`: keep the bucket (and its protections) on destroy, with
+   * `forceDestroy` off; when false, destroy empties and deletes it.
+   */
+  readonly keepDataOnDestroy: boolean;
+  /** The AWS region (`aws:region`); the bucket and the association live there. */
+  readonly region: string;
+  /** Name of the host's IAM role; it gets a policy of its own for the bucket. */
+  readonly hostRoleName: pulumi.Input<string>;
+  /** The EC2 instance the timer is installed on. */
+  readonly instanceId: pulumi.Input<string>;
+  /** The GitLab container's name on the host. */
+  readonly gitlabContainer: pulumi.Input<string>;
+  /** The host directory mounted at the container's /var/opt/gitlab/backups. */
+  readonly hostBackupDir: string;
+  /** Where a restore downloads a backup on the host (the data volume, which has room). */
+  readonly restoreStagingDir: string;
+  /** What must be up before the installer runs (the host's Docker API: the instance has booted). Default none. */
+  readonly hostReady?: pulumi.Input<pulumi.Resource>[];
+}
+
+export class AwsBackups extends pulumi.ComponentResource {
+  /** The bucket's name. */
+  declare readonly bucketName: pulumi.Output<string>;
+  declare readonly bucketArn: pulumi.Output<string>;
+  /** `s3://<bucket>/<team>`: where the host puts each backup's folder. */
+  declare readonly target: pulumi.Output<string>;
+  /** The association that installs the timer; it re-runs when the files change. */
+  declare readonly associationId: pulumi.Output<string>;
+  /** Files the host gets, by name, for the offline plan (the timer, the service, the settings, the installer). */
+  declare readonly files: Readonly<Record<string, pulumi.Output<string>>>;
+
+  constructor(name: string, args: AwsBackupsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gitlab-dind:index:AwsBackups", name, {}, opts);
+    const { names, config } = args;
+
+    const provider = new aws.Provider(
+      `${name}-aws`,
+      { region: args.region, defaultTags: { tags: { ...names.commonTags } } },
+      { parent: this },
+    );
+    const child: pulumi.CustomResourceOptions = { parent: this, provider };
+
+    // An adopted bucket (backup.bucketName) is read, never created or deleted by this stack.
+    const adopted = config.bucketName !== undefined;
+    let bucket: aws.s3.Bucket;
+    if (config.bucketName !== undefined) {
+      bucket = aws.s3.Bucket.get(`${name}-bucket`, config.bucketName, undefined, child);
+    } else {
+      // Bucket names are global: the team plus a random suffix that stays with the stack.
+      const suffix = new random.RandomId(`${name}-suffix`, { byteLength: 4 }, { parent: this });
+      bucket = new aws.s3.Bucket(
+        `${name}-bucket`,
+        {
+          bucket: pulumi.interpolate`${names.name("gitlab-backups")}-${suffix.hex}`,
+          // Without keepDataOnDestroy a destroy must not fail on a non-empty, versioned bucket.
+          forceDestroy: !args.keepDataOnDestroy,
+          tags: names.tags("gitlab-backups"),
+        },
+        // retainOnDelete follows host.keepDataOnDestroy, like the data volume: `pulumi destroy`
+        // leaves the bucket and its backups, and a new stack adopts it with backup.bucketName.
+        { ...child, retainOnDelete: args.keepDataOnDestroy },
+      );
+    }
+    // The bucket's protections stay with a kept or adopted bucket: deleting them on destroy would
+    // leave kept backups without encryption defaults, public-access blocks or expiry.
+    const retain = args.keepDataOnDestroy || adopted;
+    const settingOpts: pulumi.CustomResourceOptions = { ...child, retainOnDelete: retain };
+    const bucketName = bucket.bucket;
+
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-encryption`,
+      { bucket: bucketName, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+      settingOpts,
+    );
+    const versioning = new aws.s3.BucketVersioning(
+      `${name}-versioning`,
+      { bucket: bucketName, versioningConfiguration: { status: "Enabled" } },
+      settingOpts,
+    );
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+      `${name}-public-access`,
+      {
+        bucket: bucketName,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      settingOpts,
+    );
+    new aws.s3.BucketPolicy(
+      `${name}-tls-only`,
+      {
+        bucket: bucketName,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "DenyInsecureTransport",
+              Effect: "Deny",
+              Principal: "*",
+              Action: "s3:*",
+              Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+              Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+          ],
+        }),
+      },
+      // S3 refuses a bucket policy while the public-access block is being changed: one after the other.
+      { ...settingOpts, dependsOn: [publicAccess] },
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-expiry`,
+      {
+        bucket: bucketName,
+        rules: [
+          {
+            id: "expire-backups",
+            status: "Enabled",
+            filter: { prefix: "" },
+            expiration: { days: config.retentionDays },
+            // Versioning keeps what expires (or is overwritten) as a noncurrent version: gone soon after.
+            noncurrentVersionExpiration: { noncurrentDays: NONCURRENT_DAYS },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+          },
+          {
+            id: "remove-expired-delete-markers",
+            status: "Enabled",
+            filter: { prefix: "" },
+            expiration: { expiredObjectDeleteMarker: true },
+          },
+        ],
+      },
+      // AWS documents lifecycle rules on a versioned bucket after versioning is on.
+      { ...settingOpts, dependsOn: [versioning] },
+    );
+
+    // The host role's own policy for this bucket: list it, read and write its objects. No delete:
+    // expiry is the lifecycle rule's job, and a compromised host cannot erase the history.
+    const access = new aws.iam.RolePolicy(
+      `${name}-host-access`,
+      {
+        role: args.hostRoleName,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Sid: "ListBackups", Effect: "Allow", Action: [...HOST_BUCKET_ACTIONS], Resource: bucket.arn },
+            {
+              Sid: "ReadWriteBackups",
+              Effect: "Allow",
+              Action: [...HOST_OBJECT_ACTIONS],
+              Resource: pulumi.interpolate`${bucket.arn}/*`,
+            },
+          ],
+        }),
+      },
+      child,
+    );
+
+    const hostFiles = pulumi.all([bucketName, pulumi.output(args.gitlabContainer)]).apply(([b, container]) =>
+      renderHostFiles(
+        {
+          container,
+          bucket: b,
+          prefix: names.team,
+          region: args.region,
+          skip: config.skip,
+          hostBackupDir: args.hostBackupDir,
+          restoreStagingDir: args.restoreStagingDir,
+        },
+        config.schedule,
+      ),
+    );
+    const installer = hostFiles.apply(renderInstaller);
+
+    const document = new aws.ssm.Document(
+      `${name}-installer`,
+      {
+        name: installerDocumentName(names),
+        documentType: "Command",
+        documentFormat: "JSON",
+        content: installer.apply((text) => renderInstallDocument(text, names.team)),
+        tags: names.tags("backup-installer"),
+      },
+      child,
+    );
+
+    // State Manager runs an association when it is created and again whenever it is updated
+    // (unless applyOnlyAtCronInterval). Pinning the document version makes every change of the
+    // files (schedule, skip list, scripts) an update of the association, hence a re-run; a new
+    // instance id is one too. No schedule: the files only change with `pulumi up`.
+    const association = new aws.ssm.Association(
+      `${name}-install`,
+      {
+        name: document.name,
+        documentVersion: document.latestVersion,
+        associationName: names.name("backup-timer"),
+        targets: [{ key: "InstanceIds", values: [args.instanceId] }],
+        complianceSeverity: "HIGH",
+        // `pulumi up` fails, with the installer's error in the association's history, when the
+        // timer cannot be installed, rather than reporting success for a host that backs nothing up.
+        waitForSuccessTimeoutSeconds: 900,
+      },
+      // The installer needs a booted host whose role may already reach the bucket.
+      { ...child, dependsOn: [...(args.hostReady ?? []), access] },
+    );
+
+    this.bucketName = bucketName;
+    this.bucketArn = bucket.arn;
+    this.target = pulumi.interpolate`s3://${bucketName}/${names.team}`;
+    this.associationId = association.associationId;
+    this.files = {
+      [BACKUP_TIMER]: hostFiles.apply((f) => f.timer),
+      "gitlab-dind-backup.service": hostFiles.apply((f) => f.service),
+      "backup.env": hostFiles.apply((f) => f.env),
+      "backup-installer.sh": installer,
+    };
+    this.registerOutputs({ bucketName: this.bucketName, target: this.target, associationId: this.associationId });
+  }
+}

@@ -1,0 +1,297 @@
+/**
+ * The backups of an AWS stack under Pulumi's mocks (the real program): the bucket and its
+ * protections, the host role's access scoped to it, the timer with the configured schedule
+ * installed by an SSM association, user data that does not depend on backup.*, and nothing of it
+ * with backup.enabled false.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseStackConfig } from "../../infra/config/parse";
+import { buildStack, type StackBuild } from "../../infra/program";
+import { RecordingMocks, valueOf, type RecordedResource } from "../../tools/plan/mocks";
+import { runUnderMocks, type UnderMocks } from "../../tools/plan/under-mocks";
+import { haveTool } from "../support/tools";
+
+const T = {
+  bucket: "aws:s3/bucket:Bucket",
+  encryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+  versioning: "aws:s3/bucketVersioning:BucketVersioning",
+  publicAccess: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+  policy: "aws:s3/bucketPolicy:BucketPolicy",
+  lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  document: "aws:ssm/document:Document",
+  association: "aws:ssm/association:Association",
+  randomId: "random:index/randomId:RandomId",
+  instance: "aws:ec2/instance:Instance",
+};
+const BUCKET_SETTINGS = [T.encryption, T.versioning, T.publicAccess, T.policy, T.lifecycle];
+
+interface Built {
+  readonly run: UnderMocks<StackBuild>;
+  readonly outputs: Record<string, unknown>;
+  readonly files: Record<string, string>;
+}
+
+async function build(extra: Record<string, unknown> = {}, target: "aws" | "local" = "aws"): Promise<Built> {
+  const values =
+    target === "aws"
+      ? {
+          "aws:region": "eu-central-1",
+          "gitlab-dind:team": "payments",
+          "gitlab-dind:network": { adminCidrs: ["203.0.113.0/24"] },
+          ...extra,
+        }
+      : { "gitlab-dind:team": "laptop", "gitlab-dind:target": "local", ...extra };
+  const parsed = parseStackConfig({ values, secretKeys: new Set() });
+  if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
+  const run = await runUnderMocks(new RecordingMocks(), "gitlab-dind", "payments", () => buildStack(parsed.config));
+  const outputs: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(run.result.outputs)) outputs[k] = await valueOf(pulumi.output(v));
+  const files: Record<string, string> = {};
+  for (const [k, v] of Object.entries(run.result.files)) files[k] = await valueOf(v);
+  return { run, outputs, files };
+}
+
+const one = (b: Built, type: string): RecordedResource => {
+  const found = b.run.mocks.ofType(type);
+  expect(found, type).toHaveLength(1);
+  return found[0];
+};
+
+/** The files the installer writes, decoded from the SSM document's base64 here-documents. */
+function installedFiles(documentContent: string): Record<string, string> {
+  const doc = JSON.parse(documentContent) as {
+    schemaVersion: string;
+    mainSteps: Array<{ action: string; inputs: { runCommand: string[] } }>;
+  };
+  expect(doc.schemaVersion).toBe("2.2");
+  expect(doc.mainSteps.map((s) => s.action)).toEqual(["aws:runShellScript"]);
+  const script = doc.mainSteps[0].inputs.runCommand.join("\n");
+  const out: Record<string, string> = {};
+  for (const m of script.matchAll(/base64 -d > '([^']+)\.new' <<'GITLAB_DIND_FILE'\n([\s\S]*?)\nGITLAB_DIND_FILE/g)) {
+    out[m[1]] = Buffer.from(m[2].replace(/\n/g, ""), "base64").toString("utf8");
+  }
+  return out;
+}
+
+describe("the backup bucket", () => {
+  it("is the team's, with SSE-S3, versioning, the four public-access blocks, TLS only and expiry after retentionDays", async () => {
+    const b = await build({ "gitlab-dind:backup": { retentionDays: 30 } });
+    const bucket = one(b, T.bucket);
+    expect(bucket.inputs.bucket).toBe("payments-gitlab-backups-5eed0000");
+    expect(bucket.inputs.forceDestroy).toBe(false);
+    expect(bucket.inputs.tags).toMatchObject({ Team: "payments", Name: "payments-gitlab-backups" });
+    // Kept on destroy by default (host.keepDataOnDestroy), like the data volume.
+    expect(b.run.options.get("payments-backups-bucket")?.retainOnDelete).toBe(true);
+    const name = "payments-gitlab-backups-5eed0000";
+
+    expect(one(b, T.encryption).inputs).toMatchObject({
+      bucket: name,
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+    });
+    expect(JSON.stringify(one(b, T.encryption).inputs)).not.toMatch(/kms/i);
+    expect(one(b, T.versioning).inputs).toMatchObject({ bucket: name, versioningConfiguration: { status: "Enabled" } });
+    expect(one(b, T.publicAccess).inputs).toMatchObject({
+      bucket: name,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    const policy = JSON.parse(String(one(b, T.policy).inputs.policy)) as { Statement: unknown[] };
+    expect(policy.Statement).toEqual([
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ]);
+    const rules = one(b, T.lifecycle).inputs.rules as Array<Record<string, unknown>>;
+    expect(rules[0]).toMatchObject({
+      status: "Enabled",
+      filter: { prefix: "" },
+      expiration: { days: 30 },
+      noncurrentVersionExpiration: { noncurrentDays: 1 },
+    });
+    // The protections stay with the kept bucket.
+    for (const type of BUCKET_SETTINGS) {
+      const r = one(b, type);
+      expect(b.run.options.get(r.name)?.retainOnDelete, type).toBe(true);
+    }
+    expect(b.outputs).toMatchObject({
+      backupBucket: name,
+      backupTarget: `s3://${name}/payments`,
+      awsRegion: "eu-central-1",
+      gitlabContainer: "payments-gitlab",
+      gitlabImage: "gitlab/gitlab-ce:19.3.0-ce.0",
+      instanceId: "payments-host-instance-id",
+    });
+  });
+
+  it("without host.keepDataOnDestroy, destroy empties and deletes it (forceDestroy on, not retained)", async () => {
+    const b = await build({ "gitlab-dind:host": { keepDataOnDestroy: false } });
+    expect(one(b, T.bucket).inputs.forceDestroy).toBe(true);
+    expect(b.run.options.get("payments-backups-bucket")?.retainOnDelete).toBe(false);
+    for (const type of BUCKET_SETTINGS) expect(b.run.options.get(one(b, type).name)?.retainOnDelete, type).toBe(false);
+  });
+
+  it("adopts an existing bucket with backup.bucketName: read, never created or deleted", async () => {
+    const b = await build({
+      "gitlab-dind:host": { keepDataOnDestroy: false },
+      "gitlab-dind:backup": { bucketName: "payments-gitlab-backups-0ld0ne00" },
+    });
+    const bucket = one(b, T.bucket);
+    expect(bucket.existingId).toBe("payments-gitlab-backups-0ld0ne00");
+    expect(b.run.mocks.ofType(T.randomId).filter((r) => r.name.includes("backups"))).toEqual([]);
+    // Its protections are (re)applied and stay when this stack goes, whatever keepDataOnDestroy says.
+    for (const type of BUCKET_SETTINGS) {
+      expect(one(b, type).inputs.bucket, type).toBe("payments-gitlab-backups-0ld0ne00");
+      expect(b.run.options.get(one(b, type).name)?.retainOnDelete, type).toBe(true);
+    }
+    expect(b.outputs.backupTarget).toBe("s3://payments-gitlab-backups-0ld0ne00/payments");
+  });
+});
+
+describe("the host role's access", () => {
+  it("is a policy of its own on the host role: list the bucket, read and write its objects, nothing else", async () => {
+    const b = await build();
+    const access = b.run.mocks.get(T.rolePolicy, "payments-backups-host-access");
+    expect(access.inputs.role).toBe("payments-host-role-a1b2c3d");
+    const arn = "arn:aws:s3:::payments-gitlab-backups-5eed0000";
+    expect(JSON.parse(String(access.inputs.policy))).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        { Sid: "ListBackups", Effect: "Allow", Action: ["s3:ListBucket"], Resource: arn },
+        { Sid: "ReadWriteBackups", Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: `${arn}/*` },
+      ],
+    });
+    // No other policy of the stack mentions S3.
+    const others = b.run.mocks.ofType(T.rolePolicy).filter((r) => r.name !== access.name);
+    for (const r of others) expect(String(r.inputs.policy), r.name).not.toMatch(/s3:/);
+  });
+});
+
+describe("the timer on the host", () => {
+  it("is installed by an SSM association running a Command document, with the configured schedule", async () => {
+    const schedule = "Mon..Fri *-*-* 03:15:00 Europe/Berlin";
+    const b = await build({ "gitlab-dind:backup": { schedule, skip: ["artifacts", "registry"] } });
+    const document = one(b, T.document);
+    expect(document.inputs).toMatchObject({
+      name: "payments-backup-installer",
+      documentType: "Command",
+      documentFormat: "JSON",
+    });
+    const files = installedFiles(String(document.inputs.content));
+    expect(Object.keys(files).sort()).toEqual([
+      "/etc/gitlab-dind/backup.env",
+      "/etc/systemd/system/gitlab-dind-backup.service",
+      "/etc/systemd/system/gitlab-dind-backup.timer",
+      "/usr/local/sbin/gitlab-dind-backup",
+      "/usr/local/sbin/gitlab-dind-restore",
+    ]);
+    expect(files["/etc/systemd/system/gitlab-dind-backup.timer"]).toContain(
+      `\nOnCalendar=${schedule}\nPersistent=true\n`,
+    );
+    expect(files["/etc/systemd/system/gitlab-dind-backup.service"]).toMatch(
+      /Type=oneshot\nEnvironmentFile=\/etc\/gitlab-dind\/backup.env\nExecStart=\/usr\/local\/sbin\/gitlab-dind-backup\n/,
+    );
+    expect(files["/etc/gitlab-dind/backup.env"]).toContain(
+      [
+        "GITLAB_CONTAINER=payments-gitlab",
+        "BACKUP_TARGET=s3://payments-gitlab-backups-5eed0000/payments",
+        "BACKUP_REGION=eu-central-1",
+        "BACKUP_SKIP=artifacts,registry",
+        "HOST_BACKUP_DIR=/srv/gitlab/data/backups",
+      ].join("\n"),
+    );
+    expect(files["/usr/local/sbin/gitlab-dind-backup"]).toMatch(/^#!\/usr\/bin\/env bash\n# gitlab-dind-backup:/);
+    // The plan writes them too.
+    expect(b.files["gitlab-dind-backup.timer"]).toBe(files["/etc/systemd/system/gitlab-dind-backup.timer"]);
+
+    const association = one(b, T.association);
+    expect(association.inputs).toMatchObject({
+      name: "payments-backup-installer",
+      // Pinned to the document's latest version: a new version (new files) updates the association,
+      // and State Manager runs an association again when it is updated.
+      documentVersion: "1",
+      targets: [{ key: "InstanceIds", values: ["payments-host-instance-id"] }],
+    });
+    expect(association.inputs.scheduleExpression).toBeUndefined();
+    expect(association.inputs.applyOnlyAtCronInterval).toBeUndefined();
+    expect(b.run.dependsOn.get(association.name)).toEqual(
+      expect.arrayContaining(["payments-host-docker-api", "payments-backups-host-access"]),
+    );
+  });
+
+  it("leaves the instance's user data alone: backup.* changes never replace the instance", async () => {
+    const userData = async (backup: Record<string, unknown>): Promise<unknown> => {
+      const b = await build({ "gitlab-dind:backup": backup });
+      return one(b, T.instance).inputs.userData;
+    };
+    const base = await userData({});
+    expect(typeof base).toBe("string");
+    for (const backup of [
+      { schedule: "hourly" },
+      { skip: ["db"] },
+      { retentionDays: 400 },
+      { bucketName: "payments-gitlab-backups-0ld0ne00" },
+      { enabled: false },
+    ]) {
+      expect(await userData(backup), JSON.stringify(backup)).toBe(base);
+    }
+    expect(String(base)).not.toMatch(/gitlab-dind-backup|OnCalendar|s3:\/\//);
+  });
+
+  it("changes the document when the schedule changes (a new version, so the association re-runs)", async () => {
+    const a = await build({ "gitlab-dind:backup": { schedule: "daily" } });
+    const b = await build({ "gitlab-dind:backup": { schedule: "weekly" } });
+    const ca = String(one(a, T.document).inputs.content);
+    const cb = String(one(b, T.document).inputs.content);
+    expect(ca).not.toBe(cb);
+    expect(installedFiles(cb)["/etc/systemd/system/gitlab-dind-backup.timer"]).toContain("OnCalendar=weekly\n");
+  });
+});
+
+describe("backup.enabled false and the local target", () => {
+  it("creates nothing of it on aws with backup.enabled false", async () => {
+    const b = await build({ "gitlab-dind:backup": { enabled: false } });
+    for (const type of [T.bucket, ...BUCKET_SETTINGS, T.document, T.association]) {
+      expect(b.run.mocks.ofType(type), type).toEqual([]);
+    }
+    expect(b.run.mocks.ofType(T.rolePolicy).map((r) => r.name)).not.toContain("payments-backups-host-access");
+    expect(b.run.mocks.resources.map((r) => r.type)).not.toContain("gitlab-dind:index:AwsBackups");
+    expect(Object.keys(b.outputs).filter((k) => /backup/i.test(k))).toEqual([]);
+    expect(Object.keys(b.files).filter((k) => /backup/.test(k))).toEqual([]);
+  });
+
+  it("deploys nothing for the local target and exports backup.localDir", async () => {
+    const b = await build({ "gitlab-dind:backup": { localDir: "/var/backups/gitlab" } }, "local");
+    expect(b.run.mocks.resources.filter((r) => r.type.startsWith("aws:"))).toEqual([]);
+    expect(b.outputs).toMatchObject({ backupLocalDir: "/var/backups/gitlab", gitlabContainer: "laptop-gitlab" });
+    const d = await build({}, "local");
+    expect(d.outputs.backupLocalDir).toBe("backups/laptop");
+  });
+});
+
+describe("the installer", () => {
+  it.skipIf(!haveTool("shellcheck"))("is a POSIX shell script shellcheck accepts", async () => {
+    const b = await build();
+    const dir = mkdtempSync(join(tmpdir(), "gitlab-dind-installer-"));
+    try {
+      const path = join(dir, "backup-installer.sh");
+      writeFileSync(path, b.files["backup-installer.sh"]);
+      const r = spawnSync("shellcheck", ["--shell=sh", path], { encoding: "utf8" });
+      expect(r.stdout + r.stderr).toBe("");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,313 @@
+/**
+ * `npm run backup` and `npm run restore`: the command line, the SSM path against a local server
+ * speaking the SSM JSON protocol (the SDK's own client, its endpoint overridden and fake
+ * credentials from the environment, as a user would set them), and the local target through the
+ * real scripts with docker stand-ins.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { hostCommands, main, type Deps } from "../../tools/backup/main";
+import { haveTool } from "../support/tools";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import type { CommandResult } from "../../tools/smoke/stack-outputs";
+import { fakeHost, type FakeHost } from "./fake-host";
+import { fakeSsm, type FakeSsm, type Outcome } from "./fake-ssm";
+
+const ROOT = join(__dirname, "..", "..");
+const TSX = join(ROOT, "node_modules", ".bin", "tsx");
+const ID = "20261130T023000Z_19.3.0";
+
+const AWS_OUTPUTS = {
+  team: "dev",
+  target: "aws",
+  awsRegion: "eu-central-1",
+  instanceId: "i-0a1b2c3d4e5f60718",
+  backupBucket: "dev-gitlab-backups-5eed0000",
+  backupTarget: "s3://dev-gitlab-backups-5eed0000/dev",
+  gitlabContainer: "dev-gitlab",
+  gitlabImage: "gitlab/gitlab-ce:19.3.0-ce.0",
+  adminToken: "[secret]",
+};
+
+interface Captured {
+  readonly out: string[];
+  readonly err: string[];
+  readonly pulumiCalls: string[][];
+}
+
+function deps(
+  outputs: Record<string, unknown>,
+  extra: Partial<Deps> = {},
+  answer?: string,
+): { deps: Deps; seen: Captured } {
+  const seen: Captured = { out: [], err: [], pulumiCalls: [] };
+  const run = (command: string, args: readonly string[]): Promise<CommandResult> => {
+    seen.pulumiCalls.push([command, ...args]);
+    return Promise.resolve({ code: 0, stdout: JSON.stringify(outputs), stderr: "" });
+  };
+  return {
+    seen,
+    deps: {
+      env: { PATH: process.env.PATH },
+      cwd: ROOT,
+      io: {
+        out: (l) => seen.out.push(l),
+        err: (l) => seen.err.push(l),
+        ask: answer === undefined ? undefined : () => Promise.resolve(answer),
+      },
+      stackOptions: { run, cli: "pulumi" },
+      follow: { pollMs: 0, sleep: () => Promise.resolve() },
+      ...extra,
+    },
+  };
+}
+
+describe("the command line", () => {
+  it.each(["backup", "restore"])("%s without --stack exits 1 with a usage line", (command) => {
+    const r = spawnSync(TSX, [join(ROOT, "tools", "backup", "main.ts"), command], { encoding: "utf8", cwd: ROOT });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("error: --stack <name> is required");
+    expect(r.stderr).toContain(`usage: npm run ${command} -- --stack <name>`);
+  });
+
+  it("refuses a malformed backup id, naming the flag", async () => {
+    const { deps: d, seen } = deps(AWS_OUTPUTS);
+    expect(await main("restore", ["--stack", "dev", "--backup", "latest"], d)).toBe(1);
+    expect(seen.err[0]).toMatch(/--backup expects a backup id such as 20261130T023000Z_19\.3\.0/);
+    expect(seen.pulumiCalls).toEqual([]);
+  });
+});
+
+describe("the aws target, through SSM Run Command", () => {
+  let ssm: FakeSsm | undefined;
+  const saved: Record<string, string | undefined> = {};
+  const ENV = {
+    AWS_ACCESS_KEY_ID: "AKIDFAKEFORTESTS0001",
+    AWS_SECRET_ACCESS_KEY: "fake-secret-for-tests",
+    AWS_SESSION_TOKEN: undefined,
+    AWS_PROFILE: undefined,
+    AWS_CONFIG_FILE: "/nonexistent/gitlab-dind-test/config",
+    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/gitlab-dind-test/credentials",
+    AWS_EC2_METADATA_DISABLED: "true",
+  };
+  let outcome: (script: string) => Outcome = () => ({ status: "Success", exitCode: 0, stdout: "" });
+
+  beforeAll(async () => {
+    ssm = await fakeSsm((script) => outcome(script));
+    for (const [k, v] of Object.entries({ ...ENV, AWS_ENDPOINT_URL_SSM: ssm.url })) {
+      saved[k] = process.env[k];
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+  afterAll(async () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    await ssm?.close();
+  });
+  afterEach(() => {
+    ssm?.requests.splice(0);
+    ssm?.operations.splice(0);
+  });
+
+  it("backup: starts the host's backup service, follows it until done, and prints where it went", async () => {
+    outcome = () => ({
+      status: "Success",
+      exitCode: 0,
+      stdout: `2026-11-30T02:30:00Z gitlab-dind-backup: GitLab 19.3.0: gitlab-backup create CRON=1 STRATEGY=copy\nBACKUP_LOCATION=s3://dev-gitlab-backups-5eed0000/dev/${ID}/\n`,
+    });
+    const { deps: d, seen } = deps(AWS_OUTPUTS);
+    expect(await main("backup", ["--stack", "dev"], d)).toBe(0);
+
+    // Outputs read without secrets.
+    expect(seen.pulumiCalls).toEqual([["pulumi", "stack", "output", "--json", "--stack", "dev"]]);
+    expect(ssm?.operations).toEqual([
+      "SendCommand",
+      "GetCommandInvocation",
+      "GetCommandInvocation",
+      "GetCommandInvocation",
+    ]);
+    const sent = ssm?.requests[0];
+    expect(sent?.target).toBe("AmazonSSM.SendCommand");
+    expect(sent?.authorization).toMatch(/Credential=AKIDFAKEFORTESTS0001\/\d{8}\/eu-central-1\/ssm\/aws4_request/);
+    expect(sent?.body).toMatchObject({ DocumentName: "AWS-RunShellScript", InstanceIds: ["i-0a1b2c3d4e5f60718"] });
+    expect(sent?.body.Parameters.commands).toContain("systemctl start gitlab-dind-backup.service || status=$?");
+    expect(seen.out).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^Backing up GitLab of stack dev \(container dev-gitlab\) on instance i-0a1b2c3d4e5f60718/,
+        ),
+        expect.stringMatching(/^ {2}SSM command c0ffee00-\S+ sent to i-0a1b2c3d4e5f60718$/),
+        expect.stringMatching(/^ {2}inprogress on the host \(\d+s\)$/),
+        expect.stringMatching(/^ {2}\| .*gitlab-backup create CRON=1 STRATEGY=copy$/),
+        expect.stringMatching(new RegExp(`^✔ Backup stored at s3://dev-gitlab-backups-5eed0000/dev/${ID}/ \\(`)),
+      ]),
+    );
+  });
+
+  it("backup: a failed run on the host exits 1 and shows its log", async () => {
+    outcome = () => ({
+      status: "Failed",
+      exitCode: 1,
+      stdout: "gitlab-dind-backup: FAILED while uploading to s3://…\n",
+    });
+    const { deps: d, seen } = deps(AWS_OUTPUTS);
+    expect(await main("backup", ["--stack", "dev"], d)).toBe(1);
+    expect(seen.out).toContain("  | gitlab-dind-backup: FAILED while uploading to s3://…");
+    expect(seen.err).toContain("✘ The backup failed (Failed, exit 1).");
+  });
+
+  it("restore without --backup lists the stack's backups", async () => {
+    outcome = () => ({ status: "Success", exitCode: 0, stdout: `${ID} 1073741824\n20261201T023000Z_19.3.0 2048\n` });
+    const { deps: d, seen } = deps(AWS_OUTPUTS);
+    expect(await main("restore", ["--stack", "dev"], d)).toBe(0);
+    const script = ssm?.requests[0]?.body.Parameters.commands.join("\n") ?? "";
+    expect(script).toContain("BACKUP_TARGET='s3://dev-gitlab-backups-5eed0000/dev'");
+    expect(script).toContain('/usr/local/sbin/gitlab-dind-restore list >"$log" 2>&1 || status=$?');
+    expect(seen.out).toEqual([
+      "Backups of stack dev in s3://dev-gitlab-backups-5eed0000/dev/",
+      expect.stringMatching(/SSM command .* sent/),
+      expect.stringMatching(/inprogress on the host/),
+      `  ${ID}  1.0 GiB`,
+      "  20261201T023000Z_19.3.0  2.0 KiB",
+      "Restore one with: npm run restore -- --stack dev --backup <id>",
+    ]);
+  });
+
+  it("restore --yes checks the version, then restores, with a long execution timeout", async () => {
+    outcome = (script) =>
+      script.includes(" check ")
+        ? { status: "Success", exitCode: 0, stdout: "VERSION_MATCH=19.3.0\n" }
+        : {
+            status: "Success",
+            exitCode: 0,
+            stdout: `[8/8] gitlab-rake gitlab:doctor:secrets\nRESTORED=${ID}\n(the whole log is on the host: /var/log/gitlab-dind-restore.abc123)\n`,
+          };
+    const { deps: d, seen } = deps(AWS_OUTPUTS);
+    expect(await main("restore", ["--stack", "dev", "--backup", ID, "--yes", "--from-team", "payments"], d)).toBe(0);
+    const scripts = ssm?.requests.map((r) => r.body.Parameters.commands.join("\n")) ?? [];
+    expect(scripts).toHaveLength(2);
+    expect(scripts[0]).toContain(`/usr/local/sbin/gitlab-dind-restore check ${ID} >"$log" 2>&1`);
+    expect(scripts[1]).toContain(`/usr/local/sbin/gitlab-dind-restore restore ${ID} >"$log" 2>&1`);
+    // Only the log's tail comes back through SSM (which keeps the first 24,000 characters).
+    expect(scripts[1]).toContain('tail -n 80 "$log"');
+    // Another team's folder of the adopted bucket: the restore drill.
+    expect(scripts[1]).toContain("BACKUP_TARGET='s3://dev-gitlab-backups-5eed0000/payments'");
+    expect(ssm?.requests[1]?.body.Parameters.executionTimeout).toEqual(["21600"]);
+    expect(seen.out.at(-1)).toMatch(
+      new RegExp(`^✔ Restored ${ID} into dev-gitlab .*gitlab:check and gitlab:doctor:secrets passed\\.$`),
+    );
+  });
+
+  it("restore refuses a backup of another GitLab version and restores nothing", async () => {
+    outcome = () => ({
+      status: "Failed",
+      exitCode: 3,
+      stdout: `REFUSED: backup ${ID} was made by GitLab 19.3.0, the container runs GitLab 19.4.1. … run gitlab/gitlab-ce:19.3.0-ce.0 first\n`,
+    });
+    const { deps: d, seen } = deps(AWS_OUTPUTS);
+    expect(await main("restore", ["--stack", "dev", "--backup", ID, "--yes"], d)).toBe(1);
+    expect(ssm?.requests).toHaveLength(1);
+    expect(seen.out.join("\n")).toContain("run gitlab/gitlab-ce:19.3.0-ce.0 first");
+    expect(seen.err.at(-1)).toBe(
+      `✘ Refused: backup ${ID} needs the GitLab version it was made with (19.3.0); see above.`,
+    );
+  });
+
+  it("restore asks first: anything but yes restores nothing; without a terminal it needs --yes", async () => {
+    outcome = () => ({ status: "Success", exitCode: 0, stdout: "VERSION_MATCH=19.3.0\n" });
+    const no = deps(AWS_OUTPUTS, {}, "no");
+    expect(await main("restore", ["--stack", "dev", "--backup", ID], no.deps)).toBe(1);
+    expect(no.seen.out.at(-1)).toBe("Not restored.");
+    const nobody = deps(AWS_OUTPUTS);
+    expect(await main("restore", ["--stack", "dev", "--backup", ID], nobody.deps)).toBe(1);
+    expect(nobody.seen.err.at(-1)).toMatch(/no terminal to confirm on\. Pass --yes/);
+    // Only the two version checks ran.
+    expect(
+      ssm?.requests.map((r) => r.body.Parameters.commands.find((c) => c.includes("gitlab-dind-restore "))),
+    ).toEqual([
+      `/usr/local/sbin/gitlab-dind-restore check ${ID} >"$log" 2>&1 || status=$?`,
+      `/usr/local/sbin/gitlab-dind-restore check ${ID} >"$log" 2>&1 || status=$?`,
+    ]);
+  });
+});
+
+describe("the local target, through the Docker daemon", () => {
+  let host: FakeHost | undefined;
+  afterEach(() => {
+    host?.remove();
+    host = undefined;
+  });
+
+  it("backs up to backup.localDir, lists it, and restores it after confirmation", async () => {
+    host = fakeHost();
+    const outputs = {
+      team: "laptop",
+      target: "local",
+      backupLocalDir: "backups/laptop",
+      backupSkip: ["registry"],
+      gitlabContainer: "payments-gitlab",
+      gitlabImage: "gitlab/gitlab-ce:19.3.0-ce.0",
+    };
+    const b = deps(outputs, { env: host.env, cwd: host.dir });
+    expect(await main("backup", ["--stack", "local"], b.deps)).toBe(0);
+    const dir = join(host.dir, "backups", "laptop");
+    const [id] = readdirSync(dir);
+    expect(b.seen.out.at(-1)).toMatch(new RegExp(`^✔ Backup stored at ${dir}/${id}/ \\(`));
+    expect(host.calls()).toContain(
+      "docker exec payments-gitlab gitlab-backup create CRON=1 STRATEGY=copy SKIP=registry",
+    );
+
+    const list = deps(outputs, { env: host.env, cwd: host.dir });
+    expect(await main("restore", ["--stack", "local"], list.deps)).toBe(0);
+    expect(list.seen.out).toContain(`  ${id}  25 B`);
+
+    const r = deps(outputs, { env: host.env, cwd: host.dir }, "yes");
+    expect(await main("restore", ["--stack", "local", "--backup", id], r.deps)).toBe(0);
+    expect(r.seen.out).toEqual(
+      expect.arrayContaining([expect.stringMatching(/\[5\/8\] gitlab-backup restore BACKUP=/)]),
+    );
+    expect(existsSync(join(dir, id))).toBe(true);
+  });
+
+  it("a failing backup exits 1 and keeps GitLab's archive", async () => {
+    host = fakeHost();
+    const outputs = {
+      team: "laptop",
+      target: "local",
+      backupLocalDir: "backups/laptop",
+      backupSkip: [],
+      gitlabContainer: "payments-gitlab",
+      gitlabImage: "gitlab/gitlab-ce:19.3.0-ce.0",
+    };
+    const b = deps(outputs, { env: { ...host.env, FAKE_FAIL: "^docker cp" }, cwd: host.dir });
+    expect(await main("backup", ["--stack", "local"], b.deps)).toBe(1);
+    expect(b.seen.err.at(-1)).toBe("✘ The backup failed (Failed, exit 1).");
+    expect(readdirSync(host.backups)).toHaveLength(1);
+  });
+});
+
+describe("the shell lines SSM runs on the host", () => {
+  it.skipIf(!haveTool("shellcheck"))("are POSIX shell that shellcheck accepts", () => {
+    const dir = mkdtempSync(join(tmpdir(), "gitlab-dind-ssm-lines-"));
+    try {
+      for (const [what, args] of [
+        ["backup", []],
+        ["restore", ["list"]],
+        ["restore", ["restore", ID]],
+      ] as const) {
+        const path = join(dir, `${what}.sh`);
+        writeFileSync(path, hostCommands(what, args, "s3://dev-gitlab-backups-5eed0000/dev").join("\n") + "\n");
+        const r = spawnSync("shellcheck", ["--shell=sh", path], { encoding: "utf8" });
+        expect(r.stdout + r.stderr, `${what} ${args.join(" ")}`).toBe("");
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
