@@ -1,5 +1,5 @@
 /**
- * The program: configuration → host → GitLab → runner → outputs. `infra/entry/index.ts` runs it for
+ * The program: configuration → upgrade guard → host → GitLab → runner → outputs. `infra/entry/index.ts` runs it for
  * `pulumi up`; the offline plan (tools/plan) runs the same function under Pulumi's mocks.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -8,6 +8,7 @@ import { GitLabServer } from "./gitlab";
 import { createHost } from "./host";
 import { naming } from "./naming";
 import { GitLabRunner } from "./runner";
+import { UpgradeGuard } from "./upgrade-guard";
 import { CONFIG_TOML_FILE, EXAMPLE_PIPELINE_FILE } from "../runner-config";
 
 export interface StackBuild {
@@ -22,6 +23,9 @@ export interface StackBuild {
 
 export function buildStack(config: StackConfig): StackBuild {
   const names = naming(config.team, pulumi.getStack());
+  // First of all: its check (at preview, against the image in the state) refuses a gitlab.image
+  // change that skips a required upgrade stop or downgrades, before anything else is planned.
+  const upgradeGuard = new UpgradeGuard("gitlab-upgrade-guard", { image: config.gitlab.image });
   const host = createHost(config, names);
 
   const gitlab = new GitLabServer("gitlab", {
@@ -31,6 +35,7 @@ export function buildStack(config: StackConfig): StackBuild {
     host: host.host,
     keepDataOnDestroy: config.host.keepDataOnDestroy,
     operatorCidrs: config.network.adminCidrs,
+    upgradeGuard,
   });
 
   // Registers against `gitlab.apiUrl` with `gitlab.adminToken` after `gitlab.ready`; its

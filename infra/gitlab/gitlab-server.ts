@@ -43,6 +43,23 @@ export interface GitLabServerArgs {
   readonly operatorCidrs?: readonly string[];
   /** Bound on the readiness wait, in seconds. Default 900. */
   readonly readyTimeoutSeconds?: number;
+  /**
+   * The upgrade guard (infra/upgrade-guard) of `gitlab.image`: the image pull and the container
+   * wait for it, so a refused version change leaves GitLab untouched. Default none.
+   */
+  readonly upgradeGuard?: pulumi.Resource;
+}
+
+/**
+ * Docker label on the GitLab container recording whether the stack asked for plain HTTP: `"true"`
+ * for an explicit `http://` gitlab.externalUrl or the local target, `"false"` otherwise. The policy
+ * pack (policy/) reads it to tell a chosen plain-HTTP GitLab from one that fell back to it.
+ */
+export const PLAIN_HTTP_REQUESTED_LABEL = "gitlab-dind.plain-http-requested";
+
+/** The value of PLAIN_HTTP_REQUESTED_LABEL for a stack's settings. */
+export function plainHttpRequested(target: Target, externalUrl: string | undefined): boolean {
+  return target === "local" || (externalUrl !== undefined && externalUrl.startsWith("http://"));
 }
 
 export class GitLabServer extends pulumi.ComponentResource {
@@ -73,7 +90,12 @@ export class GitLabServer extends pulumi.ComponentResource {
   constructor(name: string, args: GitLabServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitlab-dind:index:GitLabServer", name, {}, opts);
     const { names, gitlab, host, target } = args;
-    const dockerOpts = { parent: this, provider: host.provider, dependsOn: [...host.ready] };
+    // dependsOn the upgrade guard: its check must pass before the image or the container changes.
+    const dockerOpts = {
+      parent: this,
+      provider: host.provider,
+      dependsOn: [...host.ready, ...(args.upgradeGuard === undefined ? [] : [args.upgradeGuard])],
+    };
     const containerName = names.name("gitlab");
 
     const externalUrl =
@@ -147,7 +169,10 @@ export class GitLabServer extends pulumi.ComponentResource {
         ports,
         volumes,
         // A rebuilt host (a new EC2 instance) has an empty daemon: the new generation re-creates the container there.
-        labels: [{ label: HOST_GENERATION_LABEL, value: host.generation }],
+        labels: [
+          { label: HOST_GENERATION_LABEL, value: host.generation },
+          { label: PLAIN_HTTP_REQUESTED_LABEL, value: String(plainHttpRequested(target, gitlab.externalUrl)) },
+        ],
         envs: [
           pulumi.interpolate`GITLAB_OMNIBUS_CONFIG=${gitlabRb}`,
           `GITLAB_POST_RECONFIGURE_SCRIPT=${POST_RECONFIGURE_COMMAND}`,

@@ -337,11 +337,29 @@ describe("a rebuilt host", () => {
 
   it("re-creates the image and the container on it: both carry the host's generation", async () => {
     const b = await build("aws");
-    expect(container(b).inputs.labels).toEqual([
-      { label: "gitlab-dind.host-generation", value: "i-0123456789abcdef0" },
-    ]);
+    expect(container(b).inputs.labels).toContainEqual({
+      label: "gitlab-dind.host-generation",
+      value: "i-0123456789abcdef0",
+    });
     expect(b.mocks.get("docker:index/remoteImage:RemoteImage", "gitlab-image").inputs.triggers).toEqual({
       hostGeneration: "i-0123456789abcdef0",
     });
+  });
+});
+
+describe("the plain-HTTP label (read by the policy pack)", () => {
+  const label = (b: Built) =>
+    (container(b).inputs.labels as { label: string; value: string }[]).find(
+      (l) => l.label === "gitlab-dind.plain-http-requested",
+    )?.value;
+
+  it("is true when the stack asked for plain HTTP: an explicit http:// URL on AWS, or the local target", async () => {
+    expect(label(await build("aws", { externalUrl: "http://gitlab.example.com" }))).toBe("true");
+    expect(label(await build("local"))).toBe("true");
+  });
+
+  it("is false when AWS falls back to http:// by itself, or serves https://", async () => {
+    expect(label(await build("aws"))).toBe("false");
+    expect(label(await build("aws", { externalUrl: "https://gitlab.example.com" }))).toBe("false");
   });
 });

@@ -154,6 +154,11 @@ export const COMPUTED: Record<string, ComputedFields> = {
     certPem: `-----BEGIN CERTIFICATE-----\nMOCK-${name}\n-----END CERTIFICATE-----\n`,
     readyForRenewal: false,
   }),
+  // The upgrade guard (infra/upgrade-guard): the version it read from the image tag.
+  "pulumi-nodejs:dynamic/gitlab-dind:GitLabVersion": (i) => {
+    const match = /:v?(\d+\.\d+\.\d+)/.exec(String(i.image));
+    return { version: match === null ? "unknown" : match[1] };
+  },
   // The AWS host's wait for its Docker API (infra/host/aws/docker-api-wait.ts).
   "pulumi-nodejs:dynamic/gitlab-dind:DockerApiWait": (i) => ({ endpoint: `tcp://${i.host}:${i.port}`, attempts: 1 }),
 };
