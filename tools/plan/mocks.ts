@@ -193,6 +193,14 @@ export const INVOKES: Record<string, InvokeHandler> = {
   },
 };
 
+/**
+ * The id the mock gives a created resource. Other resources' inputs carry it where the program
+ * passes `resource.id` (the offline policy run reads property dependencies from it).
+ */
+export function mockId(name: string): string {
+  return `${name}-id`;
+}
+
 export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   readonly invokes: RecordedInvoke[] = [];
@@ -217,7 +225,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
       ...(revealSecrets(inputs) as Record<string, unknown>),
       ...(fill ? fill(revealSecrets(inputs) as Record<string, any>, args.name) : {}),
     };
-    return { id: args.custom === false ? undefined : args.id || `${args.name}-id`, state };
+    return { id: args.custom === false ? undefined : args.id || mockId(args.name), state };
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
