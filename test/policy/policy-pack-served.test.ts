@@ -13,14 +13,20 @@ import { ROOT } from "../support/stack-plans";
 
 // The gRPC and protobuf modules @pulumi/pulumi's generated stubs use (the same instances).
 const fromPulumi = createRequire(require.resolve("@pulumi/pulumi"));
-const grpc = fromPulumi("@grpc/grpc-js");
-const analyzerPb = fromPulumi("./proto/analyzer_pb");
-const analyzerGrpc = fromPulumi("./proto/analyzer_grpc_pb");
-const structPb = fromPulumi("google-protobuf/google/protobuf/struct_pb");
-const emptyPb = fromPulumi("google-protobuf/google/protobuf/empty_pb");
+const grpc = fromPulumi("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
+const analyzerPb = fromPulumi("./proto/analyzer_pb") as typeof import("@pulumi/pulumi/proto/analyzer_pb");
+const analyzerGrpc = fromPulumi("./proto/analyzer_grpc_pb") as typeof import("@pulumi/pulumi/proto/analyzer_grpc_pb");
+const structPb = fromPulumi(
+  "google-protobuf/google/protobuf/struct_pb",
+) as typeof import("google-protobuf/google/protobuf/struct_pb");
+const emptyPb = fromPulumi(
+  "google-protobuf/google/protobuf/empty_pb",
+) as typeof import("google-protobuf/google/protobuf/empty_pb");
+type AnalyzerInfo = import("@pulumi/pulumi/proto/analyzer_pb").AnalyzerInfo;
+type AnalyzeResponse = import("@pulumi/pulumi/proto/analyzer_pb").AnalyzeResponse;
 
 let pack: ChildProcess | undefined;
-let client: any;
+let client: InstanceType<typeof analyzerGrpc.AnalyzerClient> | undefined;
 let stderr = "";
 
 beforeAll(async () => {
@@ -48,13 +54,24 @@ afterAll(() => {
   pack?.kill();
 });
 
-function call<T>(method: string, request: unknown): Promise<T> {
+function info(): Promise<AnalyzerInfo> {
   return new Promise((resolve, reject) =>
-    client[method](request, (err: Error | null, response: T) => (err ? reject(err) : resolve(response))),
+    client!.getAnalyzerInfo(new emptyPb.Empty(), (err, response) => (err ? reject(err) : resolve(response))),
   );
 }
 
-function analyzeRequest(type: string, name: string, urn: string, props: Record<string, unknown>) {
+function analyze(request: InstanceType<typeof analyzerPb.AnalyzeRequest>): Promise<AnalyzeResponse> {
+  return new Promise((resolve, reject) =>
+    client!.analyze(request, (err, response) => (err ? reject(err) : resolve(response))),
+  );
+}
+
+function analyzeRequest(
+  type: string,
+  name: string,
+  urn: string,
+  props: Parameters<typeof structPb.Struct.fromJavaScript>[0],
+) {
   const req = new analyzerPb.AnalyzeRequest();
   req.setType(type);
   req.setName(name);
@@ -71,11 +88,11 @@ const GITLAB_URN =
 
 describe("the pack served as pulumi preview --policy-pack policy serves it", () => {
   it("announces the gitlab-dind pack with its eight mandatory policies", async () => {
-    const info = await call<any>("getAnalyzerInfo", new emptyPb.Empty());
-    expect(info.getName()).toBe("gitlab-dind");
-    expect(info.getVersion()).toBe("0.1.0");
-    const policies = info.getPoliciesList().map((p: any) => [p.getName(), p.getEnforcementlevel()]);
-    expect(policies.map(([n]: string[]) => n)).toEqual([
+    const pack = await info();
+    expect(pack.getName()).toBe("gitlab-dind");
+    expect(pack.getVersion()).toBe("0.1.0");
+    const policies = pack.getPoliciesList();
+    expect(policies.map((p) => p.getName())).toEqual([
       "docker-api-admin-only",
       "no-ssh-from-anywhere",
       "imdsv2-required",
@@ -85,7 +102,7 @@ describe("the pack served as pulumi preview --policy-pack policy serves it", () 
       "docker-socket-runner-only",
       "gitlab-plain-http-requested",
     ]);
-    expect(new Set(policies.map(([, level]: number[]) => level))).toEqual(
+    expect(new Set(policies.map((p) => p.getEnforcementlevel()))).toEqual(
       new Set([analyzerPb.EnforcementLevel.MANDATORY]),
     );
   });
@@ -98,18 +115,12 @@ describe("the pack served as pulumi preview --policy-pack policy serves it", () 
         labels: [{ label: "gitlab-dind.plain-http-requested", value: "false" }],
         envs: ["GITLAB_OMNIBUS_CONFIG=external_url 'https://gitlab.example.com'\n"],
       });
-    const bad = await call<any>(
-      "analyze",
-      gitlab([{ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" }]),
-    );
+    const bad = await analyze(gitlab([{ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" }]));
     const diagnostics = bad.getDiagnosticsList();
-    expect(diagnostics.map((d: any) => d.getPolicyname())).toEqual(["docker-socket-runner-only"]);
+    expect(diagnostics.map((d) => d.getPolicyname())).toEqual(["docker-socket-runner-only"]);
     expect(diagnostics[0].getEnforcementlevel()).toBe(analyzerPb.EnforcementLevel.MANDATORY);
     expect(diagnostics[0].getMessage()).toContain("mounts the Docker socket /var/run/docker.sock");
-    const good = await call<any>(
-      "analyze",
-      gitlab([{ hostPath: "/srv/gitlab/data", containerPath: "/var/opt/gitlab" }]),
-    );
+    const good = await analyze(gitlab([{ hostPath: "/srv/gitlab/data", containerPath: "/var/opt/gitlab" }]));
     expect(good.getDiagnosticsList()).toEqual([]);
   });
 });
