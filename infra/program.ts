@@ -1,5 +1,5 @@
 /**
- * The program: configuration → host → (pull-through cache) → GitLab → runner → outputs. `infra/entry/index.ts` runs it for
+ * The program: configuration → upgrade guard → host → (pull-through cache) → GitLab → runner → outputs. `infra/entry/index.ts` runs it for
  * `pulumi up`; the offline plan (tools/plan) runs the same function under Pulumi's mocks.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -16,6 +16,7 @@ import { GitLabRunner, type RunnerAutoscaling } from "./runner";
 import { RunnerWorkers, WORKER_GITLAB_NAME, workerAccess } from "./autoscaler";
 import { HTTPS_PORT } from "./host/aws/network";
 import { GitLabTls } from "./tls";
+import { UpgradeGuard } from "./upgrade-guard";
 import { CONFIG_TOML_FILE, EXAMPLE_PIPELINE_FILE } from "../runner-config";
 
 export interface StackBuild {
@@ -39,6 +40,9 @@ export function buildStack(config: StackConfig): StackBuild {
   if (teamWarning !== undefined) void pulumi.log.warn(teamWarning);
   for (const warning of stackWarnings(config)) void pulumi.log.warn(warning);
   const names = naming(config.team, stack);
+  // First of all: its check (at preview, against the image in the state) refuses a gitlab.image
+  // change that skips a required upgrade stop or downgrades, before anything else is planned.
+  const upgradeGuard = new UpgradeGuard("gitlab-upgrade-guard", { image: config.gitlab.image });
   const host = createHost(config, names);
   const tlsMode = config.gitlab.tlsMode;
   const externalHost =
@@ -96,6 +100,7 @@ export function buildStack(config: StackConfig): StackBuild {
     operatorCidrs: config.network.adminCidrs,
     ...(tls === undefined ? {} : { certificate: tls }),
     startAfter: dns?.ready ?? [],
+    upgradeGuard,
   });
 
   // With runner.autoscaler.enabled (AWS only; the config refuses it locally), jobs run on throw-away

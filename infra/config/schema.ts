@@ -17,6 +17,7 @@ import {
   checkX86InstanceType,
 } from "./rules";
 import { checkOnCalendar } from "../backup/on-calendar";
+import { parseGitLabVersion } from "../upgrade-guard/upgrade-stops";
 
 export const NAMESPACE = "gitlab-dind";
 
@@ -215,7 +216,12 @@ export const KEYS: readonly KeySpec[] = [
     kind: "string",
     default: DEFAULT_GITLAB_IMAGE,
     description: "GitLab CE image, with a version tag.",
-    check: (v: string) => checkImageRef(v),
+    // The upgrade guard reads GitLab's version from the tag to enforce the upgrade stops.
+    check: (v: string) =>
+      checkImageRef(v) ??
+      (parseGitLabVersion(v) === undefined
+        ? "an image tagged with GitLab's version, such as gitlab/gitlab-ce:19.3.0-ce.0 (the upgrade guard reads the version from the tag)"
+        : undefined),
   },
   {
     path: "gitlab.externalUrl",

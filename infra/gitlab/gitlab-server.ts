@@ -71,6 +71,11 @@ export interface GitLabServerArgs {
    * until the external URL's name resolves to the host (a failed ACME challenge stops the container).
    */
   readonly startAfter?: readonly pulumi.Resource[];
+  /**
+   * The upgrade guard (infra/upgrade-guard) of `gitlab.image`: the image pull and the container
+   * wait for it, so a refused version change leaves GitLab untouched. Default none.
+   */
+  readonly upgradeGuard?: pulumi.Resource;
 }
 
 export class GitLabServer extends pulumi.ComponentResource {
@@ -109,7 +114,12 @@ export class GitLabServer extends pulumi.ComponentResource {
     const { names, gitlab, host, target } = args;
     const tlsMode = gitlab.tlsMode;
     const certificate = args.certificate;
-    const dockerOpts = { parent: this, provider: host.provider, dependsOn: [...host.ready] };
+    // dependsOn the upgrade guard: its check must pass before the image or the container changes.
+    const dockerOpts = {
+      parent: this,
+      provider: host.provider,
+      dependsOn: [...host.ready, ...(args.upgradeGuard === undefined ? [] : [args.upgradeGuard])],
+    };
     const containerName = names.name("gitlab");
 
     const externalUrl =
@@ -245,7 +255,7 @@ export class GitLabServer extends pulumi.ComponentResource {
       // dependsOn: startAfter (with Let's Encrypt, the name resolves to the host) before the first start.
       {
         ...dockerOpts,
-        dependsOn: [...host.ready, ...(args.startAfter ?? [])],
+        dependsOn: [...dockerOpts.dependsOn, ...(args.startAfter ?? [])],
         deleteBeforeReplace: true,
         deletedWith: host.machine,
       },

@@ -302,6 +302,11 @@ export const COMPUTED: Record<string, ComputedFields> = {
     associationId: "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9",
     arn: aws.arn("ssm", "association/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"),
   }),
+  // The upgrade guard (infra/upgrade-guard): the version it read from the image tag.
+  "pulumi-nodejs:dynamic/gitlab-dind:GitLabVersion": (i) => {
+    const match = /:v?(\d+\.\d+\.\d+)/.exec(String(i.image));
+    return { version: match === null ? "unknown" : match[1] };
+  },
   // The AWS host's wait for its Docker API (infra/host/aws/docker-api-wait.ts).
   "pulumi-nodejs:dynamic/gitlab-dind:DockerApiWait": (i) => ({ endpoint: `tcp://${i.host}:${i.port}`, attempts: 1 }),
 };
@@ -352,6 +357,14 @@ export const INVOKES: Record<string, InvokeHandler> = {
   },
 };
 
+/**
+ * The id the mock gives a created resource. Other resources' inputs carry it where the program
+ * passes `resource.id` (the offline policy run reads property dependencies from it).
+ */
+export function mockId(name: string): string {
+  return `${name}-id`;
+}
+
 export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   readonly invokes: RecordedInvoke[] = [];
@@ -376,7 +389,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
       provider: args.provider || undefined,
       existingId: args.id || undefined,
     });
-    const id = args.custom === false ? undefined : args.id || `${args.name}-id`;
+    const id = args.custom === false ? undefined : args.id || mockId(args.name);
     const revealed = revealSecrets(inputs) as Record<string, any>;
     if (args.type === "pulumi:providers:aws" && id !== undefined && typeof revealed.region === "string") {
       this.providerRegions.set(id, revealed.region);

@@ -15,8 +15,12 @@ export interface PlannedResource {
   readonly name: string;
   /** The logical name of the parent resource; undefined for children of the stack. */
   readonly parent: string | undefined;
+  /** The parent's type (a name alone can be ambiguous); undefined for children of the stack. */
+  readonly parentType?: string;
   /** What the provider would receive, every secret value replaced by "[secret]". */
   readonly inputs: Record<string, unknown>;
+  /** The id of an existing resource the program reads (`Resource.get`); absent for what it creates. */
+  readonly existingId?: string;
 }
 
 export interface Plan {
@@ -63,7 +67,9 @@ async function plan(project: string, stack: string, config: StackConfig, warning
       type: r.type,
       name: r.name,
       parent: run.parents.get(`${r.type}::${r.name}`),
+      ...optional("parentType", run.parentTypes.get(`${r.type}::${r.name}`)),
       inputs: sortKeys(redactSecrets(r.inputs)) as Record<string, unknown>,
+      ...optional("existingId", r.existingId),
     }))
     .sort((a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type));
 
@@ -93,6 +99,11 @@ function captureProgramWarnings(into: string[]): () => void {
   return () => {
     console.warn = original;
   };
+}
+
+/** `{ [key]: value }`, or nothing when the value is undefined (resources.json carries no nulls). */
+function optional(key: string, value: string | undefined): Record<string, string> {
+  return value === undefined ? {} : { [key]: value };
 }
 
 function resolve<T>(output: pulumi.Output<T>): Promise<T> {

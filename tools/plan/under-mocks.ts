@@ -16,6 +16,8 @@ export interface UnderMocks<T> {
   readonly dependsOn: ReadonlyMap<string, readonly string[]>;
   /** `<type>::<name>` → the name of its parent (undefined for children of the stack). */
   readonly parents: ReadonlyMap<string, string | undefined>;
+  /** `<type>::<name>` → the type of its parent (names alone can be ambiguous: a component and its container). */
+  readonly parentTypes: ReadonlyMap<string, string | undefined>;
 }
 
 export async function runUnderMocks<T>(
@@ -26,16 +28,19 @@ export async function runUnderMocks<T>(
 ): Promise<UnderMocks<T>> {
   await pulumi.runtime.setMocks(mocks, project, stack, false);
   const names = new WeakMap<pulumi.Resource, string>();
+  const types = new WeakMap<pulumi.Resource, string>();
   const seen: pulumi.Resource[] = [];
   const options = new Map<string, pulumi.CustomResourceOptions>();
   const dependsOn = new Map<string, string[]>();
   const parents = new Map<string, string | undefined>();
+  const parentTypes = new Map<string, string | undefined>();
   let result: T | undefined;
 
   await pulumi.runtime.runInPulumiStack(() => {
     // A stack transformation sees every resource with its options and parent object.
     pulumi.runtime.registerStackTransformation((args) => {
       names.set(args.resource, args.name);
+      types.set(args.resource, args.type);
       seen.push(args.resource);
       options.set(args.name, args.opts);
       const deps = args.opts.dependsOn;
@@ -48,13 +53,17 @@ export async function runUnderMocks<T>(
         `${args.type}::${args.name}`,
         args.opts.parent === undefined ? undefined : names.get(args.opts.parent),
       );
+      parentTypes.set(
+        `${args.type}::${args.name}`,
+        args.opts.parent === undefined ? undefined : types.get(args.opts.parent),
+      );
       return undefined;
     });
     result = program();
     return Promise.resolve({});
   });
   await settle(seen);
-  return { mocks, result: result as T, options, dependsOn, parents };
+  return { mocks, result: result as T, options, dependsOn, parents, parentTypes };
 }
 
 /**
