@@ -13,11 +13,11 @@ import { formatProblems } from "../../infra/config/load";
 import { parseStackConfig } from "../../infra/config/parse";
 import { PlanInputError, readStackFile } from "./stack-file";
 import { renderTree } from "./render-tree";
-import { runPlan } from "./run-plan";
 
 const USAGE = "usage: npm run plan -- --stack <name> [--config-file <path>] [--out <dir>]";
 
-async function main(argv: string[]): Promise<number> {
+/** The command, callable in-process (the tests): prints as the CLI does and returns its exit code. */
+export async function main(argv: string[]): Promise<number> {
   let args;
   try {
     args = parseArgs({
@@ -51,6 +51,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = parsed.config;
 
+  // Loaded only once the configuration is valid: the SDK and the program are most of the start-up,
+  // and a bad configuration needs neither.
+  const { runPlan } = await import("./run-plan");
   const plan = await runPlan(project, args.stack, config);
   console.log(renderTree(plan, `target ${config.target}, team ${config.team}`));
 
@@ -73,13 +76,15 @@ function readProjectName(path: string): string {
   return doc.name;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
+/** `main` with its errors printed as messages, not traces; returns the exit code. */
+export function cli(argv: string[]): Promise<number> {
+  return main(argv).catch((e: unknown) => {
     // Known input problems and errors raised by the program print as messages, not traces.
     const message = e instanceof Error ? e.message : String(e);
     console.error(e instanceof PlanInputError ? `plan: ${message}` : `plan failed: ${message}`);
     if (process.env.PLAN_DEBUG === "1" && e instanceof Error) console.error(e.stack);
-    process.exit(1);
-  },
-);
+    return 1;
+  });
+}
+
+if (require.main === module) void cli(process.argv.slice(2)).then((code) => process.exit(code));
