@@ -35,6 +35,11 @@ export interface ReadinessProps {
   /** The stack CA, or "" for the system's CAs. */
   readonly caPem?: string;
   readonly timeoutSeconds: number;
+  /**
+   * Time between probes in milliseconds; the component never sets it (the wait's default, 5 s).
+   * Tests that drive the serialized provider directly set it, so that a retry takes no 5 s sleep.
+   */
+  readonly pollMs?: number;
 }
 
 /** Inputs whose change means "wait again"; the timeout alone does not. */
@@ -51,6 +56,7 @@ async function waitFor(props: ReadinessProps): Promise<void> {
     adminToken: props.adminToken,
     ...(props.caPem ? { ca: props.caPem } : {}),
     timeoutMs: props.timeoutSeconds * 1000,
+    pollMs: props.pollMs,
     onProgress: (message) => {
       // A log line is fire-and-forget: the engine keeps its order, and a lost one must not fail the wait.
       void pulumi.log.info(message);

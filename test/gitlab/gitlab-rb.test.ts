@@ -221,19 +221,35 @@ describe.skipIf(!hasRuby)("with Ruby", () => {
   ].join("\n");
 
   it("parses the rendered gitlab.rb and reads every hostile password back from its file", () => {
-    const dir = mkdtempSync(join(tmpdir(), "gitlab-rb-"));
-    for (const password of NASTY.filter((s) => s !== "")) {
-      const file = join(dir, "root-password");
-      writeFileSync(file, password);
-      const rb = renderGitLabRb(gitLabSettings({ ...base, rootPasswordFile: file }));
-      const out = execFileSync("ruby", ["-e", `${STUB}\neval(STDIN.read)\nputs JSON.generate($set)`], {
-        input: rb,
-      }).toString();
-      const set = JSON.parse(out) as Record<string, unknown>;
-      expect(set["gitlab_rails[initial_root_password]"]).toBe(password);
-      expect(set["gitlab_rails[gitlab_shell_ssh_port]"]).toBe(10022);
-      expect(set["gitlab_rails[monitoring_whitelist]"]).toEqual(["127.0.0.0/8", "::1/128"]);
-      expect(set["external_url"]).toBe("http://localhost:8080");
+    const dir = mkdtempSync(join(tmpdir(), "gitlab-dind-gitlab-rb-"));
+    try {
+      const passwords = NASTY.filter((s) => s !== "");
+      // One Ruby process for every password: each gitlab.rb is evaluated on its own, fresh settings.
+      const rbs = passwords.map((password, i) => {
+        const file = join(dir, `root-password-${i}`);
+        writeFileSync(file, password);
+        return renderGitLabRb(gitLabSettings({ ...base, rootPasswordFile: file }));
+      });
+      const out = execFileSync(
+        "ruby",
+        [
+          "-e",
+          `${STUB}
+puts JSON.generate(JSON.parse(STDIN.read).map { |rb| $set = {}; @scopes = nil; eval(rb); $set })`,
+        ],
+        { input: JSON.stringify(rbs) },
+      ).toString();
+      const sets = JSON.parse(out) as Record<string, unknown>[];
+      expect(sets).toHaveLength(passwords.length);
+      passwords.forEach((password, i) => {
+        const set = sets[i];
+        expect(set["gitlab_rails[initial_root_password]"]).toBe(password);
+        expect(set["gitlab_rails[gitlab_shell_ssh_port]"]).toBe(10022);
+        expect(set["gitlab_rails[monitoring_whitelist]"]).toEqual(["127.0.0.0/8", "::1/128"]);
+        expect(set["external_url"]).toBe("http://localhost:8080");
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

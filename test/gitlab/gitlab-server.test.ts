@@ -264,8 +264,10 @@ describe("GitLabServer, local target", () => {
     });
     try {
       const props = { apiUrl: fake.url, adminToken: fake.token, containerId: "c0ffee1234567890", timeoutSeconds: 30 };
-      const created = await provider.create(props);
+      // A short poll interval, so the retry after the 502 does not sleep the production 5 s.
+      const created = await provider.create({ ...props, pollMs: 20 });
       expect(created.id).toBe("gitlab-ready-c0ffee123456");
+      expect(fake.requestsTo("GET", "/-/health")).toHaveLength(2);
       expect(fake.requestsTo("GET", "/api/v4/user")).toHaveLength(1);
       const same = await provider.diff!(created.id, props, { ...props });
       expect(same.changes).toBe(false);

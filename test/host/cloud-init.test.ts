@@ -2,11 +2,11 @@
  * The host's cloud-init: valid for `cloud-init schema`, every embedded script clean under
  * `shellcheck`, under AWS's 16 KB user-data limit with real certificates, and nothing secret.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BOOTSTRAP_MARKER,
   BOOTSTRAP_SCRIPT,
@@ -42,8 +42,14 @@ beforeAll(() => {
   userData = renderCloudInit(input);
 });
 
+// Every file the tools read, in one folder removed at the end, pass or fail.
+const scratch = mkdtempSync(join(tmpdir(), "gitlab-dind-cloud-init-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const hasCloudInit = requireTool("cloud-init", "apt-get install -y cloud-init");
+const hasShellcheck = requireTool("shellcheck", "apt-get install -y shellcheck");
+
 const write = (name: string, text: string): string => {
-  const dir = mkdtempSync(join(tmpdir(), "gitlab-dind-cloud-init-"));
+  const dir = mkdtempSync(join(scratch, "file-"));
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
@@ -153,41 +159,33 @@ describe("the rendered cloud-config", () => {
 });
 
 describe("the real tools", () => {
-  it("cloud-init schema accepts the user data", () => {
-    if (!requireTool("cloud-init", "apt-get install -y cloud-init")) return;
+  it.skipIf(!hasCloudInit)("cloud-init schema accepts the user data", () => {
     const r = run("cloud-init", ["schema", "--config-file", write("user-data.yaml", userData)]);
     expect(r.output).toContain("Valid cloud-config");
     expect(r.status).toBe(0);
   });
 
-  it("cloud-init schema refuses a broken document (the check can fail)", () => {
-    if (!requireTool("cloud-init", "apt-get install -y cloud-init")) return;
+  it.skipIf(!hasCloudInit)("cloud-init schema refuses a broken document (the check can fail)", () => {
     const broken = userData.replace("runcmd:", "runcmd: 7\nnot_runcmd:");
     const r = run("cloud-init", ["schema", "--config-file", write("broken.yaml", broken)]);
     expect(r.status).not.toBe(0);
   });
 
-  it("every embedded script is clean under shellcheck", () => {
-    if (!requireTool("shellcheck", "apt-get install -y shellcheck")) return;
+  it.skipIf(!hasShellcheck)("every embedded script is clean under shellcheck", () => {
     const scripts = embeddedScripts(userData);
     expect(scripts.map((s) => s.path).sort()).toEqual([
       "/usr/local/sbin/gitlab-dind-bootstrap",
       "/usr/local/sbin/gitlab-dind-docker-key",
       "/usr/local/sbin/gitlab-dind-prepare-data",
     ]);
-    for (const s of scripts) {
-      const r = run("shellcheck", [
-        "--shell=bash",
-        "--severity=style",
-        write(s.path.split("/").pop() ?? "script", s.content),
-      ]);
-      expect(r.output, s.path).toBe("");
-      expect(r.status, s.path).toBe(0);
-    }
+    // One shellcheck call for all of them: its findings name the file they are in.
+    const files = scripts.map((s) => write(s.path.split("/").pop() ?? "script", s.content));
+    const r = run("shellcheck", ["--shell=bash", "--severity=style", ...files]);
+    expect(r.output).toBe("");
+    expect(r.status).toBe(0);
   });
 
-  it("shellcheck catches a real mistake (the check can fail)", () => {
-    if (!requireTool("shellcheck", "apt-get install -y shellcheck")) return;
+  it.skipIf(!hasShellcheck)("shellcheck catches a real mistake (the check can fail)", () => {
     const r = run("shellcheck", [write("bad.sh", "#!/bin/bash\nrm -rf $1/data\n")]);
     expect(r.status).not.toBe(0);
   });

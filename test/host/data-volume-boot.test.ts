@@ -18,14 +18,19 @@ const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 
 function loopDevicesWork(): boolean {
   if (process.getuid?.() !== 0) return false;
-  const probe = join(mkdtempSync(join(tmpdir(), "loop-probe-")), "probe.img");
-  writeFileSync(probe, "");
-  execFileSync("truncate", ["-s", "1M", probe]);
-  const r = spawnSync("losetup", ["-f", "--show", probe], { encoding: "utf8" });
-  if (r.status !== 0) return false;
-  execFileSync("losetup", ["-d", r.stdout.trim()]);
-  const ns = spawnSync("unshare", ["-m", "true"]);
-  return ns.status === 0;
+  const dir = mkdtempSync(join(tmpdir(), "gitlab-dind-loop-probe-"));
+  try {
+    const probe = join(dir, "probe.img");
+    writeFileSync(probe, "");
+    execFileSync("truncate", ["-s", "1M", probe]);
+    const r = spawnSync("losetup", ["-f", "--show", probe], { encoding: "utf8" });
+    if (r.status !== 0) return false;
+    execFileSync("losetup", ["-d", r.stdout.trim()]);
+    const ns = spawnSync("unshare", ["-m", "true"]);
+    return ns.status === 0;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const usable =

@@ -4,7 +4,7 @@
  * second, unrelated CA with its own client certificate.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -29,8 +29,17 @@ export function opensslAvailable(): boolean {
   }
 }
 
+/** Makes the material in a temporary folder, read into memory; the folder (private keys) is removed. */
 export function makeTlsFixtures(): TlsFixtures {
   const dir = mkdtempSync(join(tmpdir(), "gitlab-dind-tls-"));
+  try {
+    return makeIn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function makeIn(dir: string): TlsFixtures {
   const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
   const key = (name: string) => run("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${name}.key`);
   const ca = (name: string) => {

@@ -1,35 +1,60 @@
 /**
- * The offline plan as a user runs it: `npm run plan -- …` in a child process.
+ * The offline plan as a user runs it: `npm run plan -- …`. The good stack is planned by two real
+ * child processes at once (the command end to end, and its output the same from one process to
+ * the next); the error paths call the same command in-process, which proves the same thing
+ * without paying for an SDK start-up each.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { afterAll, afterEach, describe, expect, test, vi } from "vitest";
+import { cli } from "../../tools/plan/main";
 
 const root = join(__dirname, "..", "..");
 const tsx = join(root, "node_modules", ".bin", "tsx");
+const scratch = mkdtempSync(join(tmpdir(), "gitlab-dind-plan-cli-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+afterEach(() => vi.restoreAllMocks());
 
-function plan(...args: string[]) {
-  const r = spawnSync(tsx, [join(root, "tools", "plan", "main.ts"), ...args], {
-    cwd: root,
-    encoding: "utf8",
-    timeout: 120_000,
+/** `npm run plan -- …` in a child process. */
+function spawnPlan(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(tsx, [join(root, "tools", "plan", "main.ts"), ...args], { cwd: root, timeout: 120_000 });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", fail);
+    child.on("close", (code) => done({ code, stdout, stderr }));
   });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same command in this process, with what it prints captured. */
+async function plan(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
+  vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void err.push(a.join(" ")));
+  try {
+    const code = await cli(args);
+    return { code, stdout: out.map((l) => `${l}\n`).join(""), stderr: err.map((l) => `${l}\n`).join("") };
+  } finally {
+    vi.restoreAllMocks();
+  }
 }
 
 function stackFile(yaml: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "plan-stack-"));
+  const dir = mkdtempSync(join(scratch, "stack-"));
   const path = join(dir, "Pulumi.test.yaml");
   writeFileSync(path, yaml);
   return path;
 }
 
 describe("bad configuration through the plan", () => {
-  test("every problem is printed, exit 1, no stack trace, nothing written", () => {
-    const out = mkdtempSync(join(tmpdir(), "plan-out-"));
-    const r = plan(
+  test("every problem is printed, exit 1, no stack trace, nothing written", async () => {
+    const out = mkdtempSync(join(scratch, "out-"));
+    const r = await plan(
       "--stack",
       "test",
       "--out",
@@ -53,11 +78,11 @@ describe("bad configuration through the plan", () => {
     expect(readdirSync(out)).toEqual([]);
   });
 
-  test("a missing stack file and a missing --stack are clear errors", () => {
-    const r = plan("--stack", "nosuchstack");
+  test("a missing stack file and a missing --stack are clear errors", async () => {
+    const r = await plan("--stack", "nosuchstack");
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/plan: cannot read the stack file .*Pulumi\.nosuchstack\.yaml/);
-    const r2 = plan();
+    const r2 = await plan();
     expect(r2.code).toBe(1);
     expect(r2.stderr).toContain("--stack is required");
   });
@@ -73,12 +98,15 @@ describe("a good stack", () => {
       secure: v1:AAAABBBBCCCCDDDD:EEEEFFFFGGGG
 `;
 
-  test("same input, byte-identical output; secure values plan as [secret]", () => {
+  test("same input, byte-identical output from two processes; secure values plan as [secret]", async () => {
     const file = stackFile(stack);
-    const a = mkdtempSync(join(tmpdir(), "plan-a-"));
-    const b = mkdtempSync(join(tmpdir(), "plan-b-"));
-    const ra = plan("--stack", "test", "--config-file", file, "--out", a);
-    const rb = plan("--stack", "test", "--config-file", file, "--out", b);
+    const a = mkdtempSync(join(scratch, "a-"));
+    const b = mkdtempSync(join(scratch, "b-"));
+    // Two processes at once: the same bytes whatever the order they finish in.
+    const [ra, rb] = await Promise.all([
+      spawnPlan("--stack", "test", "--config-file", file, "--out", a),
+      spawnPlan("--stack", "test", "--config-file", file, "--out", b),
+    ]);
     expect(ra.stderr).toBe("");
     expect(ra.code).toBe(0);
     expect(rb.code).toBe(0);
@@ -88,16 +116,19 @@ describe("a good stack", () => {
     expect(parsed).toMatchObject({ project: "gitlab-dind", stack: "test" });
     expect(Array.isArray(parsed.resources)).toBe(true);
     expect(doc).not.toContain("v1:AAAABBBBCCCCDDDD");
-    for (const name of existsSync(join(a, "files")) ? readdirSync(join(a, "files")) : []) {
+    const files: string[] = existsSync(join(a, "files")) ? readdirSync(join(a, "files")) : [];
+    expect(readdirSync(join(b, "files")).sort()).toEqual(files.sort());
+    for (const name of files) {
       expect(readFileSync(join(b, "files", name), "utf8")).toBe(readFileSync(join(a, "files", name), "utf8"));
       expect(readFileSync(join(a, "files", name), "utf8")).not.toContain("v1:AAAABBBBCCCCDDDD");
     }
     expect(ra.stdout).toMatch(/^Plan for gitlab-dind\/test \(target local, team test\): \d+ resources to create/);
+    expect(rb.stdout).toBe(ra.stdout.replaceAll(a, b));
   });
 });
 
 describe("plain HTTP on AWS", () => {
-  test("an explicit http:// URL plans (exit 0) with one warning line naming gitlab.externalUrl; the default plans https without one", () => {
+  test("an explicit http:// URL plans (exit 0) with one warning line naming gitlab.externalUrl; the default plans https without one", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gitlab-dind-plan-http-"));
     try {
       const write = (name: string, gitlab: string) => {
@@ -113,7 +144,7 @@ ${gitlab}`,
         );
         return path;
       };
-      const http = plan(
+      const http = await plan(
         "--stack",
         "web",
         "--config-file",
@@ -127,7 +158,7 @@ ${gitlab}`,
       );
       expect(http.stdout).toContain('gitlabUrl: "http://gitlab.example.com"');
 
-      const https = plan("--stack", "web", "--config-file", write("default.yaml", ""));
+      const https = await plan("--stack", "web", "--config-file", write("default.yaml", ""));
       expect(https.code).toBe(0);
       expect(https.stderr).toBe("");
       expect(https.stdout).toMatch(/gitlabUrl: "https:\/\/[0-9.]+"/);

@@ -14,11 +14,11 @@ import { formatProblems } from "../../infra/config/load";
 import { parseStackConfig } from "../../infra/config/parse";
 import { PlanInputError, readStackFile } from "./stack-file";
 import { renderTree } from "./render-tree";
-import { runPlan } from "./run-plan";
 
 const USAGE = "usage: npm run plan -- --stack <name> [--config-file <path>] [--out <dir>]";
 
-async function main(argv: string[]): Promise<number> {
+/** The command, callable in-process (the tests): prints as the CLI does and returns its exit code. */
+export async function main(argv: string[]): Promise<number> {
   let args;
   try {
     args = parseArgs({
@@ -56,6 +56,9 @@ async function main(argv: string[]): Promise<number> {
   // and the files of an earlier plan there (of this stack or another) are gone before this one runs.
   const out = args.out === undefined ? undefined : prepareOut(resolve(args.out));
 
+  // Loaded only once the configuration is valid: the SDK and the program are most of the start-up,
+  // and a bad configuration needs neither.
+  const { runPlan } = await import("./run-plan");
   const plan = await runPlan(project, args.stack, config);
   for (const warning of plan.warnings) console.error(`warning: ${warning}`);
   console.log(renderTree(plan, `target ${config.target}, team ${config.team}`));
@@ -98,13 +101,15 @@ function readProjectName(path: string): string {
   return doc.name;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
+/** `main` with its errors printed as messages, not traces; returns the exit code. */
+export function cli(argv: string[]): Promise<number> {
+  return main(argv).catch((e: unknown) => {
     // Known input problems and errors raised by the program print as messages, not traces.
     const message = e instanceof Error ? e.message : String(e);
     console.error(e instanceof PlanInputError ? `plan: ${message}` : `plan failed: ${message}`);
     if (process.env.PLAN_DEBUG === "1" && e instanceof Error) console.error(e.stack);
-    process.exit(1);
-  },
-);
+    return 1;
+  });
+}
+
+if (require.main === module) void cli(process.argv.slice(2)).then((code) => process.exit(code));
