@@ -115,7 +115,8 @@ export function buildStack(config: StackConfig): StackBuild {
       host: awsHost,
       gitlabPorts: [
         config.gitlab.httpPort,
-        HTTPS_PORT,
+        // 443 only when GitLab serves TLS (the host publishes it only then).
+        ...(config.gitlab.tlsMode !== "off" ? [HTTPS_PORT] : []),
         ...(config.gitlab.registryPort !== 0 ? [config.gitlab.registryPort] : []),
       ],
       names,

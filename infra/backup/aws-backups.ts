@@ -18,7 +18,6 @@ import type { Naming } from "../naming";
 import { BACKUP_TIMER, renderHostFiles, renderInstallDocument, renderInstaller } from "./host-files";
 
 /** What the host role may do in the bucket: objects (read, write) and the listing, nothing else. */
-export const HOST_OBJECT_ACTIONS = ["s3:PutObject", "s3:GetObject"] as const;
 export const HOST_BUCKET_ACTIONS = ["s3:ListBucket"] as const;
 /** Days a noncurrent version (an overwritten or deleted backup) is kept. */
 export const NONCURRENT_DAYS = 1;
@@ -185,10 +184,18 @@ export class AwsBackups extends pulumi.ComponentResource {
           Version: "2012-10-17",
           Statement: [
             { Sid: "ListBackups", Effect: "Allow", Action: [...HOST_BUCKET_ACTIONS], Resource: bucket.arn },
+            // Written under the team's own prefix only: a drill stack that adopts another stack's
+            // bucket reads its backups (restore) but cannot overwrite them.
             {
-              Sid: "ReadWriteBackups",
+              Sid: "WriteBackups",
               Effect: "Allow",
-              Action: [...HOST_OBJECT_ACTIONS],
+              Action: ["s3:PutObject"],
+              Resource: pulumi.interpolate`${bucket.arn}/${names.team}/*`,
+            },
+            {
+              Sid: "ReadBackups",
+              Effect: "Allow",
+              Action: ["s3:GetObject"],
               Resource: pulumi.interpolate`${bucket.arn}/*`,
             },
           ],
@@ -225,6 +232,38 @@ export class AwsBackups extends pulumi.ComponentResource {
       child,
     );
 
+    // What the host's SSM agent calls to run the association (the host's own role grants Session
+    // Manager and Run Command only, infra/host/aws/iam.ts): list the instance's associations, read
+    // one and its document, report its status and compliance. These are the State Manager actions
+    // of AmazonSSMManagedInstanceCore; the association's id is only known once it exists (and it
+    // must be allowed before), so those act on `*`. They reveal associations' metadata, never a
+    // document's content: GetDocument is scoped to this installer. No association of this project
+    // carries a secret (the installer's files are in the document, and those hold none).
+    const agent = new aws.iam.RolePolicy(
+      `${name}-host-state-manager`,
+      {
+        role: args.hostRoleName,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "RunAssociations",
+              Effect: "Allow",
+              Action: [
+                "ssm:ListInstanceAssociations",
+                "ssm:DescribeAssociation",
+                "ssm:UpdateInstanceAssociationStatus",
+                "ssm:PutComplianceItems",
+              ],
+              Resource: "*",
+            },
+            { Sid: "ReadInstaller", Effect: "Allow", Action: ["ssm:GetDocument"], Resource: document.arn },
+          ],
+        }),
+      },
+      child,
+    );
+
     // State Manager runs an association when it is created and again whenever it is updated
     // (unless applyOnlyAtCronInterval). Pinning the document version makes every change of the
     // files (schedule, skip list, scripts) an update of the association, hence a re-run; a new
@@ -242,7 +281,7 @@ export class AwsBackups extends pulumi.ComponentResource {
         waitForSuccessTimeoutSeconds: 900,
       },
       // The installer needs a booted host whose role may already reach the bucket.
-      { ...child, dependsOn: [...(args.hostReady ?? []), access] },
+      { ...child, dependsOn: [...(args.hostReady ?? []), access, agent] },
     );
 
     this.bucketName = bucketName;

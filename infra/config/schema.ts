@@ -209,7 +209,7 @@ export const KEYS: readonly KeySpec[] = [
     max: 3,
     targets: AWS,
     description:
-      "IMDSv2 response hop limit. 1 keeps containers on Docker networks (jobs, GitLab, the runner) from the instance's role credentials; it does not stop a privileged DinD job, which is root on the host and reaches the metadata service whatever the limit. That is why the role holds nothing another team could use: Session Manager, and this stack's own Docker TLS key. With runner.autoscaler.enabled it is 2: the runner container (the workers' manager) reads the role through IMDS, and no job runs on the host.",
+      "IMDSv2 response hop limit. 1 keeps containers on Docker networks (jobs, GitLab, the runner) from the instance's role credentials; it does not stop a privileged DinD job, which is root on the host and reaches the metadata service whatever the limit. That is why the role holds nothing another team could use: Session Manager, this stack's own Docker TLS key and backup bucket (and, with the autoscaler, its own workers). With runner.autoscaler.enabled it is 2: the runner container (the workers' manager) reads the role through IMDS, and no job runs on the host.",
   },
   {
     path: "gitlab.image",
@@ -317,6 +317,7 @@ export const KEYS: readonly KeySpec[] = [
     default: 4,
     min: 1,
     max: 64,
+    defaultDoc: "`4`; maxInstances × capacityPerInstance with runner.autoscaler.enabled",
     description: "Jobs the runner runs at once.",
   },
   {

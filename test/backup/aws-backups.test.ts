@@ -170,9 +170,26 @@ describe("the host role's access", () => {
       Version: "2012-10-17",
       Statement: [
         { Sid: "ListBackups", Effect: "Allow", Action: ["s3:ListBucket"], Resource: arn },
-        { Sid: "ReadWriteBackups", Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: `${arn}/*` },
+        { Sid: "WriteBackups", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${arn}/payments/*` },
+        { Sid: "ReadBackups", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${arn}/*` },
       ],
     });
+    // The host's SSM agent may run the installer's association: State Manager's calls, and the
+    // content of this installer document only; the association waits for that policy.
+    const agent = b.run.mocks.get(T.rolePolicy, "payments-backups-host-state-manager");
+    expect(agent.inputs.role).toBe("payments-host-role-a1b2c3d");
+    const statements = JSON.parse(String(agent.inputs.policy)).Statement as { Action: string[]; Resource: string }[];
+    expect(statements.find((s) => s.Action.includes("ssm:GetDocument"))?.Resource).toMatch(
+      /^arn:aws:ssm:[a-z0-9-]+:123456789012:document\/payments-backup-installer$/,
+    );
+    expect(statements.flatMap((s) => s.Action).sort()).toEqual([
+      "ssm:DescribeAssociation",
+      "ssm:GetDocument",
+      "ssm:ListInstanceAssociations",
+      "ssm:PutComplianceItems",
+      "ssm:UpdateInstanceAssociationStatus",
+    ]);
+    expect(b.run.dependsOn.get("payments-backups-install")).toContain("payments-backups-host-state-manager");
     // No other policy of the stack mentions S3.
     const others = b.run.mocks.ofType(T.rolePolicy).filter((r) => r.name !== access.name);
     for (const r of others) expect(String(r.inputs.policy), r.name).not.toMatch(/s3:/);

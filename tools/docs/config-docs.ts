@@ -106,7 +106,10 @@ function mostSpecific(answers: readonly string[]): string[] {
 
 /** A default `pulumi new` could write as is: only a single value known without the target. */
 function plainDefault(spec: KeySpec): string | undefined {
-  if (spec.default === undefined || typeof spec.default === "function") return undefined;
+  // A default that depends on other keys (defaultDoc says how) is not written: `pulumi new` would
+  // copy it into the stack file as an explicit value, which those keys then contradict.
+  if (spec.default === undefined || typeof spec.default === "function" || spec.defaultDoc !== undefined)
+    return undefined;
   return typeof spec.default === "string" ? spec.default : JSON.stringify(spec.default);
 }
 

@@ -9,15 +9,17 @@
  *  - `kms:Decrypt` of that parameter is granted by the parameter's own KMS key policy
  *    (server-key-parameter.ts), through SSM and for that parameter only, not here.
  *
- * Nothing else: no other parameter, no KMS key of another stack (so no other team's Docker key),
- * no S3, CloudWatch or EC2 API. Left out on purpose, from what `AmazonSSMManagedInstanceCore`
+ * Nothing else here: no other parameter, no KMS key of another stack (so no other team's Docker
+ * key). Features attach their own policies to this role: the backups (their bucket, and the State
+ * Manager calls of their association: infra/backup/aws-backups.ts) and the CI workers' manager
+ * (infra/autoscaler). Left out on purpose, from what `AmazonSSMManagedInstanceCore`
  * grants: State Manager and Inventory (`ssm:ListAssociations`, `ssm:ListInstanceAssociations`,
  * `ssm:DescribeAssociation`, `ssm:UpdateInstanceAssociationStatus`, `ssm:PutInventory`,
  * `ssm:PutComplianceItems`), Patch Manager and Distributor (`ssm:GetDeployablePatchSnapshotForInstance`,
  * `ssm:GetManifest`, `ssm:PutConfigurePackageResult`), SSM documents (`ssm:GetDocument`,
  * `ssm:DescribeDocument`) and `ssm:GetParameter(s)` on `*`, which let every team's host read every
- * other team's key. The agent logs AccessDenied for the association calls it still polls; that is
- * expected (docs/pitfalls.md).
+ * other team's key. Without backups the agent logs AccessDenied for the association calls it still
+ * polls; that is expected (docs/pitfalls.md).
  *
  * More role policies (backups, scaling) go on the same role with `rolePolicy`.
  */
