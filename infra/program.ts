@@ -88,6 +88,8 @@ export function buildStack(config: StackConfig): StackBuild {
         names,
         // On aws the host daemon pulls job and service images through it too (cloud-init's daemon.json).
         publishOnLoopback: config.target === "aws",
+        // Autoscaled CI workers reach it at the host's private address (their security group only).
+        ...(config.runner.autoscaler.enabled && host.aws !== undefined ? { privateAddress: host.aws.privateIp } : {}),
       })
     : undefined;
 
@@ -119,6 +121,8 @@ export function buildStack(config: StackConfig): StackBuild {
         ...(config.gitlab.tlsMode !== "off" ? [HTTPS_PORT] : []),
         ...(config.gitlab.registryPort !== 0 ? [config.gitlab.registryPort] : []),
       ],
+      // The workers' daemons and their jobs' DinD daemons pull through the cache on the host.
+      ...(mirror !== undefined ? { mirrorPort: config.mirror.port } : {}),
       names,
     });
     const access = pulumi
@@ -148,6 +152,9 @@ export function buildStack(config: StackConfig): StackBuild {
     ...(mirror !== undefined && autoscaler === undefined
       ? { jobVolumes: [mirror.jobVolume], jobGatewayHosts: [HOST_GATEWAY_NAME] }
       : {}),
+    // On the workers: the worker's own directory with the DinD daemon.json (its user data writes it),
+    // naming the cache at the host's private address.
+    ...(mirror !== undefined && workers !== undefined ? { jobVolumes: [...workers.jobVolumes] } : {}),
   });
 
   // Backups of GitLab: on AWS a bucket, the host role's access to it and a timer on the host.

@@ -7,6 +7,7 @@
  *   launch template (AL2023, Docker by user data, IMDSv2 hop 1, encrypted root, no instance profile)
  *   Auto Scaling group (0…maxInstances, scale-in protected, AZRebalance suspended, no scaling policy)
  *   the manager's IAM policy on the host role; the host's group admitting the workers on GitLab's ports
+ *   (and on the Docker Hub pull-through cache's port, which the workers' daemon.json files name)
  *
  * Sources: GitLab Runner v19.3.0 `docs/executors/docker_autoscaler.md` ("Example: AWS autoscaling for 1
  * job per instance": scaling policy none, scale-in protection on, AZRebalance off); the fleeting AWS
@@ -22,7 +23,7 @@ import { AL2023_AMI_PARAMETER } from "../host/aws/instance";
 import type { Naming } from "../naming";
 import { WORKER_USERNAME } from "../../runner-config";
 import { managerPolicyDocument } from "./manager-policy";
-import { renderWorkerUserData } from "./worker-user-data";
+import { renderWorkerUserData, WORKER_DIND_JOB_VOLUME } from "./worker-user-data";
 
 /** Size of a worker's encrypted gp3 root volume: the AMI, Docker, a job's images and its DinD layers. */
 export const WORKER_ROOT_VOLUME_GIB = 30;
@@ -38,6 +39,12 @@ export interface RunnerWorkersArgs {
   readonly host: AwsHostNetwork;
   /** GitLab's ports on the host the workers' jobs reach (HTTP, HTTPS, the registry's when on). */
   readonly gitlabPorts: readonly number[];
+  /**
+   * The Docker Hub pull-through cache's port on the host's private address (`mirror.port`): the host
+   * admits the workers there, and the workers' daemon and their jobs' DinD daemons use it as their
+   * registry mirror. Default: unset, no cache (no rule, no daemon.json).
+   */
+  readonly mirrorPort?: number;
   /** Physical names and tags: the group is `<team>-ci-workers`. */
   readonly names: Naming;
 }
@@ -50,6 +57,11 @@ export class RunnerWorkers extends pulumi.ComponentResource {
   declare readonly launchTemplateId: pulumi.Output<string>;
   /** The rendered worker user data (no secrets), for the offline plan. */
   declare readonly userData: pulumi.Output<string>;
+  /**
+   * `[runners.docker] volumes` entries for the autoscaled runner: the worker's directory with the jobs'
+   * DinD daemon.json, read-only at /etc/docker. Empty without the cache.
+   */
+  readonly jobVolumes: readonly string[];
   /**
    * What the runner container needs before it starts: the manager's IAM policy (the plugin describes
    * the group at once). On destroy the container goes first, then the policy, then the group.
@@ -96,8 +108,14 @@ export class RunnerWorkers extends pulumi.ComponentResource {
       },
       child,
     );
-    // The host admits the workers' jobs on GitLab's ports (clone, API, artifacts, registry).
-    for (const port of [...new Set(args.gitlabPorts)]) {
+    // The host admits the workers' jobs on GitLab's ports (clone, API, artifacts, registry), and the
+    // workers' daemons on the pull-through cache's port (published on the host's private address).
+    const hostPorts = new Map<number, string>();
+    for (const port of args.gitlabPorts) hostPorts.set(port, `GitLab port ${port} from the CI workers`);
+    if (args.mirrorPort !== undefined && !hostPorts.has(args.mirrorPort)) {
+      hostPorts.set(args.mirrorPort, `Docker Hub pull-through cache (port ${args.mirrorPort}) from the CI workers`);
+    }
+    for (const [port, description] of hostPorts) {
       new aws.vpc.SecurityGroupIngressRule(
         `${name}-host-in-${port}-from-workers`,
         {
@@ -106,7 +124,7 @@ export class RunnerWorkers extends pulumi.ComponentResource {
           fromPort: port,
           toPort: port,
           referencedSecurityGroupId: securityGroup.id,
-          description: `GitLab port ${port} from the CI workers`,
+          description,
           tags: names.tags(`host-in-${port}-workers`),
         },
         child,
@@ -117,7 +135,14 @@ export class RunnerWorkers extends pulumi.ComponentResource {
     const second = secondSubnetCidr(host.vpcCidr);
     if (second !== undefined) subnetIds.push(this.secondSubnet(name, args, second, child, invoke));
 
-    const userData = renderWorkerUserData({ username: WORKER_USERNAME });
+    const mirrorPort = args.mirrorPort;
+    // With the cache, the user data names the host's private address (known once the host exists).
+    const userData =
+      mirrorPort === undefined
+        ? pulumi.output(renderWorkerUserData({ username: WORKER_USERNAME }))
+        : host.privateIp.apply((privateIp) =>
+            renderWorkerUserData({ username: WORKER_USERNAME, mirror: { host: privateIp, port: mirrorPort } }),
+          );
     const ami = aws.ssm.getParameterOutput({ name: AL2023_AMI_PARAMETER }, invoke).value;
     const launchTemplate = new aws.ec2.LaunchTemplate(
       `${name}-lt`,
@@ -148,7 +173,7 @@ export class RunnerWorkers extends pulumi.ComponentResource {
             },
           },
         ],
-        userData: Buffer.from(userData, "utf8").toString("base64"),
+        userData: userData.apply((text) => Buffer.from(text, "utf8").toString("base64")),
         updateDefaultVersion: true,
         tagSpecifications: [{ resourceType: "volume", tags: names.tags("ci-worker-root") }],
         tags: names.tags("ci-worker"),
@@ -216,7 +241,8 @@ export class RunnerWorkers extends pulumi.ComponentResource {
     this.autoScalingGroupArn = group.arn;
     this.securityGroupId = securityGroup.id;
     this.launchTemplateId = launchTemplate.id;
-    this.userData = pulumi.output(userData);
+    this.userData = userData;
+    this.jobVolumes = mirrorPort === undefined ? [] : [WORKER_DIND_JOB_VOLUME];
     this.managerPolicy = managerPolicy;
     this.registerOutputs({
       autoScalingGroupName: this.autoScalingGroupName,

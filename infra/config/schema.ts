@@ -445,7 +445,7 @@ export const KEYS: readonly KeySpec[] = [
     kind: "integer",
     default: 5001,
     description:
-      "Port of the pull-through cache on the Docker bridge's gateway address (host.docker.internal for jobs); never published to the network.",
+      "Port of the pull-through cache on the Docker bridge's gateway address (host.docker.internal for jobs) and, with runner.autoscaler.enabled, on the host's private address for the CI workers' security group only; never published to the internet.",
     check: (v: number) => checkPort(v),
   },
   {

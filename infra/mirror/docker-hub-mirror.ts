@@ -6,7 +6,10 @@
  *
  * - Reachable from jobs, never from outside: published on the Docker bridge's gateway address
  *   only (the address `host-gateway`, hence host.docker.internal, resolves to), plus on aws the
- *   host's loopback for the host daemon's own pulls. No security-group rule opens it.
+ *   host's loopback for the host daemon's own pulls. No security-group rule opens it to the world.
+ * - With autoscaled CI workers (infra/autoscaler), also on the host's private IPv4 address: the
+ *   workers' daemons and their jobs' DinD services reach it there, and the host's security group
+ *   admits the workers' security group only on its port (RunnerWorkers' rules). Never on 0.0.0.0.
  * - The DinD services get a daemon.json through a named volume mounted at /etc/docker in every job
  *   and service container (config.toml `[runners.docker] volumes`): a user's `.gitlab-ci.yml`
  *   needs no change. The volume is filled by this component (an upload into the cache's container,
@@ -46,6 +49,12 @@ export interface DockerHubMirrorArgs {
    * Default: false (the `local` target leaves the user's daemon alone).
    */
   readonly publishOnLoopback?: boolean;
+  /**
+   * Also publish the cache on this address: the aws host's private IPv4 address, where autoscaled CI
+   * workers reach it (the host's security group admits only the workers' group on the port).
+   * Default: unset (jobs run on the host and reach it on the bridge gateway).
+   */
+  readonly privateAddress?: pulumi.Input<string>;
   /**
    * Keep the named cache volume on `pulumi destroy` (local target only; on aws the cache is under
    * the data path). Default: false: the cache is only a cache.
@@ -105,12 +114,15 @@ export class DockerHubMirror extends pulumi.ComponentResource {
     );
 
     const ports = pulumi
-      .output(bridgeGateway)
-      .apply((gateway) => [
+      .all([bridgeGateway, args.privateAddress ?? ""])
+      .apply(([gateway, privateAddress]) => [
         { internal: REGISTRY_CONTAINER_PORT, external: config.port, ip: gateway },
         ...(args.publishOnLoopback
           ? [{ internal: REGISTRY_CONTAINER_PORT, external: config.port, ip: "127.0.0.1" }]
           : []),
+        ...(args.privateAddress === undefined
+          ? []
+          : [{ internal: REGISTRY_CONTAINER_PORT, external: config.port, ip: privateHostAddress(privateAddress) }]),
       ]);
 
     const credentials =
@@ -194,4 +206,18 @@ export class DockerHubMirror extends pulumi.ComponentResource {
     );
     return { volumeName: volume.name, containerPath: REGISTRY_STORAGE_PATH };
   }
+}
+
+/**
+ * The host's private address as a publish address: a specific IPv4 address, never the unspecified
+ * one (Docker would publish on every interface, the public one included).
+ */
+function privateHostAddress(address: string): string {
+  const octets = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address)?.slice(1).map(Number);
+  if (octets === undefined || octets.some((o) => o > 255) || octets.every((o) => o === 0)) {
+    throw new Error(
+      `the pull-through cache for the CI workers: expected the GitLab host's private IPv4 address; got ${JSON.stringify(address)}`,
+    );
+  }
+  return address;
 }

@@ -96,7 +96,8 @@ describe("the launch template", () => {
       },
     ]);
     const userData = Buffer.from(String(lt.userData), "base64").toString("utf8");
-    expect(userData).toBe(renderWorkerUserData({ username: "ec2-user" }));
+    // The pull-through cache is on (the default): its daemon.json files name the host's private address.
+    expect(userData).toBe(renderWorkerUserData({ username: "ec2-user", mirror: { host: "10.42.0.10", port: 5001 } }));
     expect(on.files["worker-user-data.yaml"]).toBe(userData);
     expect(lt.vpcSecurityGroupIds).toEqual(["ci-workers-sg-id"]);
     // One instance profile in the stack: the host's.
@@ -105,7 +106,7 @@ describe("the launch template", () => {
 });
 
 describe("security groups", () => {
-  it("workers admit only SSH, only from the host's group; the host admits workers on GitLab's ports", () => {
+  it("workers admit only SSH, only from the host's group; the host admits workers on GitLab's ports and the cache's", () => {
     const workerRules = on.mocks.ofType(T.ingress).filter((r) => r.inputs.securityGroupId === "ci-workers-sg-id");
     expect(workerRules.map((r) => revealSecrets(r.inputs))).toEqual([
       expect.objectContaining({
@@ -124,6 +125,7 @@ describe("security groups", () => {
     expect(fromWorkers).toEqual([
       "dev-autoscale-host-sg-id 443",
       "dev-autoscale-host-sg-id 4567",
+      "dev-autoscale-host-sg-id 5001",
       "dev-autoscale-host-sg-id 80",
     ]);
   });
@@ -193,7 +195,8 @@ describe("config.toml", () => {
     const request = on.mocks.ofType("tls:index/certRequest:CertRequest").find((r) => r.name.startsWith("gitlab-tls"));
     expect(inputs(request!).dnsNames).toContain("gitlab-dind.internal");
     expect(runner.docker.privileged).toBe(true);
-    expect(runner.docker.volumes).toEqual(["/certs/client", "/cache"]);
+    // ... plus the worker's directory with the DinD daemon.json (the pull-through cache, on by default).
+    expect(runner.docker.volumes).toEqual(["/certs/client", "/cache", "/etc/gitlab-dind/dind:/etc/docker:ro"]);
     expect(runner.autoscaler).toMatchObject({
       plugin: FLEETING_PLUGIN_AWS,
       capacity_per_instance: 1,
