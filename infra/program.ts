@@ -90,6 +90,18 @@ export function buildStack(config: StackConfig): StackBuild {
         publishOnLoopback: config.target === "aws",
         // Autoscaled CI workers reach it at the host's private address (their security group only).
         ...(config.runner.autoscaler.enabled && host.aws !== undefined ? { privateAddress: host.aws.privateIp } : {}),
+        // The mount at /etc/docker hides the DinD image's own: the daemons get the stack CA for
+        // GitLab's registry there, so `docker login`/`push` to it work in jobs.
+        ...(tls !== undefined && config.gitlab.registryPort !== 0
+          ? {
+              trustedRegistries: [
+                {
+                  address: pulumi.interpolate`${host.host.publicAddress}:${config.gitlab.registryPort}`,
+                  caPem: tls.caCertPem,
+                },
+              ],
+            }
+          : {}),
       })
     : undefined;
 

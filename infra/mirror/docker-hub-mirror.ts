@@ -60,6 +60,15 @@ export interface DockerHubMirrorArgs {
    * the data path). Default: false: the cache is only a cache.
    */
   readonly keepCacheOnDestroy?: boolean;
+  /**
+   * Registries the jobs' DinD daemons must trust with a CA of the stack's: each CA is written to
+   * `certs.d/<address>/ca.crt` in the volume mounted at /etc/docker (which hides the image's own
+   * /etc/docker), e.g. GitLab's registry at `<Elastic IP>:4567` with the stack CA. Default none.
+   */
+  readonly trustedRegistries?: readonly {
+    readonly address: pulumi.Input<string>;
+    readonly caPem: pulumi.Input<string>;
+  }[];
 }
 
 export class DockerHubMirror extends pulumi.ComponentResource {
@@ -159,6 +168,12 @@ export class DockerHubMirror extends pulumi.ComponentResource {
             content: daemonJson,
             permissions: "0644",
           },
+          // Public: CA certificates, never keys.
+          ...(args.trustedRegistries ?? []).map((r) => ({
+            file: pulumi.interpolate`${DIND_CONFIG_MOUNT}/certs.d/${r.address}/ca.crt`,
+            content: r.caPem,
+            permissions: "0644",
+          })),
         ],
         labels,
         logDriver: "json-file",

@@ -86,6 +86,14 @@ describe("the dev stack (aws)", async () => {
     expect(plan.files["dind-daemon.json"]).toBe(upload?.content);
   });
 
+  it("puts the stack CA for GitLab's registry where the jobs' DinD daemons look for it (certs.d)", () => {
+    const uploads = mirror?.inputs.uploads as { file: string; content: string }[];
+    const ca = uploads.find((u) => u.file.endsWith("/ca.crt"));
+    expect(ca?.file).toBe("/srv/dind-daemon-config/certs.d/198.51.100.7:4567/ca.crt");
+    expect(ca?.content).toBe(plan.outputs.gitlabCaCertificate);
+    expect(ca?.content).not.toMatch(/PRIVATE KEY/);
+  });
+
   it("points the host daemon at the cache on loopback through cloud-init's /etc/docker/daemon.json", () => {
     const doc = parseYaml(plan.files["user-data.yaml"]) as { write_files: { path: string; content: string }[] };
     const file = doc.write_files.find((f) => f.path === "/etc/docker/daemon.json");
@@ -109,6 +117,10 @@ describe("the local stack", async () => {
       containerPath: "/var/lib/registry",
     });
     expect(plan.files["user-data.yaml"]).toBeUndefined();
+    // Plain HTTP locally: no registry CA to trust.
+    expect((mirror?.inputs.uploads as { file: string }[]).map((u) => u.file)).toEqual([
+      "/srv/dind-daemon-config/daemon.json",
+    ]);
   });
 });
 
