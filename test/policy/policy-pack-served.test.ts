@@ -6,6 +6,8 @@
  * Analyze, as the engine calls them for each resource at preview.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,12 +30,15 @@ type AnalyzeResponse = import("@pulumi/pulumi/proto/analyzer_pb").AnalyzeRespons
 let pack: ChildProcess | undefined;
 let client: InstanceType<typeof analyzerGrpc.AnalyzerClient> | undefined;
 let stderr = "";
+/** ts-node's compile cache for the pack, kept out of the shared temporary directory and removed. */
+const cache = mkdtempSync(join(tmpdir(), "gitlab-dind-policy-ts-node-"));
 
 beforeAll(async () => {
   const runPolicyPack = join(ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack");
   // Arguments as the CLI passes them: the engine's address (unused by the pack) and the pack directory.
   pack = spawn(process.execPath, [runPolicyPack, "127.0.0.1:1", "."], {
     cwd: join(ROOT, "policy"),
+    env: { ...process.env, TS_NODE_CACHE_DIRECTORY: cache },
     stdio: ["ignore", "pipe", "pipe"],
   });
   pack.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -52,6 +57,7 @@ beforeAll(async () => {
 afterAll(() => {
   client?.close();
   pack?.kill();
+  rmSync(cache, { recursive: true, force: true });
 });
 
 function info(): Promise<AnalyzerInfo> {
