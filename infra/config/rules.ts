@@ -79,8 +79,8 @@ export function checkHttpUrl(value: string): string | undefined {
  * An image reference with an explicit version tag. `latest` and untagged references are refused:
  * they change under a stack, and a GitLab upgrade must be a reviewed change, not a surprise on restart.
  */
-export function checkImageRef(value: string): string | undefined {
-  const what = "an image with a version tag, such as gitlab/gitlab-ce:19.3.0-ce.0 (no `latest`, no missing tag)";
+export function checkImageRef(value: string, example = "gitlab/gitlab-ce:19.3.0-ce.0"): string | undefined {
+  const what = `an image with a version tag, such as ${example} (no \`latest\`, no missing tag)`;
   const withoutDigest = value.split("@")[0];
   const lastSlash = withoutDigest.lastIndexOf("/");
   const nameAndTag = withoutDigest.slice(lastSlash + 1);

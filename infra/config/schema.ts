@@ -40,6 +40,11 @@ export interface KeySpec {
    */
   // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- the function form is the documentation
   readonly default?: unknown | ((ctx: RuleContext) => unknown);
+  /**
+   * What the key accepts, in words, where the rule's own messages would read badly in docs (they
+   * quote the offending value back). Default: derived by asking the parser (tools/docs).
+   */
+  readonly acceptsDoc?: string;
   /** How the default reads in docs, where it is not a plain value. */
   readonly defaultDoc?: string;
   readonly required?: readonly Target[];
@@ -309,7 +314,7 @@ export const KEYS: readonly KeySpec[] = [
     kind: "string",
     default: DEFAULT_RUNNER_IMAGE,
     description: "GitLab Runner image, with a version tag.",
-    check: (v: string) => checkImageRef(v),
+    check: (v: string) => checkImageRef(v, DEFAULT_RUNNER_IMAGE),
   },
   {
     path: "runner.concurrent",
@@ -325,14 +330,14 @@ export const KEYS: readonly KeySpec[] = [
     kind: "string",
     default: DEFAULT_JOB_IMAGE,
     description: "Default job image: the Docker CLI that talks to the DinD service.",
-    check: (v: string) => checkImageRef(v),
+    check: (v: string) => checkImageRef(v, DEFAULT_JOB_IMAGE),
   },
   {
     path: "runner.dindImage",
     kind: "string",
     default: DEFAULT_DIND_IMAGE,
     description: "The Docker-in-Docker service image; the only image allowed to run privileged.",
-    check: (v: string) => checkImageRef(v),
+    check: (v: string) => checkImageRef(v, DEFAULT_DIND_IMAGE),
   },
   {
     path: "runner.tags",
@@ -438,7 +443,7 @@ export const KEYS: readonly KeySpec[] = [
     kind: "string",
     default: DEFAULT_MIRROR_IMAGE,
     description: "The pull-through cache's image (CNCF Distribution 3.x), with a version tag.",
-    check: (v: string) => checkImageRef(v),
+    check: (v: string) => checkImageRef(v, DEFAULT_MIRROR_IMAGE),
   },
   {
     path: "mirror.port",
@@ -478,6 +483,8 @@ export const KEYS: readonly KeySpec[] = [
     kind: "string",
     default: "*-*-* 02:30:00 UTC",
     targets: AWS,
+    acceptsDoc:
+      "a systemd OnCalendar expression (`man systemd.time`), such as `*-*-* 02:30:00 UTC`, `daily` or `Mon..Fri 03:00`",
     description:
       "When the host backs up: a systemd OnCalendar expression (`daily`, `Mon..Fri *-*-* 03:00:00 UTC`; see `man systemd.time`).",
     check: (v: string) => {

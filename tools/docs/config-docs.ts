@@ -60,6 +60,8 @@ const PROBES: Record<ValueKind, readonly unknown[]> = {
  * Empty when the key accepts any value of its type.
  */
 export function acceptedValues(spec: KeySpec): string {
+  // A rule whose messages quote the probe back (a parser's position in the value) says it better itself.
+  if (spec.acceptsDoc !== undefined) return spec.acceptsDoc;
   const key = `${NAMESPACE}:${spec.path}`;
   const forList: string[] = [];
   const forEach: string[] = [];
