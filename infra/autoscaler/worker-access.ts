@@ -9,6 +9,7 @@
  *   that the stack CA's certificate carries when the autoscaler is on, mapped to the private IP. An
  *   IP cannot be remapped by /etc/hosts, and the private IP is not in the certificate.
  */
+import { isIpHost } from "../url-host";
 
 /** The name jobs on workers reach GitLab by with the stack CA (`.internal` is reserved for private use). */
 export const WORKER_GITLAB_NAME = "gitlab-dind.internal";
@@ -25,7 +26,7 @@ export function workerAccess(externalUrl: string, httpPort: number, privateIp: s
   }
   const url = new URL(externalUrl);
   if (url.protocol === "https:") {
-    if (/^\d{1,3}(\.\d{1,3}){3}$/.test(url.hostname) || url.hostname.startsWith("[")) {
+    if (isIpHost(url.hostname)) {
       return { url: `https://${WORKER_GITLAB_NAME}`, extraHosts: [`${WORKER_GITLAB_NAME}:${privateIp}`] };
     }
     return { url: externalUrl.replace(/\/+$/, ""), extraHosts: [`${url.hostname}:${privateIp}`] };

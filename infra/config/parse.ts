@@ -2,6 +2,7 @@
  * Turns the raw values of the `gitlab-dind` namespace into a fully-defaulted StackConfig,
  * or into the list of every problem found. Pure: no Pulumi runtime, no I/O.
  */
+import { isIpHost } from "../url-host";
 import { defaultFor, KEYS, KEYS_BY_PATH, NAMESPACE, type KeySpec, type RuleContext } from "./schema";
 import { imagePairProblems } from "../../runner-config/image-pairing";
 import { editDistance } from "./rules";
@@ -278,11 +279,6 @@ function checkAcrossKeys(values: Map<string, unknown>, target: Target, problems:
       `${fullKey("runner.tags")}: expected at least one tag when runner.runUntagged is false (the runner would take no job); got []`,
     );
   }
-}
-
-/** An IP address (v4 or bracketed v6) rather than a DNS name: no Let's Encrypt certificate can name it. */
-function isIpHost(hostname: string): boolean {
-  return /^[0-9.]+$/.test(hostname) || hostname.startsWith("[");
 }
 
 /**

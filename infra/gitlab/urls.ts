@@ -2,6 +2,7 @@
  * GitLab's addresses: the external URL, the registry URL, the container's host name, and who may
  * read the monitoring endpoints. Pure functions (plus one Output helper).
  */
+import { isIpHost } from "../url-host";
 import * as pulumi from "@pulumi/pulumi";
 import type { Target, TlsMode } from "../config/types";
 import { HOST_GATEWAY_NAME } from "../host/docker-host";
@@ -60,8 +61,7 @@ export function registryUrl(externalUrl: string, registryPort: number): string |
  */
 export function containerHostname(externalUrl: string, containerName: string): string {
   const host = new URL(externalUrl).hostname;
-  const isIp = /^[0-9.]+$/.test(host) || host.startsWith("[");
-  return host === "localhost" || isIp ? containerName : host;
+  return host === "localhost" || isIpHost(host) ? containerName : host;
 }
 
 /**

@@ -13,6 +13,7 @@
  * - Destroy order: runner container → registration → GitLab (the registration depends on GitLab's
  *   readiness resource), so GitLab still answers when the runner is removed from it.
  */
+import { isIpHost } from "../url-host";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -253,7 +254,7 @@ export class GitLabRunner extends pulumi.ComponentResource {
           .all([gitlab.containerHostName, autoscaler?.workerUrl ?? ""])
           .apply(([hostName, workerUrl]) =>
             [...new Set([hostName, ...(workerUrl === "" ? [] : [new URL(workerUrl).hostname])])]
-              .filter((h) => !/^\d{1,3}(\.\d{1,3}){3}$/.test(h))
+              .filter((h) => !isIpHost(h))
               .map((h) => ({ host: h, ip: HOST_GATEWAY })),
           ),
         // A rebuilt host has an empty daemon: the new generation re-creates the container there.
