@@ -1,6 +1,7 @@
 /**
  * Command lines of `npm run backup` and `npm run restore`, parsed once; every problem at once.
  */
+import { scanFlags } from "../cli/scan-flags";
 
 export type Command = "backup" | "restore";
 
@@ -41,30 +42,13 @@ const BACKUP_ID = /^\d{8}T\d{6}Z_\d+\.\d+\.\d+$/;
 const TEAM = /^[a-z][a-z0-9-]{1,20}$/;
 
 export function parseArgs(command: Command, argv: readonly string[]): ParseResult {
-  const errors: string[] = [];
-  const values: Record<string, string> = {};
-  let yes = false;
-  const withValue = command === "restore" ? ["--stack", "--backup", "--from-team"] : ["--stack"];
-  for (let i = 0; i < argv.length; i++) {
-    const raw = argv[i] ?? "";
-    if (raw === "-h" || raw === "--help") return { ok: false, help: true, errors: [] };
-    if (raw === "--yes" && command === "restore") {
-      yes = true;
-      continue;
-    }
-    const eq = raw.indexOf("=");
-    const flag = eq > 0 ? raw.slice(0, eq) : raw;
-    if (!withValue.includes(flag)) {
-      errors.push(`unknown argument "${raw}"`);
-      continue;
-    }
-    let value: string | undefined;
-    if (eq > 0) value = raw.slice(eq + 1);
-    else if (argv[i + 1] !== undefined && !String(argv[i + 1]).startsWith("--")) value = argv[++i];
-    if (value === undefined || value === "") errors.push(`${flag} needs a value`);
-    else if (values[flag] !== undefined) errors.push(`${flag} given twice`);
-    else values[flag] = value;
-  }
+  const scanned = scanFlags(argv, {
+    withValue: command === "restore" ? ["--stack", "--backup", "--from-team"] : ["--stack"],
+    switches: command === "restore" ? ["--yes"] : [],
+  });
+  if (scanned.help) return { ok: false, help: true, errors: [] };
+  const { values, errors } = scanned;
+  const yes = scanned.switches.has("--yes");
   const stack = values["--stack"];
   if (stack === undefined) errors.push("--stack <name> is required (the stack whose GitLab to back up or restore)");
   const backup = values["--backup"];

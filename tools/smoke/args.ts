@@ -1,6 +1,7 @@
 /**
  * Command line of `npm run smoke`: parsed once, every problem reported at once.
  */
+import { scanFlags } from "../cli/scan-flags";
 
 export interface SmokeArgs {
   /** Where the GitLab URL, token and runner come from. */
@@ -57,36 +58,13 @@ export function parseDuration(text: string): number | undefined {
 }
 
 export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParseResult {
-  const errors: string[] = [];
-  const values: Record<string, string> = {};
-  let keep = false;
-  const withValue = ["--stack", "--url", "--pipeline", "--timeout", "--pending-timeout", "--poll", "--connect-timeout"];
-  for (let i = 0; i < argv.length; i++) {
-    const raw = argv[i] ?? "";
-    if (raw === "-h" || raw === "--help") return { ok: false, help: true, errors: [] };
-    if (raw === "--keep") {
-      keep = true;
-      continue;
-    }
-    const eq = raw.indexOf("=");
-    const flag = eq > 0 ? raw.slice(0, eq) : raw;
-    if (!withValue.includes(flag)) {
-      errors.push(`unknown argument "${raw}"`);
-      continue;
-    }
-    let value: string | undefined;
-    if (eq > 0) value = raw.slice(eq + 1);
-    else {
-      const next = argv[i + 1];
-      if (next !== undefined && !next.startsWith("--")) {
-        value = next;
-        i++;
-      }
-    }
-    if (value === undefined || value === "") errors.push(`${flag} needs a value`);
-    else if (values[flag] !== undefined) errors.push(`${flag} given twice`);
-    else values[flag] = value;
-  }
+  const scanned = scanFlags(argv, {
+    withValue: ["--stack", "--url", "--pipeline", "--timeout", "--pending-timeout", "--poll", "--connect-timeout"],
+    switches: ["--keep"],
+  });
+  if (scanned.help) return { ok: false, help: true, errors: [] };
+  const { values, errors } = scanned;
+  const keep = scanned.switches.has("--keep");
 
   const durations: Record<string, number> = {};
   const defaults: Record<string, number> = {
