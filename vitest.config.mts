@@ -1,46 +1,23 @@
 import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
-/**
- * Test files that never load Pulumi's runtime (no mocks, no program, no SDK index): renderers,
- * parsers, the GitLab API client and the tools that talk to it. They share their worker processes
- * (`isolate: false`), which spares a process start-up and a module graph per file. Everything else
- * runs isolated, one file per process: Pulumi's mock runtime is process-global state.
- * A file that starts using Pulumi's mocks must not be listed here.
- */
-const SHARED_PROCESS = [
-  "test/bench/**/*.test.ts",
-  "test/config/parse.test.ts",
-  "test/docs/**/*.test.ts",
-  "test/gitlab-api/**/*.test.ts",
-  "test/gitlab/bootstrap-token.test.ts",
-  "test/gitlab/gitlab-rb.test.ts",
-  "test/gitlab/readiness.test.ts",
-  "test/runner-config/**/*.test.ts",
-  "test/smoke/**/*.test.ts",
-];
-
 export default defineConfig({
   test: {
-    // (No `include` here: the projects below inherit this block, and lists are merged.)
+    include: ["test/**/*.test.ts"],
     // `pool: "threads"` hangs: Pulumi's closure serialization fails in a worker thread.
     pool: "forks",
     // Files run in separate processes (forks), so two at once share no Pulumi state. vitest's
     // default is one fewer than the CPUs: a single worker on a 2-CPU machine, where much of a
     // file's time is spent waiting on a child process or a socket.
     maxWorkers: Math.max(2, availableParallelism()),
+    // Test files share their worker processes, one file after another: the SDK, the program's
+    // modules and Pulumi's serialized dynamic providers are loaded once per worker rather than once
+    // per file (about 40 s of CPU over the suite). Pulumi's mock runtime is process-global, which
+    // is safe one file at a time: every run of the program under mocks (`runUnderMocks`,
+    // `pulumi.runtime.setMocks`) starts a fresh mock monitor and stack. A file must leave no
+    // global state behind: environment variables, fake timers, `process.exitCode`, open servers.
+    isolate: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    projects: [
-      {
-        extends: true,
-        test: { name: "shared-process", include: SHARED_PROCESS, isolate: false },
-      },
-      {
-        extends: true,
-        // Pulumi's mock runtime is process-global state: one test file per process.
-        test: { name: "isolated", include: ["test/**/*.test.ts"], exclude: SHARED_PROCESS, isolate: true },
-      },
-    ],
   },
 });
