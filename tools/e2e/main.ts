@@ -116,10 +116,16 @@ export async function main(argv: string[]): Promise<number> {
 
     if (up === 0) {
       console.log(`e2e: npm run smoke -- --stack ${args.stack}`);
-      const tsx = join(root, "node_modules", ".bin", "tsx");
-      const smokeArgs = [join(root, "tools", "smoke", "main.ts"), "--stack", args.stack];
+      // As `npm run smoke` starts it (package.json), without npm in between.
+      const smokeArgs = [
+        "--require",
+        join(root, "tools", "ts-register.cjs"),
+        join(root, "tools", "smoke", "main.ts"),
+        "--stack",
+        args.stack,
+      ];
       if (args.poll !== undefined) smokeArgs.push("--poll", args.poll);
-      const smoke = await runVisible(tsx, smokeArgs, env);
+      const smoke = await runVisible(process.execPath, smokeArgs, env);
       if (smoke === 0) mark("pipeline green");
       else {
         mark("smoke failed");
