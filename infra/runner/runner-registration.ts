@@ -25,8 +25,11 @@ export interface RunnerRegistrationArgs {
   readonly caPem?: pulumi.Input<string>;
 }
 
-/** One provider object for every registration: its serialized closure is cached by identity. */
-const defaultProvider = createRegistrationProvider();
+/**
+ * One provider object for every registration: its serialized closure is cached by identity (by
+ * Pulumi in a process, and by `npm run plan` on disk, which finds it as this module's export).
+ */
+export const defaultRegistrationProvider = createRegistrationProvider();
 
 export class RunnerRegistration extends pulumi.dynamic.Resource {
   /** GitLab's id of the runner. */
@@ -44,7 +47,7 @@ export class RunnerRegistration extends pulumi.dynamic.Resource {
     providerOptions?: RegistrationProviderOptions,
   ) {
     super(
-      providerOptions === undefined ? defaultProvider : createRegistrationProvider(providerOptions),
+      providerOptions === undefined ? defaultRegistrationProvider : createRegistrationProvider(providerOptions),
       name,
       {
         apiUrl: args.apiUrl,

@@ -59,7 +59,15 @@ export async function main(argv: string[]): Promise<number> {
   // Loaded only once the configuration is valid: the SDK and the program are most of the start-up,
   // and a bad configuration needs neither.
   const { runPlan } = await import("./run-plan");
-  const plan = await runPlan(project, args.stack, config);
+  const { defaultCacheDir, installProviderCache } = await import("./provider-cache");
+  const cacheDir = defaultCacheDir(root);
+  const cache = cacheDir === undefined ? undefined : installProviderCache({ dir: cacheDir, root });
+  let plan;
+  try {
+    plan = await runPlan(project, args.stack, config);
+  } finally {
+    cache?.restore();
+  }
   for (const warning of plan.warnings) console.error(`warning: ${warning}`);
   console.log(renderTree(plan, `target ${config.target}, team ${config.team}`));
 
