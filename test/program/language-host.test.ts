@@ -15,8 +15,13 @@ import { loadAsPulumi, readProject } from "../../tools/language-host/load";
 const root = resolve(__dirname, "..", "..");
 const scratch = mkdtempSync(join(tmpdir(), "gitlab-dind-load-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-/** ts-node's compile cache, kept out of the shared temporary directory. */
-const env = { TS_NODE_CACHE_DIRECTORY: join(scratch, "ts-node") };
+/**
+ * ts-node's compile cache, kept out of the shared temporary directory, and kept between runs as a
+ * user's machine keeps it. It cannot hide a broken setup: ts-node files its entries under a digest
+ * of the compiler options it derived (the tsconfig.json found in the main directory) and of each
+ * source file, so another tsconfig, or none, compiles afresh.
+ */
+const env = { TS_NODE_CACHE_DIRECTORY: join(root, "node_modules", ".cache", "gitlab-dind", "ts-node") };
 
 test("Pulumi's loader runs the dev stack's program from Pulumi.yaml's main directory and registers its resources", async () => {
   const result = await loadAsPulumi({ root, stack: "dev", env });
@@ -36,7 +41,6 @@ test("`npm run check:load` reports the local stack's resources as loaded by Pulu
   const r = spawnSync("npm", ["run", "-s", "check:load", "--", "--stack", "local"], {
     cwd: root,
     encoding: "utf8",
-    // ts-node's compile cache of the first test: this one is about the command, not a cold load.
     env: { ...process.env, TMPDIR: scratch, ...env },
   });
   expect(r.stderr).toBe("");
