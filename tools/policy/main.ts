@@ -13,6 +13,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { PACK_NAME, POLICIES } from "../../policy/policies";
+import { runAsEntryPoint } from "../cli/entry-point";
 import { formatViolation, runPolicies, type PlanDocument } from "./run-policies";
 
 const USAGE =
@@ -106,4 +107,4 @@ export function cli(argv: string[]): Promise<number> {
   });
 }
 
-if (require.main === module) void cli(process.argv.slice(2)).then((code) => process.exit(code));
+runAsEntryPoint(module, cli);
