@@ -152,7 +152,8 @@ describe("a good stack", () => {
     const doc = readFileSync(join(a, "resources.json"), "utf8");
     const docB = readFileSync(join(b, "resources.json"), "utf8");
     // A dynamic provider's `__provider` is its module's code as the loader that ran it transformed
-    // it (tsx in the child, vite here): those lines differ by loader, every other byte is the same.
+    // it (the npm script's TypeScript loader in the child, vite here): those lines differ by
+    // loader; every other byte is the same.
     expect(withoutProviderCode(docB)).toBe(withoutProviderCode(doc));
     const parsed = JSON.parse(doc);
     expect(parsed).toMatchObject({ project: "gitlab-dind", stack: "test" });
