@@ -1,47 +1,53 @@
 /**
- * The offline plan as a user runs it: `npm run plan -- …`. The good stack is planned by two real
- * child processes at once (the command end to end, and its output the same from one process to
- * the next); the error paths call the same command in-process, which proves the same thing
- * without paying for an SDK start-up each.
+ * The offline plan as a user runs it: `npm run plan -- …`. The good stack is planned by the one
+ * real `npm run plan` of the suite (a child process: argv through npm, the exit code, what it
+ * prints, the files it writes) and, at the same time, by the same command in this process (its
+ * output the same from one process to the next). Everything else calls the command in-process,
+ * which proves the same thing without paying for a Node start-up and the SDK's load each.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, test, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { cli } from "../../tools/plan/main";
+import { inProcess, npmRun, type CommandRun } from "../support/command";
 
-const root = join(__dirname, "..", "..");
-const tsx = join(root, "node_modules", ".bin", "tsx");
 const scratch = mkdtempSync(join(tmpdir(), "gitlab-dind-plan-cli-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-afterEach(() => vi.restoreAllMocks());
 
-/** `npm run plan -- …` in a child process. */
-function spawnPlan(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(tsx, [join(root, "tools", "plan", "main.ts"), ...args], { cwd: root, timeout: 120_000 });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr }));
-  });
+const GOOD_STACK = `config:
+  aws:region: eu-west-1
+  gitlab-dind:team: test
+  gitlab-dind:target: local
+  gitlab-dind:gitlab:
+    rootPassword:
+      secure: v1:AAAABBBBCCCCDDDD:EEEEFFFFGGGG
+`;
+
+// The suite's one real `npm run plan`, started with the file so that it runs while the in-process
+// tests do; "a good stack" reads what it printed and wrote.
+const good = { file: "", out: "" };
+let child: Promise<CommandRun> | undefined;
+beforeAll(() => {
+  good.file = stackFile(GOOD_STACK);
+  good.out = mkdtempSync(join(scratch, "a-"));
+  child = npmRun("plan", ["--stack", "test", "--config-file", good.file, "--out", good.out]);
+});
+afterAll(async () => {
+  // The child has ended before its folder goes, pass or fail.
+  await child?.catch(() => undefined);
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** `npm run plan -- …args`, in this process. */
+function plan(...args: string[]) {
+  return inProcess(cli, args);
 }
 
-/** The same command in this process, with what it prints captured. */
-async function plan(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
-  vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void err.push(a.join(" ")));
-  try {
-    const code = await cli(args);
-    return { code, stdout: out.map((l) => `${l}\n`).join(""), stderr: err.map((l) => `${l}\n`).join("") };
-  } finally {
-    vi.restoreAllMocks();
-  }
+/** resources.json with each dynamic provider's serialized code (one line each) replaced by a placeholder. */
+function withoutProviderCode(resourcesJson: string): string {
+  const replaced = resourcesJson.replaceAll(/^(\s*"__provider": )"exports\.handler = .*",?$/gm, "$1<code>");
+  expect(replaced, "the plan has dynamic providers' code to set aside").not.toBe(resourcesJson);
+  return replaced;
 }
 
 function stackFile(yaml: string): string {
@@ -88,45 +94,6 @@ describe("bad configuration through the plan", () => {
   });
 });
 
-describe("a good stack", () => {
-  const stack = `config:
-  aws:region: eu-west-1
-  gitlab-dind:team: test
-  gitlab-dind:target: local
-  gitlab-dind:gitlab:
-    rootPassword:
-      secure: v1:AAAABBBBCCCCDDDD:EEEEFFFFGGGG
-`;
-
-  test("same input, byte-identical output from two processes; secure values plan as [secret]", async () => {
-    const file = stackFile(stack);
-    const a = mkdtempSync(join(scratch, "a-"));
-    const b = mkdtempSync(join(scratch, "b-"));
-    // Two processes at once: the same bytes whatever the order they finish in.
-    const [ra, rb] = await Promise.all([
-      spawnPlan("--stack", "test", "--config-file", file, "--out", a),
-      spawnPlan("--stack", "test", "--config-file", file, "--out", b),
-    ]);
-    expect(ra.stderr).toBe("");
-    expect(ra.code).toBe(0);
-    expect(rb.code).toBe(0);
-    const doc = readFileSync(join(a, "resources.json"), "utf8");
-    expect(readFileSync(join(b, "resources.json"), "utf8")).toBe(doc);
-    const parsed = JSON.parse(doc);
-    expect(parsed).toMatchObject({ project: "gitlab-dind", stack: "test" });
-    expect(Array.isArray(parsed.resources)).toBe(true);
-    expect(doc).not.toContain("v1:AAAABBBBCCCCDDDD");
-    const files: string[] = existsSync(join(a, "files")) ? readdirSync(join(a, "files")) : [];
-    expect(readdirSync(join(b, "files")).sort()).toEqual(files.sort());
-    for (const name of files) {
-      expect(readFileSync(join(b, "files", name), "utf8")).toBe(readFileSync(join(a, "files", name), "utf8"));
-      expect(readFileSync(join(a, "files", name), "utf8")).not.toContain("v1:AAAABBBBCCCCDDDD");
-    }
-    expect(ra.stdout).toMatch(/^Plan for gitlab-dind\/test \(target local, team test\): \d+ resources to create/);
-    expect(rb.stdout).toBe(ra.stdout.replaceAll(a, b));
-  });
-});
-
 describe("plain HTTP on AWS", () => {
   test("an explicit http:// URL plans (exit 0) with one warning line naming gitlab.externalUrl; the default plans https without one", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gitlab-dind-plan-http-"));
@@ -166,5 +133,40 @@ ${gitlab}`,
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("a good stack", () => {
+  test("npm run plan: same input, byte-identical output from two processes; secure values plan as [secret]", async () => {
+    const { file, out: a } = good;
+    const b = mkdtempSync(join(scratch, "b-"));
+    // This process plans while the child (started with the file) runs, or has just finished: the
+    // same bytes whatever the order they finish in.
+    const rb = await plan("--stack", "test", "--config-file", file, "--out", b);
+    if (child === undefined) throw new Error("the npm run plan child was not started");
+    const ra = await child;
+    expect(ra.stderr).toBe("");
+    expect(ra.code).toBe(0);
+    expect(rb.stderr).toBe("");
+    expect(rb.code).toBe(0);
+    const doc = readFileSync(join(a, "resources.json"), "utf8");
+    const docB = readFileSync(join(b, "resources.json"), "utf8");
+    // A dynamic provider's `__provider` is its module's code as the loader that ran it transformed
+    // it (the npm script's TypeScript loader in the child, vite here): those lines differ by
+    // loader; every other byte is the same.
+    expect(withoutProviderCode(docB)).toBe(withoutProviderCode(doc));
+    const parsed = JSON.parse(doc);
+    expect(parsed).toMatchObject({ project: "gitlab-dind", stack: "test" });
+    expect(Array.isArray(parsed.resources)).toBe(true);
+    expect(doc).not.toContain("v1:AAAABBBBCCCCDDDD");
+    expect(docB).not.toContain("v1:AAAABBBBCCCCDDDD");
+    const files: string[] = existsSync(join(a, "files")) ? readdirSync(join(a, "files")) : [];
+    expect(readdirSync(join(b, "files")).sort()).toEqual(files.sort());
+    for (const name of files) {
+      expect(readFileSync(join(b, "files", name), "utf8")).toBe(readFileSync(join(a, "files", name), "utf8"));
+      expect(readFileSync(join(a, "files", name), "utf8")).not.toContain("v1:AAAABBBBCCCCDDDD");
+    }
+    expect(ra.stdout).toMatch(/^Plan for gitlab-dind\/test \(target local, team test\): \d+ resources to create/);
+    expect(rb.stdout).toBe(ra.stdout.replaceAll(a, b));
   });
 });

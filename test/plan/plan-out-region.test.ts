@@ -1,28 +1,24 @@
 /**
- * The offline plan as a user runs it (`npm run plan -- …`, a child process):
+ * The offline plan's command (`npm run plan -- …`), called in-process with what it prints captured
+ * (test/plan/plan-cli.test.ts runs it once as a child process, through npm):
  * - computed values follow the stack's `aws:region` (no other region anywhere);
  * - `--out` reused for another stack holds only the new plan's files, and nothing else in the
  *   folder is touched; an `--out` that cannot be written is said before the tree, exit 1;
  * - a stack whose name does not contain its team gets a warning.
  */
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
+import { cli } from "../../tools/plan/main";
+import { inProcess } from "../support/command";
 
-const root = join(__dirname, "..", "..");
-const tsx = join(root, "node_modules", ".bin", "tsx");
 const work = mkdtempSync(join(tmpdir(), "gitlab-dind-plan-out-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+/** `npm run plan -- …args`, in this process. */
 function plan(...args: string[]) {
-  const r = spawnSync(tsx, [join(root, "tools", "plan", "main.ts"), ...args], {
-    cwd: root,
-    encoding: "utf8",
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return inProcess(cli, args);
 }
 
 let files = 0;
@@ -53,9 +49,9 @@ function tree(dir: string): string[] {
 }
 
 describe("a stack in eu-west-1", () => {
-  test("plans eu-west-1 only: zones, DNS names, ARNs, the rendered files and the printed tree", () => {
+  test("plans eu-west-1 only: zones, DNS names, ARNs, the rendered files and the printed tree", async () => {
     const out = join(work, "euw1");
-    const r = plan("--stack", "dev-euw1", "--config-file", stackFile(AWS_EU_WEST_1), "--out", out);
+    const r = await plan("--stack", "dev-euw1", "--config-file", stackFile(AWS_EU_WEST_1), "--out", out);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const resources = readFileSync(join(out, "resources.json"), "utf8");
@@ -80,17 +76,17 @@ describe("a stack in eu-west-1", () => {
 });
 
 describe("--out", () => {
-  test("reused for another stack: only the new plan's files, an unrelated file survives", () => {
+  test("reused for another stack: only the new plan's files, an unrelated file survives", async () => {
     const out = join(work, "reused");
     mkdirSync(join(out, "notes"), { recursive: true });
     writeFileSync(join(out, "README.txt"), "mine\n");
     writeFileSync(join(out, "notes", "keep.md"), "mine too\n");
 
-    const first = plan("--stack", "dev", "--config-file", stackFile(AWS_EU_WEST_1), "--out", out);
+    const first = await plan("--stack", "dev", "--config-file", stackFile(AWS_EU_WEST_1), "--out", out);
     expect(first.code).toBe(0);
     expect(tree(join(out, "files"))).toContain("user-data.yaml");
 
-    const second = plan("--stack", "plantest", "--config-file", stackFile(LOCAL), "--out", out);
+    const second = await plan("--stack", "plantest", "--config-file", stackFile(LOCAL), "--out", out);
     expect(second.stderr).toBe("");
     expect(second.code).toBe(0);
     const planned = JSON.parse(readFileSync(join(out, "resources.json"), "utf8")) as { stack: string };
@@ -111,10 +107,10 @@ describe("--out", () => {
     expect(readFileSync(join(out, "notes", "keep.md"), "utf8")).toBe("mine too\n");
   });
 
-  test("that cannot be written: said before any tree is printed, exit 1, nothing written", () => {
+  test("that cannot be written: said before any tree is printed, exit 1, nothing written", async () => {
     const blocker = join(work, "a-file");
     writeFileSync(blocker, "not a folder\n");
-    const r = plan("--stack", "plantest", "--config-file", stackFile(LOCAL), "--out", join(blocker, "plan"));
+    const r = await plan("--stack", "plantest", "--config-file", stackFile(LOCAL), "--out", join(blocker, "plan"));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`plan: cannot write the plan to ${join(blocker, "plan")} (--out)`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -124,8 +120,8 @@ describe("--out", () => {
 });
 
 describe("a stack name without its team", () => {
-  test("plans, with a warning naming the stack, the team and the fix", () => {
-    const r = plan("--stack", "payments", "--config-file", stackFile(LOCAL));
+  test("plans, with a warning naming the stack, the team and the fix", async () => {
+    const r = await plan("--stack", "payments", "--config-file", stackFile(LOCAL));
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(
       'warning: stack "payments" does not contain its team "plantest" (gitlab-dind:team) in its name.',
@@ -134,8 +130,8 @@ describe("a stack name without its team", () => {
     expect(r.stdout).toMatch(/^Plan for gitlab-dind\/payments \(target local, team plantest\)/);
   });
 
-  test("a stack named after its team plans without a warning", () => {
-    const r = plan("--stack", "plantest-staging", "--config-file", stackFile(LOCAL));
+  test("a stack named after its team plans without a warning", async () => {
+    const r = await plan("--stack", "plantest-staging", "--config-file", stackFile(LOCAL));
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");
   });

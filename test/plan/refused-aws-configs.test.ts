@@ -1,18 +1,19 @@
 /**
- * Configurations that cannot work on AWS (issue 9, item 3), through the offline plan as a user
- * runs it: exit 1, every key named with its reason, no stack trace, nothing written.
+ * Configurations that cannot work on AWS (issue 9, item 3), through the offline plan's command
+ * (`npm run plan -- …`, called in-process with what it prints captured): exit 1, every key named
+ * with its reason, no stack trace, nothing written.
  */
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
+import { cli } from "../../tools/plan/main";
+import { inProcess } from "../support/command";
 
-const root = join(__dirname, "..", "..");
 const work = mkdtempSync(join(tmpdir(), "gitlab-dind-refused-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-test("an arm64 instance type, an admin CIDR wider than /8 and IPv6 CIDRs: exit 1, each key named, nothing written", () => {
+test("an arm64 instance type, an admin CIDR wider than /8 and IPv6 CIDRs: exit 1, each key named, nothing written", async () => {
   const stackFile = join(work, "Pulumi.refused.yaml");
   writeFileSync(
     stackFile,
@@ -33,12 +34,8 @@ test("an arm64 instance type, an admin CIDR wider than /8 and IPv6 CIDRs: exit 1
   );
   const out = join(work, "out");
   mkdirSync(out);
-  const r = spawnSync(
-    join(root, "node_modules", ".bin", "tsx"),
-    [join(root, "tools", "plan", "main.ts"), "--stack", "refused", "--config-file", stackFile, "--out", out],
-    { cwd: root, encoding: "utf8", timeout: 120_000 },
-  );
-  expect(r.status).toBe(1);
+  const r = await inProcess(cli, ["--stack", "refused", "--config-file", stackFile, "--out", out]);
+  expect(r.code).toBe(1);
   expect(r.stderr).toContain("The stack configuration has 4 problems:");
   expect(r.stderr).toMatch(
     /gitlab-dind:host\.instanceType: expected an x86_64 instance type .*m7g is an AWS Graviton \(arm64\) family.*; got "m7g\.xlarge"/,

@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { formatProblems } from "../../infra/config/load";
 import { parseStackConfig } from "../../infra/config/parse";
+import { runAsEntryPoint } from "../cli/entry-point";
 import { PlanInputError, readStackFile } from "./stack-file";
 import { renderTree } from "./render-tree";
 
@@ -120,4 +121,4 @@ export function cli(argv: string[]): Promise<number> {
   });
 }
 
-if (require.main === module) void cli(process.argv.slice(2)).then((code) => process.exit(code));
+runAsEntryPoint(module, cli);

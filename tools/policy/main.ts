@@ -13,6 +13,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { PACK_NAME, POLICIES } from "../../policy/policies";
+import { runAsEntryPoint } from "../cli/entry-point";
 import { formatViolation, runPolicies, type PlanDocument } from "./run-policies";
 
 const USAGE =
@@ -35,7 +36,8 @@ function readJson(path: string, what: string): unknown {
   }
 }
 
-async function main(argv: string[]): Promise<number> {
+/** The command, callable in-process (the tests): prints as the CLI does and returns its exit code. */
+export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -96,11 +98,13 @@ async function main(argv: string[]): Promise<number> {
   return failing > 0 || unmet.length > 0 ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
+/** `main` with its errors printed as one message each, never a stack trace; returns the exit code. */
+export function cli(argv: string[]): Promise<number> {
+  return main(argv).catch((e: unknown) => {
     const message = e instanceof Error ? e.message : String(e);
     console.error(`policy: ${message}`);
-    process.exit(1);
-  },
-);
+    return 1;
+  });
+}
+
+runAsEntryPoint(module, cli);

@@ -1,0 +1,9 @@
+/**
+ * The process wrapper every shipped command shares: when the command's file is the process's
+ * entry point (`npm run <command>`), run its `cli(argv)` on the process's arguments and exit with
+ * the code it returns. When the file is imported (the tests call `cli` in-process), nothing runs.
+ */
+export function runAsEntryPoint(mod: NodeModule, cli: (argv: string[]) => Promise<number>): void {
+  if (require.main !== mod) return;
+  void cli(process.argv.slice(2)).then((code) => process.exit(code));
+}
