@@ -30,7 +30,10 @@ let child: Promise<CommandRun> | undefined;
 beforeAll(() => {
   good.file = stackFile(GOOD_STACK);
   good.out = mkdtempSync(join(scratch, "a-"));
-  child = npmRun("plan", ["--stack", "test", "--config-file", good.file, "--out", good.out]);
+  // Its cache of serialized providers in a folder of its own: the test reads what it wrote there.
+  child = npmRun("plan", ["--stack", "test", "--config-file", good.file, "--out", good.out], {
+    GITLAB_DIND_PLAN_CACHE: join(scratch, "provider-cache"),
+  });
 });
 afterAll(async () => {
   // The child has ended before its folder goes, pass or fail.
@@ -168,5 +171,28 @@ describe("a good stack", () => {
     }
     expect(ra.stdout).toMatch(/^Plan for gitlab-dind\/test \(target local, team test\): \d+ resources to create/);
     expect(rb.stdout).toBe(ra.stdout.replaceAll(a, b));
+  });
+
+  test("npm run plan keeps each dynamic provider's serialized code in its cache, exactly as it planned it", async () => {
+    if (child === undefined) throw new Error("the npm run plan child was not started");
+    expect((await child).code).toBe(0);
+    const planned = (
+      JSON.parse(readFileSync(join(good.out, "resources.json"), "utf8")) as {
+        resources: { type: string; inputs: { __provider?: string } }[];
+      }
+    ).resources
+      .filter((r) => r.type.startsWith("pulumi-nodejs:dynamic"))
+      .map((r) => r.inputs.__provider);
+    const dir = join(scratch, "provider-cache");
+    const cached = readdirSync(dir)
+      .sort()
+      .map((name) => JSON.parse(readFileSync(join(dir, name), "utf8")) as { text: string });
+    // The local stack's providers: GitLab's readiness, the runner registration, the upgrade guard.
+    expect(readdirSync(dir).sort()).toEqual([
+      "infra_gitlab_readiness.ts_readinessProvider.json",
+      "infra_runner_runner-registration.ts_defaultRegistrationProvider.json",
+      "infra_upgrade-guard_index.ts_upgradeGuardProvider.json",
+    ]);
+    for (const entry of cached) expect(planned).toContain(entry.text);
   });
 });

@@ -75,10 +75,14 @@ export async function inProcess(cli: (argv: string[]) => Promise<number>, argv: 
   }
 }
 
-/** `npm run -s <script> -- …argv` from the repository root, in a child process. */
-export function npmRun(script: string, argv: string[]): Promise<CommandRun> {
+/** `npm run -s <script> -- …argv` from the repository root, in a child process; `env` over this process's. */
+export function npmRun(script: string, argv: string[], env: Record<string, string> = {}): Promise<CommandRun> {
   return new Promise((done, fail) => {
-    const child = spawn("npm", ["run", "-s", script, "--", ...argv], { cwd: ROOT, timeout: 120_000 });
+    const child = spawn("npm", ["run", "-s", script, "--", ...argv], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      timeout: 120_000,
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
