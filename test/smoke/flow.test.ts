@@ -188,9 +188,9 @@ describe("npm run smoke, against a fake GitLab", () => {
         return result as never;
       },
     });
-    const { code, output } = await run(f, { pendingTimeoutMs: 200 }, { wrap });
+    const { code, output } = await run(f, { pendingTimeoutMs: 100 }, { wrap });
     expect(code).toBe(1);
-    expect(output).toContain("✘ Job docker-in-docker is still pending after 200ms: no runner picked it up.");
+    expect(output).toContain("✘ Job docker-in-docker is still pending after 100ms: no runner picked it up.");
     expect(output).toContain("[tags-mismatch]");
     expect(output).toContain("Online runners: #7 gitlab-dind-runner: online, tags docker.");
     expect(f.requestsTo("POST", /\/pipelines\/\d+\/cancel$/)).toHaveLength(1);
@@ -291,10 +291,10 @@ describe("npm run smoke, against a fake GitLab", () => {
       },
     });
     const started = Date.now();
-    const { code, output } = await run(f, { timeoutMs: 400 });
+    const { code, output } = await run(f, { timeoutMs: 150 });
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(code).toBe(1);
-    expect(output).toContain("✘ Timed out after 400ms waiting for the pipeline to finish (raise it with --timeout).");
+    expect(output).toContain("✘ Timed out after 150ms waiting for the pipeline to finish (raise it with --timeout).");
     expect(output).toContain("  Running with gitlab-runner 17.5.1");
     expect(f.requestsTo("POST", /\/cancel$/)).toHaveLength(1);
     expectDeleted(f);
