@@ -19,8 +19,8 @@ const DESCRIPTION = "payments-dind-0a1b2c3d";
 const FAST: RegistrationProviderOptions = {
   requestTimeoutMs: 1_000,
   deadlineMs: 5_000,
-  initialDelayMs: 20,
-  maxDelayMs: 100,
+  initialDelayMs: 10,
+  maxDelayMs: 50,
   maxCreateAttempts: 3,
 };
 
