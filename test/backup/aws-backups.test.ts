@@ -267,7 +267,8 @@ describe("the timer on the host", () => {
       const b = await build({ "gitlab-dind:backup": backup });
       return one(b, T.instance).inputs.userData;
     };
-    const base = await userData({});
+    // backup.* at its defaults: the build the other tests read.
+    const base = one(await build(), T.instance).inputs.userData;
     expect(typeof base).toBe("string");
     for (const backup of [
       { schedule: "hourly" },
