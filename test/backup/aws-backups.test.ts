@@ -15,6 +15,7 @@ import { buildStack, type StackBuild } from "../../infra/program";
 import { RecordingMocks, valueOf, type RecordedResource } from "../../tools/plan/mocks";
 import { runUnderMocks, type UnderMocks } from "../../tools/plan/under-mocks";
 import { haveTool } from "../support/tools";
+import { withoutStackTraces } from "../support/without-stack-traces";
 
 const T = {
   bucket: "aws:s3/bucket:Bucket",
@@ -37,7 +38,20 @@ interface Built {
   readonly files: Record<string, string>;
 }
 
-async function build(extra: Record<string, unknown> = {}, target: "aws" | "local" = "aws"): Promise<Built> {
+const builds = new Map<string, Promise<Built>>();
+
+/** The program built once per settings in this file: tests that read the same build share it (read-only). */
+function build(extra: Record<string, unknown> = {}, target: "aws" | "local" = "aws"): Promise<Built> {
+  const key = JSON.stringify([extra, target]);
+  let built = builds.get(key);
+  if (built === undefined) {
+    built = withoutStackTraces(() => buildOnce(extra, target));
+    builds.set(key, built);
+  }
+  return built;
+}
+
+async function buildOnce(extra: Record<string, unknown>, target: "aws" | "local"): Promise<Built> {
   const values =
     target === "aws"
       ? {
@@ -253,7 +267,8 @@ describe("the timer on the host", () => {
       const b = await build({ "gitlab-dind:backup": backup });
       return one(b, T.instance).inputs.userData;
     };
-    const base = await userData({});
+    // backup.* at its defaults: the build the other tests read.
+    const base = one(await build(), T.instance).inputs.userData;
     expect(typeof base).toBe("string");
     for (const backup of [
       { schedule: "hourly" },

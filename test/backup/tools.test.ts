@@ -17,7 +17,6 @@ import { fakeHost, type FakeHost } from "./fake-host";
 import { fakeSsm, type FakeSsm, type Outcome } from "./fake-ssm";
 
 const ROOT = join(__dirname, "..", "..");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 const ID = "20261130T023000Z_19.3.0";
 
 const AWS_OUTPUTS = {
@@ -66,8 +65,9 @@ function deps(
 }
 
 describe("the command line", () => {
-  it.each(["backup", "restore"])("%s without --stack exits 1 with a usage line", (command) => {
-    const r = spawnSync(TSX, [join(ROOT, "tools", "backup", "main.ts"), command], { encoding: "utf8", cwd: ROOT });
+  // The suite's one real run of each command, as a user types it.
+  it.each(["backup", "restore"])("npm run %s without --stack exits 1 with a usage line", (command) => {
+    const r = spawnSync("npm", ["run", "-s", command], { encoding: "utf8", cwd: ROOT });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("error: --stack <name> is required");
     expect(r.stderr).toContain(`usage: npm run ${command} -- --stack <name>`);

@@ -28,6 +28,18 @@ function client(f: FakeGitLab, extra: Partial<GitLabClientOptions> = {}) {
   return { c, progress };
 }
 
+/** A clock that only the client's pauses move on: backoff delays and deadlines pass at once. */
+function fakeClock(): Pick<GitLabClientOptions, "now" | "sleep"> {
+  let clock = 0;
+  return {
+    now: () => clock,
+    sleep: (ms: number) => {
+      clock += ms;
+      return Promise.resolve();
+    },
+  };
+}
+
 async function caught(promise: Promise<unknown>): Promise<GitLabApiError> {
   try {
     await promise;
@@ -49,7 +61,7 @@ describe("GitLab client", () => {
 
   it("retries 502 while GitLab starts, reports progress without the token, then succeeds", async () => {
     const f = await fake({ faults: [{ status: 502, times: 3 }] });
-    const { c, progress } = client(f);
+    const { c, progress } = client(f, fakeClock());
     const user = await c.request<{ username: string }>("GET", "/user");
     expect(user.username).toBe("root");
     expect(f.requestsTo("GET", "/api/v4/user")).toHaveLength(4);
@@ -67,7 +79,7 @@ describe("GitLab client", () => {
         { status: 504, times: 2 },
       ],
     });
-    const { c, progress } = client(f);
+    const { c, progress } = client(f, fakeClock());
     await c.request("GET", "/version");
     expect(progress.map((m) => m.match(/retrying in (\w+)/)?.[1])).toEqual(["10ms", "20ms", "40ms", "40ms"]);
     expect(progress[2]).toContain("(504)");
@@ -132,7 +144,10 @@ describe("GitLab client", () => {
 
   it("gives up at the deadline with the last failure", async () => {
     const f = await fake({ faults: [{ status: 502, times: 1_000 }] });
-    const { c, progress } = client(f, { retry: { deadlineMs: 200, initialDelayMs: 20, maxDelayMs: 50 } });
+    const { c, progress } = client(f, {
+      retry: { deadlineMs: 200, initialDelayMs: 20, maxDelayMs: 50 },
+      ...fakeClock(),
+    });
     const started = Date.now();
     const error = await caught(c.request("GET", "/version"));
     expect(Date.now() - started).toBeLessThan(1_500);
@@ -208,7 +223,7 @@ describe("GitLab client", () => {
     const f = await fake({ faults: [{ status: 502, times: 1_000 }] });
     const { c } = client(f, { retry: { deadlineMs: 60_000, initialDelayMs: 20, maxDelayMs: 20 } });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(new Error("interrupted")), 100);
+    setTimeout(() => controller.abort(new Error("interrupted")), 40);
     await expect(c.request("GET", "/version", { signal: controller.signal })).rejects.toThrow("interrupted");
   });
 

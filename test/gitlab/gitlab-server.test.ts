@@ -32,6 +32,7 @@ import {
 } from "../../tools/plan/mocks";
 import { startFakeGitLab } from "../support/fake-gitlab";
 import { runUnderMocks } from "../../tools/plan/under-mocks";
+import { withoutStackTraces } from "../support/without-stack-traces";
 
 const CONTAINER = "docker:index/container:Container";
 const READINESS = "pulumi-nodejs:dynamic/gitlab-dind:GitLabReadiness";
@@ -63,7 +64,24 @@ interface Built {
   readonly options: ReadonlyMap<string, pulumi.CustomResourceOptions>;
 }
 
-async function build(target: Target, gitlab: Partial<GitLabConfig> = {}, keepDataOnDestroy = true): Promise<Built> {
+const defaultBuilds = new Map<Target, Promise<Built>>();
+
+/**
+ * GitLabServer for `target` under the mocks, with `gitlab` laid over the defaults. The build with
+ * the defaults is made once per target and shared by the tests that read it (read-only).
+ */
+function build(target: Target, gitlab: Partial<GitLabConfig> = {}, keepDataOnDestroy = true): Promise<Built> {
+  if (Object.keys(gitlab).length > 0 || !keepDataOnDestroy)
+    return withoutStackTraces(() => buildOnce(target, gitlab, keepDataOnDestroy));
+  let built = defaultBuilds.get(target);
+  if (built === undefined) {
+    built = withoutStackTraces(() => buildOnce(target, gitlab, keepDataOnDestroy));
+    defaultBuilds.set(target, built);
+  }
+  return built;
+}
+
+async function buildOnce(target: Target, gitlab: Partial<GitLabConfig>, keepDataOnDestroy: boolean): Promise<Built> {
   // Distinct generated values, so a test can tell the token from the password.
   const mocks = new RecordingMocks({
     ...COMPUTED,

@@ -33,6 +33,18 @@ function wait(url: string, extra: Partial<Parameters<typeof waitUntilReady>[0]> 
   return { promise, messages };
 }
 
+/** A clock that only the wait's pauses move on: deadlines and progress intervals pass at once. */
+function fakeClock(): { now: () => number; sleep: (ms: number) => Promise<void> } {
+  let clock = 0;
+  return {
+    now: () => clock,
+    sleep: (ms) => {
+      clock += ms;
+      return Promise.resolve();
+    },
+  };
+}
+
 describe("waitUntilReady", () => {
   it("waits through refused connections, 502s, failed readiness and a not-yet-bootstrapped token", async () => {
     const gl = await start({
@@ -80,7 +92,7 @@ describe("waitUntilReady", () => {
 
   it("gives up at the deadline and says what it was waiting for", async () => {
     const gl = await start({ faults: [{ path: "/-/health", status: 502, times: 10_000 }] });
-    const { promise } = wait(gl.url, { timeoutMs: 300 });
+    const { promise } = wait(gl.url, { timeoutMs: 300, ...fakeClock() });
     await expect(promise).rejects.toThrow(
       /was not ready after 300ms: waiting for \/-\/health \(last: HTTP 502\)\. Look at the GitLab container's log/,
     );
@@ -88,7 +100,7 @@ describe("waitUntilReady", () => {
 
   it("points at the bootstrap when GitLab runs but never accepts the token", async () => {
     const gl = await start({ faults: [{ path: "/api/v4/user", status: 401, times: 10_000 }] });
-    const { promise } = wait(gl.url, { timeoutMs: 300 });
+    const { promise } = wait(gl.url, { timeoutMs: 300, ...fakeClock() });
     const error = await promise.catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(/waiting for the admin token .*401.*gitlab-dind: bootstrap/);
@@ -111,7 +123,7 @@ describe("waitUntilReady", () => {
 
   it("reports a failing probe at most once per progress interval", async () => {
     const gl = await start({ faults: [{ path: "/-/health", status: 502, times: 20 }] });
-    const { promise, messages } = wait(gl.url, { progressEveryMs: 60_000 });
+    const { promise, messages } = wait(gl.url, { progressEveryMs: 60_000, ...fakeClock() });
     await promise;
     expect(gl.requestsTo("GET", "/-/health").length).toBe(21);
     expect(messages.filter((m) => m.includes("waiting for /-/health"))).toHaveLength(1);

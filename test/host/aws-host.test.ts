@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { dockerApiWaitProvider } from "../../infra/host/aws/docker-api-wait";
 import { AL2023_AMI_PARAMETER } from "../../infra/host/aws/instance";
 import { isSecretValue, revealSecrets, valueOf, type RecordedResource } from "../../tools/plan/mocks";
-import { buildAwsHost, parse, settings, type BuiltHost } from "./build-aws-host";
+import { parse, settings, sharedAwsHost, type BuiltHost } from "./build-aws-host";
 
 const T = {
   provider: "pulumi:providers:aws",
@@ -50,7 +50,7 @@ function ingress(b: BuiltHost): string[] {
 
 describe("network", () => {
   it("opens GitLab's ports to webCidrs, 2376 only to adminCidrs, and never port 22", async () => {
-    const b = await buildAwsHost(settings("dev"));
+    const b = await sharedAwsHost(settings("dev"));
     // HTTP(S) to the operators too: `pulumi up` calls GitLab's API from there.
     expect(ingress(b)).toEqual([
       "10022 0.0.0.0/0",
@@ -72,7 +72,7 @@ describe("network", () => {
   });
 
   it("follows the config: several web and admin CIDRs (the operators reach HTTP(S) too), registry off, another SSH port", async () => {
-    const b = await buildAwsHost(
+    const b = await sharedAwsHost(
       settings("dev", {
         "gitlab-dind:network": {
           adminCidrs: ["203.0.113.0/24", "100.64.0.0/10"],
@@ -99,7 +99,7 @@ describe("network", () => {
 
   it("opens no 443 when GitLab serves plain HTTP (an explicit http:// URL, or gitlab.tls off)", async () => {
     for (const gitlab of [{ externalUrl: "http://gitlab.example.com" }, { tls: "off" }]) {
-      const b = await buildAwsHost(settings("dev", { "gitlab-dind:gitlab": gitlab }));
+      const b = await sharedAwsHost(settings("dev", { "gitlab-dind:gitlab": gitlab }));
       expect(ingress(b)).toEqual([
         "10022 0.0.0.0/0",
         "2376 203.0.113.0/24",
@@ -114,7 +114,7 @@ describe("network", () => {
 
   it("with TLS (stack CA or Let's Encrypt) opens 443 to webCidrs and adminCidrs, and 80 only as the redirect", async () => {
     for (const gitlab of [{}, { externalUrl: "https://gitlab.example.com" }]) {
-      const b = await buildAwsHost(settings("dev", { "gitlab-dind:gitlab": gitlab }));
+      const b = await sharedAwsHost(settings("dev", { "gitlab-dind:gitlab": gitlab }));
       expect(ingress(b).filter((r) => r.startsWith("443 "))).toEqual(["443 0.0.0.0/0", "443 203.0.113.0/24"]);
       const http = b.mocks.ofType(T.ingress).filter((r) => r.inputs.fromPort === 80);
       expect(http.map((r) => r.inputs.description)).toEqual([
@@ -125,7 +125,7 @@ describe("network", () => {
   });
 
   it("builds a VPC of network.vpcCidr with one public subnet routed to an internet gateway", async () => {
-    const b = await buildAwsHost(
+    const b = await sharedAwsHost(
       settings("dev", { "gitlab-dind:network": { adminCidrs: ["203.0.113.0/24"], vpcCidr: "10.9.0.0/20" } }),
     );
     expect(one(b, T.vpc).inputs).toMatchObject({ cidrBlock: "10.9.0.0/20", enableDnsHostnames: true });
@@ -150,7 +150,7 @@ describe("network", () => {
 
 describe("instance", () => {
   it("runs AL2023 from AWS's public SSM parameter and ignores later AMI changes", async () => {
-    const b = await buildAwsHost(settings("dev"));
+    const b = await sharedAwsHost(settings("dev"));
     const instance = one(b, T.instance);
     const invoke = b.mocks.invokes.find((i) => i.token === "aws:ssm/getParameter:getParameter");
     expect(invoke?.inputs.name).toBe(AL2023_AMI_PARAMETER);
@@ -159,7 +159,7 @@ describe("instance", () => {
   });
 
   it("requires IMDSv2 with the configured hop limit and boots from an encrypted gp3 root volume", async () => {
-    const b = await buildAwsHost(
+    const b = await sharedAwsHost(
       settings("dev", { "gitlab-dind:host": { imdsHopLimit: 2, rootVolumeGiB: 40, instanceType: "m7i.2xlarge" } }),
     );
     const inputs = one(b, T.instance).inputs;
@@ -177,12 +177,12 @@ describe("instance", () => {
   });
 
   it("defaults to a hop limit of 1 (job containers cannot reach the role's credentials)", async () => {
-    const b = await buildAwsHost(settings("dev"));
+    const b = await sharedAwsHost(settings("dev"));
     expect((one(b, T.instance).inputs.metadataOptions as Record<string, unknown>).httpPutResponseHopLimit).toBe(1);
   });
 
   it("has an Elastic IP associated to it, moved only after leaving a replaced instance", async () => {
-    const b = await buildAwsHost(settings("dev"));
+    const b = await sharedAwsHost(settings("dev"));
     expect(one(b, T.eip).inputs.domain).toBe("vpc");
     expect(one(b, T.eipAssociation).inputs).toMatchObject({
       allocationId: "eipalloc-0a1b2c3d4e5f60718",
@@ -194,7 +194,7 @@ describe("instance", () => {
 
 describe("data volume", () => {
   it("is its own encrypted gp3 volume of host.dataVolumeGiB in the subnet's zone, attached to the instance", async () => {
-    const b = await buildAwsHost(settings("dev", { "gitlab-dind:host": { dataVolumeGiB: 250 } }));
+    const b = await sharedAwsHost(settings("dev", { "gitlab-dind:host": { dataVolumeGiB: 250 } }));
     expect(one(b, T.volume).inputs).toMatchObject({
       size: 250,
       type: "gp3",
@@ -211,13 +211,13 @@ describe("data volume", () => {
   });
 
   it("survives a replaced instance: nothing of the instance flows into the volume", async () => {
-    const a = await buildAwsHost(settings("dev"));
+    const a = await sharedAwsHost(settings("dev"));
     const volume = one(a, T.volume);
     expect(JSON.stringify(volume.inputs)).not.toMatch(/instance/);
     expect(a.dependsOn.get("dev-host-data") ?? []).toEqual([]);
     // What changes the instance — another type (a stop and start), other user data (a
     // replacement) — leaves the volume's inputs as they were: neither replaced nor deleted.
-    const b = await buildAwsHost(
+    const b = await sharedAwsHost(
       settings("dev", { "gitlab-dind:host": { instanceType: "c7i.2xlarge", rootVolumeGiB: 64, imdsHopLimit: 2 } }),
     );
     expect(one(b, T.instance).inputs.instanceType).not.toBe(one(a, T.instance).inputs.instanceType);
@@ -230,16 +230,16 @@ describe("data volume", () => {
   });
 
   it("is kept on destroy by default, and deleted (after a final snapshot) when keepDataOnDestroy is false", async () => {
-    const kept = await buildAwsHost(settings("dev"));
+    const kept = await sharedAwsHost(settings("dev"));
     expect(kept.options.get("dev-host-data")?.retainOnDelete).toBe(true);
     expect(kept.options.get("dev-host-data")?.protect).toBeUndefined();
-    const dropped = await buildAwsHost(settings("dev", { "gitlab-dind:host": { keepDataOnDestroy: false } }));
+    const dropped = await sharedAwsHost(settings("dev", { "gitlab-dind:host": { keepDataOnDestroy: false } }));
     expect(dropped.options.get("dev-host-data")?.retainOnDelete).toBe(false);
     expect(one(dropped, T.volume).inputs.finalSnapshot).toBe(true);
   });
 
   it("is snapshotted daily by a DLM policy keeping host.snapshotRetentionDays", async () => {
-    const b = await buildAwsHost(settings("dev", { "gitlab-dind:host": { snapshotRetentionDays: 14 } }));
+    const b = await sharedAwsHost(settings("dev", { "gitlab-dind:host": { snapshotRetentionDays: 14 } }));
     const policy = one(b, T.dlm).inputs as Record<string, any>;
     const volumeName = (one(b, T.volume).inputs.tags as Record<string, string>).Name;
     expect(policy.state).toBe("ENABLED");
@@ -263,7 +263,7 @@ describe("data volume", () => {
   });
 
   it("adopts a kept volume (host.dataVolumeId): read, never created or deleted, and the subnet follows its zone", async () => {
-    const b = await buildAwsHost(settings("dev", { "gitlab-dind:host": { dataVolumeId: "vol-0123456789abcdef0" } }));
+    const b = await sharedAwsHost(settings("dev", { "gitlab-dind:host": { dataVolumeId: "vol-0123456789abcdef0" } }));
     const volumes = b.mocks.ofType(T.volume);
     expect(volumes).toHaveLength(1);
     // A read: the existing id, and no inputs that would create (or later replace) a volume.
@@ -276,7 +276,7 @@ describe("data volume", () => {
   });
 
   it("has no snapshot policy when snapshotRetentionDays is 0", async () => {
-    const b = await buildAwsHost(settings("dev", { "gitlab-dind:host": { snapshotRetentionDays: 0 } }));
+    const b = await sharedAwsHost(settings("dev", { "gitlab-dind:host": { snapshotRetentionDays: 0 } }));
     expect(b.mocks.ofType(T.dlm)).toEqual([]);
     expect(b.mocks.resources.filter((r) => r.name.includes("dlm"))).toEqual([]);
   });
@@ -299,7 +299,7 @@ const OWN_PARAMETER_ARN = "arn:aws:ssm:eu-central-1:123456789012:parameter/dev/g
 
 describe("identity", () => {
   it("holds no AWS managed policy: the SSM agent's actions named one by one, and GetParameter on its own parameter only", async () => {
-    const b = await buildAwsHost(settings("dev"));
+    const b = await sharedAwsHost(settings("dev"));
     const role = b.mocks.get(T.role, "dev-host-role");
     expect(JSON.parse(String(role.inputs.assumeRolePolicy)).Statement).toEqual([
       { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
@@ -351,14 +351,14 @@ describe("identity", () => {
   });
 
   it("instance boots only after its role's policies exist and it has a route out", async () => {
-    const b = await buildAwsHost(settings("dev"));
+    const b = await sharedAwsHost(settings("dev"));
     expect(b.dependsOn.get("dev-host-instance")).toEqual(
       expect.arrayContaining(["dev-host-default-route", "dev-host-read-params", "dev-host-ssm-agent"]),
     );
   });
 
   it("exports the role, so other capabilities can add their own policies to it", async () => {
-    const b = await buildAwsHost(settings("dev"));
+    const b = await sharedAwsHost(settings("dev"));
     expect(await valueOf(b.host.roleName)).toBe("dev-host-role-a1b2c3d");
     expect(await valueOf(b.host.roleArn)).toBe("arn:aws:iam::123456789012:role/dev-host-role-a1b2c3d");
   });
@@ -369,7 +369,7 @@ describe("the Docker key's own KMS key", () => {
   const ROOT = "arn:aws:iam::123456789012:root";
 
   it("encrypts the parameter with a per-stack key, rotation on", async () => {
-    const b = await buildAwsHost(settings("dev"));
+    const b = await sharedAwsHost(settings("dev"));
     const key = one(b, "aws:kms/key:Key");
     expect(key.inputs).toMatchObject({ enableKeyRotation: true, keyUsage: "ENCRYPT_DECRYPT", deletionWindowInDays: 7 });
     expect(one(b, T.parameter).inputs.tier).toBe("Standard");
@@ -382,7 +382,7 @@ describe("the Docker key's own KMS key", () => {
   });
 
   it("lets only the account administer the key and only this host's role decrypt, through SSM, this parameter alone", async () => {
-    const b = await buildAwsHost(settings("dev"));
+    const b = await sharedAwsHost(settings("dev"));
     const policy = JSON.parse(String(one(b, "aws:kms/key:Key").inputs.policy)) as {
       Statement: Array<Record<string, any>>;
     };
@@ -436,8 +436,8 @@ describe("the Docker key's own KMS key", () => {
   });
 
   it("another team's host cannot decrypt this team's key: its role is not in the key policy and holds no KMS permission", async () => {
-    const dev = await buildAwsHost(settings("dev"));
-    const payments = await buildAwsHost(settings("payments"), "payments");
+    const dev = await sharedAwsHost(settings("dev"));
+    const payments = await sharedAwsHost(settings("payments"), "payments");
     const devKeyPolicy = String(one(dev, "aws:kms/key:Key").inputs.policy);
     expect(devKeyPolicy).not.toContain("payments-host-role");
     const paymentsStatements = [...hostRolePolicies(payments, "payments").values()].flatMap((d) => d.Statement);
@@ -449,8 +449,8 @@ describe("the Docker key's own KMS key", () => {
 
 describe("a new instance type (the AWS provider stops and starts the same instance)", () => {
   it("gives the Docker API wait a new input that makes it wait again, before the Docker provider and the containers", async () => {
-    const before = await buildAwsHost(settings("dev"));
-    const after = await buildAwsHost(settings("dev", { "gitlab-dind:host": { instanceType: "m7i.2xlarge" } }));
+    const before = await sharedAwsHost(settings("dev"));
+    const after = await sharedAwsHost(settings("dev", { "gitlab-dind:host": { instanceType: "m7i.2xlarge" } }));
     const waitBefore = one(before, T.wait).inputs;
     const waitAfter = one(after, T.wait).inputs;
     expect(waitBefore.instanceType).toBe("m7i.xlarge");
@@ -474,7 +474,7 @@ describe("a new instance type (the AWS provider stops and starts the same instan
 
 describe("Docker API and its TLS", () => {
   it("keeps the daemon's private key in an SSM SecureString, as a secret", async () => {
-    const b = await buildAwsHost(settings("dev"));
+    const b = await sharedAwsHost(settings("dev"));
     const parameter = one(b, T.parameter);
     expect(parameter.inputs.type).toBe("SecureString");
     expect(parameter.inputs.name).toBe("/dev/gitlab-dind/docker/server-key");
@@ -483,7 +483,7 @@ describe("Docker API and its TLS", () => {
   });
 
   it("puts no private key, password or token in user data", async () => {
-    const b = await buildAwsHost(
+    const b = await sharedAwsHost(
       settings("dev", { "gitlab-dind:gitlab": { rootPassword: "correct horse battery" } }),
       "dev",
       ["gitlab-dind:gitlab"],
@@ -502,7 +502,7 @@ describe("Docker API and its TLS", () => {
   });
 
   it("signs the server certificate for the Elastic IP and its DNS name, and keeps keys secret", async () => {
-    const b = await buildAwsHost(settings("dev"));
+    const b = await sharedAwsHost(settings("dev"));
     const csr = b.mocks.get("tls:index/certRequest:CertRequest", "dev-host-docker-server-csr").inputs;
     expect(csr.ipAddresses).toEqual(["198.51.100.7"]);
     expect(csr.dnsNames).toEqual(["ec2-198-51-100-7.eu-central-1.compute.amazonaws.com"]);
@@ -518,7 +518,7 @@ describe("Docker API and its TLS", () => {
   });
 
   it("configures the Docker provider only from the wait's endpoint, with the CA and client certificate", async () => {
-    const b = await buildAwsHost(settings("dev"));
+    const b = await sharedAwsHost(settings("dev"));
     const provider = one(b, T.docker);
     expect(provider.inputs.host).toBe("tcp://198.51.100.7:2376");
     expect(provider.inputs.caMaterial).toContain("MOCK-dev-host-docker-ca\n");
@@ -547,7 +547,7 @@ describe("Docker API and its TLS", () => {
 
 describe("interface and outputs", () => {
   it("gives the rest of the program the data path, address and DNS name, and the SSM command", async () => {
-    const b = await buildAwsHost(settings("dev"));
+    const b = await sharedAwsHost(settings("dev"));
     const { host, outputs, files } = b.host.build;
     expect(host.dataPath).toBe("/srv");
     expect(await valueOf(host.publicAddress)).toBe("198.51.100.7");
@@ -560,7 +560,7 @@ describe("interface and outputs", () => {
   });
 
   it("uses one explicit AWS provider in the stack's region with the common tags, for every AWS resource", async () => {
-    const b = await buildAwsHost(settings("dev"));
+    const b = await sharedAwsHost(settings("dev"));
     const provider = one(b, T.provider);
     expect(provider.inputs.region).toBe("eu-central-1");
     expect(JSON.parse(String(provider.inputs.defaultTags))).toEqual({
@@ -572,7 +572,7 @@ describe("interface and outputs", () => {
   });
 
   it("puts a Name tag that starts with the team on every taggable AWS resource", async () => {
-    const b = await buildAwsHost(settings("dev"));
+    const b = await sharedAwsHost(settings("dev"));
     const untaggable = new Set([
       "aws:iam/rolePolicy:RolePolicy",
       "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
@@ -597,8 +597,8 @@ describe("interface and outputs", () => {
       }
       return out;
     };
-    const dev = physical(await buildAwsHost(settings("dev"), "dev"));
-    const payments = physical(await buildAwsHost(settings("payments"), "payments"));
+    const dev = physical(await sharedAwsHost(settings("dev"), "dev"));
+    const payments = physical(await sharedAwsHost(settings("payments"), "payments"));
     expect(dev.size).toBeGreaterThan(5);
     expect([...dev].filter((n) => payments.has(n))).toEqual([]);
   });
@@ -606,7 +606,7 @@ describe("interface and outputs", () => {
 
 describe("what the rest of the program gets", () => {
   it("the instance as the machine containers go with, and its id as the generation that re-creates them", async () => {
-    const b = await buildAwsHost(settings("dev"));
+    const b = await sharedAwsHost(settings("dev"));
     const host = b.host.build.host;
     expect(host.machine).toBeDefined();
     expect(await valueOf((host.machine as pulumi.CustomResource).id)).toBe("dev-host-instance-id");

@@ -9,6 +9,7 @@ import { AwsHost } from "../../infra/host/aws/aws-host";
 import { naming } from "../../infra/naming";
 import { RecordingMocks, valueOf } from "../../tools/plan/mocks";
 import { runUnderMocks } from "../../tools/plan/under-mocks";
+import { withoutStackTraces } from "../support/without-stack-traces";
 
 export interface BuiltHost {
   readonly mocks: RecordingMocks;
@@ -44,12 +45,30 @@ export async function buildAwsHost(
 ): Promise<BuiltHost> {
   const config = parse(values, secretKeys);
   const names = naming(config.team, stack);
-  const run = await runUnderMocks(
-    new RecordingMocks(),
-    "gitlab-dind",
-    stack,
-    () => new AwsHost(names.name("host"), { config, names }),
+  const run = await withoutStackTraces(() =>
+    runUnderMocks(new RecordingMocks(), "gitlab-dind", stack, () => new AwsHost(names.name("host"), { config, names })),
   );
   const userData = await valueOf(run.result.build.files["user-data.yaml"]);
   return { mocks: run.mocks, host: run.result, config, options: run.options, dependsOn: run.dependsOn, userData };
+}
+
+const built = new Map<string, Promise<BuiltHost>>();
+
+/**
+ * `buildAwsHost`, run once per process for the same settings, stack and secret keys: tests that
+ * read the same host share one build (a build under the mocks costs ~0.2 s). The result is
+ * shared: read it, never change it.
+ */
+export function sharedAwsHost(
+  values: Record<string, unknown>,
+  stack = "dev",
+  secretKeys: readonly string[] = [],
+): Promise<BuiltHost> {
+  const key = JSON.stringify([values, stack, secretKeys]);
+  let build = built.get(key);
+  if (build === undefined) {
+    build = buildAwsHost(values, stack, secretKeys);
+    built.set(key, build);
+  }
+  return build;
 }

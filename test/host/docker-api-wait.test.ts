@@ -93,11 +93,11 @@ describe("waitForDockerApi", () => {
 
   it("keeps trying, with progress, until a daemon that starts late answers", async () => {
     const port = await freePort();
-    setTimeout(() => void startDaemon(undefined, port), 600);
+    setTimeout(() => void startDaemon(undefined, port), 300);
     const log: string[] = [];
-    const result = await waitForDockerApi(probe(port), options(log, { timeoutMs: 5000 }));
+    const result = await waitForDockerApi(probe(port), options(log, { timeoutMs: 5000, progressEveryMs: 50 }));
     expect(result.attempts).toBeGreaterThan(1);
-    expect(result.elapsedMs).toBeGreaterThanOrEqual(500);
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(250);
     expect(log.some((m) => /still waiting for tcp:\/\/127\.0\.0\.1:\d+: .* of .*, last: .*ECONNREFUSED/.test(m))).toBe(
       true,
     );
@@ -106,7 +106,8 @@ describe("waitForDockerApi", () => {
   it("gives up at the deadline with the last error and what to check", async () => {
     const port = await freePort();
     const started = Date.now();
-    const error = await waitForDockerApi(probe(port), options([], { timeoutMs: 800 })).catch((e: Error) => e);
+    // 0.5 s, which the message rounds to 1s.
+    const error = await waitForDockerApi(probe(port), options([], { timeoutMs: 500 })).catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
     const message = (error as Error).message;
     expect(Date.now() - started).toBeLessThan(3000);
@@ -119,7 +120,7 @@ describe("waitForDockerApi", () => {
     const port = await startDaemon();
     const message = await waitForDockerApi(
       probe(port, { caPem: tlsFiles.otherCaCert }),
-      options([], { timeoutMs: 400 }),
+      options([], { timeoutMs: 150 }),
     ).then(
       () => "answered",
       (e: Error) => e.message,
@@ -131,7 +132,7 @@ describe("waitForDockerApi", () => {
     const port = await startDaemon();
     const message = await waitForDockerApi(
       probe(port, { certPem: tlsFiles.strangerCert, keyPem: tlsFiles.strangerKey }),
-      options([], { timeoutMs: 400 }),
+      options([], { timeoutMs: 150 }),
     ).then(
       () => "answered",
       (e: Error) => e.message,
@@ -146,7 +147,7 @@ describe("waitForDockerApi", () => {
       paths.push(path);
       return [503, "starting"];
     });
-    const message = await waitForDockerApi(probe(port), options([], { timeoutMs: 300 })).then(
+    const message = await waitForDockerApi(probe(port), options([], { timeoutMs: 150 })).then(
       () => "answered",
       (e: Error) => e.message,
     );
@@ -226,7 +227,8 @@ describe("the DockerApiWait dynamic provider", () => {
     const message = await dockerApiWaitProvider.update!("i-0123:1", olds, {
       ...inputs,
       port: silent,
-      timeoutSeconds: 1,
+      // The provider's own pause between attempts (5 s) is cut short by the deadline.
+      timeoutSeconds: 0.2,
     }).then(
       () => "answered",
       (e: Error) => e.message,

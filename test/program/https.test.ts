@@ -17,6 +17,7 @@ import { RecordingMocks, isSecretValue, revealSecrets, valueOf } from "../../too
 import { readStackFile } from "../../tools/plan/stack-file";
 import { runUnderMocks, type UnderMocks } from "../../tools/plan/under-mocks";
 import { keyProblems, parse as parseToml } from "../runner-config/key-walk";
+import { withoutStackTraces } from "../support/without-stack-traces";
 
 const CONTAINER = "docker:index/container:Container";
 const READINESS = "pulumi-nodejs:dynamic/gitlab-dind:GitLabReadiness";
@@ -32,8 +33,38 @@ function stackConfig(stack: string, override?: (values: Record<string, unknown>)
   return parsed.config;
 }
 
-async function build(stack: string, config = stackConfig(stack)): Promise<UnderMocks<StackBuild>> {
-  return runUnderMocks(new RecordingMocks(), "gitlab-dind", stack, () => buildStack(config));
+/** An explicit http:// URL on the dev stack. */
+const httpConfig = (): StackConfig =>
+  stackConfig("dev", (v) => {
+    v["gitlab-dind:gitlab"] = { externalUrl: "http://gitlab.dev.example.com" };
+  });
+
+interface Built {
+  readonly run: UnderMocks<StackBuild>;
+  /** What the program passed to `pulumi.log.warn` while it ran. */
+  readonly warnings: readonly unknown[][];
+}
+
+const builds = new Map<string, Promise<Built>>();
+
+/** The stack file's program (or the dev stack with an http:// URL), built once in this file and shared (read-only). */
+function build(stack: "dev" | "dev-letsencrypt", variant: "as-is" | "http" = "as-is"): Promise<Built> {
+  const key = `${stack} ${variant}`;
+  let built = builds.get(key);
+  if (built === undefined) {
+    const config = variant === "http" ? httpConfig() : stackConfig(stack);
+    built = withoutStackTraces(async () => {
+      const warn = vi.spyOn(pulumi.log, "warn").mockResolvedValue(undefined);
+      try {
+        const run = await runUnderMocks(new RecordingMocks(), "gitlab-dind", stack, () => buildStack(config));
+        return { run, warnings: [...warn.mock.calls] };
+      } finally {
+        warn.mockRestore();
+      }
+    });
+    builds.set(key, built);
+  }
+  return built;
 }
 
 function uploads(run: UnderMocks<StackBuild>, name: string): Record<string, unknown>[] {
@@ -46,7 +77,7 @@ afterEach(() => {
 
 describe("the dev stack (AWS, no external URL): https end to end with the stack CA", () => {
   it("GitLab's URL is https on the Elastic IP and the CA certificate is a plain (not secret) output", async () => {
-    const run = await build("dev");
+    const { run } = await build("dev");
     expect(await valueOf(pulumi.output(run.result.outputs.gitlabUrl))).toBe("https://198.51.100.7");
     const ca = pulumi.output(run.result.outputs.gitlabCaCertificate as pulumi.Input<string>);
     expect(await valueOf(ca)).toBe(STACK_CA);
@@ -54,7 +85,7 @@ describe("the dev stack (AWS, no external URL): https end to end with the stack 
   });
 
   it("the server certificate names the Elastic IP, its DNS name and host.docker.internal, signed by the stack CA (not the Docker one)", async () => {
-    const run = await build("dev");
+    const { run } = await build("dev");
     const csr = run.mocks.get("tls:index/certRequest:CertRequest", "gitlab-tls-server-csr").inputs;
     expect(csr.ipAddresses).toEqual(["198.51.100.7"]);
     expect(csr.dnsNames).toEqual(["ec2-198-51-100-7.eu-central-1.compute.amazonaws.com", "host.docker.internal"]);
@@ -65,7 +96,7 @@ describe("the dev stack (AWS, no external URL): https end to end with the stack 
   });
 
   it("the readiness wait and the registration (dynamic resources) carry the stack CA and call https", async () => {
-    const run = await build("dev");
+    const { run } = await build("dev");
     for (const type of [READINESS, REGISTRATION]) {
       const [resource] = run.mocks.ofType(type);
       expect(resource.inputs.caPem).toBe(STACK_CA);
@@ -74,7 +105,7 @@ describe("the dev stack (AWS, no external URL): https end to end with the stack 
   });
 
   it("the runner trusts the stack CA: tls-ca-file in config.toml (parsed twice, key-walked), the CA file uploaded", async () => {
-    const run = await build("dev");
+    const { run } = await build("dev");
     const text = await valueOf(run.result.files["config.toml"]);
     expect(keyProblems(parseToml(text))).toEqual([]);
     expect(JSON.parse(JSON.stringify(smol.parse(text)))).toEqual(JSON.parse(JSON.stringify(TOML.parse(text))));
@@ -91,7 +122,7 @@ describe("the dev stack (AWS, no external URL): https end to end with the stack 
   });
 
   it("GitLab publishes 80 and 443, with gitlab.rb serving the uploaded certificate and the plain-HTTP label false", async () => {
-    const run = await build("dev");
+    const { run } = await build("dev");
     const gitlab = run.mocks.get(CONTAINER, "gitlab").inputs;
     expect((gitlab.ports as { internal: number }[]).map((p) => p.internal)).toEqual([80, 443, 22, 4567]);
     expect(gitlab.labels).toContainEqual({ label: "gitlab-dind.plain-http-requested", value: "false" });
@@ -104,15 +135,14 @@ describe("the dev stack (AWS, no external URL): https end to end with the stack 
   });
 
   it("prints no warning", async () => {
-    const warn = vi.spyOn(pulumi.log, "warn").mockResolvedValue(undefined);
-    await build("dev");
-    expect(warn).not.toHaveBeenCalled();
+    const { warnings } = await build("dev");
+    expect(warnings).toEqual([]);
   });
 });
 
 describe("the dev-letsencrypt stack: Route53 record, the wait for it, Let's Encrypt", () => {
   it("creates the A record to the Elastic IP with a short TTL in dns.zoneId, and waits until it resolves", async () => {
-    const run = await build("dev-letsencrypt");
+    const { run } = await build("dev-letsencrypt");
     const record = run.mocks.get("aws:route53/record:Record", "gitlab-dns-a");
     expect(record.inputs).toMatchObject({
       zoneId: "Z0123456789ABCDEFGHIJ",
@@ -130,7 +160,7 @@ describe("the dev-letsencrypt stack: Route53 record, the wait for it, Let's Encr
   });
 
   it("uses the public URL with the system's CAs everywhere, and outputs no CA", async () => {
-    const run = await build("dev-letsencrypt");
+    const { run } = await build("dev-letsencrypt");
     expect(run.mocks.ofType("tls:index/selfSignedCert:SelfSignedCert").map((r) => r.name)).toEqual([
       "dev-letsencrypt-host-docker-ca",
     ]);
@@ -154,23 +184,16 @@ describe("the dev-letsencrypt stack: Route53 record, the wait for it, Let's Encr
 });
 
 describe("an explicit http:// URL", () => {
-  const httpConfig = () =>
-    stackConfig("dev", (v) => {
-      v["gitlab-dind:gitlab"] = { externalUrl: "http://gitlab.dev.example.com" };
-    });
-
   it("plans with a warning line naming gitlab.externalUrl and saying the traffic is plain HTTP", async () => {
-    const warn = vi.spyOn(pulumi.log, "warn").mockResolvedValue(undefined);
-    await build("dev", httpConfig());
-    expect(warn).toHaveBeenCalledTimes(1);
-    const line = String(warn.mock.calls[0][0]);
+    const { warnings } = await build("dev", "http");
+    expect(warnings).toHaveLength(1);
+    const line = String(warnings[0][0]);
     expect(line).toMatch(/gitlab-dind:gitlab\.externalUrl .*plain HTTP/);
     expect(line).not.toContain("\n");
   });
 
   it("publishes no 443, makes no certificate, labels the container plain-HTTP-requested", async () => {
-    vi.spyOn(pulumi.log, "warn").mockResolvedValue(undefined);
-    const run = await build("dev", httpConfig());
+    const { run } = await build("dev", "http");
     const gitlab = run.mocks.get(CONTAINER, "gitlab").inputs;
     expect((gitlab.ports as { internal: number }[]).map((p) => p.internal)).toEqual([80, 22, 4567]);
     expect(gitlab.labels).toContainEqual({ label: "gitlab-dind.plain-http-requested", value: "true" });

@@ -3,19 +3,13 @@
  * config.toml of `dev` and `local`, as `npm run plan` renders it.
  */
 import * as TOML from "@iarna/toml";
-import { join } from "node:path";
 import * as smol from "smol-toml";
 import { describe, expect, test } from "vitest";
-import { parseStackConfig } from "../../infra/config/parse";
-import { readStackFile } from "../../tools/plan/stack-file";
-import { runPlan } from "../../tools/plan/run-plan";
 import { keyProblems, parse } from "../runner-config/key-walk";
+import { planStack } from "../support/stack-plans";
 
 async function plannedToml(stack: string): Promise<string> {
-  const { values, secretKeys } = readStackFile(join(__dirname, "..", "..", `Pulumi.${stack}.yaml`));
-  const parsed = parseStackConfig({ values, secretKeys });
-  if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
-  return (await runPlan("gitlab-dind", stack, parsed.config)).files["config.toml"];
+  return (await planStack(stack)).files["config.toml"];
 }
 
 describe.each(["dev", "dev-letsencrypt", "local"])("the %s stack's planned config.toml", (stack) => {

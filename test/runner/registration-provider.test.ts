@@ -19,8 +19,8 @@ const DESCRIPTION = "payments-dind-0a1b2c3d";
 const FAST: RegistrationProviderOptions = {
   requestTimeoutMs: 1_000,
   deadlineMs: 5_000,
-  initialDelayMs: 20,
-  maxDelayMs: 100,
+  initialDelayMs: 10,
+  maxDelayMs: 50,
   maxCreateAttempts: 3,
 };
 
@@ -102,7 +102,7 @@ describe("create", () => {
   });
 
   it("waits through refused connections while GitLab starts", async () => {
-    const f = await start({ refuseConnectionsForMs: 300 });
+    const f = await start({ refuseConnectionsForMs: 100 });
     const { p, logs } = provider();
     const result = await p.create(inputsFor(f));
     expect(f.state.runners).toHaveLength(1);
@@ -125,7 +125,7 @@ describe("create", () => {
   it("an answer lost in a hang after GitLab created the runner: timeout, cleanup, retry, one runner", async () => {
     const f = await start();
     f.addFault({ method: "POST", path: POST_RUNNERS, hang: true });
-    const { p } = provider({ requestTimeoutMs: 300 });
+    const { p } = provider({ requestTimeoutMs: 150 });
     const creating = p.create(inputsFor(f));
     // GitLab processes the request, but its answer never arrives.
     await until(() => f.requestsTo("POST", POST_RUNNERS).length === 1);
@@ -143,7 +143,7 @@ describe("create", () => {
 
   it("a hang past the timeout every time: fails, bounded, saying GitLab did not answer, and leaves no runner", async () => {
     const f = await start({ faults: [{ method: "POST", path: POST_RUNNERS, hang: true, times: 100 }] });
-    const { p } = provider({ requestTimeoutMs: 200, maxCreateAttempts: 2 });
+    const { p } = provider({ requestTimeoutMs: 100, maxCreateAttempts: 2 });
     const started = Date.now();
     const error = await p.create(inputsFor(f)).then(
       () => undefined,
@@ -314,7 +314,7 @@ describe("delete", () => {
     const { f, outs, id } = await registered();
     f.addFault({ method: "DELETE", hang: true, times: 100 });
     const started = Date.now();
-    const error = await provider({ requestTimeoutMs: 200, deadlineMs: 600 }).p.delete!(id, outs).then(
+    const error = await provider({ requestTimeoutMs: 100, deadlineMs: 300 }).p.delete!(id, outs).then(
       () => undefined,
       (e: unknown) => e as Error,
     );

@@ -4,7 +4,6 @@
  * failure no retry can cure (a port Node.js refuses, an invalid URL) stops at once. The clock and
  * the pauses are injected: no test waits 30 real seconds.
  */
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -15,6 +14,7 @@ import { runSmoke } from "../../tools/smoke/flow";
 import { describePipeline } from "../../tools/smoke/pipeline";
 import { startFakeGitLab } from "../support/fake-gitlab";
 import type { FakeGitLab } from "../support/fake-gitlab";
+import { smokeMain } from "./smoke-main";
 
 const ROOT = path.join(__dirname, "../..");
 const EXAMPLE = readFileSync(path.join(ROOT, "examples/dind/.gitlab-ci.yml"), "utf8");
@@ -125,7 +125,7 @@ describe("GitLab answers, perhaps late (the fake GitLab)", () => {
   it("refused at first, listening a moment later: retried within the budget, then the run goes on and passes", async () => {
     const f = await startFakeGitLab({
       runners: [{ id: 7, description: "gitlab-dind-runner", tag_list: ["docker", "dind"], status: "online" }],
-      refuseConnectionsForMs: 1_500,
+      refuseConnectionsForMs: 300,
     });
     open.push(f);
     const r = await smoke(f.url, f.token, { beforeWake: () => f.listening });
@@ -149,28 +149,24 @@ describe("GitLab answers, perhaps late (the fake GitLab)", () => {
   });
 });
 
-describe("npm run smoke (spawned)", () => {
-  const tsx = path.join(ROOT, "node_modules/.bin/tsx");
-  const run = (...args: string[]) =>
-    spawnSync(tsx, ["tools/smoke/main.ts", ...args], {
-      cwd: ROOT,
-      env: { ...process.env, GITLAB_TOKEN: "glpat-unused-token-123" },
-      encoding: "utf8",
-      timeout: 30_000,
-    });
-
-  it("against a port Node.js refuses: exit 1 at once with the reason, the token never printed", () => {
-    const r = run("--url", "http://127.0.0.1:6000");
-    expect(r.status).toBe(1);
+describe("npm run smoke's entry point (tools/smoke/main.ts, in-process; test/smoke/main.test.ts spawns it)", () => {
+  it("against a port Node.js refuses: exit 1 at once with the reason, the token never printed", async () => {
+    const r = await smokeMain(["--url", "http://127.0.0.1:6000"], { GITLAB_TOKEN: "glpat-unused-token-123" });
+    expect(r.code).toBe(1);
     expect(r.stdout).toContain("port 6000 is on fetch's list of blocked ports");
     expect(r.stdout + r.stderr).not.toContain("glpat-unused-token-123");
   });
 
   it("against a closed port with --connect-timeout 1s: exit 1, GitLab did not answer", async () => {
     const port = await closedPort();
-    const r = run("--url", `http://127.0.0.1:${port}`, "--connect-timeout", "1s");
-    expect(r.status).toBe(1);
+    const r = await smokeMain(
+      ["--url", `http://127.0.0.1:${port}`, "--connect-timeout", "1s"],
+      { GITLAB_TOKEN: "glpat-unused-token-123" },
+      { fakeClock: true },
+    );
+    expect(r.code).toBe(1);
     expect(r.stdout).toContain(`✘ GitLab did not answer at http://127.0.0.1:${port} (connection refused;`);
     expect(r.stdout).not.toContain("Timed out");
+    expect(r.elapsedMs).toBeLessThanOrEqual(1_000);
   });
 });

@@ -41,9 +41,24 @@ interface RunResult {
 async function run(
   f: FakeGitLab,
   overrides: Partial<SmokeConfig> = {},
-  hooks: { wrap?: (c: GitLabClient) => GitLabClient; onLine?: (line: string, interrupt: AbortController) => void } = {},
+  hooks: {
+    wrap?: (c: GitLabClient) => GitLabClient;
+    onLine?: (line: string, interrupt: AbortController) => void;
+    /** The run's clock moves on only with its pauses between polls: its timeouts pass at once. */
+    fakeClock?: boolean;
+  } = {},
 ): Promise<RunResult> {
   const lines: string[] = [];
+  let clock = 0;
+  const fakeClock = hooks.fakeClock
+    ? {
+        now: () => clock,
+        sleep: (ms: number) => {
+          clock += ms;
+          return Promise.resolve();
+        },
+      }
+    : {};
   const interrupt = new AbortController();
   const base = createGitLabClient({
     baseUrl: f.url,
@@ -72,6 +87,7 @@ async function run(
         hooks.onLine?.(line, interrupt);
       },
       interrupt: interrupt.signal,
+      ...fakeClock,
     },
   );
   const output = lines.join("\n");
@@ -157,7 +173,7 @@ describe("npm run smoke, against a fake GitLab", () => {
 
   it("no runner online: diagnoses it and creates nothing", async () => {
     const f = await fake({ runners: [{ ...DIND_RUNNER, status: "offline" }] });
-    const { code, output } = await run(f, { runner: { kind: "instance" }, pendingTimeoutMs: 100 });
+    const { code, output } = await run(f, { runner: { kind: "instance" }, pendingTimeoutMs: 100 }, { fakeClock: true });
     expect(code).toBe(1);
     expect(output).toContain(
       "… Waiting for an online instance runner with tags docker, dind (0 of 1 instance runners online, none with tags docker, dind)",
@@ -188,9 +204,9 @@ describe("npm run smoke, against a fake GitLab", () => {
         return result as never;
       },
     });
-    const { code, output } = await run(f, { pendingTimeoutMs: 200 }, { wrap });
+    const { code, output } = await run(f, { pendingTimeoutMs: 100 }, { wrap, fakeClock: true });
     expect(code).toBe(1);
-    expect(output).toContain("✘ Job docker-in-docker is still pending after 200ms: no runner picked it up.");
+    expect(output).toContain("✘ Job docker-in-docker is still pending after 100ms: no runner picked it up.");
     expect(output).toContain("[tags-mismatch]");
     expect(output).toContain("Online runners: #7 gitlab-dind-runner: online, tags docker.");
     expect(f.requestsTo("POST", /\/pipelines\/\d+\/cancel$/)).toHaveLength(1);
@@ -271,7 +287,7 @@ describe("npm run smoke, against a fake GitLab", () => {
 
   it("a pipeline that never starts: diagnoses it after the pending timeout and deletes the project", async () => {
     const f = await fake({ pipelineBehaviour: { create: false } });
-    const { code, output } = await run(f, { pendingTimeoutMs: 150 });
+    const { code, output } = await run(f, { pendingTimeoutMs: 150 }, { fakeClock: true });
     expect(code).toBe(1);
     expect(output).toMatch(/✘ No pipeline for commit \w{8} after 150ms\./);
     expect(output).toContain("[no-pipeline]");
@@ -291,10 +307,10 @@ describe("npm run smoke, against a fake GitLab", () => {
       },
     });
     const started = Date.now();
-    const { code, output } = await run(f, { timeoutMs: 400 });
+    const { code, output } = await run(f, { timeoutMs: 150 });
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(code).toBe(1);
-    expect(output).toContain("✘ Timed out after 400ms waiting for the pipeline to finish (raise it with --timeout).");
+    expect(output).toContain("✘ Timed out after 150ms waiting for the pipeline to finish (raise it with --timeout).");
     expect(output).toContain("  Running with gitlab-runner 17.5.1");
     expect(f.requestsTo("POST", /\/cancel$/)).toHaveLength(1);
     expectDeleted(f);

@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startFakeGitLab } from "../support/fake-gitlab";
 import type { FakeGitLab } from "../support/fake-gitlab";
+import { smokeMain } from "./smoke-main";
 
 const ROOT = path.join(__dirname, "../..");
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
@@ -11,14 +12,19 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((f) => f.close()));
 });
 
-/** Runs `npm run smoke`'s entry point as a user would; `onOutput` may signal the child. */
+/**
+ * Runs `npm run smoke -- <args>` as a user would, or (`direct`) its entry point with tsx, so that a
+ * signal reaches the smoke process itself rather than npm; `onOutput` may signal the child.
+ */
 function smoke(
   args: string[],
   env: Record<string, string>,
   onOutput?: (text: string, child: ReturnType<typeof spawn>) => void,
+  direct = false,
 ): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(TSX, ["tools/smoke/main.ts", ...args], {
+    const [command, prefix] = direct ? [TSX, ["tools/smoke/main.ts"]] : ["npm", ["run", "-s", "smoke", "--"]];
+    const child = spawn(command, [...prefix, ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -38,7 +44,7 @@ function smoke(
   });
 }
 
-describe("npm run smoke (the entry point, spawned)", () => {
+describe("npm run smoke (spawned)", () => {
   it("--url with GITLAB_TOKEN: runs the repo's example pipeline, exits 0, never prints the token", async () => {
     const f = await startFakeGitLab({ runners: [{ description: "gitlab-dind-runner", tag_list: ["docker", "dind"] }] });
     open.push(f);
@@ -51,9 +57,10 @@ describe("npm run smoke (the entry point, spawned)", () => {
     expect(f.state.projects).toEqual([]);
   });
 
-  it("exits 2 with every command-line problem listed", async () => {
-    const r = await smoke(["--url", "http://127.0.0.1:9", "--timeout", "x"], { GITLAB_TOKEN: "" });
+  it("exits 2 with every command-line problem listed (the entry point, in-process)", async () => {
+    const r = await smokeMain(["--url", "http://127.0.0.1:9", "--timeout", "x"], { GITLAB_TOKEN: "" });
     expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
     expect(r.stderr).toContain("--timeout expects a positive duration");
     expect(r.stderr).toContain("GITLAB_TOKEN");
   });
@@ -65,12 +72,17 @@ describe("npm run smoke (the entry point, spawned)", () => {
     });
     open.push(f);
     let sent = false;
-    const r = await smoke(["--url", f.url, "--poll", "20ms"], { GITLAB_TOKEN: f.token }, (text, child) => {
-      if (!sent && text.includes(": running")) {
-        sent = true;
-        child.kill("SIGINT");
-      }
-    });
+    const r = await smoke(
+      ["--url", f.url, "--poll", "20ms"],
+      { GITLAB_TOKEN: f.token },
+      (text, child) => {
+        if (!sent && text.includes(": running")) {
+          sent = true;
+          child.kill("SIGINT");
+        }
+      },
+      true,
+    );
     expect(r.stdout).toContain("SIGINT: stopping; cleaning up");
     expect(r.stdout).toMatch(
       /Cleanup: project root\/dind-smoke-\S+ deleted \(GitLab marked it for deletion as root\/dind-smoke-\S+-deletion_scheduled-\d+; removed at once with permanently_remove\)\./,

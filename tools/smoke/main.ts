@@ -4,7 +4,7 @@
  */
 import { createGitLabClient, redactSecrets } from "../../infra/gitlab-api";
 import { parseArgs, USAGE } from "./args";
-import { onInterrupt } from "./cleanup";
+import { onInterrupt, type SignalSource } from "./cleanup";
 import type { SmokeConfig } from "./flow";
 import { runSmoke } from "./flow";
 import { describePipeline, loadPipelineFile } from "./pipeline";
@@ -12,14 +12,35 @@ import { readStackOutputs, StackOutputsError } from "./stack-outputs";
 
 const EXIT_USAGE = 2;
 
-async function main(): Promise<number> {
-  const parsed = parseArgs(process.argv.slice(2), process.env);
+/** What the command reads and where it writes: the process's own when run as `npm run smoke`. */
+export interface SmokeIo {
+  /** The arguments after `--`. */
+  readonly argv: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  /** Where a relative `--pipeline` file and the project's `.pulumi-state` are looked up. */
+  readonly cwd: string;
+  /** A line of standard output. */
+  readonly out: (line: string) => void;
+  /** A line of standard error. */
+  readonly err: (line: string) => void;
+  /** Where Ctrl-C (SIGINT) and SIGTERM come from. */
+  readonly signals: SignalSource;
+  /** Ends the process at once: a second Ctrl-C skips the cleanup. */
+  readonly exit: (code: number) => void;
+  /** The clock and the pauses of the retries and polls (tests); default the real ones. */
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** `npm run smoke`: returns the exit code (0 proven, 1 not proven, 2 bad command line or setup, 130 interrupted). */
+export async function main(io: SmokeIo): Promise<number> {
+  const parsed = parseArgs([...io.argv], io.env);
   if (!parsed.ok) {
     if (parsed.help) {
-      console.log(USAGE);
+      io.out(USAGE);
       return 0;
     }
-    console.error(
+    io.err(
       `smoke: ${parsed.errors.length === 1 ? "problem" : "problems"} with the command line:\n${parsed.errors.map((e) => `  - ${e}`).join("\n")}\n\n${USAGE}`,
     );
     return EXIT_USAGE;
@@ -27,7 +48,7 @@ async function main(): Promise<number> {
   const args = parsed.args;
   const secrets: string[] = [];
   // Every line goes through redaction: the token must never reach the terminal or CI logs.
-  const out = (line: string) => console.log(redactSecrets(line, secrets));
+  const out = (line: string) => io.out(redactSecrets(line, secrets));
 
   let gitlabUrl: string;
   let token: string;
@@ -38,29 +59,37 @@ async function main(): Promise<number> {
   try {
     if (args.source.kind === "stack") {
       out(`Reading the outputs of stack ${args.source.stack} (pulumi stack output)…`);
-      const outputs = await readStackOutputs(args.source.stack, { cli: process.env["PULUMI_CLI"] });
+      const outputs = await readStackOutputs(args.source.stack, {
+        cli: io.env["PULUMI_CLI"],
+        env: io.env,
+        cwd: io.cwd,
+      });
       secrets.push(outputs.adminToken);
       gitlabUrl = outputs.gitlabUrl;
       token = outputs.adminToken;
       ca = outputs.gitlabCaCertificate;
       runner = { kind: "stack", id: outputs.runnerId };
       pipeline = args.pipelineFile
-        ? await loadPipelineFile(args.pipelineFile, process.cwd())
+        ? await loadPipelineFile(args.pipelineFile, io.cwd)
         : describePipeline(outputs.examplePipeline, `stack ${args.source.stack} output examplePipeline`);
     } else {
       secrets.push(args.source.token);
       gitlabUrl = args.source.url;
       token = args.source.token;
       runner = { kind: "instance" };
-      pipeline = await loadPipelineFile(args.pipelineFile, process.cwd());
+      pipeline = await loadPipelineFile(args.pipelineFile, io.cwd);
     }
   } catch (error) {
-    console.error(
+    io.err(
       `smoke: ${redactSecrets(error instanceof StackOutputsError || error instanceof Error ? error.message : String(error), secrets)}`,
     );
     return EXIT_USAGE;
   }
 
+  const clock = {
+    ...(io.now === undefined ? {} : { now: io.now }),
+    ...(io.sleep === undefined ? {} : { sleep: io.sleep }),
+  };
   const client = createGitLabClient({
     baseUrl: gitlabUrl,
     token,
@@ -68,14 +97,15 @@ async function main(): Promise<number> {
     requestTimeoutMs: 30_000,
     retry: { deadlineMs: 120_000, initialDelayMs: 1_000, maxDelayMs: 15_000 },
     onProgress: (message) => out(`… ${message}`),
+    ...clock,
   });
   const interrupt = new AbortController();
   let leftBehind: string | undefined;
   const removeHandlers = onInterrupt(
-    process,
+    io.signals,
     interrupt,
     out,
-    () => process.exit(130),
+    () => io.exit(130),
     () => leftBehind,
   );
   try {
@@ -98,6 +128,7 @@ async function main(): Promise<number> {
           out(line);
         },
         interrupt: interrupt.signal,
+        ...clock,
       },
     );
   } finally {
@@ -105,12 +136,22 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(`smoke: unexpected error: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  },
-);
+if (require.main === module) {
+  main({
+    argv: process.argv.slice(2),
+    env: process.env,
+    cwd: process.cwd(),
+    out: (line) => console.log(line),
+    err: (line) => console.error(line),
+    signals: process,
+    exit: (code) => process.exit(code),
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(`smoke: unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    },
+  );
+}
