@@ -15,7 +15,7 @@ import { buildStack, type StackBuild } from "../../infra/program";
 import { RecordingMocks, valueOf, type RecordedResource } from "../../tools/plan/mocks";
 import { runUnderMocks, type UnderMocks } from "../../tools/plan/under-mocks";
 import { haveTool } from "../support/tools";
-import { withoutStackTraces } from "../support/without-stack-traces";
+import { withoutStackTraces } from "../../tools/plan/stack-traces";
 
 const T = {
   bucket: "aws:s3/bucket:Bucket",

@@ -32,7 +32,7 @@ import {
 } from "../../tools/plan/mocks";
 import { startFakeGitLab } from "../support/fake-gitlab";
 import { runUnderMocks } from "../../tools/plan/under-mocks";
-import { withoutStackTraces } from "../support/without-stack-traces";
+import { withoutStackTraces } from "../../tools/plan/stack-traces";
 
 const CONTAINER = "docker:index/container:Container";
 const READINESS = "pulumi-nodejs:dynamic/gitlab-dind:GitLabReadiness";

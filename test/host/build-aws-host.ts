@@ -9,7 +9,7 @@ import { AwsHost } from "../../infra/host/aws/aws-host";
 import { naming } from "../../infra/naming";
 import { RecordingMocks, valueOf } from "../../tools/plan/mocks";
 import { runUnderMocks } from "../../tools/plan/under-mocks";
-import { withoutStackTraces } from "../support/without-stack-traces";
+import { withoutStackTraces } from "../../tools/plan/stack-traces";
 
 export interface BuiltHost {
   readonly mocks: RecordingMocks;

@@ -17,7 +17,7 @@ import { RecordingMocks, isSecretValue, revealSecrets, valueOf } from "../../too
 import { readStackFile } from "../../tools/plan/stack-file";
 import { runUnderMocks, type UnderMocks } from "../../tools/plan/under-mocks";
 import { keyProblems, parse as parseToml } from "../runner-config/key-walk";
-import { withoutStackTraces } from "../support/without-stack-traces";
+import { withoutStackTraces } from "../../tools/plan/stack-traces";
 
 const CONTAINER = "docker:index/container:Container";
 const READINESS = "pulumi-nodejs:dynamic/gitlab-dind:GitLabReadiness";

@@ -8,7 +8,7 @@ import { parseStackConfig } from "../../infra/config/parse";
 import type { StackConfig } from "../../infra/config/types";
 import { runPlan, type Plan } from "../../tools/plan/run-plan";
 import { readStackFile } from "../../tools/plan/stack-file";
-import { withoutStackTraces } from "./without-stack-traces";
+import { withoutStackTraces } from "../../tools/plan/stack-traces";
 
 export const ROOT = join(__dirname, "..", "..");
 

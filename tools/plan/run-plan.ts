@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../infra/config/types";
 import { buildStack } from "../../infra/program";
 import { RecordingMocks, redactSecrets } from "./mocks";
+import { withoutStackTraces } from "./stack-traces";
 import { runUnderMocks } from "./under-mocks";
 
 export interface PlannedResource {
@@ -40,7 +41,8 @@ export async function runPlan(project: string, stack: string, config: StackConfi
   const warnings: string[] = [];
   const stopCapturing = captureProgramWarnings(warnings);
   try {
-    return await plan(project, stack, config, warnings);
+    // The outputs and files resolve after the build: without stack traces as well.
+    return await withoutStackTraces(() => plan(project, stack, config, warnings));
   } finally {
     stopCapturing();
   }

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { RecordingMocks } from "./mocks";
+import { withoutStackTraces } from "./stack-traces";
 
 export interface UnderMocks<T> {
   readonly mocks: RecordingMocks;
@@ -20,7 +21,17 @@ export interface UnderMocks<T> {
   readonly parentTypes: ReadonlyMap<string, string | undefined>;
 }
 
-export async function runUnderMocks<T>(
+/** Builds `program` under the mocks, without Pulumi's per-promise stack traces (see ./stack-traces). */
+export function runUnderMocks<T>(
+  mocks: RecordingMocks,
+  project: string,
+  stack: string,
+  program: () => T,
+): Promise<UnderMocks<T>> {
+  return withoutStackTraces(() => build(mocks, project, stack, program));
+}
+
+async function build<T>(
   mocks: RecordingMocks,
   project: string,
   stack: string,
