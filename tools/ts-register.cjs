@@ -1,17 +1,20 @@
 /**
  * `node --require ./tools/ts-register.cjs <file.ts>`: runs this repository's TypeScript commands.
  *
- * Each `.ts` file of the project is compiled by esbuild (`transformSync`, types stripped, nothing
- * checked: `npm run typecheck` does that) into CommonJS as Node requires it. Nothing else is
- * touched: the JavaScript of `node_modules` loads as plain `node` loads it. That is the point of
- * this file rather than `tsx`, whose hooks read and scan every JavaScript file a command loads
- * (about 300 ms more to load `@pulumi/pulumi` alone), and which turn on Node's source maps for
- * every package.
+ * Each `.ts` file of the project is compiled by TypeScript's own `transpileModule` (types stripped,
+ * nothing checked: `npm run typecheck` does that) with the emit options of the root tsconfig.json,
+ * the ones Pulumi's loader (ts-node) compiles the program with. The same emitted code matters: the
+ * offline plan serializes the program's dynamic providers from it, and so shows the `__provider`
+ * text `pulumi up` stores (another compiler's import helpers would drag a copy of the SDK into it).
+ * Nothing else is touched: the JavaScript of `node_modules` loads as plain `node` loads it, which
+ * is the point of this file rather than `tsx`, whose hooks read and scan every JavaScript file a
+ * command loads (about 300 ms more to load `@pulumi/pulumi` alone).
  *
  * The compiled text is kept in `node_modules/.cache/gitlab-dind/ts-register/`, one file per source
- * file, under a key of the source, esbuild's version and the options: an unchanged file is read back
- * rather than compiled (about 0.2 s of a plan). Stack traces name the compiled lines; the commands
- * print messages, not traces.
+ * file, under a key of the source, TypeScript's version and the options: an unchanged file is read
+ * back, and TypeScript is loaded only when a file has to be compiled. Stack traces name the
+ * compiled lines (the same line numbers as the source in practice: the emit keeps lines); the
+ * commands print messages, not traces.
  */
 "use strict";
 
@@ -19,20 +22,31 @@ const { createHash } = require("node:crypto");
 const { mkdirSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
 const path = require("node:path");
 
-const OPTIONS = {
-  loader: "ts",
-  format: "cjs",
-  target: "node20",
-  // `await import("./x")` becomes a `require`: the files it loads are TypeScript, which only this
-  // hook (CommonJS) compiles.
-  supported: { "dynamic-import": false },
-};
-const cacheDir = path.join(__dirname, "..", "node_modules", ".cache", "gitlab-dind", "ts-register");
+const root = path.join(__dirname, "..");
+const cacheDir = path.join(root, "node_modules", ".cache", "gitlab-dind", "ts-register");
 const sha256 = (text) => createHash("sha256").update(text).digest("hex");
+// What decides the emitted code besides the source: the compiler's version and the tsconfig's options.
+const settings = `${require("typescript/package.json").version}\n${readFileSync(path.join(root, "tsconfig.json"), "utf8")}`;
+
+let compilerOptions;
+function transpile(source, filename) {
+  const ts = require("typescript");
+  if (compilerOptions === undefined) {
+    const file = path.join(root, "tsconfig.json");
+    const { config, error } = ts.readConfigFile(file, ts.sys.readFile);
+    if (error) throw new Error(`${file}: ${ts.flattenDiagnosticMessageText(error.messageText, "\n")}`);
+    const converted = ts.convertCompilerOptionsFromJson(config.compilerOptions ?? {}, root, file);
+    if (converted.errors.length > 0) {
+      throw new Error(`${file}: ${ts.flattenDiagnosticMessageText(converted.errors[0].messageText, "\n")}`);
+    }
+    // One file at a time, as ts-node's transpile-only mode compiles: no declarations, no output folder.
+    compilerOptions = { ...converted.options, noEmit: false, declaration: false, sourceMap: false, outDir: undefined };
+  }
+  return ts.transpileModule(source, { fileName: filename, compilerOptions }).outputText;
+}
 
 function compile(source, filename) {
-  const version = require("esbuild/package.json").version;
-  const key = sha256(`${version}\n${JSON.stringify(OPTIONS)}\n${filename}\n${source}`);
+  const key = sha256(`${settings}\n${filename}\n${source}`);
   const entry = path.join(cacheDir, `${sha256(filename).slice(0, 24)}.js`);
   try {
     const cached = readFileSync(entry, "utf8");
@@ -41,7 +55,7 @@ function compile(source, filename) {
   } catch {
     // Not compiled yet.
   }
-  const { code } = require("esbuild").transformSync(source, { ...OPTIONS, sourcefile: filename });
+  const code = transpile(source, filename);
   try {
     mkdirSync(cacheDir, { recursive: true });
     // Written whole or not at all: two commands at once never read half a file.
