@@ -2,18 +2,29 @@
 # Sourced by tools/local-up.sh and tools/local-destroy.sh: which Pulumi CLI to run, chosen the way
 # `npm run smoke` chooses it (tools/smoke/stack-outputs.ts), so that all three use the same one:
 #   1. PULUMI_CLI, when set (a command, e.g. "pulumi" or "npx pulumi");
-#   2. a `pulumi` already on PATH (installed ahead of time, see the README);
+#   2. a `pulumi` already on PATH (installed ahead of time, see the README), looked up past the
+#      `node_modules/.bin` folders `npm run` puts first on PATH: the pinned npm package's shim there
+#      would otherwise shadow the installed CLI (and download a copy of its own);
 #   3. the pinned `pulumi` npm package (a devDependency), which downloads the CLI of its own
 #      version from get.pulumi.com on first use and caches it in ~/.pulumi/versions/<version>/
 #      ($PULUMI_HOME/versions/<version>/ when PULUMI_HOME is set).
 # Sets the array `pulumi_cli` and prints one line saying which it is.
 pulumi_cli=()
+installed_pulumi=""
+IFS=: read -r -a path_dirs <<<"${PATH:-}"
+for dir in "${path_dirs[@]}"; do
+  [[ -z "$dir" || "$dir" == */node_modules/.bin || "$dir" == */node_modules/.bin/ ]] && continue
+  if [[ -f "$dir/pulumi" && -x "$dir/pulumi" ]]; then
+    installed_pulumi="$dir/pulumi"
+    break
+  fi
+done
 if [[ -n "${PULUMI_CLI:-}" ]]; then
   read -r -a pulumi_cli <<<"$PULUMI_CLI"
   echo "$1: Pulumi CLI from PULUMI_CLI: ${pulumi_cli[*]}" >&2
-elif command -v pulumi >/dev/null 2>&1; then
-  pulumi_cli=(pulumi)
-  echo "$1: Pulumi CLI on PATH: $(command -v pulumi)" >&2
+elif [[ -n "$installed_pulumi" ]]; then
+  pulumi_cli=("$installed_pulumi")
+  echo "$1: Pulumi CLI on PATH: $installed_pulumi" >&2
 else
   pulumi_cli=(npx --no-install pulumi)
   echo "$1: no pulumi on PATH; using the pulumi npm package (it downloads the CLI on first use, see the README)" >&2

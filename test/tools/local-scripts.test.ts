@@ -113,6 +113,21 @@ describe.skipIf(systemHasPulumi)("local:up and local:destroy pick the Pulumi CLI
     ]);
   });
 
+  it("an installed pulumi wins over the npm package's shim that `npm run` puts first on PATH", () => {
+    const s = sandbox(true);
+    // As `npm run local:up` starts the script: the project's node_modules/.bin first.
+    const shim = join(dirname(s.log), "project", "node_modules", ".bin");
+    mkdirSync(shim, { recursive: true });
+    writeFileSync(join(shim, "pulumi"), `#!/bin/sh\necho "shim|$*" >> "${s.log}"\n`);
+    chmodSync(join(shim, "pulumi"), 0o755);
+    const down = runScript("local-destroy.sh", { ...s.env, PATH: `${shim}:${s.env.PATH}` });
+    expect(down.stderr).toContain(`local:destroy: Pulumi CLI on PATH: ${s.env.PATH.split(":")[0]}/pulumi`);
+    expect(down.code).toBe(0);
+    expect(calls(s.log).map((l) => l.split("|").slice(0, 2).join("|"))).toEqual([
+      "path-pulumi|destroy --yes --stack local",
+    ]);
+  });
+
   it("PULUMI_CLI wins over PATH, as for smoke", () => {
     const s = sandbox(true);
     const alt = join(dirname(s.log), "alt-pulumi");

@@ -18,6 +18,7 @@ import { pulumiEnv, spawnCommand } from "../smoke/stack-outputs";
 import { E2eArgsError, parseE2eArgs, USAGE } from "./args";
 import { failures, parseEventLog, registrationDeleted, upPhases, type Phase } from "./events";
 import { checkLeftovers, type LeftoverCheck, type StackIdentity } from "./leftovers";
+import { installedPulumi } from "../cli/installed-pulumi";
 
 const root = resolve(__dirname, "..", "..");
 const EXIT_USAGE = 2;
@@ -85,9 +86,10 @@ export async function main(argv: string[]): Promise<number> {
     keepDataOnDestroy: config.host.keepDataOnDestroy,
   };
 
-  // PULUMI_CLI as `npm run smoke` reads it (e.g. "npx pulumi"); unset or empty: `pulumi` on PATH.
+  // PULUMI_CLI as `npm run smoke` reads it (e.g. "npx pulumi"); unset or empty: an installed `pulumi`
+  // on PATH (not the npm package's shim `npm run` puts first), else the package's.
   const fromEnv = (process.env.PULUMI_CLI ?? "").split(/\s+/).filter((s) => s !== "");
-  const cli = fromEnv.length > 0 ? fromEnv : ["pulumi"];
+  const cli = fromEnv.length > 0 ? fromEnv : [installedPulumi(process.env.PATH) ?? "pulumi"];
   const env = pulumiEnv(process.env, root);
   const scratch = mkdtempSync(join(tmpdir(), "gitlab-dind-e2e-"));
   const started = Date.now();

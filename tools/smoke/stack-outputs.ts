@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { installedPulumi } from "../cli/installed-pulumi";
 
 /** The outputs the program exports (infra/entry/index.ts) that smoke needs. */
 export interface StackOutputs {
@@ -50,7 +51,10 @@ export const spawnCommand: CommandRunner = (command, args, env) =>
 
 export interface ReadStackOptions {
   readonly run?: CommandRunner;
-  /** `PULUMI_CLI`, e.g. "npx pulumi"; default: `pulumi`, then `npx --no-install pulumi`. */
+  /**
+   * `PULUMI_CLI`, e.g. "npx pulumi"; default: an installed `pulumi` on PATH (not the npm package's
+   * shim that `npm run` puts first, see tools/cli/installed-pulumi.ts), then `npx --no-install pulumi`.
+   */
   readonly cli?: string;
   readonly env?: NodeJS.ProcessEnv;
   /** The project directory (Pulumi.yaml); default the current directory. */
@@ -88,7 +92,7 @@ export async function readRawStackOutputs(
   const env = pulumiEnv(options.env ?? process.env, options.cwd ?? process.cwd());
   const candidates = options.cli
     ? [options.cli.split(/\s+/).filter((s) => s !== "")]
-    : [["pulumi"], ["npx", "--no-install", "pulumi"]];
+    : [[installedPulumi(env.PATH) ?? "pulumi"], ["npx", "--no-install", "pulumi"]];
   const args = ["stack", "output", "--json", ...(showSecrets ? ["--show-secrets"] : []), "--stack", stack];
   let result: CommandResult | undefined;
   const tried: string[] = [];
