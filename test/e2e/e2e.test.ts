@@ -202,9 +202,11 @@ describe("npm run e2e, spawned, against a fake pulumi, a fake aws and the fake G
     const out = join(scratch, "timeline.json");
     try {
       const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+        // As a user runs it: npm puts node_modules/.bin (the pulumi npm package's shim) first on
+        // PATH, and the command still finds the stand-in `pulumi` installed on PATH.
         const child = spawn(
-          join(root, "node_modules", ".bin", "tsx"),
-          ["tools/e2e/main.ts", "--stack", "dev", "--yes", "--out", out, "--poll", "20ms"],
+          "npm",
+          ["run", "-s", "e2e", "--", "--stack", "dev", "--yes", "--out", out, "--poll", "20ms"],
           {
             cwd: root,
             env: {
