@@ -6,15 +6,15 @@ import type { FakeGitLab } from "../support/fake-gitlab";
 import { smokeMain } from "./smoke-main";
 
 const ROOT = path.join(__dirname, "../..");
-const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 const open: FakeGitLab[] = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((f) => f.close()));
 });
 
 /**
- * Runs `npm run smoke -- <args>` as a user would, or (`direct`) its entry point with tsx, so that a
- * signal reaches the smoke process itself rather than npm; `onOutput` may signal the child.
+ * Runs `npm run smoke -- <args>` as a user would, or (`direct`) the command npm runs for it (node with
+ * tools/ts-register.cjs), so that a signal reaches the smoke process itself rather than npm;
+ * `onOutput` may signal the child.
  */
 function smoke(
   args: string[],
@@ -23,7 +23,9 @@ function smoke(
   direct = false,
 ): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const [command, prefix] = direct ? [TSX, ["tools/smoke/main.ts"]] : ["npm", ["run", "-s", "smoke", "--"]];
+    const [command, prefix] = direct
+      ? [process.execPath, ["--require", "./tools/ts-register.cjs", "tools/smoke/main.ts"]]
+      : ["npm", ["run", "-s", "smoke", "--"]];
     const child = spawn(command, [...prefix, ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
