@@ -53,6 +53,7 @@ export default tseslint.config(
         process: "readonly",
         console: "readonly",
         __dirname: "readonly",
+        __filename: "readonly",
       },
     },
   },

@@ -10,11 +10,17 @@
  * is the point of this file rather than `tsx`, whose hooks read and scan every JavaScript file a
  * command loads (about 300 ms more to load `@pulumi/pulumi` alone).
  *
+ * A file with a syntax error is refused with TypeScript's diagnostics, as Pulumi's loader refuses it
+ * (transpileModule alone would repair it and run it).
+ *
  * The compiled text is kept in `node_modules/.cache/gitlab-dind/ts-register/`, one file per source
- * file, under a key of the source, TypeScript's version and the options: an unchanged file is read
- * back, and TypeScript is loaded only when a file has to be compiled. Stack traces name the
- * compiled lines (the same line numbers as the source in practice: the emit keeps lines); the
- * commands print messages, not traces.
+ * file, under a key of the source, TypeScript's version and the tsconfig: an unchanged file is read
+ * back, and TypeScript is loaded only when a file has to be compiled. The hash of each compiled text
+ * the process ran is recorded (`compiledHashes`), for the plan's cache of serialized providers,
+ * whose text is made of that code. Stack traces name lines of the compiled code, which drops type
+ * declarations (no source maps: the commands print messages, not traces).
+ *
+ * An ESM-only package would be `require`d: Node 20 does that by default from 20.19.
  */
 "use strict";
 
@@ -25,8 +31,13 @@ const path = require("node:path");
 const root = path.join(__dirname, "..");
 const cacheDir = path.join(root, "node_modules", ".cache", "gitlab-dind", "ts-register");
 const sha256 = (text) => createHash("sha256").update(text).digest("hex");
-// What decides the emitted code besides the source: the compiler's version and the tsconfig's options.
-const settings = `${require("typescript/package.json").version}\n${readFileSync(path.join(root, "tsconfig.json"), "utf8")}`;
+// What decides the emitted code besides the source: the compiler's version, the tsconfig's options,
+// and this file (the options it lays over them).
+const settings = [
+  require("typescript/package.json").version,
+  readFileSync(path.join(root, "tsconfig.json"), "utf8"),
+  readFileSync(__filename, "utf8"),
+].join("\n");
 
 let compilerOptions;
 function transpile(source, filename) {
@@ -40,10 +51,38 @@ function transpile(source, filename) {
       throw new Error(`${file}: ${ts.flattenDiagnosticMessageText(converted.errors[0].messageText, "\n")}`);
     }
     // One file at a time, as ts-node's transpile-only mode compiles: no declarations, no output folder.
-    compilerOptions = { ...converted.options, noEmit: false, declaration: false, sourceMap: false, outDir: undefined };
+    compilerOptions = {
+      ...converted.options,
+      noEmit: false,
+      declaration: false,
+      sourceMap: false,
+      outDir: undefined,
+      rootDir: undefined,
+    };
   }
-  return ts.transpileModule(source, { fileName: filename, compilerOptions }).outputText;
+  const { outputText, diagnostics = [] } = ts.transpileModule(source, {
+    fileName: filename,
+    compilerOptions,
+    reportDiagnostics: true,
+  });
+  if (diagnostics.length > 0) {
+    const where = (d) => {
+      if (d.file === undefined || d.start === undefined) return filename;
+      const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+      return `${filename}(${line + 1},${character + 1})`;
+    };
+    const lines = diagnostics.map(
+      (d) => `${where(d)}: error TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`,
+    );
+    throw new SyntaxError(`TypeScript cannot compile ${path.relative(root, filename)}:\n${lines.join("\n")}`);
+  }
+  return outputText;
 }
+
+/** Compiled file → sha256 of the code this process ran for it. */
+const compiledHashes = new Map();
+// For tools/plan/provider-cache.ts, without a module both would have to find by path.
+globalThis[Symbol.for("gitlab-dind.ts-register.compiledHashes")] = compiledHashes;
 
 function compile(source, filename) {
   const key = sha256(`${settings}\n${filename}\n${source}`);
@@ -69,5 +108,7 @@ function compile(source, filename) {
 }
 
 require.extensions[".ts"] = function compileTypeScript(module, filename) {
-  module._compile(compile(readFileSync(filename, "utf8"), filename), filename);
+  const code = compile(readFileSync(filename, "utf8"), filename);
+  compiledHashes.set(filename, sha256(code));
+  module._compile(code, filename);
 };

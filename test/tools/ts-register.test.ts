@@ -1,7 +1,8 @@
 /**
  * tools/ts-register.cjs, the TypeScript loader of every `npm run` command: a file compiles and runs,
- * an edited file runs as edited (its cached compilation is not reused), and `await import()` of
- * another TypeScript file works as the plan command uses it.
+ * an edited file runs as edited (its cached compilation is not reused), `await import()` of another
+ * TypeScript file works as the plan command uses it, and a syntax error is refused as Pulumi's
+ * loader refuses it (TypeScript alone would repair the code and run it).
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -57,4 +58,12 @@ it("runs a TypeScript file, and runs it as edited after an edit", () => {
 
   writeFileSync(main, source("second"));
   expect(run().stdout).toBe("second from other.ts\n");
+});
+
+it("refuses a file with a syntax error, naming the file, line and column, and runs none of it", () => {
+  writeFileSync(main, ['console.log("ran");', "const sum = Math.max(1 2);", ""].join("\n"));
+  const r = run();
+  expect(r.code).not.toBe(0);
+  expect(r.stdout).toBe("");
+  expect(r.stderr).toContain(`${main}(2,24): error TS1005: ',' expected.`);
 });
