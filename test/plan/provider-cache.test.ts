@@ -95,6 +95,25 @@ describe("installProviderCache", () => {
     expect(cache.stats.hits).toBe(1);
   });
 
+  it("keys a compiled file by the code the process ran, which follows the compiler options and not later edits", () => {
+    const { root, file, modules } = project({});
+    const ran = (hash: string) => new Map([[file, hash]]);
+    expect(codeKey(modules, root, ran("code compiled for ES2022"))).not.toBe(
+      codeKey(modules, root, ran("code compiled for ES2020")),
+    );
+    const before = codeKey(modules, root, ran("the code that ran"));
+    writeFileSync(file, "export const waiterProvider = { savedDuringThePlan: true };\n");
+    expect(codeKey(modules, root, ran("the code that ran"))).toBe(before);
+  });
+
+  it("misses when the installed packages change (node_modules/.package-lock.json) as well as the lock file", () => {
+    const { root, modules } = project({});
+    const before = codeKey(modules, root);
+    mkdirSync(join(root, "node_modules"), { recursive: true });
+    writeFileSync(join(root, "node_modules", ".package-lock.json"), '{"packages":{"node_modules/x":{}}}\n');
+    expect(codeKey(modules, root)).not.toBe(before);
+  });
+
   it("misses when the packages' versions change (package-lock.json)", async () => {
     const provider = {};
     const { root, modules } = project(provider);
@@ -177,11 +196,13 @@ describe("the program's providers through Pulumi's own serializer", () => {
     const cache = installProviderCache({ dir, root: ROOT, modules });
     try {
       const serialized = await Promise.all(
-        providers.map((p) => closure.serializeFunction(() => p, { allowSecrets: true })),
+        providers.map((provider) => closure.serializeFunction(() => provider, { allowSecrets: true })),
       );
       expect(cache.stats).toEqual({ hits: 0, misses: providers.length, uncached: 0 });
       for (const s of serialized) expect(s.text).toMatch(/^exports\.handler = __f0;/);
-      const again = await Promise.all(providers.map((p) => closure.serializeFunction(() => p, { allowSecrets: true })));
+      const again = await Promise.all(
+        providers.map((provider) => closure.serializeFunction(() => provider, { allowSecrets: true })),
+      );
       expect(cache.stats).toEqual({ hits: providers.length, misses: providers.length, uncached: 0 });
       expect(again).toEqual(serialized);
     } finally {

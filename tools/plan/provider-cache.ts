@@ -8,8 +8,9 @@
  * and the settings reach them as resource inputs. So a plan keeps each provider's text under a key
  * made of:
  * - where the provider is exported from (`infra/gitlab/readiness.ts#readinessProvider`);
- * - the content of every file of this repository loaded at that moment (any change to the code,
- *   anywhere, is a miss), `package-lock.json` (the packages' versions), Node's version.
+ * - every file of this repository loaded at that moment, as the code the process ran (any change to
+ *   the code or to the compiler options, anywhere, is a miss), `package-lock.json` and
+ *   `node_modules/.package-lock.json` (the packages' versions, locked and installed), Node's version.
  * What is not a module-level export (a provider made by a factory with options, as tests do) and
  * a text holding a secret are never cached: they are serialized every time, as Pulumi does.
  *
@@ -44,6 +45,8 @@ export interface ProviderCacheOptions {
   readonly root: string;
   /** Where providers are looked up and which files make the key; default Node's `require.cache`. */
   readonly modules?: ModuleCache;
+  /** File → hash of the code the process ran for it; default what tools/ts-register.cjs recorded. */
+  readonly compiled?: ReadonlyMap<string, string>;
   /** Pulumi's closure module; default the SDK's own. */
   readonly closureModule?: SerializeClosureModule;
 }
@@ -80,17 +83,29 @@ export function findExport(value: unknown, modules: ModuleCache, root: string): 
   return undefined;
 }
 
-/** The part of the key every provider shares: the code loaded, the packages' versions, Node's version. */
-export function codeKey(modules: ModuleCache, root: string): string {
+/**
+ * The part of the key every provider shares: the code loaded, the packages' versions (the lock file
+ * and what `npm ci` installed from it), Node's version. A file compiled by tools/ts-register.cjs counts
+ * by the code the process ran (`compiled`: file → hash), which follows the compiler options too and
+ * cannot change under a plan; any other file by its content.
+ */
+export function codeKey(modules: ModuleCache, root: string, compiled?: ReadonlyMap<string, string>): string {
   const hash = createHash("sha256");
   hash.update(`node ${process.version}\n`);
   hash.update(readOrEmpty(join(root, "package-lock.json")));
+  hash.update(readOrEmpty(join(root, "node_modules", ".package-lock.json")));
   for (const file of Object.keys(modules).sort()) {
     if (!isProjectFile(file, root)) continue;
     hash.update(`\n${relative(root, file)}\n`);
-    hash.update(readOrEmpty(file));
+    hash.update(compiled?.get(file) ?? readOrEmpty(file));
   }
   return hash.digest("hex");
+}
+
+/** What tools/ts-register.cjs records of the code it compiled, when it is the process's loader. */
+function registeredCompiledHashes(): ReadonlyMap<string, string> | undefined {
+  const recorded = (globalThis as Record<symbol, unknown>)[Symbol.for("gitlab-dind.ts-register.compiledHashes")];
+  return recorded instanceof Map ? (recorded as ReadonlyMap<string, string>) : undefined;
 }
 
 /**
@@ -107,19 +122,22 @@ export function installProviderCache(options: ProviderCacheOptions): {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's internal module, patched in place
     (require("@pulumi/pulumi/runtime/closure/serializeClosure") as SerializeClosureModule);
   const modules: ModuleCache = options.modules ?? require.cache;
+  const compiled = options.compiled ?? registeredCompiledHashes();
   const original = closure.serializeFunction;
   const stats: ProviderCacheStats = { hits: 0, misses: 0, uncached: 0 };
 
   closure.serializeFunction = async (func, args) => {
-    // Dynamic resources pass `() => provider` with `{ allowSecrets: true }`; anything else is not ours.
-    const provider = func.length === 0 && args?.allowSecrets === true ? func() : undefined;
+    // Dynamic resources pass `() => provider` with `{ allowSecrets: true }` (dynamic/index.js);
+    // anything else is not ours, and is never called here.
+    const ours = func.length === 0 && args?.allowSecrets === true && /^\(\)\s*=>\s*provider$/.test(String(func));
+    const provider = ours ? func() : undefined;
     const id = findExport(provider, modules, options.root);
     if (id === undefined) {
       stats.uncached++;
       return original(func, args);
     }
     const key = createHash("sha256")
-      .update(`${id}\n${codeKey(modules, options.root)}`)
+      .update(`${id}\n${codeKey(modules, options.root, compiled)}`)
       .digest("hex");
     const file = join(options.dir, `${id.replace(/[^A-Za-z0-9.-]+/g, "_")}.json`);
     const cached = readEntry(file, key);
