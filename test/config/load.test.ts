@@ -3,8 +3,11 @@
  * (`PULUMI_CONFIG`), and a bad one stops the program before any resource is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { expect, test } from "vitest";
+import { afterAll, expect, test } from "vitest";
 import { RecordingMocks } from "../../tools/plan/mocks";
+
+// The engine's configuration is process-global, and test files share their process.
+afterAll(() => pulumi.runtime.setAllConfig({}, []));
 
 test("bad configuration: a RunError listing every problem (printed without a stack trace), and nothing registered", async () => {
   const mocks = new RecordingMocks();

@@ -37,6 +37,9 @@ async function build<T>(
   stack: string,
   program: () => T,
 ): Promise<UnderMocks<T>> {
+  // A clean slate: no engine configuration left by an earlier run in this process (the program
+  // takes its settings as an argument; the mocks would read a leftover aws:region).
+  pulumi.runtime.setAllConfig({}, []);
   await pulumi.runtime.setMocks(mocks, project, stack, false);
   const names = new WeakMap<pulumi.Resource, string>();
   const types = new WeakMap<pulumi.Resource, string>();
