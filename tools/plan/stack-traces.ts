@@ -15,11 +15,18 @@
  */
 export async function withoutStackTraces<T>(run: () => Promise<T>): Promise<T> {
   if (process.env.PLAN_DEBUG === "1") return run();
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
+  // Counted, not saved per call: runs that overlap without nesting (two builds awaited together)
+  // must not leave the limit at 0 for whatever runs after them.
+  if (active++ === 0) {
+    savedLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+  }
   try {
     return await run();
   } finally {
-    Error.stackTraceLimit = limit;
+    if (--active === 0) Error.stackTraceLimit = savedLimit;
   }
 }
+
+let active = 0;
+let savedLimit = Error.stackTraceLimit;
