@@ -7,7 +7,7 @@
  * offline. So `npm run smoke` and `npm run e2e` (like tools/pulumi-cli.sh for `local:up`) look past
  * those folders, and fall back on the package only when no CLI is installed.
  */
-import { statSync } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
 
 export function installedPulumi(pathVariable: string | undefined): string | undefined {
@@ -15,9 +15,9 @@ export function installedPulumi(pathVariable: string | undefined): string | unde
     if (dir === "" || /(^|[\\/])node_modules[\\/]\.bin[\\/]?$/.test(dir)) continue;
     const candidate = join(dir, "pulumi");
     try {
-      const stat = statSync(candidate);
-      // A regular file with an execute bit, as a shell's PATH lookup takes it.
-      if (stat.isFile() && (stat.mode & 0o111) !== 0) return candidate;
+      // A regular file this user may execute, as a shell's PATH lookup takes it.
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
     } catch {
       // Not in this folder.
     }
