@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { cli } from "../../tools/plan/main";
-import { inProcess, npmRun, type CommandRun } from "../support/command";
+import { inProcess, nodeRun, npmRun, type CommandRun } from "../support/command";
 
 const scratch = mkdtempSync(join(tmpdir(), "gitlab-dind-plan-cli-"));
 
@@ -25,19 +25,28 @@ const GOOD_STACK = `config:
 
 // The suite's one real `npm run plan`, started with the file so that it runs while the in-process
 // tests do; "a good stack" reads what it printed and wrote.
-const good = { file: "", out: "" };
+const good = { file: "", out: "", uncachedOut: "" };
 let child: Promise<CommandRun> | undefined;
+/** The same plan in another process, without the cache: what Pulumi serializes there, afresh. */
+let uncached: Promise<CommandRun> | undefined;
 beforeAll(() => {
   good.file = stackFile(GOOD_STACK);
   good.out = mkdtempSync(join(scratch, "a-"));
+  good.uncachedOut = mkdtempSync(join(scratch, "c-"));
   // Its cache of serialized providers in a folder of its own: the test reads what it wrote there.
   child = npmRun("plan", ["--stack", "test", "--config-file", good.file, "--out", good.out], {
     GITLAB_DIND_PLAN_CACHE: join(scratch, "provider-cache"),
   });
+  // The command npm runs for `plan` (package.json), without npm: one `npm run plan` is enough.
+  uncached = nodeRun(
+    ["--require", "./tools/ts-register.cjs", "tools/plan/main.ts"],
+    ["--stack", "test", "--config-file", good.file, "--out", good.uncachedOut],
+    { GITLAB_DIND_PLAN_CACHE: "off" },
+  );
 });
 afterAll(async () => {
-  // The child has ended before its folder goes, pass or fail.
-  await child?.catch(() => undefined);
+  // The children have ended before their folders go, pass or fail.
+  await Promise.all([child?.catch(() => undefined), uncached?.catch(() => undefined)]);
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -194,6 +203,16 @@ describe("a good stack", () => {
       "infra_upgrade-guard_index.ts_upgradeGuardProvider.json",
     ]);
     for (const entry of cached) expect(planned).toContain(entry.text);
+    // Serialized afresh in another process, without the cache: the same bytes, providers included
+    // (a provider whose text changed from one process to the next would show as an update at
+    // every `pulumi up`, and a cache would hide it from the plan).
+    if (uncached === undefined) throw new Error("the uncached plan was not started");
+    const other = await uncached;
+    expect(other.stderr).toBe("");
+    expect(other.code).toBe(0);
+    expect(readFileSync(join(good.uncachedOut, "resources.json"), "utf8")).toBe(
+      readFileSync(join(good.out, "resources.json"), "utf8"),
+    );
     // Compiled as Pulumi's loader compiles the program (TypeScript's emit), a provider reaches the
     // SDK through `require("@pulumi/pulumi")`: no copy of the SDK's own functions in its code.
     for (const text of planned) expect(text).not.toMatch(/^function __(createUrn|mergeOptions|deferredOutput)\(/m);

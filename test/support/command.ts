@@ -77,8 +77,17 @@ export async function inProcess(cli: (argv: string[]) => Promise<number>, argv: 
 
 /** `npm run -s <script> -- …argv` from the repository root, in a child process; `env` over this process's. */
 export function npmRun(script: string, argv: string[], env: Record<string, string> = {}): Promise<CommandRun> {
+  return spawnRun("npm", ["run", "-s", script, "--", ...argv], env);
+}
+
+/** `node …nodeArgs …argv` from the repository root, in a child process: a command as npm starts it, without npm. */
+export function nodeRun(nodeArgs: string[], argv: string[], env: Record<string, string> = {}): Promise<CommandRun> {
+  return spawnRun(process.execPath, [...nodeArgs, ...argv], env);
+}
+
+function spawnRun(command: string, args: string[], env: Record<string, string>): Promise<CommandRun> {
   return new Promise((done, fail) => {
-    const child = spawn("npm", ["run", "-s", script, "--", ...argv], {
+    const child = spawn(command, args, {
       cwd: ROOT,
       env: { ...process.env, ...env },
       timeout: 120_000,
