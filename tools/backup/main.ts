@@ -258,7 +258,7 @@ function size(bytes: number): string {
 if (require.main === module) {
   const [command, ...argv] = process.argv.slice(2);
   if (command !== "backup" && command !== "restore") {
-    console.error("usage: tsx tools/backup/main.ts backup|restore …");
+    console.error("usage: npm run backup -- --stack <name> | npm run restore -- --stack <name> …");
     process.exit(1);
   }
   const ask = process.stdin.isTTY
