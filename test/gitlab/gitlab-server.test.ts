@@ -32,7 +32,6 @@ import {
 } from "../../tools/plan/mocks";
 import { startFakeGitLab } from "../support/fake-gitlab";
 import { runUnderMocks } from "../../tools/plan/under-mocks";
-import { withoutStackTraces } from "../../tools/plan/stack-traces";
 
 const CONTAINER = "docker:index/container:Container";
 const READINESS = "pulumi-nodejs:dynamic/gitlab-dind:GitLabReadiness";
@@ -71,11 +70,10 @@ const defaultBuilds = new Map<Target, Promise<Built>>();
  * the defaults is made once per target and shared by the tests that read it (read-only).
  */
 function build(target: Target, gitlab: Partial<GitLabConfig> = {}, keepDataOnDestroy = true): Promise<Built> {
-  if (Object.keys(gitlab).length > 0 || !keepDataOnDestroy)
-    return withoutStackTraces(() => buildOnce(target, gitlab, keepDataOnDestroy));
+  if (Object.keys(gitlab).length > 0 || !keepDataOnDestroy) return buildOnce(target, gitlab, keepDataOnDestroy);
   let built = defaultBuilds.get(target);
   if (built === undefined) {
-    built = withoutStackTraces(() => buildOnce(target, gitlab, keepDataOnDestroy));
+    built = buildOnce(target, gitlab, keepDataOnDestroy);
     defaultBuilds.set(target, built);
   }
   return built;

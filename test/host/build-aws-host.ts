@@ -9,7 +9,6 @@ import { AwsHost } from "../../infra/host/aws/aws-host";
 import { naming } from "../../infra/naming";
 import { RecordingMocks, valueOf } from "../../tools/plan/mocks";
 import { runUnderMocks } from "../../tools/plan/under-mocks";
-import { withoutStackTraces } from "../../tools/plan/stack-traces";
 
 export interface BuiltHost {
   readonly mocks: RecordingMocks;
@@ -45,8 +44,11 @@ export async function buildAwsHost(
 ): Promise<BuiltHost> {
   const config = parse(values, secretKeys);
   const names = naming(config.team, stack);
-  const run = await withoutStackTraces(() =>
-    runUnderMocks(new RecordingMocks(), "gitlab-dind", stack, () => new AwsHost(names.name("host"), { config, names })),
+  const run = await runUnderMocks(
+    new RecordingMocks(),
+    "gitlab-dind",
+    stack,
+    () => new AwsHost(names.name("host"), { config, names }),
   );
   const userData = await valueOf(run.result.build.files["user-data.yaml"]);
   return { mocks: run.mocks, host: run.result, config, options: run.options, dependsOn: run.dependsOn, userData };

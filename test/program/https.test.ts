@@ -17,7 +17,6 @@ import { RecordingMocks, isSecretValue, revealSecrets, valueOf } from "../../too
 import { readStackFile } from "../../tools/plan/stack-file";
 import { runUnderMocks, type UnderMocks } from "../../tools/plan/under-mocks";
 import { keyProblems, parse as parseToml } from "../runner-config/key-walk";
-import { withoutStackTraces } from "../../tools/plan/stack-traces";
 
 const CONTAINER = "docker:index/container:Container";
 const READINESS = "pulumi-nodejs:dynamic/gitlab-dind:GitLabReadiness";
@@ -53,7 +52,7 @@ function build(stack: "dev" | "dev-letsencrypt", variant: "as-is" | "http" = "as
   let built = builds.get(key);
   if (built === undefined) {
     const config = variant === "http" ? httpConfig() : stackConfig(stack);
-    built = withoutStackTraces(async () => {
+    built = (async () => {
       const warn = vi.spyOn(pulumi.log, "warn").mockResolvedValue(undefined);
       try {
         const run = await runUnderMocks(new RecordingMocks(), "gitlab-dind", stack, () => buildStack(config));
@@ -61,7 +60,7 @@ function build(stack: "dev" | "dev-letsencrypt", variant: "as-is" | "http" = "as
       } finally {
         warn.mockRestore();
       }
-    });
+    })();
     builds.set(key, built);
   }
   return built;

@@ -8,7 +8,6 @@ import { parseStackConfig } from "../../infra/config/parse";
 import type { StackConfig } from "../../infra/config/types";
 import { runPlan, type Plan } from "../../tools/plan/run-plan";
 import { readStackFile } from "../../tools/plan/stack-file";
-import { withoutStackTraces } from "../../tools/plan/stack-traces";
 
 export const ROOT = join(__dirname, "..", "..");
 
@@ -34,7 +33,7 @@ export function planStack(stack: string, values: Record<string, unknown> = {}): 
   const key = JSON.stringify([stack, readFileSync(stackFile(stack), "utf8"), values]);
   let plan = plans.get(key);
   if (plan === undefined) {
-    plan = withoutStackTraces(() => runPlan("gitlab-dind", stack, stackConfig(stack, values))).then(deepFreeze);
+    plan = runPlan("gitlab-dind", stack, stackConfig(stack, values)).then(deepFreeze);
     plans.set(key, plan);
     // A failed plan is not kept: the next call runs it again and shows its own error.
     plan.catch(() => plans.delete(key));
