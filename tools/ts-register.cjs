@@ -15,9 +15,9 @@
  *
  * The compiled text is kept in `node_modules/.cache/gitlab-dind/ts-register/`, one file per source
  * file, under a key of the source, TypeScript's version and the tsconfig: an unchanged file is read
- * back, and TypeScript is loaded only when a file has to be compiled. The hash of each compiled text
- * the process ran is recorded (`compiledHashes`), for the plan's cache of serialized providers,
- * whose text is made of that code. Stack traces name lines of the compiled code, which drops type
+ * back, and TypeScript is loaded only when a file has to be compiled. That key, which determines the
+ * compiled code, is recorded for each file the process ran (`compiledHashes`), for the plan's cache
+ * of serialized providers, whose text is made of that code. Stack traces name lines of the compiled code, which drops type
  * declarations (no source maps: the commands print messages, not traces).
  *
  * An ESM-only package would be `require`d: Node 20 does that by default from 20.19.
@@ -79,13 +79,14 @@ function transpile(source, filename) {
   return outputText;
 }
 
-/** Compiled file → sha256 of the code this process ran for it. */
+/** Compiled file → the key its code was compiled under (source, compiler, options): it names that code. */
 const compiledHashes = new Map();
 // For tools/plan/provider-cache.ts, without a module both would have to find by path.
 globalThis[Symbol.for("gitlab-dind.ts-register.compiledHashes")] = compiledHashes;
 
 function compile(source, filename) {
   const key = sha256(`${settings}\n${filename}\n${source}`);
+  compiledHashes.set(filename, key);
   const entry = path.join(cacheDir, `${sha256(filename).slice(0, 24)}.js`);
   try {
     const cached = readFileSync(entry, "utf8");
@@ -108,7 +109,5 @@ function compile(source, filename) {
 }
 
 require.extensions[".ts"] = function compileTypeScript(module, filename) {
-  const code = compile(readFileSync(filename, "utf8"), filename);
-  compiledHashes.set(filename, sha256(code));
-  module._compile(code, filename);
+  module._compile(compile(readFileSync(filename, "utf8"), filename), filename);
 };

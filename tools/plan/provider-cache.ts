@@ -45,7 +45,7 @@ export interface ProviderCacheOptions {
   readonly root: string;
   /** Where providers are looked up and which files make the key; default Node's `require.cache`. */
   readonly modules?: ModuleCache;
-  /** File → hash of the code the process ran for it; default what tools/ts-register.cjs recorded. */
+  /** File → a key naming the code the process ran for it; default what tools/ts-register.cjs recorded. */
   readonly compiled?: ReadonlyMap<string, string>;
   /** Pulumi's closure module; default the SDK's own. */
   readonly closureModule?: SerializeClosureModule;
@@ -86,8 +86,8 @@ export function findExport(value: unknown, modules: ModuleCache, root: string): 
 /**
  * The part of the key every provider shares: the code loaded, the packages' versions (the lock file
  * and what `npm ci` installed from it), Node's version. A file compiled by tools/ts-register.cjs counts
- * by the code the process ran (`compiled`: file → hash), which follows the compiler options too and
- * cannot change under a plan; any other file by its content.
+ * by the code the process ran (`compiled`: file → the key naming that code), which follows the
+ * compiler options too and cannot change under a plan; any other file by its content.
  */
 export function codeKey(modules: ModuleCache, root: string, compiled?: ReadonlyMap<string, string>): string {
   const hash = createHash("sha256");
