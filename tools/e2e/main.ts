@@ -18,6 +18,7 @@ import { pulumiEnv, spawnCommand } from "../smoke/stack-outputs";
 import { E2eArgsError, parseE2eArgs, USAGE } from "./args";
 import { failures, parseEventLog, registrationDeleted, upPhases, type Phase } from "./events";
 import { checkLeftovers, type LeftoverCheck, type StackIdentity } from "./leftovers";
+import { runAsEntryPoint } from "../cli/entry-point";
 import { installedPulumi } from "../cli/installed-pulumi";
 
 const root = resolve(__dirname, "..", "..");
@@ -192,12 +193,12 @@ export async function main(argv: string[]): Promise<number> {
   return ok ? 0 : 1;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error(`e2e failed: ${e instanceof Error ? e.message : String(e)}`);
-      process.exit(1);
-    },
-  );
+/** `main` with an unexpected error printed as one message, never a stack trace; returns the exit code. */
+export function cli(argv: string[]): Promise<number> {
+  return main(argv).catch((e: unknown) => {
+    console.error(`e2e failed: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  });
 }
+
+runAsEntryPoint(module, cli);
