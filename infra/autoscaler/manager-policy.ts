@@ -8,6 +8,7 @@
  *   the group's `aws:autoscaling:groupName` tag.
  * `ec2:GetPasswordData` (Windows only) is left out: the workers are Amazon Linux.
  */
+import type { PolicyStatement } from "../host/aws/iam";
 
 export interface ManagerPolicyInput {
   readonly partition: string;
@@ -15,14 +16,6 @@ export interface ManagerPolicyInput {
   readonly accountId: string;
   readonly autoScalingGroupArn: string;
   readonly autoScalingGroupName: string;
-}
-
-export interface PolicyStatement {
-  readonly Sid: string;
-  readonly Effect: "Allow";
-  readonly Action: readonly string[];
-  readonly Resource: string | readonly string[];
-  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 export function managerPolicyStatements(input: ManagerPolicyInput): PolicyStatement[] {

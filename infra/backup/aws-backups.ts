@@ -14,6 +14,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { BackupConfig } from "../config/types";
+import { rolePolicy } from "../host/aws/iam";
 import type { Naming } from "../naming";
 import { BACKUP_TIMER, renderHostFiles, renderInstallDocument, renderInstaller } from "./host-files";
 
@@ -176,31 +177,26 @@ export class AwsBackups extends pulumi.ComponentResource {
 
     // The host role's own policy for this bucket: list it, read and write its objects. No delete:
     // expiry is the lifecycle rule's job, and a compromised host cannot erase the history.
-    const access = new aws.iam.RolePolicy(
+    const access = rolePolicy(
       `${name}-host-access`,
-      {
-        role: args.hostRoleName,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            { Sid: "ListBackups", Effect: "Allow", Action: [...HOST_BUCKET_ACTIONS], Resource: bucket.arn },
-            // Written under the team's own prefix only: a drill stack that adopts another stack's
-            // bucket reads its backups (restore) but cannot overwrite them.
-            {
-              Sid: "WriteBackups",
-              Effect: "Allow",
-              Action: ["s3:PutObject"],
-              Resource: pulumi.interpolate`${bucket.arn}/${names.team}/*`,
-            },
-            {
-              Sid: "ReadBackups",
-              Effect: "Allow",
-              Action: ["s3:GetObject"],
-              Resource: pulumi.interpolate`${bucket.arn}/*`,
-            },
-          ],
-        }),
-      },
+      args.hostRoleName,
+      [
+        { Sid: "ListBackups", Effect: "Allow", Action: [...HOST_BUCKET_ACTIONS], Resource: bucket.arn },
+        // Written under the team's own prefix only: a drill stack that adopts another stack's
+        // bucket reads its backups (restore) but cannot overwrite them.
+        {
+          Sid: "WriteBackups",
+          Effect: "Allow",
+          Action: ["s3:PutObject"],
+          Resource: pulumi.interpolate`${bucket.arn}/${names.team}/*`,
+        },
+        {
+          Sid: "ReadBackups",
+          Effect: "Allow",
+          Action: ["s3:GetObject"],
+          Resource: pulumi.interpolate`${bucket.arn}/*`,
+        },
+      ],
       child,
     );
 
@@ -239,28 +235,23 @@ export class AwsBackups extends pulumi.ComponentResource {
     // must be allowed before), so those act on `*`. They reveal associations' metadata, never a
     // document's content: GetDocument is scoped to this installer. No association of this project
     // carries a secret (the installer's files are in the document, and those hold none).
-    const agent = new aws.iam.RolePolicy(
+    const agent = rolePolicy(
       `${name}-host-state-manager`,
-      {
-        role: args.hostRoleName,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "RunAssociations",
-              Effect: "Allow",
-              Action: [
-                "ssm:ListInstanceAssociations",
-                "ssm:DescribeAssociation",
-                "ssm:UpdateInstanceAssociationStatus",
-                "ssm:PutComplianceItems",
-              ],
-              Resource: "*",
-            },
-            { Sid: "ReadInstaller", Effect: "Allow", Action: ["ssm:GetDocument"], Resource: document.arn },
+      args.hostRoleName,
+      [
+        {
+          Sid: "RunAssociations",
+          Effect: "Allow",
+          Action: [
+            "ssm:ListInstanceAssociations",
+            "ssm:DescribeAssociation",
+            "ssm:UpdateInstanceAssociationStatus",
+            "ssm:PutComplianceItems",
           ],
-        }),
-      },
+          Resource: "*",
+        },
+        { Sid: "ReadInstaller", Effect: "Allow", Action: ["ssm:GetDocument"], Resource: document.arn },
+      ],
       child,
     );
 

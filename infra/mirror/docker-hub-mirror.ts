@@ -20,7 +20,7 @@ import { posix } from "node:path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { MirrorConfig } from "../config/types";
-import { HOST_GENERATION_LABEL, type DockerHost } from "../host/docker-host";
+import { HOST_GATEWAY_NAME, HOST_GENERATION_LABEL, type DockerHost } from "../host/docker-host";
 import type { Naming } from "../naming";
 import { DAEMON_JSON_PATH, dindDaemonJson } from "./daemon-json";
 
@@ -185,7 +185,7 @@ export class DockerHubMirror extends pulumi.ComponentResource {
     );
 
     this.bridgeGateway = bridgeGateway;
-    this.mirrorUrl = pulumi.output(`http://host.docker.internal:${config.port}`);
+    this.mirrorUrl = pulumi.output(`http://${HOST_GATEWAY_NAME}:${config.port}`);
     // Read-only: a job must not rewrite what the next job's daemon reads.
     this.jobVolume = pulumi
       .all([dindConfig.name, container.id])

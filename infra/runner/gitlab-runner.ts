@@ -27,6 +27,7 @@ import {
   runnerConfigModel,
   runnerName,
   runnerSettingsProblems,
+  type RunnerConfigSettings,
 } from "../../runner-config";
 import { RunnerRegistration } from "./runner-registration";
 import type { RegistrationProviderOptions } from "./registration-provider";
@@ -169,56 +170,44 @@ export class GitLabRunner extends pulumi.ComponentResource {
     );
 
     const jobVolumes = pulumi.output(args.jobVolumes ?? []);
-    const configToml = pulumi.secret(
+    // Where jobs run decides how they reach GitLab; the rest of config.toml is the same.
+    const jobAccess: pulumi.Output<Pick<RunnerConfigSettings, "url" | "extraHosts" | "autoscaler">> =
       autoscaler === undefined
-        ? pulumi
-            .all([registration.token, gitlab.containerUrl, gitlab.containerHostName, jobVolumes])
-            .apply(([token, url, hostName, volumes]) =>
-              renderRunnerConfigToml(
-                runnerConfigModel({
-                  team: names.team,
-                  // The helper containers upload artifacts to `url`, so it must be reachable from every job.
-                  url,
-                  // Jobs clone through the same URL: GitLab's external URL (localhost locally, the public
-                  // address on AWS, behind the security group) is not reachable from a job's network.
-                  cloneUrl: url,
-                  extraHosts: [...new Set([hostName, ...(args.jobGatewayHosts ?? [])])].map(
-                    (h) => `${h}:${HOST_GATEWAY}`,
-                  ),
-                  extraVolumes: volumes,
-                  // The runner verifies GitLab's certificate against the stack CA and hands it to jobs.
-                  ...(gitlab.caCertPem === undefined ? {} : { tlsCaFile: RUNNER_CA_FILE }),
-                  token,
-                  runner: config,
-                }),
-              ),
-            )
+        ? pulumi.all([gitlab.containerUrl, gitlab.containerHostName]).apply(([url, hostName]) => ({
+            // The helper containers upload artifacts to `url`, so it must be reachable from every job.
+            // Jobs clone through the same URL: GitLab's external URL (localhost locally, the public
+            // address on AWS, behind the security group) is not reachable from a job's network.
+            url,
+            extraHosts: [...new Set([hostName, ...(args.jobGatewayHosts ?? [])])].map((h) => `${h}:${HOST_GATEWAY}`),
+            autoscaler: undefined,
+          }))
         : pulumi
-            .all([
-              registration.token,
-              autoscaler.workerUrl,
-              autoscaler.workerExtraHosts,
-              autoscaler.autoScalingGroupName,
-              jobVolumes,
-            ])
-            .apply(([token, url, extraHosts, groupName, volumes]) =>
-              renderRunnerConfigToml(
-                runnerConfigModel({
-                  team: names.team,
-                  // Jobs run on the workers: they reach GitLab at the host's private address, as does
-                  // this container (on the host itself). jobGatewayHosts do not apply: on a worker the
-                  // gateway is the worker itself.
-                  url,
-                  cloneUrl: url,
-                  extraHosts: [...extraHosts],
-                  extraVolumes: volumes,
-                  ...(gitlab.caCertPem === undefined ? {} : { tlsCaFile: RUNNER_CA_FILE }),
-                  token,
-                  runner: config,
-                  autoscaler: { settings: autoscaler.settings, autoScalingGroupName: groupName },
-                }),
-              ),
-            ),
+            .all([autoscaler.workerUrl, autoscaler.workerExtraHosts, autoscaler.autoScalingGroupName])
+            .apply(([url, extraHosts, groupName]) => ({
+              // Jobs run on the workers: they reach GitLab at the host's private address, as does
+              // this container (on the host itself). jobGatewayHosts do not apply: on a worker the
+              // gateway is the worker itself.
+              url,
+              extraHosts: [...extraHosts],
+              autoscaler: { settings: autoscaler.settings, autoScalingGroupName: groupName },
+            }));
+    const configToml = pulumi.secret(
+      pulumi.all([registration.token, jobAccess, jobVolumes]).apply(([token, access, volumes]) =>
+        renderRunnerConfigToml(
+          runnerConfigModel({
+            team: names.team,
+            url: access.url,
+            cloneUrl: access.url,
+            extraHosts: access.extraHosts,
+            extraVolumes: volumes,
+            // The runner verifies GitLab's certificate against the stack CA and hands it to jobs.
+            ...(gitlab.caCertPem === undefined ? {} : { tlsCaFile: RUNNER_CA_FILE }),
+            token,
+            runner: config,
+            autoscaler: access.autoscaler,
+          }),
+        ),
+      ),
     );
 
     const image = new docker.RemoteImage(

@@ -26,14 +26,13 @@
  * (`/etc/gitlab-dind/host.env`) whose values are checked and single-quoted here.
  */
 import { Document, parse } from "yaml";
+import { DAEMON_JSON_PATH } from "../../mirror/daemon-json";
 
 /** AWS refuses user data over 16 KB (before base64). */
 export const USER_DATA_LIMIT_BYTES = 16 * 1024;
 
 /** Where the host keeps the Docker daemon's TLS files. */
 export const DOCKER_TLS_DIR = "/etc/docker/tls";
-/** The host daemon's settings file. */
-export const DAEMON_JSON = "/etc/docker/daemon.json";
 /** Where the host keeps the values the boot scripts read. */
 export const HOST_ENV_FILE = "/etc/gitlab-dind/host.env";
 
@@ -104,7 +103,7 @@ export function renderCloudInit(input: CloudInitInput): string {
       permissions: "0644",
     },
     ...(input.daemonJson !== undefined
-      ? [{ path: DAEMON_JSON, content: ensureNewline(input.daemonJson), owner: "root:root", permissions: "0644" }]
+      ? [{ path: DAEMON_JSON_PATH, content: ensureNewline(input.daemonJson), owner: "root:root", permissions: "0644" }]
       : []),
     { path: PREPARE_DATA_SCRIPT, content: PREPARE_DATA, owner: "root:root", permissions: "0755" },
     { path: FETCH_KEY_SCRIPT, content: FETCH_KEY, owner: "root:root", permissions: "0755" },

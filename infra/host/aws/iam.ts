@@ -80,16 +80,16 @@ export function assumeRolePolicy(service: string): string {
   });
 }
 
-/** An inline policy of the role: `${name}` is the Pulumi name, the statements its whole grant. */
+/** An inline policy of the role named `roleName`: `${name}` is the Pulumi name, the statements its whole grant. */
 export function rolePolicy(
   name: string,
-  role: aws.iam.Role,
+  roleName: pulumi.Input<string>,
   statements: readonly PolicyStatement[],
   opts: pulumi.CustomResourceOptions,
 ): aws.iam.RolePolicy {
   return new aws.iam.RolePolicy(
     name,
-    { role: role.name, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }) },
+    { role: roleName, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }) },
     opts,
   );
 }
@@ -134,7 +134,7 @@ export function createHostIdentity(name: string, names: Naming, opts: pulumi.Cus
     },
     opts,
   );
-  const ssmAgent = rolePolicy(`${name}-ssm-agent`, role, ssmAgentStatements(), opts);
+  const ssmAgent = rolePolicy(`${name}-ssm-agent`, role.name, ssmAgentStatements(), opts);
   const instanceProfile = new aws.iam.InstanceProfile(
     `${name}-profile`,
     { role: role.name, tags: names.tags("host") },
@@ -152,7 +152,7 @@ export function allowReadParameters(
 ): aws.iam.RolePolicy {
   return rolePolicy(
     `${name}-read-params`,
-    role,
+    role.name,
     [{ Sid: "ReadOwnParameters", Effect: "Allow", Action: [...HOST_PARAMETER_ACTIONS], Resource: parameterArns }],
     opts,
   );
