@@ -19,15 +19,15 @@ import {
   type CloudInitInput,
 } from "../../infra/host/aws/cloud-init";
 import { checkedUserData } from "../../infra/host/aws/instance";
-import { makeTlsFixtures, opensslAvailable, type TlsFixtures } from "./tls-fixtures";
-import { requireTool, run } from "../support/tools";
+import { makeTlsFixtures, type TlsFixtures } from "../support/tls-fixtures";
+import { haveTool, requireTool, run } from "../support/tools";
 
 let certs: TlsFixtures;
 let input: CloudInitInput;
 let userData: string;
 
 beforeAll(() => {
-  if (!opensslAvailable()) throw new Error("openssl is needed to make test certificates");
+  if (!haveTool("openssl", ["version"])) throw new Error("openssl is needed to make test certificates");
   certs = makeTlsFixtures();
   input = {
     region: "eu-central-1",

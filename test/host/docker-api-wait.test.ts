@@ -13,7 +13,8 @@ import {
   type DockerApiProbe,
   type WaitOptions,
 } from "../../infra/host/aws/docker-api-wait";
-import { makeTlsFixtures, opensslAvailable, type TlsFixtures } from "./tls-fixtures";
+import { makeTlsFixtures, type TlsFixtures } from "../support/tls-fixtures";
+import { haveTool } from "../support/tools";
 
 const HINTS = ["gitlab-dind:network.adminCidrs includes this machine", "the instance console log"];
 
@@ -21,7 +22,7 @@ let tlsFiles: TlsFixtures;
 const servers: https.Server[] = [];
 
 beforeAll(() => {
-  if (!opensslAvailable()) throw new Error("openssl is needed to make test certificates");
+  if (!haveTool("openssl", ["version"])) throw new Error("openssl is needed to make test certificates");
   tlsFiles = makeTlsFixtures();
 });
 

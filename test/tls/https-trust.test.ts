@@ -13,7 +13,7 @@ import { waitUntilReady } from "../../infra/gitlab/readiness-wait";
 import { changedFields, createRegistrationProvider } from "../../infra/runner/registration-provider";
 import { startFakeGitLab, type FakeGitLab } from "../support/fake-gitlab";
 import { requireTool } from "../support/tools";
-import { makeStackCa, type StackCaFixture } from "./stack-ca-fixture";
+import { makeStackCa, type StackCaFixture } from "../support/tls-fixtures";
 
 const hasOpenssl = requireTool("openssl", "apt-get install openssl", ["version"]);
 const TOKEN = "AbCdEfGhIj0123456789";
