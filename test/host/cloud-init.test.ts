@@ -21,6 +21,7 @@ import {
 import { checkedUserData } from "../../infra/host/aws/instance";
 import { makeTlsFixtures, type TlsFixtures } from "../support/tls-fixtures";
 import { haveTool, requireTool, run } from "../support/tools";
+import { HOST_INPUT } from "./cloud-init-input";
 
 let certs: TlsFixtures;
 let input: CloudInitInput;
@@ -30,11 +31,7 @@ beforeAll(() => {
   if (!haveTool("openssl", ["version"])) throw new Error("openssl is needed to make test certificates");
   certs = makeTlsFixtures();
   input = {
-    region: "eu-central-1",
-    dataVolumeId: "vol-0123456789abcdef0",
-    dataDeviceName: "/dev/sdf",
-    dataPath: "/srv",
-    dockerPort: 2376,
+    ...HOST_INPUT,
     caCertPem: certs.caCert,
     serverCertPem: certs.serverCert,
     serverKeyParameter: "/payments-team/gitlab-dind/docker/server-key",
