@@ -14,6 +14,7 @@ import {
   type WaitOptions,
 } from "../../infra/host/aws/docker-api-wait";
 import { makeTlsFixtures, type TlsFixtures } from "../support/tls-fixtures";
+import { freePort } from "../support/ports";
 import { haveTool } from "../support/tools";
 
 const HINTS = ["gitlab-dind:network.adminCidrs includes this machine", "the instance console log"];
@@ -50,14 +51,6 @@ function startDaemon(answer: (path: string) => [number, string] = () => [200, "O
   return new Promise((resolve) =>
     server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)),
   );
-}
-
-/** A free port with nothing listening on it. */
-async function freePort(): Promise<number> {
-  const s = https.createServer();
-  const port = await new Promise<number>((r) => s.listen(0, "127.0.0.1", () => r((s.address() as AddressInfo).port)));
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 function probe(port: number, overrides: Partial<DockerApiProbe> = {}): DockerApiProbe {
