@@ -7,17 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { waitForDns } from "../../infra/dns/dns-wait";
 import { dnsWaitProvider } from "../../infra/dns/dns-wait-provider";
-
-function clock() {
-  let t = 0;
-  return {
-    now: () => t,
-    sleep: (ms: number) => {
-      t += ms;
-      return Promise.resolve();
-    },
-  };
-}
+import { fakeClock } from "../support/clock";
 
 describe("waitForDns", () => {
   it("polls until the name resolves to the address, reporting progress", async () => {
@@ -35,7 +25,7 @@ describe("waitForDns", () => {
           : Promise.resolve(next);
       },
       onProgress: (l) => lines.push(l),
-      ...clock(),
+      ...fakeClock(),
     });
     expect(result.lookups).toBe(3);
     expect(lines.join("\n")).toMatch(/lookup failed: ENOTFOUND/);
@@ -44,7 +34,7 @@ describe("waitForDns", () => {
   });
 
   it("gives up at its bound, saying GitLab was not started and what to check", async () => {
-    const c = clock();
+    const c = fakeClock();
     await expect(
       waitForDns({
         hostname: "gitlab.example.com",

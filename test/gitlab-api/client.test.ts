@@ -3,6 +3,7 @@ import { createGitLabClient, GitLabApiError } from "../../infra/gitlab-api";
 import type { GitLabClientOptions } from "../../infra/gitlab-api";
 import { startFakeGitLab } from "../support/fake-gitlab";
 import type { FakeGitLab, FakeGitLabOptions } from "../support/fake-gitlab";
+import { fakeClock } from "../support/clock";
 
 const open: FakeGitLab[] = [];
 afterEach(async () => {
@@ -26,18 +27,6 @@ function client(f: FakeGitLab, extra: Partial<GitLabClientOptions> = {}) {
     ...extra,
   });
   return { c, progress };
-}
-
-/** A clock that only the client's pauses move on: backoff delays and deadlines pass at once. */
-function fakeClock(): Pick<GitLabClientOptions, "now" | "sleep"> {
-  let clock = 0;
-  return {
-    now: () => clock,
-    sleep: (ms: number) => {
-      clock += ms;
-      return Promise.resolve();
-    },
-  };
 }
 
 async function caught(promise: Promise<unknown>): Promise<GitLabApiError> {

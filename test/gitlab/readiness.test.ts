@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { waitUntilReady } from "../../infra/gitlab/readiness-wait";
 import { startFakeGitLab, type FakeGitLab, type FakeGitLabOptions } from "../support/fake-gitlab";
+import { fakeClock } from "../support/clock";
 
 const TOKEN = "AbCdEfGhIj0123456789";
 let fake: FakeGitLab | undefined;
@@ -31,18 +32,6 @@ function wait(url: string, extra: Partial<Parameters<typeof waitUntilReady>[0]> 
     ...extra,
   });
   return { promise, messages };
-}
-
-/** A clock that only the wait's pauses move on: deadlines and progress intervals pass at once. */
-function fakeClock(): { now: () => number; sleep: (ms: number) => Promise<void> } {
-  let clock = 0;
-  return {
-    now: () => clock,
-    sleep: (ms) => {
-      clock += ms;
-      return Promise.resolve();
-    },
-  };
 }
 
 describe("waitUntilReady", () => {

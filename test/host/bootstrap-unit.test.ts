@@ -19,18 +19,9 @@ import {
   renderCloudInit,
 } from "../../infra/host/aws/cloud-init";
 import { haveTool } from "../support/tools";
+import { HOST_INPUT } from "./cloud-init-input";
 
-const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
-const userData = renderCloudInit({
-  region: "eu-central-1",
-  dataVolumeId: "vol-0123456789abcdef0",
-  dataDeviceName: "/dev/sdf",
-  dataPath: "/srv",
-  dockerPort: 2376,
-  caCertPem: PEM,
-  serverCertPem: PEM,
-  serverKeyParameter: "/t/gitlab-dind/docker/server-key",
-});
+const userData = renderCloudInit(HOST_INPUT);
 const files = (parseYaml(userData) as { write_files: Array<{ path: string; content: string }> }).write_files;
 const unitText = files.find((f) => f.path === `/etc/systemd/system/${BOOTSTRAP_UNIT}`)?.content ?? "";
 const bootstrap = embeddedScripts(userData).find((s) => s.path === BOOTSTRAP_SCRIPT)?.content ?? "";

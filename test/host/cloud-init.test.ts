@@ -19,22 +19,19 @@ import {
   type CloudInitInput,
 } from "../../infra/host/aws/cloud-init";
 import { checkedUserData } from "../../infra/host/aws/instance";
-import { makeTlsFixtures, opensslAvailable, type TlsFixtures } from "./tls-fixtures";
-import { requireTool, run } from "../support/tools";
+import { makeTlsFixtures, type TlsFixtures } from "../support/tls-fixtures";
+import { haveTool, requireTool, run } from "../support/tools";
+import { HOST_INPUT } from "./cloud-init-input";
 
 let certs: TlsFixtures;
 let input: CloudInitInput;
 let userData: string;
 
 beforeAll(() => {
-  if (!opensslAvailable()) throw new Error("openssl is needed to make test certificates");
+  if (!haveTool("openssl", ["version"])) throw new Error("openssl is needed to make test certificates");
   certs = makeTlsFixtures();
   input = {
-    region: "eu-central-1",
-    dataVolumeId: "vol-0123456789abcdef0",
-    dataDeviceName: "/dev/sdf",
-    dataPath: "/srv",
-    dockerPort: 2376,
+    ...HOST_INPUT,
     caCertPem: certs.caCert,
     serverCertPem: certs.serverCert,
     serverKeyParameter: "/payments-team/gitlab-dind/docker/server-key",

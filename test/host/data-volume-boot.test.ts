@@ -13,8 +13,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { embeddedScripts, HOST_ENV_FILE, renderCloudInit } from "../../infra/host/aws/cloud-init";
 import { requireTool } from "../support/tools";
-
-const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+import { HOST_INPUT } from "./cloud-init-input";
 
 function loopDevicesWork(): boolean {
   if (process.getuid?.() !== 0) return false;
@@ -52,16 +51,7 @@ describe.skipIf(!usable)("the data-volume boot script on a real block device", (
     execFileSync("truncate", ["-s", "320M", image]);
     device = execFileSync("losetup", ["-f", "--show", image], { encoding: "utf8" }).trim();
 
-    const userData = renderCloudInit({
-      region: "eu-central-1",
-      dataVolumeId: "vol-0123456789abcdef0",
-      dataDeviceName: "/dev/sdf",
-      dataPath: "/srv",
-      dockerPort: 2376,
-      caCertPem: PEM,
-      serverCertPem: PEM,
-      serverKeyParameter: "/t/gitlab-dind/docker/server-key",
-    });
+    const userData = renderCloudInit(HOST_INPUT);
     const prepare = embeddedScripts(userData).find((s) => s.path.endsWith("gitlab-dind-prepare-data"));
     if (prepare === undefined) throw new Error("no prepare-data script in the user data");
     // The same settings the host gets, pointing at the loop device and a directory of the test.

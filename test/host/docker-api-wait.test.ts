@@ -13,7 +13,9 @@ import {
   type DockerApiProbe,
   type WaitOptions,
 } from "../../infra/host/aws/docker-api-wait";
-import { makeTlsFixtures, opensslAvailable, type TlsFixtures } from "./tls-fixtures";
+import { makeTlsFixtures, type TlsFixtures } from "../support/tls-fixtures";
+import { freePort } from "../support/ports";
+import { haveTool } from "../support/tools";
 
 const HINTS = ["gitlab-dind:network.adminCidrs includes this machine", "the instance console log"];
 
@@ -21,7 +23,7 @@ let tlsFiles: TlsFixtures;
 const servers: https.Server[] = [];
 
 beforeAll(() => {
-  if (!opensslAvailable()) throw new Error("openssl is needed to make test certificates");
+  if (!haveTool("openssl", ["version"])) throw new Error("openssl is needed to make test certificates");
   tlsFiles = makeTlsFixtures();
 });
 
@@ -49,14 +51,6 @@ function startDaemon(answer: (path: string) => [number, string] = () => [200, "O
   return new Promise((resolve) =>
     server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)),
   );
-}
-
-/** A free port with nothing listening on it. */
-async function freePort(): Promise<number> {
-  const s = https.createServer();
-  const port = await new Promise<number>((r) => s.listen(0, "127.0.0.1", () => r((s.address() as AddressInfo).port)));
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 function probe(port: number, overrides: Partial<DockerApiProbe> = {}): DockerApiProbe {

@@ -4,36 +4,22 @@
  * config.toml, by the aws host's daemon through cloud-init, and nothing of it when turned off.
  */
 import * as TOML from "@iarna/toml";
-import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "../../infra/config/parse";
-import type { StackConfig } from "../../infra/config/types";
 import { ConfigSecret } from "../../infra/config/types";
 import { dindDaemonJson, hostDaemonJson, mirrorDaemonSettings } from "../../infra/mirror";
 import { buildStack } from "../../infra/program";
 import { isSecretValue, RecordingMocks, revealSecrets } from "../../tools/plan/mocks";
 import { runPlan, type Plan } from "../../tools/plan/run-plan";
-import { readStackFile } from "../../tools/plan/stack-file";
 import { runUnderMocks } from "../../tools/plan/under-mocks";
-
-const root = join(__dirname, "..", "..");
-
-function stackConfig(stack: string, extra: Record<string, unknown> = {}, secretKeys: string[] = []): StackConfig {
-  const file = readStackFile(join(root, `Pulumi.${stack}.yaml`));
-  const parsed = parseStackConfig({
-    values: { ...file.values, ...extra },
-    secretKeys: new Set([...file.secretKeys, ...secretKeys]),
-  });
-  if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
-  return parsed.config;
-}
+import { planStack, stackConfig } from "../support/stack-plans";
 
 const find = (plan: Plan, type: string, name: string) => plan.resources.find((r) => r.type === type && r.name === name);
 const CONTAINER = "docker:index/container:Container";
 
 describe("the dev stack (aws)", async () => {
-  const plan = await runPlan("gitlab-dind", "dev", stackConfig("dev"));
+  const plan = await planStack("dev");
   const mirror = find(plan, CONTAINER, "mirror");
 
   it("runs a pinned registry in proxy mode for Docker Hub, with expiring blobs on the data volume", () => {
@@ -106,7 +92,7 @@ describe("the dev stack (aws)", async () => {
 });
 
 describe("the local stack", async () => {
-  const plan = await runPlan("gitlab-dind", "local", stackConfig("local"));
+  const plan = await planStack("local");
 
   it("keeps the cache in a named volume, published on the bridge gateway only; the user's daemon is not touched", () => {
     const mirror = find(plan, CONTAINER, "mirror");
@@ -126,8 +112,8 @@ describe("the local stack", async () => {
 
 describe("mirror.enabled: false", async () => {
   const off = { "gitlab-dind:mirror": { enabled: false } };
-  const aws = await runPlan("gitlab-dind", "dev", stackConfig("dev", off));
-  const local = await runPlan("gitlab-dind", "local", stackConfig("local", off));
+  const aws = await planStack("dev", off);
+  const local = await planStack("local", off);
 
   it("plans none of it: no container, volume, job volume, daemon.json or output", () => {
     for (const plan of [aws, local]) {

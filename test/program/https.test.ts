@@ -4,39 +4,26 @@
  * dev-letsencrypt stack gets its A record, a DNS wait before GitLab starts and Let's Encrypt; an
  * explicit http:// URL plans with a warning and without 443.
  */
-import { join } from "node:path";
 import * as TOML from "@iarna/toml";
 import * as pulumi from "@pulumi/pulumi";
 import * as smol from "smol-toml";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { parseStackConfig } from "../../infra/config/parse";
 import type { StackConfig } from "../../infra/config/types";
 import { buildStack, type StackBuild } from "../../infra/program";
 import { RUNNER_CA_FILE } from "../../infra/runner";
 import { RecordingMocks, isSecretValue, revealSecrets, valueOf } from "../../tools/plan/mocks";
-import { readStackFile } from "../../tools/plan/stack-file";
 import { runUnderMocks, type UnderMocks } from "../../tools/plan/under-mocks";
 import { keyProblems, parse as parseToml } from "../runner-config/key-walk";
+import { stackConfig } from "../support/stack-plans";
 
 const CONTAINER = "docker:index/container:Container";
 const READINESS = "pulumi-nodejs:dynamic/gitlab-dind:GitLabReadiness";
 const REGISTRATION = "pulumi-nodejs:dynamic/gitlab-dind:RunnerRegistration";
 const STACK_CA = "-----BEGIN CERTIFICATE-----\nMOCK-gitlab-tls-ca\n-----END CERTIFICATE-----\n";
 
-function stackConfig(stack: string, override?: (values: Record<string, unknown>) => void): StackConfig {
-  const { values, secretKeys } = readStackFile(join(__dirname, "..", "..", `Pulumi.${stack}.yaml`));
-  const copy = { ...values };
-  override?.(copy);
-  const parsed = parseStackConfig({ values: copy, secretKeys });
-  if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
-  return parsed.config;
-}
-
 /** An explicit http:// URL on the dev stack. */
 const httpConfig = (): StackConfig =>
-  stackConfig("dev", (v) => {
-    v["gitlab-dind:gitlab"] = { externalUrl: "http://gitlab.dev.example.com" };
-  });
+  stackConfig("dev", { "gitlab-dind:gitlab": { externalUrl: "http://gitlab.dev.example.com" } });
 
 interface Built {
   readonly run: UnderMocks<StackBuild>;

@@ -14,30 +14,19 @@ import type { GitLabEndpoint } from "../../infra/runner";
 import type { RunnerConfig } from "../../infra/config/types";
 import type { DockerHost } from "../../infra/host/docker-host";
 import { naming } from "../../infra/naming";
+import { DEFAULT_RUNNER } from "../runner-config/fixtures";
 
 const TOKEN = "glrt-t1_from-the-registration-0123";
 const ADMIN_TOKEN = "glpat-admin-token-for-tests-01";
 const CONTAINER = "docker:index/container:Container";
 const IMAGE = "docker:index/remoteImage:RemoteImage";
 
+/** The stack's `runner.*` defaults, with the images this file's expectations name. */
 const RUNNER: RunnerConfig = {
+  ...DEFAULT_RUNNER,
   image: "gitlab/gitlab-runner:v19.3.0",
-  concurrent: 4,
   jobImage: "docker:29.7.2-cli",
   dindImage: "docker:29.7.2-dind",
-  tags: ["docker", "dind"],
-  runUntagged: true,
-  checkInterval: 3,
-  sessionTimeout: 1800,
-  autoscaler: {
-    enabled: false,
-    maxInstances: 10,
-    capacityPerInstance: 1,
-    maxUseCount: 1,
-    idleCount: 0,
-    idleTime: "20m",
-    instanceType: "m7i.large",
-  },
 };
 
 /** A stand-in for the readiness resources of the host and of GitLab. */

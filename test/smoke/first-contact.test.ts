@@ -5,7 +5,6 @@
  * the pauses are injected: no test waits 30 real seconds.
  */
 import { readFileSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createGitLabClient } from "../../infra/gitlab-api";
@@ -14,6 +13,7 @@ import { runSmoke } from "../../tools/smoke/flow";
 import { describePipeline } from "../../tools/smoke/pipeline";
 import { startFakeGitLab } from "../support/fake-gitlab";
 import type { FakeGitLab } from "../support/fake-gitlab";
+import { freePort } from "../support/ports";
 import { smokeMain } from "./smoke-main";
 
 const ROOT = path.join(__dirname, "../..");
@@ -22,15 +22,6 @@ const open: FakeGitLab[] = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((f) => f.close()));
 });
-
-/** A local port nothing listens on: taken from the system, then released. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** runSmoke with a fake clock: `sleep` moves it on (and may wait for something real first). */
 async function smoke(
@@ -73,7 +64,7 @@ async function smoke(
 
 describe("GitLab never answers", () => {
   it("a closed local port: retries within 30 s, then says GitLab did not answer and what to check; nothing else", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const r = await smoke(url, "glpat-unused-token");
     expect(r.code).toBe(1);
@@ -93,7 +84,7 @@ describe("GitLab never answers", () => {
   });
 
   it("--connect-timeout sets the budget", async () => {
-    const r = await smoke(`http://127.0.0.1:${await closedPort()}`, "t0k3n-unused", { connectTimeoutMs: 5_000 });
+    const r = await smoke(`http://127.0.0.1:${await freePort()}`, "t0k3n-unused", { connectTimeoutMs: 5_000 });
     expect(r.code).toBe(1);
     expect(r.elapsedMs).toBeLessThanOrEqual(5_000);
     expect(r.sleeps.length).toBeGreaterThanOrEqual(2);
@@ -158,7 +149,7 @@ describe("npm run smoke's entry point (tools/smoke/main.ts, in-process; test/smo
   });
 
   it("against a closed port with --connect-timeout 1s: exit 1, GitLab did not answer", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const r = await smokeMain(
       ["--url", `http://127.0.0.1:${port}`, "--connect-timeout", "1s"],
       { GITLAB_TOKEN: "glpat-unused-token-123" },

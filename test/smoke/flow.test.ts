@@ -10,6 +10,7 @@ import { describePipeline } from "../../tools/smoke/pipeline";
 import { startFakeGitLab } from "../support/fake-gitlab";
 import type { FakeGitLab, FakeGitLabOptions } from "../support/fake-gitlab";
 import { projectRoutes } from "../support/fake-gitlab/projects";
+import { fakeClock } from "../support/clock";
 
 // The real example pipeline from the repo: one job `docker-in-docker`, tags docker + dind.
 const EXAMPLE = readFileSync(path.join(__dirname, "../../examples/dind/.gitlab-ci.yml"), "utf8");
@@ -49,16 +50,7 @@ async function run(
   } = {},
 ): Promise<RunResult> {
   const lines: string[] = [];
-  let clock = 0;
-  const fakeClock = hooks.fakeClock
-    ? {
-        now: () => clock,
-        sleep: (ms: number) => {
-          clock += ms;
-          return Promise.resolve();
-        },
-      }
-    : {};
+  const clock = hooks.fakeClock ? fakeClock() : {};
   const interrupt = new AbortController();
   const base = createGitLabClient({
     baseUrl: f.url,
@@ -87,7 +79,7 @@ async function run(
         hooks.onLine?.(line, interrupt);
       },
       interrupt: interrupt.signal,
-      ...fakeClock,
+      ...clock,
     },
   );
   const output = lines.join("\n");

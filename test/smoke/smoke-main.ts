@@ -5,6 +5,7 @@
 import { EventEmitter } from "node:events";
 import path from "node:path";
 import { main } from "../../tools/smoke/main";
+import { fakeClock } from "../support/clock";
 
 export const ROOT = path.join(__dirname, "../..");
 
@@ -28,7 +29,7 @@ export async function smokeMain(
 ): Promise<MainRun & { elapsedMs: number }> {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  let clock = 0;
+  const clock = fakeClock();
   const code = await main({
     argv,
     env: { ...process.env, ...env },
@@ -39,16 +40,8 @@ export async function smokeMain(
     exit: (c) => {
       throw new Error(`the smoke run asked to exit the process (${c})`);
     },
-    ...(options.fakeClock === true
-      ? {
-          now: () => clock,
-          sleep: (ms: number) => {
-            clock += ms;
-            return Promise.resolve();
-          },
-        }
-      : {}),
+    ...(options.fakeClock === true ? clock : {}),
   });
   const text = (lines: string[]) => (lines.length === 0 ? "" : `${lines.join("\n")}\n`);
-  return { code, stdout: text(stdout), stderr: text(stderr), elapsedMs: clock };
+  return { code, stdout: text(stdout), stderr: text(stderr), elapsedMs: clock.now() };
 }

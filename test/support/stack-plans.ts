@@ -14,10 +14,20 @@ export const ROOT = join(__dirname, "..", "..");
 /** The stack files of the repository: `Pulumi.<stack>.yaml`. */
 export const STACKS = ["dev", "local"] as const;
 
-/** The parsed settings of `Pulumi.<stack>.yaml`, with `values` (full keys) laid over the file's. */
-export function stackConfig(stack: string, values: Record<string, unknown> = {}): StackConfig {
+/**
+ * The parsed settings of `Pulumi.<stack>.yaml`, with `values` (full keys) laid over the file's;
+ * `secretKeys` names those of `values` given as secrets (`pulumi config set --secret`).
+ */
+export function stackConfig(
+  stack: string,
+  values: Record<string, unknown> = {},
+  secretKeys: readonly string[] = [],
+): StackConfig {
   const file = readStackFile(stackFile(stack));
-  const parsed = parseStackConfig({ values: { ...file.values, ...values }, secretKeys: file.secretKeys });
+  const parsed = parseStackConfig({
+    values: { ...file.values, ...values },
+    secretKeys: new Set([...file.secretKeys, ...secretKeys]),
+  });
   if (!parsed.ok) throw new Error(`Pulumi.${stack}.yaml: ${parsed.problems.join("; ")}`);
   return parsed.config;
 }

@@ -13,7 +13,8 @@ import { waitUntilReady } from "../../infra/gitlab/readiness-wait";
 import { changedFields, createRegistrationProvider } from "../../infra/runner/registration-provider";
 import { startFakeGitLab, type FakeGitLab } from "../support/fake-gitlab";
 import { requireTool } from "../support/tools";
-import { makeStackCa, type StackCaFixture } from "./stack-ca-fixture";
+import { makeStackCa, type StackCaFixture } from "../support/tls-fixtures";
+import { fakeClock } from "../support/clock";
 
 const hasOpenssl = requireTool("openssl", "apt-get install openssl", ["version"]);
 const TOKEN = "AbCdEfGhIj0123456789";
@@ -61,22 +62,18 @@ describe.skipIf(!hasOpenssl)("https to GitLab with the stack CA", () => {
   });
 
   it("the readiness wait with the system's CAs (Let's Encrypt) takes an untrusted certificate as 'not yet' until its bound", async () => {
-    let clock = 0;
+    const clock = fakeClock();
     const lines: string[] = [];
     await expect(
       waitUntilReady({
         apiUrl: fake.url,
         adminToken: TOKEN,
         timeoutMs: 60_000,
-        now: () => clock,
-        sleep: (ms) => {
-          clock += ms;
-          return Promise.resolve();
-        },
+        ...clock,
         onProgress: (l) => lines.push(l),
       }),
     ).rejects.toThrow(/not ready after 1m.*not trusted yet.*Let's Encrypt's first certificate/);
-    expect(clock).toBeGreaterThanOrEqual(60_000);
+    expect(clock.now()).toBeGreaterThanOrEqual(60_000);
   });
 
   it("the serialized readiness provider takes the CA from its inputs", async () => {

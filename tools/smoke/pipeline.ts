@@ -19,7 +19,8 @@ export interface SmokePipeline {
   readonly jobTags: Readonly<Record<string, readonly string[]>>;
 }
 
-const NOT_JOBS = new Set([
+/** Top-level keys of `.gitlab-ci.yml` that are GitLab CI keywords, not jobs. */
+export const NOT_JOBS: ReadonlySet<string> = new Set([
   "stages",
   "variables",
   "default",

@@ -11,20 +11,8 @@ import { runnerStatus, runnerTakes, timestamp } from "./state";
 import type { Reply, Route, RouteContext } from "./router";
 import { notFound, paginate } from "./router";
 import { findProject } from "./projects";
+import { NOT_JOBS } from "../../../tools/smoke/pipeline";
 
-const RESERVED_KEYS = new Set([
-  "stages",
-  "variables",
-  "default",
-  "include",
-  "workflow",
-  "image",
-  "services",
-  "cache",
-  "before_script",
-  "after_script",
-  "spec",
-]);
 const DEFAULT_STAGES = [".pre", "build", "test", "deploy", ".post"];
 
 interface ParsedJob {
@@ -48,7 +36,7 @@ export function parseCiJobs(content: string): { jobs: ParsedJob[]; stages: strin
     : DEFAULT_STAGES;
   const jobs: ParsedJob[] = [];
   for (const [name, value] of Object.entries(root)) {
-    if (RESERVED_KEYS.has(name) || name.startsWith(".") || !value || typeof value !== "object") continue;
+    if (NOT_JOBS.has(name) || name.startsWith(".") || !value || typeof value !== "object") continue;
     const job = value as Record<string, unknown>;
     if (job["script"] === undefined && job["trigger"] === undefined)
       return { error: `jobs:${name} config should implement a script: or a trigger: keyword` };

@@ -8,7 +8,6 @@
  */
 import http from "node:http";
 import https from "node:https";
-import type { AddressInfo } from "node:net";
 import type { FakeGitLabState, FakeRunner, PipelineBehaviour } from "./state";
 import { addRunner, createState } from "./state";
 import type { Reply, Route } from "./router";
@@ -16,6 +15,7 @@ import { matchRoute } from "./router";
 import { projectRoutes } from "./projects";
 import { pipelineRoutes } from "./pipelines";
 import { runnerRoutes } from "./runners";
+import { freePort } from "../ports";
 
 /** An injected failure, used for the next `times` requests that match. */
 export interface Fault {
@@ -176,14 +176,7 @@ export async function startFakeGitLab(options: FakeGitLabOptions = {}): Promise<
   }
 
   // Find a free port first, so the URL is known even while connections are refused.
-  const port = await new Promise<number>((resolve, reject) => {
-    const probe = http.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const p = (probe.address() as AddressInfo).port;
-      probe.close(() => resolve(p));
-    });
-  });
+  const port = await freePort();
   baseUrl = `${options.tls === undefined ? "http" : "https"}://127.0.0.1:${port}`;
   const listen = () =>
     new Promise<void>((resolve, reject) => {
