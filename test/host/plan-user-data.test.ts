@@ -4,10 +4,9 @@
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseStackConfig } from "../../infra/config/parse";
 import { embeddedScripts } from "../../infra/host/aws/cloud-init";
-import { runPlan } from "../../tools/plan/run-plan";
-import { readStackFile } from "../../tools/plan/stack-file";
+import type { Plan } from "../../tools/plan/run-plan";
+import { planStack } from "../support/stack-plans";
 import { requireTool, run } from "../support/tools";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,15 +16,12 @@ const hasShellcheck = requireTool("shellcheck", "apt-get install -y shellcheck")
 
 describe("npm run plan -- --stack dev", () => {
   // One plan of the dev stack, read by every test below.
-  let plan: Awaited<ReturnType<typeof runPlan>>;
+  let plan: Plan;
   let userData: string;
   const dir = mkdtempSync(join(tmpdir(), "gitlab-dind-plan-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   beforeAll(async () => {
-    const { values, secretKeys } = readStackFile(join(__dirname, "..", "..", "Pulumi.dev.yaml"));
-    const parsed = parseStackConfig({ values, secretKeys });
-    if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
-    plan = await runPlan("gitlab-dind", "dev", parsed.config);
+    plan = await planStack("dev");
     userData = plan.files["user-data.yaml"];
   });
 

@@ -5,16 +5,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseStackConfig } from "../../infra/config/parse";
-import { readStackFile } from "../../tools/plan/stack-file";
-import { runPlan, type Plan } from "../../tools/plan/run-plan";
+import { planStack } from "../support/stack-plans";
 
-async function planLocal(): Promise<Plan> {
-  const { values, secretKeys } = readStackFile(join(__dirname, "..", "..", "Pulumi.local.yaml"));
-  const parsed = parseStackConfig({ values, secretKeys });
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-  return runPlan("gitlab-dind", "local", parsed.config);
-}
+/** Pulumi.local.yaml's plan, made once per process (test/support/stack-plans). */
+const planLocal = () => planStack("local");
 
 describe("the local stack", () => {
   it("exports GitLab's URL, an SSH clone example, and the secrets as secrets", async () => {
