@@ -37,6 +37,7 @@ import {
 } from "../../tools/plan/mocks";
 import { startFakeGitLab } from "../support/fake-gitlab";
 import { runUnderMocks } from "../../tools/plan/under-mocks";
+import { planStack } from "../support/stack-plans";
 
 const CONTAINER = "docker:index/container:Container";
 const READINESS = "pulumi-nodejs:dynamic/gitlab-dind:GitLabReadiness";
@@ -587,5 +588,35 @@ describe("the registry's metadata database in backups", () => {
           keepDataOnDestroy: true,
         }),
     ).toThrow(/GitLab 16\.0\.0 or later/);
+  });
+});
+
+describe("the dev stack's plan (aws, registry on)", async () => {
+  // The offline plan of Pulumi.dev.yaml, as `npm run plan -- --stack dev` writes it (mocked passwords: "p" × length).
+  const plan = await planStack("dev");
+  const off = await planStack("dev", { "gitlab-dind:gitlab": { registryPort: 0 } });
+
+  it("gitlab.rb shows the registry database's backup role, its passwords read from files and never in its text", () => {
+    const rb = plan.files["gitlab.rb"];
+    expect(rb).toContain("gitlab_rails['backup_role'] = true");
+    expect(rb).toContain(
+      `gitlab_rails['backup_registry_password'] = File.read('${REGISTRY_DATABASE_BACKUP_FILES.backupPasswordFile}').chomp`,
+    );
+    expect(rb).toContain(
+      `gitlab_rails['restore_registry_password'] = File.read('${REGISTRY_DATABASE_BACKUP_FILES.restorePasswordFile}').chomp`,
+    );
+    const generated = plan.resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword");
+    expect(generated.map((r) => r.name)).toEqual(
+      expect.arrayContaining(["gitlab-registry-backup-password", "gitlab-registry-restore-password"]),
+    );
+    for (const r of generated) expect(rb).not.toContain("p".repeat(Number(r.inputs.length)));
+    expect(rb).not.toContain("[secret]");
+  });
+
+  it("with gitlab.registryPort 0, no backup role and no registry passwords", () => {
+    const rb = off.files["gitlab.rb"];
+    expect(rb).not.toContain("backup_role");
+    expect(rb).not.toContain("registry_password");
+    expect(off.resources.map((r) => r.name)).not.toContain("gitlab-registry-backup-password");
   });
 });
