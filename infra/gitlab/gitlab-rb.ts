@@ -138,9 +138,9 @@ export type GitLabDatabase = "bundled" | "external";
 
 /**
  * Whether the container registry keeps its metadata in GitLab's PostgreSQL, so that a backup must
- * include that database: the registry is on, PostgreSQL is the bundled one (omnibus's `"prefer"`
- * falls back to the filesystem without it, and an external database's backup is that service's
- * job), and the version is one whose registry uses the database by default and has the backup role
+ * include that database: the registry is on, PostgreSQL is the bundled one (without it omnibus turns
+ * `"prefer"` into `"false"`, gitlab/libraries/registry.rb; an external database's backup is that
+ * service's job), and the version is one whose registry uses the database by default and has the backup role
  * (`REGISTRY_DATABASE_DEFAULT_SINCE`, after `REGISTRY_BACKUP_ROLE_SINCE`). With the role on and no
  * such database, `gitlab-backup` would try to dump a database the registry does not use.
  */
