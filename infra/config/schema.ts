@@ -18,6 +18,7 @@ import {
 } from "./rules";
 import { checkOnCalendar } from "../backup/on-calendar";
 import { parseGitLabVersion } from "../upgrade-guard/upgrade-stops";
+import { OLDEST_SUPPORTED_GITLAB, checkSupportedGitLabImage } from "../gitlab/versions";
 
 export const NAMESPACE = "gitlab-dind";
 
@@ -220,13 +221,15 @@ export const KEYS: readonly KeySpec[] = [
     path: "gitlab.image",
     kind: "string",
     default: DEFAULT_GITLAB_IMAGE,
-    description: "GitLab CE image, with a version tag.",
+    description: `GitLab CE image, with a version tag: GitLab ${OLDEST_SUPPORTED_GITLAB.major}.${OLDEST_SUPPORTED_GITLAB.minor} or later (gitlab.rb is written for the tag's version).`,
     // The upgrade guard reads GitLab's version from the tag to enforce the upgrade stops.
     check: (v: string) =>
       checkImageRef(v) ??
       (parseGitLabVersion(v) === undefined
         ? "an image tagged with GitLab's version, such as gitlab/gitlab-ce:19.3.0-ce.0 (the upgrade guard reads the version from the tag)"
-        : undefined),
+        : undefined) ??
+      // gitlab.rb is rendered for the tag's version; older than this, the runner cannot be registered.
+      checkSupportedGitLabImage(v),
   },
   {
     path: "gitlab.externalUrl",

@@ -9,7 +9,18 @@
  *
  * No secret is ever in it: a secret setting reads a root-only file in the container
  * (`{ fileContents: path }`), so the text is safe in the container's environment and in plans.
+ *
+ * The settings are those of the GitLab version in `gitlab.image`'s tag: each key is written only
+ * for the versions whose omnibus reads it (see versions.ts).
  */
+import type { GitLabVersion } from "../upgrade-guard/upgrade-stops";
+import {
+  REGISTRY_BACKUP_ROLE_SINCE,
+  REGISTRY_DATABASE_DEFAULT_SINCE,
+  SERVICE_NGINX_KEYS_SINCE,
+  atLeast,
+  unsupportedGitLabVersion,
+} from "./versions";
 
 /** The contents of a file in the container, read when GitLab evaluates gitlab.rb (`File.read(path).chomp`). */
 export interface FileContents {
@@ -90,6 +101,8 @@ export const BACKUP_KEEP_TIME_SECONDS = 2 * 24 * 3600;
 
 /** The plain values GitLab's settings are made of. */
 export interface GitLabRbValues {
+  /** The GitLab version the settings are for (`gitlab.image`'s tag): each key is written only where omnibus reads it. */
+  readonly version: GitLabVersion;
   /** What users open, e.g. `http://localhost:8080` or `https://gitlab.example.com`. */
   readonly externalUrl: string;
   /** The host port of git over SSH, shown in clone URLs. */
@@ -105,6 +118,43 @@ export interface GitLabRbValues {
    * omnibus's own Let's Encrypt handling for an https:// one.
    */
   readonly tls?: GitLabRbTls;
+  /**
+   * The root-only files holding the passwords of the registry metadata database's backup and
+   * restore roles, when that database is in use (see `registryDatabaseInUse`); default none.
+   */
+  readonly registryDatabaseBackup?: RegistryDatabaseBackupFiles;
+}
+
+/** Where the registry database's backup credentials are in the container (root-only files). */
+export interface RegistryDatabaseBackupFiles {
+  /** `gitlab_rails['backup_registry_password']`: the `registry_backup` role `gitlab-backup create` dumps with. */
+  readonly backupPasswordFile: string;
+  /** `gitlab_rails['restore_registry_password']`: the `registry_restore` role `gitlab-backup restore` loads with. */
+  readonly restorePasswordFile: string;
+}
+
+/** Where GitLab's PostgreSQL runs. Only the bundled one today; an external database (RDS) is a later option. */
+export type GitLabDatabase = "bundled" | "external";
+
+/**
+ * Whether the container registry keeps its metadata in GitLab's PostgreSQL, so that a backup must
+ * include that database: the registry is on, PostgreSQL is the bundled one (without it omnibus turns
+ * `"prefer"` into `"false"`, gitlab/libraries/registry.rb; an external database's backup is that
+ * service's job), and the version is one whose registry uses the database by default and has the backup role
+ * (`REGISTRY_DATABASE_DEFAULT_SINCE`, after `REGISTRY_BACKUP_ROLE_SINCE`). With the role on and no
+ * such database, `gitlab-backup` would try to dump a database the registry does not use.
+ */
+export function registryDatabaseInUse(v: {
+  readonly version: GitLabVersion;
+  readonly registryEnabled: boolean;
+  readonly database: GitLabDatabase;
+}): boolean {
+  return (
+    v.registryEnabled &&
+    v.database === "bundled" &&
+    atLeast(v.version, REGISTRY_DATABASE_DEFAULT_SINCE) &&
+    atLeast(v.version, REGISTRY_BACKUP_ROLE_SINCE)
+  );
 }
 
 /** The TLS part of gitlab.rb. */
@@ -116,23 +166,34 @@ export type GitLabRbTls =
   | { readonly mode: "selfSigned"; readonly certificateFile: string; readonly keyFile: string };
 
 /**
- * The Rails server's NGINX settings live under `gitlab_rails['nginx']` since omnibus 19.2: the keys
- * of `NginxHelper#client_default_values` under `nginx[...]` are deprecated, and every reconfigure
- * prints "nginx['<key>'] has been deprecated. Please use gitlab_rails['nginx']['<key>'] instead."
- * (omnibus-gitlab 19.3.0+ce.0, files/gitlab-cookbooks/gitlab/libraries/gitlab_rails.rb
- * `translate_client_settings`; nginx/libraries/helpers/nginx_helper.rb `client_default_values`).
+ * An NGINX setting of one of omnibus's services, where the version reads it: from omnibus 19.2
+ * `gitlab_rails['nginx'][key]` and `registry['nginx'][key]`; before, `nginx[key]` and
+ * `registry_nginx[key]` (19.2 still translates the old keys, printing "nginx['<key>'] has been
+ * deprecated. Please use gitlab_rails['nginx']['<key>'] instead." on every reconfigure:
+ * files/gitlab-cookbooks/gitlab/libraries/gitlab_rails.rb `translate_client_settings`).
  */
-const RAILS_NGINX = ["nginx"] as const;
-const railsNginx = (key: string, value: RubyValue, comment?: string): GitLabRbSetting => ({
-  kind: "assign",
-  scope: "gitlab_rails",
-  key: [...RAILS_NGINX, key],
-  value,
-  ...(comment === undefined ? {} : { comment }),
-});
+function serviceNginx(
+  version: GitLabVersion,
+  service: "rails" | "registry",
+  key: string,
+  value: RubyValue,
+  comment?: string,
+): GitLabRbSetting {
+  const current = atLeast(version, SERVICE_NGINX_KEYS_SINCE);
+  const place: Pick<Extract<GitLabRbSetting, { kind: "assign" }>, "scope" | "key"> = current
+    ? { scope: service === "rails" ? "gitlab_rails" : "registry", key: ["nginx", key] }
+    : { scope: service === "rails" ? "nginx" : "registry_nginx", key };
+  return { kind: "assign", ...place, value, ...(comment === undefined ? {} : { comment }) };
+}
 
 /** GitLab's settings for this stack, in the order they are written. */
 export function gitLabSettings(v: GitLabRbValues): GitLabRbSetting[] {
+  const refused = unsupportedGitLabVersion(v.version);
+  if (refused !== undefined) throw new Error(`gitlab.rb: expected ${refused}`);
+  const railsNginx = (key: string, value: RubyValue, comment?: string): GitLabRbSetting =>
+    serviceNginx(v.version, "rails", key, value, comment);
+  const registryNginx = (key: string, value: RubyValue): GitLabRbSetting =>
+    serviceNginx(v.version, "registry", key, value);
   const url = new URL(v.externalUrl);
   const settings: GitLabRbSetting[] = [{ kind: "call", method: "external_url", value: v.externalUrl }];
   const tls: GitLabRbTls = v.tls ?? (url.protocol === "http:" ? { mode: "off" } : { mode: "letsencrypt" });
@@ -193,13 +254,8 @@ export function gitLabSettings(v: GitLabRbValues): GitLabRbSetting[] {
     // port 5050 of GitLab's name (gitlab/libraries/registry.rb `auto_enable`), a port nothing publishes.
     settings.push({ kind: "call", method: "registry_external_url", value: v.registryUrl });
     if (tls.mode === "selfSigned") {
-      settings.push({
-        kind: "assign",
-        scope: "registry",
-        key: ["nginx", "ssl_certificate"],
-        value: tls.certificateFile,
-      });
-      settings.push({ kind: "assign", scope: "registry", key: ["nginx", "ssl_certificate_key"], value: tls.keyFile });
+      settings.push(registryNginx("ssl_certificate", tls.certificateFile));
+      settings.push(registryNginx("ssl_certificate_key", tls.keyFile));
     }
   } else {
     settings.push({
@@ -236,5 +292,35 @@ export function gitLabSettings(v: GitLabRbValues): GitLabRbSetting[] {
     comment:
       "Backups live in S3 (or backup.localDir); gitlab-backup create prunes local archives older than this, e.g. one\nwhose upload failed. Longer than a backup takes, or a slow backup prunes itself (gitlab-org/gitlab#19251).",
   });
+  if (v.registryDatabaseBackup !== undefined) {
+    if (v.registryUrl === undefined) {
+      throw new Error("gitlab.rb: the registry database's backup credentials were given with the registry off");
+    }
+    if (!atLeast(v.version, REGISTRY_BACKUP_ROLE_SINCE)) {
+      throw new Error(
+        `gitlab.rb: gitlab_rails['backup_role'] exists from GitLab ${REGISTRY_BACKUP_ROLE_SINCE.major}.${REGISTRY_BACKUP_ROLE_SINCE.minor}`,
+      );
+    }
+    settings.push({
+      kind: "assign",
+      scope: "gitlab_rails",
+      key: "backup_role",
+      value: true,
+      comment:
+        "The registry keeps its metadata in PostgreSQL: gitlab-backup dumps and restores that database with these\nroles, which reconfigure creates (registry_backup, registry_restore). The passwords are in root-only files.",
+    });
+    settings.push({
+      kind: "assign",
+      scope: "gitlab_rails",
+      key: "backup_registry_password",
+      value: { fileContents: v.registryDatabaseBackup.backupPasswordFile },
+    });
+    settings.push({
+      kind: "assign",
+      scope: "gitlab_rails",
+      key: "restore_registry_password",
+      value: { fileContents: v.registryDatabaseBackup.restorePasswordFile },
+    });
+  }
   return settings;
 }

@@ -11,6 +11,7 @@ import type { Naming } from "../naming";
 import {
   ADMIN_TOKEN_LENGTH,
   ADMIN_TOKEN_PATH,
+  BOOTSTRAP_DIR,
   BOOTSTRAP_SCRIPT_PATH,
   ROOT_PASSWORD_PATH,
   POST_RECONFIGURE_COMMAND,
@@ -18,14 +19,32 @@ import {
   renderBootstrapScript,
   renderPostReconfigureScript,
 } from "./bootstrap-token";
-import { gitLabSettings, renderGitLabRb, type GitLabRbTls } from "./gitlab-rb";
+import {
+  gitLabSettings,
+  registryDatabaseInUse,
+  renderGitLabRb,
+  type GitLabDatabase,
+  type GitLabRbTls,
+  type RegistryDatabaseBackupFiles,
+} from "./gitlab-rb";
 import { DEFAULT_READY_TIMEOUT_SECONDS, GitLabReadiness } from "./readiness";
 import { containerAccess, containerHostname, defaultExternalUrl, monitoringAllowlist, registryUrl } from "./urls";
+import { gitLabImageVersion } from "./versions";
 
 /** GitLab's certificate from the stack CA, in the container (not under a mounted path: Pulumi owns it). */
 export const TLS_CERTIFICATE_PATH = "/opt/gitlab-dind/tls/gitlab.crt";
 /** Its private key, root-only (NGINX's master process reads it as root). */
 export const TLS_KEY_PATH = "/opt/gitlab-dind/tls/gitlab.key";
+
+/**
+ * The registry metadata database's backup credentials (gitlab.rb reads them, root-only; not under a
+ * mounted path: Pulumi owns them). Letters and digits only: omnibus writes them unquoted into the
+ * env files `gitlab-backup` sources with bash (gitlab/templates/default/registry-env-db_user.erb).
+ */
+export const REGISTRY_DATABASE_BACKUP_FILES: RegistryDatabaseBackupFiles = {
+  backupPasswordFile: `${BOOTSTRAP_DIR}/registry-backup-password`,
+  restorePasswordFile: `${BOOTSTRAP_DIR}/registry-restore-password`,
+};
 
 /**
  * A label for policy packs: `"true"` when the stack serves plain HTTP because it asked to (an
@@ -76,6 +95,12 @@ export interface GitLabServerArgs {
    * wait for it, so a refused version change leaves GitLab untouched. Default none.
    */
   readonly upgradeGuard?: pulumi.Resource;
+  /**
+   * Where GitLab's PostgreSQL runs. Default `bundled` (the image's own), the only option today; an
+   * `external` one (RDS) turns off what only the bundled database has, such as the registry
+   * database's backup roles.
+   */
+  readonly database?: GitLabDatabase;
 }
 
 export class GitLabServer extends pulumi.ComponentResource {
@@ -104,12 +129,19 @@ export class GitLabServer extends pulumi.ComponentResource {
   declare readonly sshHost: pulumi.Output<string>;
   /** The stack CA's certificate when GitLab serves one of its certificates (selfSigned); else undefined. */
   readonly caCertPem: pulumi.Output<string> | undefined;
+  /**
+   * Whether the registry keeps its metadata in GitLab's PostgreSQL, so backups include that
+   * database with the generated backup and restore roles' passwords (see gitlab-rb.ts `registryDatabaseInUse`).
+   */
+  readonly registryDatabaseBackup: boolean;
 
   constructor(name: string, args: GitLabServerArgs, opts?: pulumi.ComponentResourceOptions) {
     // Refused before anything is registered.
     if (args.gitlab.tlsMode === "selfSigned" && args.certificate === undefined) {
       throw new Error("GitLabServer: gitlab.tls selfSigned needs the stack CA's certificate (args.certificate)");
     }
+    // gitlab.rb is written for this version; the config validation refused unsupported ones already.
+    const version = gitLabImageVersion(args.gitlab.image);
     super("gitlab-dind:index:GitLabServer", name, {}, opts);
     const { names, gitlab, host, target } = args;
     const tlsMode = gitlab.tlsMode;
@@ -147,6 +179,28 @@ export class GitLabServer extends pulumi.ComponentResource {
     );
     const adminToken = pulumi.secret(adminTokenResource.result);
 
+    // The registry database's backup and restore roles: reconfigure creates them with these passwords
+    // (omnibus registry/resources/database_objects.rb), gitlab-backup uses them. Only where that
+    // database is in use: with the roles on and no such database, gitlab-backup would dump one the registry does not use.
+    const registryDatabaseBackup = registryDatabaseInUse({
+      version,
+      registryEnabled: gitlab.registryPort !== 0,
+      database: args.database ?? "bundled",
+    });
+    const registryRolePassword = (role: string): pulumi.Output<string> =>
+      // random marks `result` secret in the engine; wrapping says so in the program too (and under mocks).
+      pulumi.secret(
+        new random.RandomPassword(
+          `${name}-registry-${role}-password`,
+          // Letters and digits: omnibus writes it unquoted into a file bash sources.
+          { length: 32, special: false, minLower: 1, minUpper: 1, minNumeric: 1 },
+          { parent: this },
+        ).result,
+      );
+    const registryBackupPasswords = registryDatabaseBackup
+      ? { backup: registryRolePassword("backup"), restore: registryRolePassword("restore") }
+      : undefined;
+
     const rbTls: GitLabRbTls =
       tlsMode === "selfSigned"
         ? { mode: "selfSigned", certificateFile: TLS_CERTIFICATE_PATH, keyFile: TLS_KEY_PATH }
@@ -159,12 +213,14 @@ export class GitLabServer extends pulumi.ComponentResource {
     const gitlabRb = externalUrl.apply((url) =>
       renderGitLabRb(
         gitLabSettings({
+          version,
           externalUrl: url,
           sshPort: gitlab.sshPort,
           registryUrl: registryUrl(url, gitlab.registryPort),
           rootPasswordFile: ROOT_PASSWORD_PATH,
           monitoringAllowlist: monitoringAllowlist(target, args.operatorCidrs ?? []),
           tls: rbTls,
+          ...(registryDatabaseBackup ? { registryDatabaseBackup: REGISTRY_DATABASE_BACKUP_FILES } : {}),
         }),
       ),
     );
@@ -225,6 +281,25 @@ export class GitLabServer extends pulumi.ComponentResource {
           { file: ADMIN_TOKEN_PATH, content: adminToken, permissions: "0600", owner: "0", group: "0" },
           // Root-only: gitlab.rb reads it on GitLab's first boot (reconfigure runs as root).
           { file: ROOT_PASSWORD_PATH, content: rootPassword, permissions: "0600", owner: "0", group: "0" },
+          // Root-only: gitlab.rb reads them when reconfigure (root) runs.
+          ...(registryBackupPasswords === undefined
+            ? []
+            : [
+                {
+                  file: REGISTRY_DATABASE_BACKUP_FILES.backupPasswordFile,
+                  content: registryBackupPasswords.backup,
+                  permissions: "0600",
+                  owner: "0",
+                  group: "0",
+                },
+                {
+                  file: REGISTRY_DATABASE_BACKUP_FILES.restorePasswordFile,
+                  content: registryBackupPasswords.restore,
+                  permissions: "0600",
+                  owner: "0",
+                  group: "0",
+                },
+              ]),
           ...(certificate === undefined || tlsMode !== "selfSigned"
             ? []
             : [
@@ -288,6 +363,7 @@ export class GitLabServer extends pulumi.ComponentResource {
     this.sshHost = externalUrl.apply((url) => new URL(url).hostname);
     this.caCertPem =
       tlsMode === "selfSigned" && certificate !== undefined ? pulumi.output(certificate.caCertPem) : undefined;
+    this.registryDatabaseBackup = registryDatabaseBackup;
 
     this.registerOutputs({
       externalUrl: this.externalUrl,

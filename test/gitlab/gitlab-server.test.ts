@@ -12,7 +12,12 @@ import { ConfigSecret, type GitLabConfig, type Target } from "../../infra/config
 import { DEFAULT_GITLAB_IMAGE } from "../../infra/config/schema";
 import { resolveTlsMode } from "../../infra/config/parse";
 import { GitLabServer } from "../../infra/gitlab";
-import { PLAIN_HTTP_LABEL, TLS_CERTIFICATE_PATH, TLS_KEY_PATH } from "../../infra/gitlab/gitlab-server";
+import {
+  PLAIN_HTTP_LABEL,
+  REGISTRY_DATABASE_BACKUP_FILES,
+  TLS_CERTIFICATE_PATH,
+  TLS_KEY_PATH,
+} from "../../infra/gitlab/gitlab-server";
 import {
   ADMIN_TOKEN_PATH,
   BOOTSTRAP_SCRIPT_PATH,
@@ -32,6 +37,7 @@ import {
 } from "../../tools/plan/mocks";
 import { startFakeGitLab } from "../support/fake-gitlab";
 import { runUnderMocks } from "../../tools/plan/under-mocks";
+import { planStack } from "../support/stack-plans";
 
 const CONTAINER = "docker:index/container:Container";
 const READINESS = "pulumi-nodejs:dynamic/gitlab-dind:GitLabReadiness";
@@ -84,7 +90,16 @@ async function buildOnce(target: Target, gitlab: Partial<GitLabConfig>, keepData
   const mocks = new RecordingMocks({
     ...COMPUTED,
     "random:index/randomPassword:RandomPassword": (i, name) => ({
-      result: (name.includes("admin") ? "Tok3n" : "Passw0rd").repeat(10).slice(0, i.length),
+      result: (name.includes("admin")
+        ? "Tok3n"
+        : name.includes("registry-backup")
+          ? "B4ckup"
+          : name.includes("registry-restore")
+            ? "R3store"
+            : "Passw0rd"
+      )
+        .repeat(10)
+        .slice(0, i.length),
     }),
   });
   const team = target === "aws" ? "dev" : "local";
@@ -220,6 +235,8 @@ describe("GitLabServer, local target", () => {
     expect(await valueOf(b.server.rootPassword)).toBe("from-the-stack-123");
     expect(b.mocks.ofType("random:index/randomPassword:RandomPassword").map((r) => r.name)).toEqual([
       "gitlab-admin-token",
+      "gitlab-registry-backup-password",
+      "gitlab-registry-restore-password",
     ]);
   });
 
@@ -468,5 +485,138 @@ describe("Let's Encrypt", () => {
     expect(rb).toContain("letsencrypt['enable'] = true");
     expect(rb).toContain("letsencrypt['contact_emails'] = ['ops@example.com']");
     expect(run.result.caCertPem).toBeUndefined();
+  });
+});
+
+describe("the registry's metadata database in backups", () => {
+  const ROLE_KEYS = ["backup_role", "backup_registry_password", "restore_registry_password"];
+
+  it("AWS, registry on (19.3): the backup role, its two generated passwords in root-only secret files gitlab.rb reads, none in its text", async () => {
+    const b = await build("aws");
+    expect(b.server.registryDatabaseBackup).toBe(true);
+    const rb = env(b, "GITLAB_OMNIBUS_CONFIG")!;
+    expect(rb).toContain("gitlab_rails['backup_role'] = true");
+    expect(rb).toContain(
+      `gitlab_rails['backup_registry_password'] = File.read('${REGISTRY_DATABASE_BACKUP_FILES.backupPasswordFile}').chomp`,
+    );
+    expect(rb).toContain(
+      `gitlab_rails['restore_registry_password'] = File.read('${REGISTRY_DATABASE_BACKUP_FILES.restorePasswordFile}').chomp`,
+    );
+    const generated = b.mocks.ofType("random:index/randomPassword:RandomPassword");
+    const backup = generated.find((r) => r.name === "gitlab-registry-backup-password")!;
+    const restore = generated.find((r) => r.name === "gitlab-registry-restore-password")!;
+    // Letters and digits only: omnibus writes them unquoted into a file bash sources.
+    for (const r of [backup, restore]) expect(r.inputs).toMatchObject({ length: 32, special: false });
+    const backupPassword = "B4ckup".repeat(10).slice(0, 32);
+    const restorePassword = "R3store".repeat(10).slice(0, 32);
+    expect(upload(b, REGISTRY_DATABASE_BACKUP_FILES.backupPasswordFile)).toMatchObject({
+      content: backupPassword,
+      permissions: "0600",
+      owner: "0",
+      group: "0",
+    });
+    expect(upload(b, REGISTRY_DATABASE_BACKUP_FILES.restorePasswordFile)).toMatchObject({
+      content: restorePassword,
+      permissions: "0600",
+      owner: "0",
+      group: "0",
+    });
+    // Neither password anywhere in the environment (gitlab.rb's text) or the component's gitlab.rb output.
+    const envText = JSON.stringify(revealSecrets(container(b).inputs.envs));
+    const rbOutput = await valueOf(b.server.gitlabRb);
+    for (const password of [backupPassword, restorePassword]) {
+      expect(envText).not.toContain(password);
+      expect(rbOutput).not.toContain(password);
+    }
+    expect(isSecretValue(container(b).inputs.envs)).toBe(false);
+    expect(isSecretValue(container(b).inputs.uploads)).toBe(true);
+  });
+
+  it("none with the registry off (registryPort 0): no role, no passwords, no files", async () => {
+    const b = await build("aws", { registryPort: 0 });
+    expect(b.server.registryDatabaseBackup).toBe(false);
+    const rb = env(b, "GITLAB_OMNIBUS_CONFIG")!;
+    for (const key of ROLE_KEYS) expect(rb).not.toContain(key);
+    expect(b.mocks.ofType("random:index/randomPassword:RandomPassword").map((r) => r.name)).toEqual([
+      "gitlab-root-password",
+      "gitlab-admin-token",
+    ]);
+    const files = (revealSecrets(container(b).inputs.uploads) as { file: string }[]).map((u) => u.file);
+    expect(files).not.toContain(REGISTRY_DATABASE_BACKUP_FILES.backupPasswordFile);
+    expect(files).not.toContain(REGISTRY_DATABASE_BACKUP_FILES.restorePasswordFile);
+  });
+
+  it("none on an image whose registry keeps its metadata on the filesystem (18.11), with the old NGINX keys", async () => {
+    const b = await build("aws", { image: "gitlab/gitlab-ce:18.11.11-ce.0" });
+    expect(b.server.registryDatabaseBackup).toBe(false);
+    const rb = env(b, "GITLAB_OMNIBUS_CONFIG")!;
+    for (const key of ROLE_KEYS) expect(rb).not.toContain(key);
+    expect(rb).toContain(`nginx['ssl_certificate'] = '${TLS_CERTIFICATE_PATH}'`);
+    expect(rb).toContain(`registry_nginx['ssl_certificate'] = '${TLS_CERTIFICATE_PATH}'`);
+    expect(rb).not.toContain("['nginx']");
+  });
+
+  it("none with an external PostgreSQL (the hook for RDS)", async () => {
+    const mocks = new RecordingMocks();
+    const run = await runUnderMocks(
+      mocks,
+      "gitlab-dind",
+      "dev",
+      () =>
+        new GitLabServer("gitlab", {
+          names: naming("dev", "s"),
+          target: "aws",
+          gitlab: { ...GITLAB, httpPort: 80, tlsMode: "off", externalUrl: "http://3.120.0.10" },
+          host: awsLikeHost(),
+          keepDataOnDestroy: true,
+          database: "external",
+        }),
+    );
+    expect(run.result.registryDatabaseBackup).toBe(false);
+    const envs = revealSecrets(mocks.get(CONTAINER, "gitlab").inputs.envs) as string[];
+    expect(envs.find((e) => e.startsWith("GITLAB_OMNIBUS_CONFIG="))).not.toContain("backup_role");
+  });
+
+  it("refuses an image older than the oldest supported GitLab before registering anything", () => {
+    expect(
+      () =>
+        new GitLabServer("gitlab", {
+          names: naming("dev", "s"),
+          target: "aws",
+          gitlab: { ...GITLAB, image: "gitlab/gitlab-ce:15.11.13-ce.0", tlsMode: "off" },
+          host: {} as DockerHost,
+          keepDataOnDestroy: true,
+        }),
+    ).toThrow(/GitLab 16\.0\.0 or later/);
+  });
+});
+
+describe("the dev stack's plan (aws, registry on)", async () => {
+  // The offline plan of Pulumi.dev.yaml, as `npm run plan -- --stack dev` writes it (mocked passwords: "p" × length).
+  const plan = await planStack("dev");
+  const off = await planStack("dev", { "gitlab-dind:gitlab": { registryPort: 0 } });
+
+  it("gitlab.rb shows the registry database's backup role, its passwords read from files and never in its text", () => {
+    const rb = plan.files["gitlab.rb"];
+    expect(rb).toContain("gitlab_rails['backup_role'] = true");
+    expect(rb).toContain(
+      `gitlab_rails['backup_registry_password'] = File.read('${REGISTRY_DATABASE_BACKUP_FILES.backupPasswordFile}').chomp`,
+    );
+    expect(rb).toContain(
+      `gitlab_rails['restore_registry_password'] = File.read('${REGISTRY_DATABASE_BACKUP_FILES.restorePasswordFile}').chomp`,
+    );
+    const generated = plan.resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword");
+    expect(generated.map((r) => r.name)).toEqual(
+      expect.arrayContaining(["gitlab-registry-backup-password", "gitlab-registry-restore-password"]),
+    );
+    for (const r of generated) expect(rb).not.toContain("p".repeat(Number(r.inputs.length)));
+    expect(rb).not.toContain("[secret]");
+  });
+
+  it("with gitlab.registryPort 0, no backup role and no registry passwords", () => {
+    const rb = off.files["gitlab.rb"];
+    expect(rb).not.toContain("backup_role");
+    expect(rb).not.toContain("registry_password");
+    expect(off.resources.map((r) => r.name)).not.toContain("gitlab-registry-backup-password");
   });
 });
