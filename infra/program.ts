@@ -146,7 +146,8 @@ export function buildStack(config: StackConfig): StackBuild {
       region: awsHost.region,
       workerUrl: access.url,
       workerExtraHosts: access.extraHosts,
-      dependsOn: [workers.managerPolicy],
+      // Created after, and on destroy deleted before, the manager's policy and the group (infra/runner).
+      dependsOn: [workers.managerPolicy, workers.group],
     };
   }
 
