@@ -129,6 +129,8 @@ describe("the warning at preview", () => {
     expect(certificateExpiryWarning(cert(at(30 * DAY + 60_000)), now)).toBeUndefined();
     expect(certificateExpiryWarning(cert(at(30 * DAY)), now)).toBeUndefined();
     expect(certificateExpiryWarning(cert(at(400 * DAY)), now)).toBeUndefined();
+    // The TLS provider writes Go's RFC 3339 with nanoseconds.
+    expect(certificateExpiryWarning(cert("2028-03-20T12:00:00.123456789Z"), now)).toContain("(in 19 days)");
     const warning = certificateExpiryWarning(cert(at(30 * DAY - 60_000)), now);
     expect(warning).toBe(
       "GitLab's certificate expires on 2028-03-31T11:59:00.000Z (in 29 days). The first `pulumi up` from " +
