@@ -146,7 +146,8 @@ export function buildStack(config: StackConfig): StackBuild {
       region: awsHost.region,
       workerUrl: access.url,
       workerExtraHosts: access.extraHosts,
-      dependsOn: [workers.managerPolicy],
+      // Created after, and on destroy deleted before, the manager's policy and the group (infra/runner).
+      dependsOn: [workers.managerPolicy, workers.group],
     };
   }
 
@@ -181,6 +182,8 @@ export function buildStack(config: StackConfig): StackBuild {
       gitlabUrl: pulumi.all([gitlab.externalUrl, gitlab.ready.id]).apply(([url]) => url),
       // The stack CA (public): trust it in browsers and git (README, "HTTPS"). Unset without one.
       ...(gitlab.caCertPem === undefined ? {} : { gitlabCaCertificate: gitlab.caCertPem }),
+      // When GitLab's certificate from the stack CA expires (public; renewed by `pulumi up` in its last 14 days).
+      ...(tls === undefined ? {} : { gitlabCertificateExpiry: tls.certificateExpiry }),
       rootPassword: gitlab.rootPassword,
       adminToken: gitlab.adminToken,
       sshCloneExample: pulumi.interpolate`git clone ssh://git@${gitlab.sshHost}:${config.gitlab.sshPort}/<group>/<project>.git`,

@@ -49,5 +49,10 @@ export function autoscalerSection(settings: AutoscalerConfig, autoScalingGroupNa
     plugin_config: { name: autoScalingGroupName },
     connector_config: { username: WORKER_USERNAME, use_external_addr: false, use_static_credentials: false },
     policy: [{ idle_count: settings.idleCount, idle_time: settings.idleTime }],
+    // The manager's graceful stop (SIGQUIT, `pulumi destroy` deleting its container) ends with the
+    // taskscaler removing every worker it provisioned (gitlab-runner v19.3.0
+    // executors/internal/autoscaler/provider.go: WithDeleteInstancesOnShutdown), within config.toml's
+    // shutdown_timeout. The group's own delete afterwards terminates whatever is left.
+    delete_instances_on_shutdown: true,
   };
 }

@@ -90,6 +90,11 @@ export interface AutoscalerSection {
   };
   /** `[[runners.autoscaler.policy]]`: one policy, all week. */
   readonly policy: readonly AutoscalerPolicySection[];
+  /**
+   * Always true: a stopping manager removes its workers (after its running jobs, within
+   * `shutdown_timeout`), so `pulumi destroy` does not rely on the group's delete alone.
+   */
+  readonly delete_instances_on_shutdown: true;
 }
 
 /** One `[[runners]]` entry. */

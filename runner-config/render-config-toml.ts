@@ -40,6 +40,7 @@ function autoscalerTable(a: AutoscalerSection): TomlTable {
       use_static_credentials: a.connector_config.use_static_credentials,
     },
     policy: a.policy.map((p) => ({ idle_count: p.idle_count, idle_time: p.idle_time })),
+    delete_instances_on_shutdown: a.delete_instances_on_shutdown,
   };
 }
 

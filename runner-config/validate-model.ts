@@ -289,6 +289,11 @@ function checkAutoscaler(p: Problems, key: string, a: unknown): void {
       );
     }
   }
+  if (a.delete_instances_on_shutdown !== true) {
+    p.push(
+      `${key}.delete_instances_on_shutdown: expected true (a stopping manager removes its workers, so a destroy leaves none running); given ${show(a.delete_instances_on_shutdown)}`,
+    );
+  }
   if (!Array.isArray(a.policy) || a.policy.length === 0) {
     p.push(`${key}.policy: expected at least one [[runners.autoscaler.policy]]; given ${show(a.policy)}`);
   } else {

@@ -67,6 +67,8 @@ export class RunnerWorkers extends pulumi.ComponentResource {
    * the group at once). On destroy the container goes first, then the policy, then the group.
    */
   declare readonly managerPolicy: aws.iam.RolePolicy;
+  /** The workers' Auto Scaling group: the runner container depends on it too, so destroy stops the manager first. */
+  declare readonly group: aws.autoscaling.Group;
 
   constructor(name: string, args: RunnerWorkersArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitlab-dind:index:RunnerWorkers", name, {}, opts);
@@ -197,12 +199,17 @@ export class RunnerWorkers extends pulumi.ComponentResource {
         capacityRebalance: false,
         vpcZoneIdentifiers: subnetIds,
         launchTemplate: { id: launchTemplate.id, version: pulumi.interpolate`${launchTemplate.latestVersion}` },
-        // `pulumi destroy`: with forceDelete false the provider drains the group first (min, max and
-        // desired to 0, scale-in protection removed from every instance, then it waits until none is
-        // left; terraform-provider-aws `resourceGroupDelete`/`drainGroup`), so no worker outlives the
-        // stack and protected instances do not block the delete. forceDelete would skip that wait and,
-        // in the provider's own words, "potentially leaves resources dangling". No drain of our own.
-        forceDelete: false,
+        // `pulumi destroy` reaches the group last: the manager's container goes first (its graceful
+        // stop removes the workers it knows: delete_instances_on_shutdown), then its IAM policy, so
+        // nothing scales the group any more. forceDelete: DeleteAutoScalingGroup with ForceDelete
+        // terminates every instance left, scale-in protected or not, and the provider still waits
+        // until the group is gone (terraform-provider-aws `resourceGroupDelete`). Without it the
+        // provider drains instead (`drainGroup`): capacity to 0, then scale-in protection removed
+        // only from the instances of the list it read before that, then a wait for none to be left.
+        // An instance the group launched after that read (a launch still under way for a capacity
+        // the manager asked for before it stopped) keeps its protection, and the drain waits out
+        // its timeout and fails.
+        forceDelete: true,
         tags: Object.entries(names.tags("ci-worker")).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
       },
       {
@@ -210,8 +217,8 @@ export class RunnerWorkers extends pulumi.ComponentResource {
         // The runner sets the desired capacity at run time (SetDesiredCapacity); an update must not
         // put it back to 0 under running jobs.
         ignoreChanges: ["desiredCapacity"],
-        // The drain waits for every worker to terminate (a job's VM can take minutes to shut down);
-        // the provider's default is 10 minutes.
+        // The delete waits until every worker has terminated (a job's VM can take minutes to shut
+        // down); the provider's default is 10 minutes.
         customTimeouts: { delete: "20m" },
       },
     );
@@ -244,6 +251,7 @@ export class RunnerWorkers extends pulumi.ComponentResource {
     this.userData = userData;
     this.jobVolumes = mirrorPort === undefined ? [] : [WORKER_DIND_JOB_VOLUME];
     this.managerPolicy = managerPolicy;
+    this.group = group;
     this.registerOutputs({
       autoScalingGroupName: this.autoScalingGroupName,
       autoScalingGroupArn: this.autoScalingGroupArn,

@@ -73,7 +73,10 @@ export interface RunnerAutoscaling {
   readonly workerUrl: pulumi.Input<string>;
   /** `name:private-ip` entries for the jobs' /etc/hosts (https), or none. */
   readonly workerExtraHosts: pulumi.Input<readonly string[]>;
-  /** What must exist before the container starts (the manager's IAM policy). */
+  /**
+   * What must exist before the container starts and outlive its delete: the manager's IAM policy and
+   * the workers' group (the stopping manager removes its workers through both).
+   */
   readonly dependsOn: readonly pulumi.Resource[];
 }
 
@@ -248,8 +251,12 @@ export class GitLabRunner extends pulumi.ComponentResource {
           ),
         // A rebuilt host has an empty daemon: the new generation re-creates the container there.
         labels: [{ label: HOST_GENERATION_LABEL, value: host.generation }],
-        // SIGQUIT is gitlab-runner's graceful stop: it takes no new jobs and lets running ones
-        // finish. A replacement (a config.toml change) or destroy waits up to 10 minutes for them.
+        // SIGQUIT is gitlab-runner's graceful stop (v19.3.0 commands/multi.go handleGracefulShutdown):
+        // it takes no new jobs, waits for the running ones with no limit of its own, then shuts its
+        // executor providers down (the autoscaler's removes its workers) within shutdown_timeout.
+        // A replacement (a config.toml change) or a delete waits up to 10 minutes: then Docker
+        // kills it, the jobs still running are not cancelled in GitLab (GitLab fails them once
+        // they go without an update), and on destroy the group's delete ends the workers.
         stopSignal: "SIGQUIT",
         stopTimeout: RUNNER_STOP_TIMEOUT_SECONDS,
         destroyGraceSeconds: RUNNER_STOP_TIMEOUT_SECONDS,
@@ -261,13 +268,20 @@ export class GitLabRunner extends pulumi.ComponentResource {
         provider: host.provider,
         // After the host is ready; and created after / destroyed before the registration, so
         // `pulumi destroy` stops the runner before it is removed from GitLab.
-        // With the autoscaler, also after the manager's IAM policy (the plugin uses it at once).
+        // With the autoscaler, also after the manager's IAM policy and the group (the plugin uses
+        // them at once), and deleted before them (its graceful stop removes the workers).
         dependsOn: [...host.ready, registration, ...(autoscaler?.dependsOn ?? [])],
         // The container has a fixed name: the old one must go before its replacement can start
         // (a config.toml change replaces the container: uploads cannot change in place).
         deleteBeforeReplace: true,
-        // A container on a host being rebuilt goes with its machine: the new daemon never had it.
-        deletedWith: host.machine,
+        // deletedWith, only for the docker executor: its jobs run on the host's own daemon, so when
+        // the instance goes (destroy, rebuild) they go with it whatever Pulumi does, and the new
+        // daemon of a rebuilt host never had this container. The autoscaler's manager has none: on
+        // destroy Pulumi must delete it (SIGQUIT, up to RUNNER_STOP_TIMEOUT_SECONDS, then it removes
+        // its workers: delete_instances_on_shutdown) while its IAM policy, the group and GitLab
+        // still exist, which dependsOn above orders. On a rebuild its delete reaches the new daemon,
+        // which answers "No such container" (the provider takes that as deleted).
+        ...(autoscaler === undefined ? { deletedWith: host.machine } : {}),
       },
     );
 

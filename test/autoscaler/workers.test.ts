@@ -9,8 +9,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { AL2023_AMI_PARAMETER } from "../../infra/host/aws/instance";
 import { renderWorkerUserData } from "../../infra/autoscaler";
 import { FLEETING_PLUGIN_DIR, MANAGER_START_SCRIPT } from "../../infra/runner";
+import { RUNNER_STOP_TIMEOUT_SECONDS } from "../../infra/runner/gitlab-runner";
 import { FLEETING_PLUGIN_AWS } from "../../runner-config";
-import { revealSecrets, type RecordedResource } from "../../tools/plan/mocks";
+import { revealSecrets, valueOf, type RecordedResource } from "../../tools/plan/mocks";
 import { keyProblems, parse } from "../runner-config/key-walk";
 import { buildUnderMocks, stackFileValues, type BuiltStack } from "./build-stack";
 
@@ -45,7 +46,7 @@ beforeAll(async () => {
 });
 
 describe("the Auto Scaling group", () => {
-  it("starts empty, is sized by maxInstances, protected from scale-in, AZRebalance suspended, drained on delete", () => {
+  it("starts empty, is sized by maxInstances, protected from scale-in, AZRebalance suspended, force-deleted", () => {
     const asg = inputs(one(on, T.asg));
     expect(asg).toMatchObject({
       name: "dev-autoscale-ci-workers",
@@ -55,7 +56,7 @@ describe("the Auto Scaling group", () => {
       protectFromScaleIn: true,
       suspendedProcesses: ["AZRebalance"],
       capacityRebalance: false,
-      forceDelete: false,
+      forceDelete: true,
       launchTemplate: { id: "ci-workers-lt-id", version: "1" },
     });
     // The host's public subnet and a second one in another zone.
@@ -225,6 +226,47 @@ describe("the runner container, now the manager", () => {
     expect(JSON.stringify(c)).not.toContain("docker.sock");
     // Started after (and stopped before) the manager's IAM policy.
     expect(on.dependsOn.get("runner")).toContain("ci-workers-manager");
+  });
+});
+
+describe("pulumi destroy: the manager stops first, removes its workers, then the group goes", () => {
+  it("the manager's container is deleted by Pulumi (no deletedWith), gracefully, before its policy, the group and GitLab", () => {
+    const opts = on.options.get("runner");
+    expect(opts?.deletedWith).toBeUndefined();
+    // Pulumi deletes dependents first: the container before each of these.
+    expect(on.dependsOn.get("runner")).toEqual(
+      expect.arrayContaining(["ci-workers-manager", "ci-workers-asg", "runner-registration"]),
+    );
+    // The registration goes before GitLab's readiness (and so before GitLab's container).
+    expect(on.dependsOn.get("runner-registration")).toEqual(["gitlab-ready"]);
+    // The policy names the group's ARN (an input dependency): it goes before the group.
+    const policy = inputs(one(on, T.rolePolicy, "ci-workers-manager"));
+    expect(String(policy.policy)).toContain(":autoScalingGroupName/dev-autoscale-ci-workers");
+    // SIGQUIT (gitlab-runner's graceful stop), and 10 minutes for running jobs before Docker kills it.
+    expect(inputs(one(on, T.container, "runner"))).toMatchObject({
+      stopSignal: "SIGQUIT",
+      stopTimeout: RUNNER_STOP_TIMEOUT_SECONDS,
+      destroyGraceSeconds: RUNNER_STOP_TIMEOUT_SECONDS,
+    });
+    expect(RUNNER_STOP_TIMEOUT_SECONDS).toBe(600);
+    // Its fixed name: a replacement removes the old one first.
+    expect(opts?.deleteBeforeReplace).toBe(true);
+  });
+
+  it("config.toml asks the stopping manager to delete its workers, read back by both TOML parsers and the key walk", () => {
+    const text = on.files["config.toml"];
+    for (const doc of [TOML.parse(text), smol.parse(text)] as any[]) {
+      expect(doc.runners[0].autoscaler.delete_instances_on_shutdown).toBe(true);
+    }
+    expect(keyProblems(parse(text))).toEqual([]);
+  });
+
+  it("the host runner (docker executor) keeps deletedWith the instance: its jobs run on the host's own daemon", async () => {
+    const deletedWith = off.options.get("runner")?.deletedWith;
+    expect(deletedWith).toBeDefined();
+    const instance = one(off, T.instance);
+    expect(await valueOf(deletedWith!.urn)).toMatch(new RegExp(`[:$]aws:ec2/instance:Instance::${instance.name}$`));
+    expect(off.dependsOn.get("runner")).not.toContain("ci-workers-manager");
   });
 });
 

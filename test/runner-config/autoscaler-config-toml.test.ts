@@ -85,6 +85,7 @@ describe("the rendered file", () => {
       plugin_config: { name: ASG },
       connector_config: { username: "ec2-user", use_external_addr: false, use_static_credentials: false },
       policy: [{ idle_count: 3, idle_time: "1h30m" }],
+      delete_instances_on_shutdown: true,
     });
     expect(FLEETING_PLUGIN_AWS).toMatch(/^registry\.gitlab\.com\/gitlab-org\/fleeting\/plugins\/aws:\d+\.\d+\.\d+$/);
     expect(INSTANCE_READY_COMMAND).toContain("cloud-init status --wait");
@@ -135,6 +136,14 @@ describe("refused models, every problem named", () => {
     expect(problemsOf(withAutoscaler({ policy: [] }))).toEqual([
       "runners[0].autoscaler.policy: expected at least one [[runners.autoscaler.policy]]; given []",
     ]);
+  });
+
+  test("a manager that would leave its workers running when it stops", () => {
+    for (const value of [false, undefined, "true"]) {
+      expect(problemsOf(withAutoscaler({ delete_instances_on_shutdown: value })), String(value)).toEqual([
+        `runners[0].autoscaler.delete_instances_on_shutdown: expected true (a stopping manager removes its workers, so a destroy leaves none running); given ${value === undefined ? "nothing" : JSON.stringify(value)}`,
+      ]);
+    }
   });
 
   test("jobs on a worker pointed at host.docker.internal or host-gateway (the worker itself)", () => {
