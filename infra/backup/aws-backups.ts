@@ -21,7 +21,7 @@ import * as random from "@pulumi/random";
 import type { BackupConfig } from "../config/types";
 import { parseRestoreFrom } from "../config/s3-location";
 import { rolePolicy } from "../host/aws/iam";
-import type { Naming } from "../naming";
+import { MANAGED_BY, type Naming } from "../naming";
 import { BACKUP_TIMER, renderHostFiles, renderInstallDocument, renderInstaller } from "./host-files";
 
 /**
@@ -43,6 +43,9 @@ export const HOST_DENIED_ACTIONS = [
   "s3:PutObjectRetention",
   "s3:PutReplicationConfiguration",
 ] as const;
+
+/** The host role's Name tag is `<team>-host` (`names.tags("host")`, infra/host/aws/iam.ts createHostIdentity). */
+const HOST_ROLE_NAME_TAG = "host";
 
 /**
  * `<team>-backup-installer`, except that SSM reserves the prefixes aws, amazon and amzn for its own
@@ -191,6 +194,21 @@ export class AwsBackups extends pulumi.ComponentResource {
               Action: [...HOST_DENIED_ACTIONS],
               Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
               Condition: { ArnEquals: { "aws:PrincipalArn": args.hostRoleArn } },
+            },
+            // And every gitlab-dind host role of the account, by the tags this program puts on
+            // them (a host cannot retag its role: it has no IAM action): a drill's host, which
+            // reads this bucket with backup.restoreFrom, erases nothing here either, whatever it
+            // is granted later.
+            {
+              Sid: "DenyGitLabDindHostsErasingBackups",
+              Effect: "Deny",
+              Principal: "*",
+              Action: [...HOST_DENIED_ACTIONS],
+              Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+              Condition: {
+                StringEquals: { "aws:PrincipalTag/ManagedBy": MANAGED_BY },
+                StringLike: { "aws:PrincipalTag/Name": `*-${HOST_ROLE_NAME_TAG}` },
+              },
             },
           ],
         }),

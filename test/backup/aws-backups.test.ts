@@ -151,7 +151,24 @@ describe("the backup bucket", () => {
         Resource: [`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`],
         Condition: { ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::123456789012:role/payments-host-role-a1b2c3d" } },
       },
+      // Nor any gitlab-dind host of the account (a drill's reads this bucket), by its role's tags.
+      {
+        Sid: "DenyGitLabDindHostsErasingBackups",
+        Effect: "Deny",
+        Principal: "*",
+        Action: (policy.Statement[1] as { Action: string[] }).Action,
+        Resource: [`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`],
+        Condition: {
+          StringEquals: { "aws:PrincipalTag/ManagedBy": "pulumi/gitlab-dind" },
+          StringLike: { "aws:PrincipalTag/Name": "*-host" },
+        },
+      },
     ]);
+    // The tags that statement matches are the host role's own.
+    expect(b.run.mocks.get("aws:iam/role:Role", "payments-host-role").inputs.tags).toMatchObject({
+      ManagedBy: "pulumi/gitlab-dind",
+      Name: "payments-host",
+    });
     // The policy kept its first name through an alias: a rename would delete it from under the new one.
     expect(b.run.options.get(one(b, T.policy).name)?.aliases).toEqual([{ name: "payments-backups-tls-only" }]);
     const rules = one(b, T.lifecycle).inputs.rules as Array<Record<string, unknown>>;
