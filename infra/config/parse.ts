@@ -308,11 +308,16 @@ function backupBucketProblems(values: Map<string, unknown>): string[] {
       `${fullKey("backup.restoreFrom")}: needs backup.enabled true (the host's restore script, its settings and its read access come with the backups; the drill's own backups go to a bucket of its own, deleted with the drill when host.keepDataOnDestroy is false); backup.enabled is false`,
     );
   }
-  if (source.bucket === bucketName) {
+  // The stack's own bucket and team: its created bucket's name is only known once it exists, so
+  // the team decides. A team's own backups (in this stack's bucket or one it kept) are restored
+  // without backup.restoreFrom, adopting a kept bucket with backup.bucketName.
+  if (source.team === team) {
     problems.push(
-      source.team === team
-        ? `${fullKey("backup.restoreFrom")}: expected another stack's backups; got ${JSON.stringify(restoreFrom)}, this stack's own bucket (backup.bucketName) and team, whose backups it restores without it: unset it`
-        : `${fullKey("backup.restoreFrom")}: expected a bucket other than backup.bucketName (a drill never adopts the bucket it restores from: it would take over that bucket's lifecycle and policy); got ${JSON.stringify(restoreFrom)}: unset backup.bucketName, and the drill's backups go to a new bucket of its own`,
+      `${fullKey("backup.restoreFrom")}: expected another team's backups (a drill is a stack of its own team, such as ${team}-drill); got ${JSON.stringify(restoreFrom)}, this stack's team ${team}: to restore its own backups leave it unset (and adopt a bucket the team kept with backup.bucketName)`,
+    );
+  } else if (source.bucket === bucketName) {
+    problems.push(
+      `${fullKey("backup.restoreFrom")}: expected a bucket other than backup.bucketName (a drill never adopts the bucket it restores from: it would take over that bucket's lifecycle and policy); got ${JSON.stringify(restoreFrom)}: unset backup.bucketName, and the drill's backups go to a new bucket of its own`,
     );
   }
   return problems;

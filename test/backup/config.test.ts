@@ -158,14 +158,16 @@ describe("backup.restoreFrom and backup.bucketName: a drill reads another stack'
     ]);
   });
 
-  it("refuses it equal to the stack's own bucket and team, and a drill that adopts the bucket it reads", () => {
+  it("refuses it naming the stack's own team (its own bucket or one it kept), and a drill that adopts the bucket it reads", () => {
     const own = parse({
       ...AWS,
       "gitlab-dind:backup": { bucketName: "payments-gitlab-backups-5eed0000", restoreFrom: SOURCE },
     });
-    expect(own.ok ? [] : own.problems).toEqual([
-      `gitlab-dind:backup.restoreFrom: expected another stack's backups; got "${SOURCE}", this stack's own bucket (backup.bucketName) and team, whose backups it restores without it: unset it`,
-    ]);
+    const ownTeam = `gitlab-dind:backup.restoreFrom: expected another team's backups (a drill is a stack of its own team, such as payments-drill); got "${SOURCE}", this stack's team payments: to restore its own backups leave it unset (and adopt a bucket the team kept with backup.bucketName)`;
+    expect(own.ok ? [] : own.problems).toEqual([ownTeam]);
+    // Its own created bucket (whose name only exists once created) is refused by the team alone.
+    const created = parse({ ...AWS, "gitlab-dind:backup": { restoreFrom: SOURCE } });
+    expect(created.ok ? [] : created.problems).toEqual([ownTeam]);
     // A bucket not named like one of ours (made by hand), adopted and restored from under another team.
     const shared = drill({ bucketName: "acme-gitlab-backups", restoreFrom: "s3://acme-gitlab-backups/payments" });
     expect(shared.ok ? [] : shared.problems).toEqual([
