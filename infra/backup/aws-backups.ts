@@ -210,6 +210,20 @@ export class AwsBackups extends pulumi.ComponentResource {
                 StringLike: { "aws:PrincipalTag/Name": `*-${HOST_ROLE_NAME_TAG}` },
               },
             },
+            // Only this stack's host writes here: another gitlab-dind host (a drill that restores
+            // from this bucket) is refused a write even if a broader grant allowed it.
+            {
+              Sid: "DenyOtherGitLabDindHostsWriting",
+              Effect: "Deny",
+              Principal: "*",
+              Action: ["s3:PutObject"],
+              Resource: pulumi.interpolate`${bucket.arn}/*`,
+              Condition: {
+                StringEquals: { "aws:PrincipalTag/ManagedBy": MANAGED_BY },
+                StringLike: { "aws:PrincipalTag/Name": `*-${HOST_ROLE_NAME_TAG}` },
+                ArnNotEquals: { "aws:PrincipalArn": args.hostRoleArn },
+              },
+            },
           ],
         }),
       },

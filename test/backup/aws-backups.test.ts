@@ -163,6 +163,19 @@ describe("the backup bucket", () => {
           StringLike: { "aws:PrincipalTag/Name": "*-host" },
         },
       },
+      // And no other gitlab-dind host writes here (a drill reading this bucket never writes).
+      {
+        Sid: "DenyOtherGitLabDindHostsWriting",
+        Effect: "Deny",
+        Principal: "*",
+        Action: ["s3:PutObject"],
+        Resource: `arn:aws:s3:::${name}/*`,
+        Condition: {
+          StringEquals: { "aws:PrincipalTag/ManagedBy": "pulumi/gitlab-dind" },
+          StringLike: { "aws:PrincipalTag/Name": "*-host" },
+          ArnNotEquals: { "aws:PrincipalArn": "arn:aws:iam::123456789012:role/payments-host-role-a1b2c3d" },
+        },
+      },
     ]);
     // The tags that statement matches are the host role's own.
     expect(b.run.mocks.get("aws:iam/role:Role", "payments-host-role").inputs.tags).toMatchObject({
