@@ -7,7 +7,8 @@
 #      would otherwise shadow the installed CLI (and download a copy of its own);
 #   3. the pinned `pulumi` npm package (a devDependency), which downloads the CLI of its own
 #      version from get.pulumi.com on first use and caches it in ~/.pulumi/versions/<version>/
-#      ($PULUMI_HOME/versions/<version>/ when PULUMI_HOME is set).
+#      ($PULUMI_HOME/versions/<version>/ when PULUMI_HOME is set); when it cannot, the script
+#      stops with the README's install steps (tools/cli/pulumi-cli-missing.txt).
 # Sets the array `pulumi_cli` and prints one line saying which it is.
 pulumi_cli=()
 installed_pulumi=""
@@ -28,4 +29,16 @@ elif [[ -n "$installed_pulumi" ]]; then
 else
   pulumi_cli=(npx --no-install pulumi)
   echo "$1: no pulumi on PATH; using the pulumi npm package (it downloads the CLI on first use, see the README)" >&2
+  # Its first use downloads the CLI: where that cannot happen (offline, a proxy), say what the
+  # README says instead of a bare `pulumi: fetch failed` (its own lines still show, as progress).
+  exec 3>&2
+  if ! probe=$("${pulumi_cli[@]}" version 2>&1 >/dev/null | while IFS= read -r line; do
+    printf '%s\n' "$line" >&3
+    printf '%s\n' "$line"
+  done); then
+    echo "$1: no Pulumi CLI is installed, and the pinned pulumi npm package could not download one (${probe##*$'\n'})." >&2
+    cat "$(dirname "${BASH_SOURCE[0]}")/cli/pulumi-cli-missing.txt" >&2
+    exit 1
+  fi
+  exec 3>&-
 fi

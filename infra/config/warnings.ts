@@ -2,6 +2,7 @@
  * What a valid configuration still deserves a word about: printed by `pulumi preview`/`up`
  * (`pulumi.log.warn` in the program) and by the offline plan, one line each, naming the key.
  */
+import { runnerVersionWarning } from "./runner-version";
 import { NAMESPACE } from "./schema";
 import type { StackConfig } from "./types";
 
@@ -9,6 +10,9 @@ const WHOLE_INTERNET = "0.0.0.0/0";
 
 export function stackWarnings(config: StackConfig): string[] {
   const warnings: string[] = [];
+  // On every target: the runner's version in step with GitLab's.
+  const runnerWarning = runnerVersionWarning(config.gitlab.image, config.runner.image);
+  if (runnerWarning !== undefined) warnings.push(runnerWarning);
   if (config.target !== "aws") return warnings;
   const { gitlab } = config;
   if (gitlab.tlsMode === "off") {

@@ -136,6 +136,10 @@ ${gitlab}`,
         /gitlab-dind:gitlab\.externalUrl is "http:\/\/gitlab\.example\.com": GitLab's traffic is plain HTTP/,
       );
       expect(http.stdout).toContain('gitlabUrl: "http://gitlab.example.com"');
+      // Without --out: says that nothing was written, and what --out would write.
+      expect(http.stdout).toMatch(
+        /Nothing written \(no --out\): add --out <dir> to write resources\.json and the \d+ rendered files \(.*gitlab\.rb.*\) under <dir>\/files\./,
+      );
 
       const https = await plan("--stack", "web", "--config-file", write("default.yaml", ""));
       expect(https.code).toBe(0);

@@ -138,9 +138,30 @@ describe("stack outputs", () => {
       if (command === "pulumi") throw Object.assign(new Error("spawn pulumi ENOENT"), { code: "ENOENT" });
       return { code: 1, stdout: "", stderr: "npm ERR! could not determine executable to run" };
     };
-    await expect(readStackOutputs("s", { run: missing, env: {}, cwd: "/nonexistent" })).rejects.toThrow(
-      "The Pulumi CLI was not found (tried: pulumi; npx --no-install pulumi). Install it (https://www.pulumi.com/docs/install/), set PULUMI_CLI, or run without it: GITLAB_TOKEN=<admin token> npm run smoke -- --url <gitlab url>.",
+    const message = await readStackOutputs("s", { run: missing, env: {}, cwd: "/nonexistent" }).catch(
+      (e: Error) => e.message,
     );
+    expect(message).toContain("The Pulumi CLI was not found (tried: pulumi; npx --no-install pulumi).");
+    expect(message).toContain("GITLAB_TOKEN=<admin token> npm run smoke -- --url <gitlab url>");
+    // The README's install steps, not a bare error.
+    expect(message).toContain(`Install the Pulumi CLI ahead of time (README, "The Pulumi CLI")`);
+    expect(message).toContain("curl -fsSL https://get.pulumi.com | sh -s -- --version 3.250.0");
+  });
+
+  it("says what the README says when the npm package cannot download the CLI (offline), not a bare `fetch failed`", async () => {
+    const offline: CommandRunner = async (command) => {
+      if (command === "pulumi") throw Object.assign(new Error("spawn pulumi ENOENT"), { code: "ENOENT" });
+      // What node_modules/pulumi/run.js prints when get.pulumi.com cannot be reached.
+      return { code: 1, stdout: "", stderr: "Downloading pulumi v3.250.0...\npulumi: fetch failed\n" };
+    };
+    const message = await readStackOutputs("s", { run: offline, env: {}, cwd: "/nonexistent" }).catch(
+      (e: Error) => e.message,
+    );
+    expect(message).toContain(
+      "No Pulumi CLI is installed, and the pinned pulumi npm package could not download one (pulumi: fetch failed).",
+    );
+    expect(message).toContain(`Install the Pulumi CLI ahead of time (README, "The Pulumi CLI")`);
+    expect(message).not.toMatch(/failed \(exit 1\)/);
   });
 
   it("says when the stack does not exist", async () => {

@@ -36,7 +36,7 @@ const systemHasPulumi = SYSTEM_PATH.some((d) => existsSync(join(d, "pulumi")));
 
 let counter = 0;
 /** A fresh sandbox: a bin dir with `docker` (and `pulumi` when asked), node and npx, a log, a state dir. */
-function sandbox(withPulumiOnPath: boolean) {
+function sandbox(withPulumiOnPath: boolean, { npmCliCached = true } = {}) {
   const dir = join(work, String(++counter));
   const bin = join(dir, "bin");
   mkdirSync(bin, { recursive: true });
@@ -53,7 +53,7 @@ function sandbox(withPulumiOnPath: boolean) {
   if (withPulumiOnPath) script(join(bin, "pulumi"), recorder("path-pulumi"));
   // The npm package's own cache: what `npx pulumi` runs once it has downloaded the CLI.
   const pulumiHome = join(dir, "pulumi-home");
-  script(join(pulumiHome, "versions", npmPulumiVersion, "bin", "pulumi"), recorder("npm-pulumi"));
+  if (npmCliCached) script(join(pulumiHome, "versions", npmPulumiVersion, "bin", "pulumi"), recorder("npm-pulumi"));
   // node and npx only, not the directory they live in (which might hold a real pulumi).
   for (const tool of ["node", "npx"]) symlinkSync(join(dirname(process.execPath), tool), join(bin, tool));
   return {
@@ -107,10 +107,31 @@ describe.skipIf(systemHasPulumi)("local:up and local:destroy pick the Pulumi CLI
     const down = runScript("local-destroy.sh", s.env, "--refresh");
     expect(down.code).toBe(0);
     expect(calls(s.log).map((l) => l.split("|").slice(0, 2).join("|"))).toEqual([
+      // The check that the package has (or can download) its CLI, once per script.
+      "npm-pulumi|version",
       "npm-pulumi|stack select --create local",
       "npm-pulumi|up --yes --stack local",
+      "npm-pulumi|version",
       "npm-pulumi|destroy --yes --stack local --refresh",
     ]);
+  });
+
+  it("offline, without pulumi on PATH: the npm package cannot download its CLI, and the scripts say what the README says", () => {
+    const s = sandbox(false, { npmCliCached: false });
+    // Node's fetch as it fails with no network (undici's TypeError), for the package's download.
+    const offline = join(dirname(s.log), "offline-fetch.cjs");
+    writeFileSync(offline, `globalThis.fetch = async () => { throw new TypeError("fetch failed"); };\n`);
+    for (const name of ["local-up.sh", "local-destroy.sh"]) {
+      const run = runScript(name, { ...s.env, NODE_OPTIONS: `--require ${offline}` });
+      const label = name === "local-up.sh" ? "local:up" : "local:destroy";
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(
+        `${label}: no Pulumi CLI is installed, and the pinned pulumi npm package could not download one (pulumi: fetch failed).`,
+      );
+      expect(run.stderr).toContain(readFileSync(join(root, "tools", "cli", "pulumi-cli-missing.txt"), "utf8"));
+    }
+    // Nothing was run against a stack.
+    expect(calls(s.log)).toEqual([]);
   });
 
   it("an installed pulumi wins over the npm package's shim that `npm run` puts first on PATH", () => {
@@ -154,5 +175,18 @@ describe.skipIf(!haveTool("shellcheck"))("shellcheck", () => {
     });
     expect(r.stdout + r.stderr).toBe("");
     expect(r.status).toBe(0);
+  });
+});
+
+describe("what every command says when the Pulumi CLI cannot be had", () => {
+  it("is the README's install steps, for the CLI version the npm package pins", () => {
+    const steps = readFileSync(join(root, "tools", "cli", "pulumi-cli-missing.txt"), "utf8");
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const commands = steps.split("\n").filter((l) => /^\s+(curl|npx) /.test(l));
+    expect(commands).toHaveLength(2);
+    for (const line of commands) expect(readme).toContain(line.trim());
+    expect(steps).toContain(`--version ${npmPulumiVersion} `);
+    expect(steps).toContain(`"The Pulumi CLI"`);
+    expect(readme).toContain("**The Pulumi CLI.**");
   });
 });

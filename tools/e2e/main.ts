@@ -20,6 +20,7 @@ import { failures, parseEventLog, registrationDeleted, upPhases, type Phase } fr
 import { checkLeftovers, type LeftoverCheck, type StackIdentity } from "./leftovers";
 import { runAsEntryPoint } from "../cli/entry-point";
 import { installedPulumi } from "../cli/installed-pulumi";
+import { pulumiCliMissing } from "../cli/pulumi-cli-missing";
 
 const root = resolve(__dirname, "..", "..");
 const EXIT_USAGE = 2;
@@ -29,7 +30,7 @@ function runVisible(command: string, args: readonly string[], env: NodeJS.Proces
   return new Promise((done, fail) => {
     const child = spawn(command, [...args], { cwd: root, env, stdio: ["ignore", "inherit", "inherit"] });
     child.on("error", (e: NodeJS.ErrnoException) =>
-      fail(e.code === "ENOENT" ? new Error(`${command} was not found: install it, or set PULUMI_CLI`) : e),
+      fail(e.code === "ENOENT" ? new Error(pulumiCliMissing(`The Pulumi CLI was not found (${command}).`)) : e),
     );
     child.on("close", (code) => done(code ?? 1));
   });

@@ -72,7 +72,12 @@ export async function main(argv: string[]): Promise<number> {
   for (const warning of plan.warnings) console.error(`warning: ${warning}`);
   console.log(renderTree(plan, `target ${config.target}, team ${config.team}`));
 
-  if (out !== undefined) {
+  if (out === undefined) {
+    // Without --out the tree above is all there is: say so, and where the files would go.
+    console.log(
+      `Nothing written (no --out): add --out <dir> to write resources.json and the ${Object.keys(plan.files).length} rendered files (${Object.keys(plan.files).sort().join(", ")}) under <dir>/files.`,
+    );
+  } else {
     const doc = { project: plan.project, stack: plan.stack, resources: plan.resources, outputs: plan.outputs };
     try {
       writeFileSync(join(out, "resources.json"), `${JSON.stringify(doc, null, 2)}\n`);

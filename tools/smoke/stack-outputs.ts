@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { installedPulumi } from "../cli/installed-pulumi";
+import { cliDownloadFailure, pulumiCliMissing } from "../cli/pulumi-cli-missing";
 
 /** The outputs the program exports (infra/entry/index.ts) that smoke needs. */
 export interface StackOutputs {
@@ -118,7 +119,17 @@ export async function readRawStackOutputs(
   }
   if (!result) {
     throw new StackOutputsError(
-      `The Pulumi CLI was not found (tried: ${tried.join("; ")}). Install it (https://www.pulumi.com/docs/install/), set PULUMI_CLI, or run without it: GITLAB_TOKEN=<admin token> npm run smoke -- --url <gitlab url>.`,
+      pulumiCliMissing(
+        `The Pulumi CLI was not found (tried: ${tried.join("; ")}). (npm run smoke also runs without it: GITLAB_TOKEN=<admin token> npm run smoke -- --url <gitlab url>.)`,
+      ),
+    );
+  }
+  const downloadFailure = result.code !== 0 ? cliDownloadFailure(result.stderr) : undefined;
+  if (downloadFailure !== undefined) {
+    throw new StackOutputsError(
+      pulumiCliMissing(
+        `No Pulumi CLI is installed, and the pinned pulumi npm package could not download one (${downloadFailure}).`,
+      ),
     );
   }
   if (result.code !== 0) {
