@@ -1,27 +1,51 @@
 /**
  * `AwsBackups`: where the AWS host's GitLab backups go and what takes them.
  *
- *   bucket (SSE-S3, versioned, no public access, TLS only, expiring after backup.retentionDays)
- *   → the host role's access to that bucket alone → the timer, its scripts and settings on the
+ *   the stack's own bucket (SSE-S3, versioned, no public access, TLS only, expiring after
+ *   backup.retentionDays, overwritten or expired versions kept as many days again, nothing the
+ *   host role may erase) → the host role's access to its team's prefix alone (and, for a drill,
+ *   read access to the restore source's prefix) → the timer, its scripts and settings on the
  *   host, installed by an SSM State Manager association (never through user data, so a change
  *   of backup.* never replaces the instance).
  *
  * The bucket is encrypted with S3's own key (SSE-S3, AES256), not the stack's KMS key: a destroy
  * schedules a stack's key for deletion and its key policy names only that stack's role, so kept
  * backups would become unreadable to the stack that adopts them.
+ *
+ * A drill (backup.restoreFrom) reads another stack's backups: no resource of this component names
+ * that bucket except the host role's read statements.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { BackupConfig } from "../config/types";
+import { parseRestoreFrom } from "../config/s3-location";
 import { rolePolicy } from "../host/aws/iam";
-import type { Naming } from "../naming";
+import { MANAGED_BY, type Naming } from "../naming";
 import { BACKUP_TIMER, renderHostFiles, renderInstallDocument, renderInstaller } from "./host-files";
 
-/** What the host role may do in the bucket: objects (read, write) and the listing, nothing else. */
-export const HOST_BUCKET_ACTIONS = ["s3:ListBucket"] as const;
-/** Days a noncurrent version (an overwritten or deleted backup) is kept. */
-export const NONCURRENT_DAYS = 1;
+/**
+ * What the backup bucket's policy denies the host role, whatever its IAM policies grant (a broader
+ * grant added later included): erasing a backup (every delete, object versions among them), and
+ * changing what keeps backups (lifecycle, versioning, Object Lock and retention, the bucket policy,
+ * encryption, public access, replication). Any DinD job is root on the host and holds its role.
+ */
+export const HOST_DENIED_ACTIONS = [
+  "s3:Delete*",
+  "s3:BypassGovernanceRetention",
+  "s3:PutBucketObjectLockConfiguration",
+  "s3:PutBucketPolicy",
+  "s3:PutBucketPublicAccessBlock",
+  "s3:PutBucketVersioning",
+  "s3:PutEncryptionConfiguration",
+  "s3:PutLifecycleConfiguration",
+  "s3:PutObjectLegalHold",
+  "s3:PutObjectRetention",
+  "s3:PutReplicationConfiguration",
+] as const;
+
+/** The host role's Name tag is `<team>-host` (`names.tags("host")`, infra/host/aws/iam.ts createHostIdentity). */
+const HOST_ROLE_NAME_TAG = "host";
 
 /**
  * `<team>-backup-installer`, except that SSM reserves the prefixes aws, amazon and amzn for its own
@@ -46,6 +70,8 @@ export interface AwsBackupsArgs {
   readonly region: string;
   /** Name of the host's IAM role; it gets a policy of its own for the bucket. */
   readonly hostRoleName: pulumi.Input<string>;
+  /** ARN of the same role: the bucket policy denies it every erasing action (HOST_DENIED_ACTIONS). */
+  readonly hostRoleArn: pulumi.Input<string>;
   /** The EC2 instance the timer is installed on. */
   readonly instanceId: pulumi.Input<string>;
   /** The GitLab container's name on the host. */
@@ -64,6 +90,8 @@ export class AwsBackups extends pulumi.ComponentResource {
   declare readonly bucketArn: pulumi.Output<string>;
   /** `s3://<bucket>/<team>`: where the host puts each backup's folder. */
   declare readonly target: pulumi.Output<string>;
+  /** `backup.restoreFrom`, where a drill's restore reads; undefined when the stack restores its own backups. */
+  declare readonly restoreFrom: string | undefined;
   /** The association that installs the timer; it re-runs when the files change. */
   declare readonly associationId: pulumi.Output<string>;
   /** Files the host gets, by name, for the offline plan (the timer, the service, the settings, the installer). */
@@ -80,11 +108,12 @@ export class AwsBackups extends pulumi.ComponentResource {
     );
     const child: pulumi.CustomResourceOptions = { parent: this, provider };
 
-    // An adopted bucket (backup.bucketName) is read, never created or deleted by this stack.
-    const adopted = config.bucketName !== undefined;
+    // An adopted bucket (backup.bucketName, the team's own kept bucket) is read, never created or
+    // deleted by this stack.
+    const adopted = config.bucketName;
     let bucket: aws.s3.Bucket;
-    if (config.bucketName !== undefined) {
-      bucket = aws.s3.Bucket.get(`${name}-bucket`, config.bucketName, undefined, child);
+    if (adopted !== undefined) {
+      bucket = aws.s3.Bucket.get(`${name}-bucket`, adopted, undefined, child);
     } else {
       // Bucket names are global: the team plus a random suffix that stays with the stack.
       const suffix = new random.RandomId(`${name}-suffix`, { byteLength: 4 }, { parent: this });
@@ -92,19 +121,31 @@ export class AwsBackups extends pulumi.ComponentResource {
         `${name}-bucket`,
         {
           bucket: pulumi.interpolate`${names.name("gitlab-backups")}-${suffix.hex}`,
-          // Without keepDataOnDestroy a destroy must not fail on a non-empty, versioned bucket.
+          // Without keepDataOnDestroy a destroy must not fail on a non-empty, versioned bucket: the
+          // provider then deletes every object version and delete marker (terraform-provider-aws
+          // internal/service/s3/delete.go, emptyBucket) with the deployer's credentials.
           forceDestroy: !args.keepDataOnDestroy,
           tags: names.tags("gitlab-backups"),
         },
         // retainOnDelete follows host.keepDataOnDestroy, like the data volume: `pulumi destroy`
-        // leaves the bucket and its backups, and a new stack adopts it with backup.bucketName.
+        // leaves the bucket and its backups, and a new stack of the team adopts it with backup.bucketName.
         { ...child, retainOnDelete: args.keepDataOnDestroy },
       );
     }
     // The bucket's protections stay with a kept or adopted bucket: deleting them on destroy would
-    // leave kept backups without encryption defaults, public-access blocks or expiry.
-    const retain = args.keepDataOnDestroy || adopted;
-    const settingOpts: pulumi.CustomResourceOptions = { ...child, retainOnDelete: retain };
+    // leave kept backups without encryption defaults, public-access blocks, expiry or the policy
+    // that keeps the host from erasing them.
+    const retain = args.keepDataOnDestroy || adopted !== undefined;
+    // An adopted bucket's protections exist already (the stack that created it kept them): each is
+    // imported (its import id is the bucket's name) rather than created over it, so the stack takes
+    // them over and the preview shows, per setting, an import and any change this stack's values
+    // make (a backup.retentionDays other than the bucket's is an update of its lifecycle, shown,
+    // never a silent overwrite). Once in the stack's state, the import option is a no-op.
+    const settingOpts: pulumi.CustomResourceOptions = {
+      ...child,
+      retainOnDelete: retain,
+      ...(adopted !== undefined ? { import: adopted } : {}),
+    };
     const bucketName = bucket.bucket;
 
     new aws.s3.BucketServerSideEncryptionConfiguration(
@@ -129,7 +170,7 @@ export class AwsBackups extends pulumi.ComponentResource {
       settingOpts,
     );
     new aws.s3.BucketPolicy(
-      `${name}-tls-only`,
+      `${name}-policy`,
       {
         bucket: bucketName,
         policy: pulumi.jsonStringify({
@@ -143,11 +184,58 @@ export class AwsBackups extends pulumi.ComponentResource {
               Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
               Condition: { Bool: { "aws:SecureTransport": "false" } },
             },
+            // Whatever the host role's IAM policies say. aws:PrincipalArn is the role's ARN for
+            // every session of it; a condition, not a Principal, so that the policy stays valid
+            // (and keeps denying) when the role is replaced.
+            {
+              Sid: "DenyHostErasingBackups",
+              Effect: "Deny",
+              Principal: "*",
+              Action: [...HOST_DENIED_ACTIONS],
+              Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+              Condition: { ArnEquals: { "aws:PrincipalArn": args.hostRoleArn } },
+            },
+            // And every gitlab-dind host role of the account, by the tags this program puts on
+            // them (a host cannot retag its role: it has no IAM action): a drill's host, which
+            // reads this bucket with backup.restoreFrom, erases nothing here either, whatever it
+            // is granted later.
+            {
+              Sid: "DenyGitLabDindHostsErasingBackups",
+              Effect: "Deny",
+              Principal: "*",
+              Action: [...HOST_DENIED_ACTIONS],
+              Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+              Condition: {
+                StringEquals: { "aws:PrincipalTag/ManagedBy": MANAGED_BY },
+                StringLike: { "aws:PrincipalTag/Name": `*-${HOST_ROLE_NAME_TAG}` },
+              },
+            },
+            // Only this stack's host writes here: another gitlab-dind host (a drill that restores
+            // from this bucket) is refused a write even if a broader grant allowed it.
+            {
+              Sid: "DenyOtherGitLabDindHostsWriting",
+              Effect: "Deny",
+              Principal: "*",
+              Action: ["s3:PutObject"],
+              Resource: pulumi.interpolate`${bucket.arn}/*`,
+              Condition: {
+                StringEquals: { "aws:PrincipalTag/ManagedBy": MANAGED_BY },
+                StringLike: { "aws:PrincipalTag/Name": `*-${HOST_ROLE_NAME_TAG}` },
+                ArnNotEquals: { "aws:PrincipalArn": args.hostRoleArn },
+              },
+            },
           ],
         }),
       },
-      // S3 refuses a bucket policy while the public-access block is being changed: one after the other.
-      { ...settingOpts, dependsOn: [publicAccess] },
+      {
+        ...settingOpts,
+        // S3 refuses a bucket policy while the public-access block is being changed: one after the other.
+        dependsOn: [publicAccess],
+        // Named `-tls-only` while it held only that statement: the alias keeps existing stacks'
+        // policy one resource (a rename would create the new one, then delete the old one, which
+        // is the same bucket policy, from under it).
+        aliases: [{ name: `${name}-tls-only` }],
+      },
     );
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-expiry`,
@@ -159,8 +247,9 @@ export class AwsBackups extends pulumi.ComponentResource {
             status: "Enabled",
             filter: { prefix: "" },
             expiration: { days: config.retentionDays },
-            // Versioning keeps what expires (or is overwritten) as a noncurrent version: gone soon after.
-            noncurrentVersionExpiration: { noncurrentDays: NONCURRENT_DAYS },
+            // Versioning keeps what expires or is overwritten as a noncurrent version, for as long
+            // again: a backup a compromised host overwrote is still there, retentionDays days.
+            noncurrentVersionExpiration: { noncurrentDays: config.retentionDays },
             abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
           },
           {
@@ -175,27 +264,60 @@ export class AwsBackups extends pulumi.ComponentResource {
       { ...settingOpts, dependsOn: [versioning] },
     );
 
-    // The host role's own policy for this bucket: list it, read and write its objects. No delete:
-    // expiry is the lifecycle rule's job, and a compromised host cannot erase the history.
+    // The host role's own policy for the backups: list, read and write under its team's prefix of
+    // its own bucket; for a drill, list and read under the restore source's prefix. No delete:
+    // expiry is the lifecycle rule's job (and the bucket policy denies it to the host anyway).
+    const teamPrefix = `${names.team}/`;
+    const source = config.restoreFrom === undefined ? undefined : parseRestoreFrom(config.restoreFrom);
+    if (typeof source === "string") throw new Error(`AwsBackups: backup.restoreFrom was not checked: ${source}`);
+    // The source bucket's ARN, in the stack's partition (a drill reads a bucket of its own account).
+    const sourceArn =
+      source === undefined
+        ? undefined
+        : aws
+            .getPartitionOutput({}, { parent: this, provider })
+            .partition.apply((partition) => `arn:${partition}:s3:::${source.bucket}`);
     const access = rolePolicy(
       `${name}-host-access`,
       args.hostRoleName,
       [
-        { Sid: "ListBackups", Effect: "Allow", Action: [...HOST_BUCKET_ACTIONS], Resource: bucket.arn },
-        // Written under the team's own prefix only: a drill stack that adopts another stack's
-        // bucket reads its backups (restore) but cannot overwrite them.
+        {
+          Sid: "ListBackups",
+          Effect: "Allow",
+          Action: ["s3:ListBucket"],
+          Resource: bucket.arn,
+          Condition: { StringLike: { "s3:prefix": `${teamPrefix}*` } },
+        },
         {
           Sid: "WriteBackups",
           Effect: "Allow",
           Action: ["s3:PutObject"],
-          Resource: pulumi.interpolate`${bucket.arn}/${names.team}/*`,
+          Resource: pulumi.interpolate`${bucket.arn}/${teamPrefix}*`,
         },
         {
           Sid: "ReadBackups",
           Effect: "Allow",
           Action: ["s3:GetObject"],
-          Resource: pulumi.interpolate`${bucket.arn}/*`,
+          Resource: pulumi.interpolate`${bucket.arn}/${teamPrefix}*`,
         },
+        // The drill's source: read only, under its team's prefix only.
+        ...(source === undefined || sourceArn === undefined
+          ? []
+          : [
+              {
+                Sid: "ListRestoreSource",
+                Effect: "Allow" as const,
+                Action: ["s3:ListBucket"],
+                Resource: sourceArn,
+                Condition: { StringLike: { "s3:prefix": `${source.team}/*` } },
+              },
+              {
+                Sid: "ReadRestoreSource",
+                Effect: "Allow" as const,
+                Action: ["s3:GetObject"],
+                Resource: pulumi.interpolate`${sourceArn}/${source.team}/*`,
+              },
+            ]),
       ],
       child,
     );
@@ -210,6 +332,7 @@ export class AwsBackups extends pulumi.ComponentResource {
           skip: config.skip,
           hostBackupDir: args.hostBackupDir,
           restoreStagingDir: args.restoreStagingDir,
+          restoreFrom: config.restoreFrom,
         },
         config.schedule,
       ),
@@ -278,6 +401,7 @@ export class AwsBackups extends pulumi.ComponentResource {
     this.bucketName = bucketName;
     this.bucketArn = bucket.arn;
     this.target = pulumi.interpolate`s3://${bucketName}/${names.team}`;
+    this.restoreFrom = config.restoreFrom;
     this.associationId = association.associationId;
     this.files = {
       [BACKUP_TIMER]: hostFiles.apply((f) => f.timer),

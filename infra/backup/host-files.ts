@@ -48,6 +48,11 @@ export interface BackupSettings {
   readonly hostBackupDir: string;
   /** Where a restore downloads a backup (a directory on the data volume). */
   readonly restoreStagingDir: string;
+  /**
+   * A drill's restore source, `s3://<bucket>/<team>` (`backup.restoreFrom`): the restore reads from
+   * there instead of BACKUP_TARGET. Default unset (no RESTORE_FROM line).
+   */
+  readonly restoreFrom?: string;
 }
 
 const SAFE_VALUE = /^[A-Za-z0-9_.,:/@+=-]*$/;
@@ -64,6 +69,7 @@ export function renderBackupEnv(s: BackupSettings): string {
     ["BACKUP_SKIP", s.skip.join(",")],
     ["HOST_BACKUP_DIR", s.hostBackupDir],
     ["RESTORE_STAGING_DIR", s.restoreStagingDir],
+    ...(s.restoreFrom === undefined ? [] : [["RESTORE_FROM", s.restoreFrom] as [string, string]]),
   ];
   const bad = values.filter(([, v]) => !SAFE_VALUE.test(v)).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   if (bad.length > 0)

@@ -50,6 +50,7 @@ export function createBackups(config: StackConfig, names: Naming, host: HostBuil
     keepDataOnDestroy: config.host.keepDataOnDestroy,
     region,
     hostRoleName: host.aws.roleName,
+    hostRoleArn: host.aws.roleArn,
     instanceId: host.aws.instanceId,
     gitlabContainer: gitlab.container.name,
     hostBackupDir: hostBackupDir(dataPath),
@@ -57,7 +58,14 @@ export function createBackups(config: StackConfig, names: Naming, host: HostBuil
     hostReady: [...host.host.ready],
   });
   return {
-    outputs: { ...common, awsRegion: region, backupBucket: backups.bucketName, backupTarget: backups.target },
+    outputs: {
+      ...common,
+      awsRegion: region,
+      backupBucket: backups.bucketName,
+      backupTarget: backups.target,
+      // A drill's restore source (backup.restoreFrom), for `npm run restore`; absent otherwise.
+      ...(backups.restoreFrom === undefined ? {} : { backupRestoreFrom: backups.restoreFrom }),
+    },
     files: backups.files,
   };
 }

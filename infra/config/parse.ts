@@ -6,6 +6,7 @@ import { isIpHost } from "../url-host";
 import { defaultFor, KEYS, KEYS_BY_PATH, NAMESPACE, type KeySpec, type RuleContext } from "./schema";
 import { imagePairProblems } from "../../runner-config/image-pairing";
 import { editDistance } from "./rules";
+import { parseRestoreFrom, teamOfCreatedBucket } from "./s3-location";
 import { ConfigSecret, type StackConfig, type Target, type TlsMode, type TlsSetting } from "./types";
 
 /**
@@ -279,6 +280,47 @@ function checkAcrossKeys(values: Map<string, unknown>, target: Target, problems:
       `${fullKey("runner.tags")}: expected at least one tag when runner.runUntagged is false (the runner would take no job); got []`,
     );
   }
+
+  problems.push(...backupBucketProblems(values));
+}
+
+/**
+ * The backup buckets a stack may use: its own (created, or its team's kept one adopted with
+ * backup.bucketName, whose protections the stack takes over) and, for a drill, another stack's
+ * prefix it only reads (backup.restoreFrom). Adopting the bucket it restores from would make the
+ * drill change that bucket's lifecycle and policy.
+ */
+function backupBucketProblems(values: Map<string, unknown>): string[] {
+  const problems: string[] = [];
+  const team = values.get("team");
+  const bucketName = values.get("backup.bucketName");
+  const owner = typeof bucketName === "string" ? teamOfCreatedBucket(bucketName) : undefined;
+  if (typeof bucketName === "string" && typeof team === "string" && owner !== undefined && owner !== team) {
+    problems.push(
+      `${fullKey("backup.bucketName")}: expected a bucket of team ${team} (a stack adopts only its own team's kept bucket, and takes over its lifecycle and policy); got ${JSON.stringify(bucketName)}, the bucket of team ${owner}. To restore that team's backups, unset it and set backup.restoreFrom to s3://${bucketName}/${owner}`,
+    );
+  }
+  const restoreFrom = values.get("backup.restoreFrom");
+  const source = typeof restoreFrom === "string" ? parseRestoreFrom(restoreFrom) : undefined;
+  if (source === undefined || typeof source === "string") return problems;
+  if (values.get("backup.enabled") === false) {
+    problems.push(
+      `${fullKey("backup.restoreFrom")}: needs backup.enabled true (the host's restore script, its settings and its read access come with the backups; the drill's own backups go to a bucket of its own, deleted with the drill when host.keepDataOnDestroy is false); backup.enabled is false`,
+    );
+  }
+  // The stack's own bucket and team: its created bucket's name is only known once it exists, so
+  // the team decides. A team's own backups (in this stack's bucket or one it kept) are restored
+  // without backup.restoreFrom, adopting a kept bucket with backup.bucketName.
+  if (source.team === team) {
+    problems.push(
+      `${fullKey("backup.restoreFrom")}: expected another team's backups (a drill is a stack of its own team, such as ${team}-drill); got ${JSON.stringify(restoreFrom)}, this stack's team ${team}: to restore its own backups leave it unset (and adopt a bucket the team kept with backup.bucketName)`,
+    );
+  } else if (source.bucket === bucketName) {
+    problems.push(
+      `${fullKey("backup.restoreFrom")}: expected a bucket other than backup.bucketName (a drill never adopts the bucket it restores from: it would take over that bucket's lifecycle and policy); got ${JSON.stringify(restoreFrom)}: unset backup.bucketName, and the drill's backups go to a new bucket of its own`,
+    );
+  }
+  return problems;
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   checkX86InstanceType,
 } from "./rules";
 import { checkOnCalendar } from "../backup/on-calendar";
+import { checkBucketName, parseRestoreFrom } from "./s3-location";
 import { parseGitLabVersion } from "../upgrade-guard/upgrade-stops";
 import { OLDEST_SUPPORTED_GITLAB, checkSupportedGitLabImage } from "../gitlab/versions";
 
@@ -502,7 +503,8 @@ export const KEYS: readonly KeySpec[] = [
     min: 1,
     max: 3650,
     targets: AWS,
-    description: "Days a backup stays in the bucket (an S3 lifecycle rule); the host keeps none.",
+    description:
+      "Days a backup stays in the bucket (an S3 lifecycle rule); an overwritten or expired backup is kept as a noncurrent version as many days again. The host keeps none.",
   },
   {
     path: "backup.skip",
@@ -525,11 +527,22 @@ export const KEYS: readonly KeySpec[] = [
     targets: AWS,
     defaultDoc: "unset (a new bucket `<team>-gitlab-backups-<random>`)",
     description:
-      "Adopt the backup bucket an earlier stack kept (see host.keepDataOnDestroy) instead of creating one; this stack never deletes it.",
-    check: (v: string) =>
-      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v) && !v.includes("..") && !/^\d+\.\d+\.\d+\.\d+$/.test(v)
-        ? undefined
-        : "an S3 bucket name: 3 to 63 lowercase letters, digits, dots or hyphens, starting and ending with a letter or digit",
+      "Adopt this team's own backup bucket that an earlier stack kept (see host.keepDataOnDestroy) instead of creating one: the stack imports its encryption, versioning, public-access block, policy and lifecycle (backup.retentionDays applies to it) and never deletes them or the bucket. To restore another stack's backups use backup.restoreFrom.",
+    check: (v: string) => checkBucketName(v),
+  },
+  {
+    path: "backup.restoreFrom",
+    kind: "string",
+    defaultDoc: "unset (the stack restores its own backups only)",
+    acceptsDoc: "`s3://<bucket>/<team>`, another stack's `backupTarget` output (aws only)",
+    description:
+      "A restore drill: the backups to restore, `s3://<bucket>/<team>` (the `backupTarget` output of the stack that made them). The host may list and read under that prefix only, never write there, and no resource of this stack touches that bucket; this stack's own backups go to its own bucket.",
+    check: (v: string, ctx: RuleContext) => {
+      if (ctx.target !== "aws")
+        return "no value on the local target (a drill restores from an S3 bucket onto an AWS host; the local target restores from backup.localDir)";
+      const source = parseRestoreFrom(v);
+      return typeof source === "string" ? source : undefined;
+    },
   },
   {
     path: "backup.localDir",

@@ -148,6 +148,11 @@ export interface BackupConfig {
   readonly skip: readonly string[];
   /** An existing bucket to adopt (aws); undefined creates one. */
   readonly bucketName: string | undefined;
+  /**
+   * A drill's restore source, `s3://<bucket>/<team>` (aws; checked by parseRestoreFrom): read only,
+   * never touched by a resource of the stack. Undefined: the stack restores its own backups.
+   */
+  readonly restoreFrom: string | undefined;
   /** The local target's backup directory; `./backups/<team>` unless set. */
   readonly localDir: string;
 }

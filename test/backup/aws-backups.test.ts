@@ -63,7 +63,10 @@ async function buildOnce(extra: Record<string, unknown>, target: "aws" | "local"
       : { "gitlab-dind:team": "laptop", "gitlab-dind:target": "local", ...extra };
   const parsed = parseStackConfig({ values, secretKeys: new Set() });
   if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
-  const run = await runUnderMocks(new RecordingMocks(), "gitlab-dind", "payments", () => buildStack(parsed.config));
+  // The stack is named after its team, as the program asks.
+  const run = await runUnderMocks(new RecordingMocks(), "gitlab-dind", parsed.config.team, () =>
+    buildStack(parsed.config),
+  );
   const outputs: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(run.result.outputs)) outputs[k] = await valueOf(pulumi.output(v));
   const files: Record<string, string> = {};
@@ -127,13 +130,67 @@ describe("the backup bucket", () => {
         Resource: [`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`],
         Condition: { Bool: { "aws:SecureTransport": "false" } },
       },
+      // Whatever the host role's IAM policies grant, it erases nothing and changes no protection.
+      {
+        Sid: "DenyHostErasingBackups",
+        Effect: "Deny",
+        Principal: "*",
+        Action: [
+          "s3:Delete*",
+          "s3:BypassGovernanceRetention",
+          "s3:PutBucketObjectLockConfiguration",
+          "s3:PutBucketPolicy",
+          "s3:PutBucketPublicAccessBlock",
+          "s3:PutBucketVersioning",
+          "s3:PutEncryptionConfiguration",
+          "s3:PutLifecycleConfiguration",
+          "s3:PutObjectLegalHold",
+          "s3:PutObjectRetention",
+          "s3:PutReplicationConfiguration",
+        ],
+        Resource: [`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`],
+        Condition: { ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::123456789012:role/payments-host-role-a1b2c3d" } },
+      },
+      // Nor any gitlab-dind host of the account (a drill's reads this bucket), by its role's tags.
+      {
+        Sid: "DenyGitLabDindHostsErasingBackups",
+        Effect: "Deny",
+        Principal: "*",
+        Action: (policy.Statement[1] as { Action: string[] }).Action,
+        Resource: [`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`],
+        Condition: {
+          StringEquals: { "aws:PrincipalTag/ManagedBy": "pulumi/gitlab-dind" },
+          StringLike: { "aws:PrincipalTag/Name": "*-host" },
+        },
+      },
+      // And no other gitlab-dind host writes here (a drill reading this bucket never writes).
+      {
+        Sid: "DenyOtherGitLabDindHostsWriting",
+        Effect: "Deny",
+        Principal: "*",
+        Action: ["s3:PutObject"],
+        Resource: `arn:aws:s3:::${name}/*`,
+        Condition: {
+          StringEquals: { "aws:PrincipalTag/ManagedBy": "pulumi/gitlab-dind" },
+          StringLike: { "aws:PrincipalTag/Name": "*-host" },
+          ArnNotEquals: { "aws:PrincipalArn": "arn:aws:iam::123456789012:role/payments-host-role-a1b2c3d" },
+        },
+      },
     ]);
+    // The tags that statement matches are the host role's own.
+    expect(b.run.mocks.get("aws:iam/role:Role", "payments-host-role").inputs.tags).toMatchObject({
+      ManagedBy: "pulumi/gitlab-dind",
+      Name: "payments-host",
+    });
+    // The policy kept its first name through an alias: a rename would delete it from under the new one.
+    expect(b.run.options.get(one(b, T.policy).name)?.aliases).toEqual([{ name: "payments-backups-tls-only" }]);
     const rules = one(b, T.lifecycle).inputs.rules as Array<Record<string, unknown>>;
     expect(rules[0]).toMatchObject({
       status: "Enabled",
       filter: { prefix: "" },
       expiration: { days: 30 },
-      noncurrentVersionExpiration: { noncurrentDays: 1 },
+      // An overwritten backup stays retentionDays as a noncurrent version.
+      noncurrentVersionExpiration: { noncurrentDays: 30 },
     });
     // The protections stay with the kept bucket.
     for (const type of BUCKET_SETTINGS) {
@@ -157,25 +214,42 @@ describe("the backup bucket", () => {
     for (const type of BUCKET_SETTINGS) expect(b.run.options.get(one(b, type).name)?.retainOnDelete, type).toBe(false);
   });
 
-  it("adopts an existing bucket with backup.bucketName: read, never created or deleted", async () => {
+  it("adopts the team's kept bucket with backup.bucketName: read, never created or deleted, its protections imported", async () => {
     const b = await build({
       "gitlab-dind:host": { keepDataOnDestroy: false },
-      "gitlab-dind:backup": { bucketName: "payments-gitlab-backups-0ld0ne00" },
+      "gitlab-dind:backup": { bucketName: "payments-gitlab-backups-0ld0ne00", retentionDays: 45 },
     });
     const bucket = one(b, T.bucket);
     expect(bucket.existingId).toBe("payments-gitlab-backups-0ld0ne00");
+    expect(b.run.options.get(bucket.name)?.import).toBeUndefined();
     expect(b.run.mocks.ofType(T.randomId).filter((r) => r.name.includes("backups"))).toEqual([]);
-    // Its protections are (re)applied and stay when this stack goes, whatever keepDataOnDestroy says.
+    // Its protections are taken over (imported by the bucket's name, never created blind over the
+    // kept ones) and stay when this stack goes, whatever keepDataOnDestroy says.
     for (const type of BUCKET_SETTINGS) {
-      expect(one(b, type).inputs.bucket, type).toBe("payments-gitlab-backups-0ld0ne00");
-      expect(b.run.options.get(one(b, type).name)?.retainOnDelete, type).toBe(true);
+      const r = one(b, type);
+      expect(r.inputs.bucket, type).toBe("payments-gitlab-backups-0ld0ne00");
+      expect(r.existingId, type).toBe("payments-gitlab-backups-0ld0ne00");
+      expect(b.run.options.get(r.name)?.import, type).toBe("payments-gitlab-backups-0ld0ne00");
+      expect(b.run.options.get(r.name)?.retainOnDelete, type).toBe(true);
     }
+    // backup.retentionDays is the adopted bucket's, not ignored: the preview shows it against the bucket's.
+    const rules = one(b, T.lifecycle).inputs.rules as Array<Record<string, unknown>>;
+    expect(rules[0]).toMatchObject({ expiration: { days: 45 }, noncurrentVersionExpiration: { noncurrentDays: 45 } });
     expect(b.outputs.backupTarget).toBe("s3://payments-gitlab-backups-0ld0ne00/payments");
+  });
+
+  it("creates its protections on a bucket it creates (nothing imported)", async () => {
+    const b = await build();
+    for (const type of [T.bucket, ...BUCKET_SETTINGS]) {
+      const r = one(b, type);
+      expect(r.existingId, type).toBeUndefined();
+      expect(b.run.options.get(r.name)?.import, type).toBeUndefined();
+    }
   });
 });
 
 describe("the host role's access", () => {
-  it("is a policy of its own on the host role: list the bucket, read and write its objects, nothing else", async () => {
+  it("is a policy of its own on the host role: list, read and write under the team's prefix, nothing else", async () => {
     const b = await build();
     const access = b.run.mocks.get(T.rolePolicy, "payments-backups-host-access");
     expect(access.inputs.role).toBe("payments-host-role-a1b2c3d");
@@ -183,9 +257,15 @@ describe("the host role's access", () => {
     expect(JSON.parse(String(access.inputs.policy))).toEqual({
       Version: "2012-10-17",
       Statement: [
-        { Sid: "ListBackups", Effect: "Allow", Action: ["s3:ListBucket"], Resource: arn },
+        {
+          Sid: "ListBackups",
+          Effect: "Allow",
+          Action: ["s3:ListBucket"],
+          Resource: arn,
+          Condition: { StringLike: { "s3:prefix": "payments/*" } },
+        },
         { Sid: "WriteBackups", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${arn}/payments/*` },
-        { Sid: "ReadBackups", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${arn}/*` },
+        { Sid: "ReadBackups", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${arn}/payments/*` },
       ],
     });
     // The host's SSM agent may run the installer's association: State Manager's calls, and the
@@ -207,6 +287,95 @@ describe("the host role's access", () => {
     // No other policy of the stack mentions S3.
     const others = b.run.mocks.ofType(T.rolePolicy).filter((r) => r.name !== access.name);
     for (const r of others) expect(String(r.inputs.policy), r.name).not.toMatch(/s3:/);
+  });
+});
+
+describe("a restore drill (backup.restoreFrom)", () => {
+  const SOURCE_BUCKET = "payments-gitlab-backups-5eed0000";
+  const drill = (): Promise<Built> =>
+    build({
+      "gitlab-dind:team": "drill",
+      "gitlab-dind:host": { keepDataOnDestroy: false },
+      "gitlab-dind:backup": { restoreFrom: `s3://${SOURCE_BUCKET}/payments` },
+    });
+
+  it("plans no resource that names the source bucket, but the host role's read statements", async () => {
+    const b = await drill();
+    const naming = b.run.mocks.resources.filter(
+      (r) => JSON.stringify(r.inputs).includes(SOURCE_BUCKET) || r.existingId === SOURCE_BUCKET,
+    );
+    expect(naming.map((r) => r.name)).toEqual(["drill-backups-host-access"]);
+    const statements = (
+      JSON.parse(String(naming[0].inputs.policy)) as { Statement: Array<{ Sid: string; Resource: unknown }> }
+    ).Statement;
+    expect(statements.filter((st) => JSON.stringify(st).includes(SOURCE_BUCKET)).map((st) => st.Sid)).toEqual([
+      "ListRestoreSource",
+      "ReadRestoreSource",
+    ]);
+    expect(b.run.mocks.invokes.filter((i) => JSON.stringify(i.inputs).includes(SOURCE_BUCKET))).toEqual([]);
+    // The drill's own backups go to a new bucket of its own, emptied and deleted with the drill.
+    const own = one(b, T.bucket);
+    expect(own.existingId).toBeUndefined();
+    expect(own.inputs.bucket).toBe("drill-gitlab-backups-5eed0000");
+    expect(own.inputs.forceDestroy).toBe(true);
+    for (const type of BUCKET_SETTINGS) expect(one(b, type).inputs.bucket, type).toBe("drill-gitlab-backups-5eed0000");
+    expect(b.outputs).toMatchObject({
+      backupTarget: "s3://drill-gitlab-backups-5eed0000/drill",
+      backupRestoreFrom: `s3://${SOURCE_BUCKET}/payments`,
+    });
+  });
+
+  it("lets the host list and read the source's team prefix only, never write there, and delete nowhere", async () => {
+    const b = await drill();
+    const access = b.run.mocks.get(T.rolePolicy, "drill-backups-host-access");
+    const own = "arn:aws:s3:::drill-gitlab-backups-5eed0000";
+    const source = `arn:aws:s3:::${SOURCE_BUCKET}`;
+    expect(JSON.parse(String(access.inputs.policy))).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "ListBackups",
+          Effect: "Allow",
+          Action: ["s3:ListBucket"],
+          Resource: own,
+          Condition: { StringLike: { "s3:prefix": "drill/*" } },
+        },
+        { Sid: "WriteBackups", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${own}/drill/*` },
+        { Sid: "ReadBackups", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${own}/drill/*` },
+        {
+          Sid: "ListRestoreSource",
+          Effect: "Allow",
+          Action: ["s3:ListBucket"],
+          Resource: source,
+          Condition: { StringLike: { "s3:prefix": "payments/*" } },
+        },
+        { Sid: "ReadRestoreSource", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${source}/payments/*` },
+      ],
+    });
+    // Across every policy of the host role: nothing erases or reconfigures a bucket, nothing on s3:*.
+    for (const r of b.run.mocks.ofType(T.rolePolicy)) {
+      const actions = (
+        JSON.parse(String(r.inputs.policy)) as { Statement: Array<{ Action: string[] }> }
+      ).Statement.flatMap((st) => st.Action);
+      expect(
+        actions.filter((a) =>
+          /^s3:(\*|Delete|Put(Lifecycle|BucketVersioning|BucketPolicy|BucketObjectLock|ObjectRetention)|BypassGovernance)/.test(
+            a,
+          ),
+        ),
+        r.name,
+      ).toEqual([]);
+    }
+  });
+
+  it("tells the host's restore where to read: RESTORE_FROM in its settings file", async () => {
+    const b = await drill();
+    const env = installedFiles(String(one(b, T.document).inputs.content))["/etc/gitlab-dind/backup.env"];
+    expect(env).toContain(`\nBACKUP_TARGET=s3://drill-gitlab-backups-5eed0000/drill\n`);
+    expect(env).toContain(`\nRESTORE_FROM=s3://${SOURCE_BUCKET}/payments\n`);
+    expect(b.files["backup.env"]).toBe(env);
+    // Without backup.restoreFrom there is no such line.
+    expect((await build()).files["backup.env"]).not.toMatch(/RESTORE_FROM/);
   });
 });
 
@@ -275,6 +444,7 @@ describe("the timer on the host", () => {
       { skip: ["db"] },
       { retentionDays: 400 },
       { bucketName: "payments-gitlab-backups-0ld0ne00" },
+      { restoreFrom: "s3://billing-gitlab-backups-5eed0000/billing" },
       { enabled: false },
     ]) {
       expect(await userData(backup), JSON.stringify(backup)).toBe(base);
