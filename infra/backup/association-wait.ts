@@ -84,8 +84,11 @@ export interface AssociationRunResult {
   readonly elapsedMs: number;
 }
 
-/** Final statuses the SSM agent reports for an association run; only Success means installed. */
-const FINAL_DETAILED = new Set(["Success", "Failed", "TimedOut", "Cancelled", "Skipped"]);
+/**
+ * Final statuses the SSM agent reports for an association run; only Success means installed. An
+ * array, not a Set: Pulumi's closure serializer does not carry a Set's entries into the provider.
+ */
+const FINAL_DETAILED: readonly string[] = ["Success", "Failed", "TimedOut", "Cancelled", "Skipped"];
 
 /**
  * Waits until `target.instanceId` reports the association's current version as run, and returns
@@ -174,7 +177,7 @@ export async function waitForAssociationRun(
 }
 
 function isFinal(run: InstanceRun): boolean {
-  return run.status === "Failed" || (run.detailedStatus !== undefined && FINAL_DETAILED.has(run.detailedStatus));
+  return run.status === "Failed" || (run.detailedStatus !== undefined && FINAL_DETAILED.includes(run.detailedStatus));
 }
 
 /** Client settings a test may give (a local endpoint, static credentials); the SDK's defaults otherwise. */
