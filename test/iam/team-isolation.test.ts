@@ -86,7 +86,8 @@ function view(stack: TeamStack, bucketOf: TeamStack = stack): TeamView {
   return {
     team: stack.team,
     roleArn: String(role.state.arn),
-    sessionArn: `arn:aws:sts::${ACCOUNT}:assumed-role/${roleName}/${String(instance.state.id ?? "i-session")}`,
+    // EC2 names the session after the instance.
+    sessionArn: `arn:aws:sts::${ACCOUNT}:assumed-role/${roleName}/${String(instance.state.arn).split("/").pop()}`,
     policies: stack.resources
       .filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.role === roleName)
       .map((r) => ({ name: r.name, policy: JSON.parse(String(r.inputs.policy)) as unknown })),
