@@ -239,9 +239,9 @@ export class AwsBackups extends pulumi.ComponentResource {
     //  - ListInstanceAssociations and PutComplianceItems: this instance (resource type `instance`);
     //  - UpdateInstanceAssociationStatus: the association (required) and the instance. The
     //    association's id exists only after it is created, and the agent may run it at once, so
-    //    the association is named by `association/*` with the stack's `Team` tag (the provider's
-    //    default tags put it on the association; `aws:ResourceTag` is a condition key of the action
-    //    and of the `association` resource type), the instance by its ARN;
+    //    the association is named by `association/*` with the stack's `Team` tag (the association
+    //    carries the stack's tags; `aws:ResourceTag` is a condition key of the action and of the
+    //    `association` resource type), the instance by its ARN;
     //  - GetDocument: this installer document only.
     // Not `ssm:DescribeAssociation`: the agent calls it only in its legacy fallback (when
     // ListInstanceAssociations fails), and on `*` it would return every association's parameters.
