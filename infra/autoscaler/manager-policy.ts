@@ -5,7 +5,9 @@
  * - SetDesiredCapacity and TerminateInstanceInAutoScalingGroup on the group's ARN only;
  * - the Describe calls on `*`: AWS supports no resource-level permission for them;
  * - SendSSHPublicKey (a key per connection, `use_static_credentials = false`) only on instances carrying
- *   the group's `aws:autoscaling:groupName` tag.
+ *   the group's `aws:autoscaling:groupName` tag, and only for the workers' user (`ec2:osuser`, the
+ *   action's own condition key in the Service Authorization Reference): a key for `root` or another
+ *   account on a worker is refused.
  * `ec2:GetPasswordData` (Windows only) is left out: the workers are Amazon Linux.
  */
 import type { PolicyStatement } from "../host/aws/iam";
@@ -16,6 +18,8 @@ export interface ManagerPolicyInput {
   readonly accountId: string;
   readonly autoScalingGroupArn: string;
   readonly autoScalingGroupName: string;
+  /** The Linux user the runner connects to the workers as (`WORKER_USERNAME`, `ec2-user`). */
+  readonly osUser: string;
 }
 
 export function managerPolicyStatements(input: ManagerPolicyInput): PolicyStatement[] {
@@ -38,7 +42,12 @@ export function managerPolicyStatements(input: ManagerPolicyInput): PolicyStatem
       Effect: "Allow",
       Action: ["ec2-instance-connect:SendSSHPublicKey"],
       Resource: `arn:${input.partition}:ec2:${input.region}:${input.accountId}:instance/*`,
-      Condition: { StringEquals: { "ec2:ResourceTag/aws:autoscaling:groupName": input.autoScalingGroupName } },
+      Condition: {
+        StringEquals: {
+          "ec2:ResourceTag/aws:autoscaling:groupName": input.autoScalingGroupName,
+          "ec2:osuser": input.osUser,
+        },
+      },
     },
   ];
 }

@@ -238,6 +238,7 @@ export class RunnerWorkers extends pulumi.ComponentResource {
               accountId: account,
               autoScalingGroupArn: arn,
               autoScalingGroupName: groupName,
+              osUser: WORKER_USERNAME,
             }),
           ),
       },

@@ -22,7 +22,9 @@ import type { BackupConfig } from "../config/types";
 import { parseRestoreFrom } from "../config/s3-location";
 import { rolePolicy } from "../host/aws/iam";
 import { MANAGED_BY, type Naming } from "../naming";
+import { AssociationRunWait } from "./association-wait";
 import { BACKUP_TIMER, renderHostFiles, renderInstallDocument, renderInstaller } from "./host-files";
+import { ssmAgentAssociationStatements } from "./state-manager-policy";
 
 /**
  * What the backup bucket's policy denies the host role, whatever its IAM policies grant (a broader
@@ -352,29 +354,33 @@ export class AwsBackups extends pulumi.ComponentResource {
     );
 
     // What the host's SSM agent calls to run the association (the host's own role grants Session
-    // Manager and Run Command only, infra/host/aws/iam.ts): list the instance's associations, read
-    // one and its document, report its status and compliance. These are the State Manager actions
-    // of AmazonSSMManagedInstanceCore; the association's id is only known once it exists (and it
-    // must be allowed before), so those act on `*`. They reveal associations' metadata, never a
-    // document's content: GetDocument is scoped to this installer. No association of this project
-    // carries a secret (the installer's files are in the document, and those hold none).
+    // Manager and Run Command only, infra/host/aws/iam.ts), the calls of amazon-ssm-agent's
+    // instance-association mode (`agent/association/service/service.go`): list the instance's
+    // associations, get the document's version, report the run's status, and its compliance
+    // (`PutComplianceItems`, from the agent's compliance uploader). Each on what the Service
+    // Authorization Reference lets it be scoped to:
+    //  - ListInstanceAssociations and PutComplianceItems: this instance (resource type `instance`);
+    //  - UpdateInstanceAssociationStatus: the association (required) and the instance. The
+    //    association's id exists only after it is created, and the agent may run it at once, so
+    //    the association is named by `association/*` with the stack's `Team` tag (the association
+    //    carries the stack's tags; `aws:ResourceTag` is a condition key of the action and of the
+    //    `association` resource type), the instance by its ARN;
+    //  - GetDocument: this installer document only.
+    // Not `ssm:DescribeAssociation`: the agent calls it only in its legacy fallback (when
+    // ListInstanceAssociations fails), and on `*` it would return every association's parameters.
+    const invoke = { provider, parent: this };
+    const partition = aws.getPartitionOutput({}, invoke).partition;
+    const accountId = aws.getCallerIdentityOutput({}, invoke).accountId;
+    const instanceArn = pulumi.interpolate`arn:${partition}:ec2:${args.region}:${accountId}:instance/${args.instanceId}`;
     const agent = rolePolicy(
       `${name}-host-state-manager`,
       args.hostRoleName,
-      [
-        {
-          Sid: "RunAssociations",
-          Effect: "Allow",
-          Action: [
-            "ssm:ListInstanceAssociations",
-            "ssm:DescribeAssociation",
-            "ssm:UpdateInstanceAssociationStatus",
-            "ssm:PutComplianceItems",
-          ],
-          Resource: "*",
-        },
-        { Sid: "ReadInstaller", Effect: "Allow", Action: ["ssm:GetDocument"], Resource: document.arn },
-      ],
+      ssmAgentAssociationStatements({
+        instanceArn,
+        associationArns: pulumi.interpolate`arn:${partition}:ssm:${args.region}:${accountId}:association/*`,
+        documentArn: document.arn,
+        team: names.team,
+      }),
       child,
     );
 
@@ -382,27 +388,41 @@ export class AwsBackups extends pulumi.ComponentResource {
     // (unless applyOnlyAtCronInterval). Pinning the document version makes every change of the
     // files (schedule, skip list, scripts) an update of the association, hence a re-run; a new
     // instance id is one too. No schedule: the files only change with `pulumi up`.
+    const associationArgs = {
+      name: document.name,
+      documentVersion: document.latestVersion,
+      associationName: names.name("backup-timer"),
+      targets: [{ key: "InstanceIds", values: [args.instanceId] }],
+      complianceSeverity: "HIGH",
+    };
     const association = new aws.ssm.Association(
       `${name}-install`,
-      {
-        name: document.name,
-        documentVersion: document.latestVersion,
-        associationName: names.name("backup-timer"),
-        targets: [{ key: "InstanceIds", values: [args.instanceId] }],
-        complianceSeverity: "HIGH",
-        // `pulumi up` fails, with the installer's error in the association's history, when the
-        // timer cannot be installed, rather than reporting success for a host that backs nothing up.
-        waitForSuccessTimeoutSeconds: 900,
-      },
+      // No waitForSuccessTimeoutSeconds: the provider waits with it on create only; the wait below
+      // covers every change, with the run's status and summary when it fails.
+      { ...associationArgs, tags: names.tags("backup-timer") },
       // The installer needs a booted host whose role may already reach the bucket.
       { ...child, dependsOn: [...(args.hostReady ?? []), access, agent] },
+    );
+    // `pulumi up` fails, with the installer's status and summary, when this instance did not run
+    // the association's current version successfully: on create, on a new document version and
+    // on a replaced instance alike.
+    const installed = new AssociationRunWait(
+      `${name}-installed`,
+      {
+        region: args.region,
+        associationId: association.associationId,
+        instanceId: args.instanceId,
+        association: associationArgs,
+      },
+      { parent: this },
     );
 
     this.bucketName = bucketName;
     this.bucketArn = bucket.arn;
     this.target = pulumi.interpolate`s3://${bucketName}/${names.team}`;
     this.restoreFrom = config.restoreFrom;
-    this.associationId = association.associationId;
+    // Known once the timer is installed: what reads it comes after the wait.
+    this.associationId = pulumi.all([association.associationId, installed.associationVersion]).apply(([id]) => id);
     this.files = {
       [BACKUP_TIMER]: hostFiles.apply((f) => f.timer),
       "gitlab-dind-backup.service": hostFiles.apply((f) => f.service),

@@ -160,7 +160,13 @@ describe("the manager's IAM", () => {
         Effect: "Allow",
         Action: ["ec2-instance-connect:SendSSHPublicKey"],
         Resource: "arn:aws:ec2:eu-central-1:123456789012:instance/*",
-        Condition: { StringEquals: { "ec2:ResourceTag/aws:autoscaling:groupName": "dev-autoscale-ci-workers" } },
+        // Only the group's workers, and only as the user the runner connects as.
+        Condition: {
+          StringEquals: {
+            "ec2:ResourceTag/aws:autoscaling:groupName": "dev-autoscale-ci-workers",
+            "ec2:osuser": "ec2-user",
+          },
+        },
       },
     ]);
   });

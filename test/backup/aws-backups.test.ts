@@ -27,6 +27,7 @@ const T = {
   rolePolicy: "aws:iam/rolePolicy:RolePolicy",
   document: "aws:ssm/document:Document",
   association: "aws:ssm/association:Association",
+  runWait: "pulumi-nodejs:dynamic/gitlab-dind:AssociationRunWait",
   randomId: "random:index/randomId:RandomId",
   instance: "aws:ec2/instance:Instance",
 };
@@ -268,21 +269,41 @@ describe("the host role's access", () => {
         { Sid: "ReadBackups", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${arn}/payments/*` },
       ],
     });
-    // The host's SSM agent may run the installer's association: State Manager's calls, and the
-    // content of this installer document only; the association waits for that policy.
+    // The host's SSM agent may run the installer's association: State Manager's calls on this
+    // instance, this team's associations and this installer document, nothing on `*`, and no
+    // DescribeAssociation (only the agent's legacy fallback calls it). The association waits for it.
     const agent = b.run.mocks.get(T.rolePolicy, "payments-backups-host-state-manager");
     expect(agent.inputs.role).toBe("payments-host-role-a1b2c3d");
-    const statements = JSON.parse(String(agent.inputs.policy)).Statement as { Action: string[]; Resource: string }[];
-    expect(statements.find((s) => s.Action.includes("ssm:GetDocument"))?.Resource).toMatch(
-      /^arn:aws:ssm:[a-z0-9-]+:123456789012:document\/payments-backup-installer$/,
-    );
-    expect(statements.flatMap((s) => s.Action).sort()).toEqual([
-      "ssm:DescribeAssociation",
-      "ssm:GetDocument",
-      "ssm:ListInstanceAssociations",
-      "ssm:PutComplianceItems",
-      "ssm:UpdateInstanceAssociationStatus",
+    const instance = /^arn:aws:ec2:eu-central-1:123456789012:instance\/payments-host-instance-id$/;
+    expect(JSON.parse(String(agent.inputs.policy)).Statement).toEqual([
+      {
+        Sid: "ListOwnInstanceAssociations",
+        Effect: "Allow",
+        Action: ["ssm:ListInstanceAssociations"],
+        Resource: expect.stringMatching(instance),
+      },
+      {
+        Sid: "ReadInstaller",
+        Effect: "Allow",
+        Action: ["ssm:GetDocument"],
+        Resource: "arn:aws:ssm:eu-central-1:123456789012:document/payments-backup-installer",
+      },
+      {
+        Sid: "ReportOwnAssociationRuns",
+        Effect: "Allow",
+        Action: ["ssm:UpdateInstanceAssociationStatus"],
+        Resource: "arn:aws:ssm:eu-central-1:123456789012:association/*",
+        Condition: { StringEquals: { "aws:ResourceTag/Team": "payments" } },
+      },
+      {
+        Sid: "ReportOnOwnInstance",
+        Effect: "Allow",
+        Action: ["ssm:UpdateInstanceAssociationStatus", "ssm:PutComplianceItems"],
+        Resource: expect.stringMatching(instance),
+      },
     ]);
+    // The tag the association statement relies on is on the association.
+    expect(one(b, T.association).inputs.tags).toMatchObject({ Team: "payments" });
     expect(b.run.dependsOn.get("payments-backups-install")).toContain("payments-backups-host-state-manager");
     // No other policy of the stack mentions S3.
     const others = b.run.mocks.ofType(T.rolePolicy).filter((r) => r.name !== access.name);
@@ -426,6 +447,22 @@ describe("the timer on the host", () => {
     });
     expect(association.inputs.scheduleExpression).toBeUndefined();
     expect(association.inputs.applyOnlyAtCronInterval).toBeUndefined();
+    // The provider's wait runs on create only: the program's own wait covers every change.
+    expect(association.inputs.waitForSuccessTimeoutSeconds).toBeUndefined();
+    const wait = one(b, T.runWait);
+    expect(wait.inputs).toMatchObject({
+      region: "eu-central-1",
+      associationId: "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9",
+      instanceId: "payments-host-instance-id",
+      // What the association is given: a change of any of it is an update, so a new run to wait for.
+      association: {
+        name: "payments-backup-installer",
+        documentVersion: "1",
+        associationName: "payments-backup-timer",
+        targets: [{ key: "InstanceIds", values: ["payments-host-instance-id"] }],
+      },
+      timeoutSeconds: 900,
+    });
     expect(b.run.dependsOn.get(association.name)).toEqual(
       expect.arrayContaining(["payments-host-docker-api", "payments-backups-host-access"]),
     );

@@ -307,6 +307,11 @@ export const COMPUTED: Record<string, ComputedFields> = {
     const match = /:v?(\d+\.\d+\.\d+)/.exec(String(i.image));
     return { version: match === null ? "unknown" : match[1] };
   },
+  // The wait for the backup timer's association run (infra/backup/association-wait.ts).
+  "pulumi-nodejs:dynamic/gitlab-dind:AssociationRunWait": () => ({
+    associationVersion: "1",
+    detailedStatus: "Success",
+  }),
   // The AWS host's wait for its Docker API (infra/host/aws/docker-api-wait.ts).
   "pulumi-nodejs:dynamic/gitlab-dind:DockerApiWait": (i) => ({ endpoint: `tcp://${i.host}:${i.port}`, attempts: 1 }),
 };
