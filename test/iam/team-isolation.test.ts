@@ -32,22 +32,14 @@ const REGION = "eu-central-1";
 const STACK = "dev-autoscale";
 const WORKER_USER = "ec2-user";
 
-/**
- * Rows whose expected answer needs the backup bucket's prefix-limited reads of branch
- * wip/backup-bucket (issue 20 §3, 21 §4). They fail until it is merged, on purpose: not skipped,
- * not weakened.
- */
-const NEEDS_BACKUP_BUCKET_BRANCH = new Set([
-  "`s3:ListBucket` of a bucket both teams use, under the team's prefix",
-  "`s3:GetObject` under the team's prefix of a bucket both teams use",
-]);
-
 type Decision = "allowed" | "denied";
 
 /** What a team's host role and its resources look like in its plan. */
 interface TeamView {
   readonly team: string;
   readonly roleArn: string;
+  /** The role's tags, which requests carry as `aws:PrincipalTag/<key>` (the bucket policy matches on them). */
+  readonly roleTags: Record<string, string>;
   /** The principal as AWS sees the instance's credentials: a session of the role. */
   readonly sessionArn: string;
   readonly policies: { name: string; policy: unknown }[];
@@ -80,12 +72,13 @@ function view(stack: TeamStack, bucketOf: TeamStack = stack): TeamView {
   const instance = one(stack, "aws:ec2/instance:Instance");
   const association = one(stack, "aws:ssm/association:Association");
   const group = one(stack, "aws:autoscaling/group:Group");
-  // A team using another's bucket reads it (`Bucket.get`); that bucket's policy is its owner's.
-  const bucket = one(stack, "aws:s3/bucket:Bucket");
+  // The bucket asked about: the team's own, or (a drill) the restore source's, with its owner's policy.
+  const bucket = one(bucketOf, "aws:s3/bucket:Bucket");
   const bucketPolicy = one(bucketOf, "aws:s3/bucketPolicy:BucketPolicy");
   return {
     team: stack.team,
     roleArn: String(role.state.arn),
+    roleTags: (role.inputs.tags ?? {}) as Record<string, string>,
     // EC2 names the session after the instance.
     sessionArn: `arn:aws:sts::${ACCOUNT}:assumed-role/${roleName}/${String(instance.state.arn).split("/").pop()}`,
     policies: stack.resources
@@ -106,10 +99,10 @@ function view(stack: TeamStack, bucketOf: TeamStack = stack): TeamView {
   };
 }
 
-/** A team: its plan with its own bucket, and its plan using the bucket both teams share. */
+/** A team: its plan, and its drill of the other team's backups (`backup.restoreFrom`), looking at the source's bucket. */
 interface Team {
   readonly own: TeamView;
-  readonly shared: TeamView;
+  readonly drill: TeamView;
 }
 
 interface Request {
@@ -168,26 +161,6 @@ const CASES: Record<string, (by: Team, of: Team) => Request> = {
     action: "s3:DeleteObject",
     resource: `${of.own.bucketArn}/${of.own.team}/20261206T013000/gitlab-backup.tar`,
     resourcePolicy: of.own.bucketPolicy,
-  }),
-  // The bucket both teams use: payments' own, which search names in backup.bucketName.
-  "`s3:ListBucket` of a bucket both teams use, under the team's prefix": (by, of) => ({
-    principal: by.shared,
-    action: "s3:ListBucket",
-    resource: by.shared.bucketArn,
-    context: { "s3:prefix": `${of.shared.team}/` },
-    resourcePolicy: by.shared.bucketPolicy,
-  }),
-  "`s3:GetObject` under the team's prefix of a bucket both teams use": (by, of) => ({
-    principal: by.shared,
-    action: "s3:GetObject",
-    resource: `${by.shared.bucketArn}/${of.shared.team}/20261206T013000/gitlab-secrets.json`,
-    resourcePolicy: by.shared.bucketPolicy,
-  }),
-  "`s3:PutObject` under the team's prefix of a bucket both teams use": (by, of) => ({
-    principal: by.shared,
-    action: "s3:PutObject",
-    resource: `${by.shared.bucketArn}/${of.shared.team}/20261206T013000/gitlab-backup.tar`,
-    resourcePolicy: by.shared.bucketPolicy,
   }),
   "`ssm:GetDocument` of the backup installer": (by, of) => ({
     principal: by.own,
@@ -248,6 +221,40 @@ const CASES: Record<string, (by: Team, of: Team) => Request> = {
   }),
 };
 
+/** The drill table's rows: what the drill's role asks of its restore source's bucket (the other team's). */
+const DRILL_CASES: Record<string, (drill: TeamView, otherPrefix: string) => Omit<Request, "principal">> = {
+  "`s3:ListBucket` under the restore source's prefix": (d) => listUnder(d, `${sourceTeam(d)}/`),
+  "`s3:GetObject` of a backup's `gitlab-secrets.json` under that prefix": (d) =>
+    object(d, "s3:GetObject", `${sourceTeam(d)}/20261206T013000/gitlab-secrets.json`),
+  "`s3:PutObject` under that prefix": (d) => object(d, "s3:PutObject", `${sourceTeam(d)}/20261206T013000/x.tar`),
+  "`s3:DeleteObject` of a backup under that prefix": (d) =>
+    object(d, "s3:DeleteObject", `${sourceTeam(d)}/20261206T013000/gitlab-backup.tar`),
+  "`s3:PutLifecycleConfiguration` of the bucket": (d) => ({
+    action: "s3:PutLifecycleConfiguration",
+    resource: d.bucketArn,
+    resourcePolicy: d.bucketPolicy,
+  }),
+  "`s3:ListBucket` under another team's prefix": (d, other) => listUnder(d, `${other}/`),
+  "`s3:GetObject` under another team's prefix": (d, other) =>
+    object(d, "s3:GetObject", `${other}/20261206T013000/gitlab-secrets.json`),
+};
+
+/** The team whose backups the drill reads: its bucket is `<team>-gitlab-backups-<suffix>`. */
+function sourceTeam(drill: TeamView): string {
+  return drill.bucketArn.split(":::")[1].replace(/-gitlab-backups-[0-9a-f]+$/, "");
+}
+function listUnder(d: TeamView, prefix: string): Omit<Request, "principal"> {
+  return {
+    action: "s3:ListBucket",
+    resource: d.bucketArn,
+    context: { "s3:prefix": prefix },
+    resourcePolicy: d.bucketPolicy,
+  };
+}
+function object(d: TeamView, action: string, key: string): Omit<Request, "principal"> {
+  return { action, resource: `${d.bucketArn}/${key}`, resourcePolicy: d.bucketPolicy };
+}
+
 /** A worker of `of`'s group: an instance the group launched, carrying the group's tag. */
 function sshKey(by: Team, of: Team, osUser: string): Request {
   return {
@@ -273,6 +280,7 @@ async function decide(request: Request): Promise<Decision> {
     "aws:SecureTransport": "true",
     "aws:PrincipalArn": request.principal.roleArn,
     "aws:PrincipalAccount": ACCOUNT,
+    ...Object.fromEntries(Object.entries(request.principal.roleTags).map(([k, v]) => [`aws:PrincipalTag/${k}`, v])),
     ...request.context,
   };
   const simulation = (contextVariables: Record<string, string>): Simulation => ({
@@ -340,6 +348,26 @@ function documentedTable(): Map<string, [string, string]> {
   return rows;
 }
 
+/** The table under "### A restore drill, measured" in docs/operations.md: row → answer. */
+function documentedDrillTable(): Map<string, string> {
+  const text = readFileSync(join(ROOT, "docs", "operations.md"), "utf8");
+  const start = text.indexOf("\n### A restore drill, measured\n");
+  expect(start, "docs/operations.md has a section 'A restore drill, measured'").toBeGreaterThanOrEqual(0);
+  const section = text.slice(start + 1).split(/\n#{2,3} /)[0];
+  const rows = new Map<string, string>();
+  for (const line of section
+    .split("\n")
+    .filter((l) => l.startsWith("|"))
+    .slice(2)) {
+    const [row, answer] = line
+      .slice(1, -1)
+      .split(/(?<!\\)\|/)
+      .map((c) => c.trim());
+    rows.set(row, answer);
+  }
+  return rows;
+}
+
 let payments: Team;
 let search: Team;
 
@@ -347,13 +375,16 @@ beforeAll(async () => {
   // One at a time: Pulumi's mock runtime is process-global.
   const paymentsStack = await buildTeamStack(STACK, "payments");
   const searchStack = await buildTeamStack(STACK, "search");
-  const paymentsBucket = String(one(paymentsStack, "aws:s3/bucket:Bucket").state.bucket);
-  // search keeping its backups in payments' bucket (under its own prefix).
-  const searchShared = await buildTeamStack(STACK, "search", {
-    "gitlab-dind:backup": { bucketName: paymentsBucket },
+  const bucketOf = (stack: TeamStack) => String(one(stack, "aws:s3/bucket:Bucket").state.bucket);
+  // Each team's drill of the other's backups.
+  const searchDrill = await buildTeamStack(STACK, "search", {
+    "gitlab-dind:backup": { restoreFrom: `s3://${bucketOf(paymentsStack)}/payments` },
   });
-  payments = { own: view(paymentsStack), shared: view(paymentsStack) };
-  search = { own: view(searchStack), shared: view(searchShared, paymentsStack) };
+  const paymentsDrill = await buildTeamStack(STACK, "payments", {
+    "gitlab-dind:backup": { restoreFrom: `s3://${bucketOf(searchStack)}/search` },
+  });
+  payments = { own: view(paymentsStack), drill: view(paymentsDrill, searchStack) };
+  search = { own: view(searchStack), drill: view(searchDrill, paymentsStack) };
 }, 180_000);
 
 describe("two teams in one account, as an IAM policy evaluator sees them", () => {
@@ -370,7 +401,8 @@ describe("two teams in one account, as an IAM policy evaluator sees them", () =>
     ] as const) {
       expect(payments.own[field], field).not.toBe(search.own[field]);
     }
-    expect(search.shared.bucketArn).toBe(payments.own.bucketArn);
+    expect(search.drill.bucketArn).toBe(payments.own.bucketArn);
+    expect(payments.drill.bucketArn).toBe(search.own.bucketArn);
   });
 
   it("the table in docs/operations.md has one row per case the test asks, and no other", () => {
@@ -379,8 +411,7 @@ describe("two teams in one account, as an IAM policy evaluator sees them", () =>
 
   const table = documentedTable();
   for (const [row, [own, other]] of table) {
-    const pending = NEEDS_BACKUP_BUCKET_BRANCH.has(row) ? " [needs wip/backup-bucket]" : "";
-    it(`${row}: ${own} on its own, ${other} on the other team's, both ways${pending}`, async () => {
+    it(`${row}: ${own} on its own, ${other} on the other team's, both ways`, async () => {
       const ask = CASES[row];
       expect(ask, `a case for the row ${row}`).toBeDefined();
       const answers = {
@@ -395,6 +426,25 @@ describe("two teams in one account, as an IAM policy evaluator sees them", () =>
         "payments → search": other,
         "search → payments": other,
       });
+    });
+  }
+});
+
+describe("a restore drill (backup.restoreFrom), as the evaluator sees it", () => {
+  it("the drill table in docs/operations.md has one row per case the test asks, and no other", () => {
+    expect([...documentedDrillTable().keys()].sort()).toEqual(Object.keys(DRILL_CASES).sort());
+  });
+
+  for (const [row, answer] of documentedDrillTable()) {
+    it(`${row}: ${answer}, for each team's drill of the other's backups`, async () => {
+      const ask = DRILL_CASES[row];
+      expect(ask, `a case for the row ${row}`).toBeDefined();
+      // "Another team's prefix": a third team's, in the same bucket.
+      const answers = {
+        "search's drill of payments": await decide({ principal: search.drill, ...ask(search.drill, "billing") }),
+        "payments' drill of search": await decide({ principal: payments.drill, ...ask(payments.drill, "billing") }),
+      };
+      expect(answers).toEqual({ "search's drill of payments": answer, "payments' drill of search": answer });
     });
   }
 });
