@@ -196,8 +196,12 @@ describe("the aws target, through SSM Run Command", () => {
     expect(scripts[1]).toContain(`/usr/local/sbin/gitlab-dind-restore restore ${ID} >"$log" 2>&1`);
     // Only the log's tail comes back through SSM (which keeps the first 24,000 characters).
     expect(scripts[1]).toContain('tail -n 80 "$log"');
-    // Another team's folder of the adopted bucket: the restore drill.
-    expect(scripts[1]).toContain("BACKUP_TARGET='s3://dev-gitlab-backups-5eed0000/payments'");
+    // Another team's folder of the adopted bucket: the restore drill, which takes only that
+    // team's gitlab-secrets.json (RESTORE_FROM, not BACKUP_TARGET).
+    for (const script of scripts) {
+      expect(script).toContain("RESTORE_FROM='s3://dev-gitlab-backups-5eed0000/payments'\nexport RESTORE_FROM");
+      expect(script).not.toContain("BACKUP_TARGET=");
+    }
     expect(ssm?.requests[1]?.body.Parameters.executionTimeout).toEqual(["21600"]);
     expect(seen.out.at(-1)).toMatch(
       new RegExp(`^✔ Restored ${ID} into dev-gitlab .*gitlab:check and gitlab:doctor:secrets passed\\.$`),
@@ -301,10 +305,15 @@ describe("the shell lines SSM runs on the host", () => {
         ["restore", ["list"]],
         ["restore", ["restore", ID]],
       ] as const) {
-        const path = join(dir, `${what}.sh`);
-        writeFileSync(path, hostCommands(what, args, "s3://dev-gitlab-backups-5eed0000/dev").join("\n") + "\n");
-        const r = spawnSync("shellcheck", ["--shell=sh", path], { encoding: "utf8" });
-        expect(r.stdout + r.stderr, `${what} ${args.join(" ")}`).toBe("");
+        for (const drill of [false, true]) {
+          const path = join(dir, `${what}.sh`);
+          writeFileSync(
+            path,
+            hostCommands(what, args, "s3://dev-gitlab-backups-5eed0000/dev", drill).join("\n") + "\n",
+          );
+          const r = spawnSync("shellcheck", ["--shell=sh", path], { encoding: "utf8" });
+          expect(r.stdout + r.stderr, `${what} ${args.join(" ")}${drill ? " (drill)" : ""}`).toBe("");
+        }
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

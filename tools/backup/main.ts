@@ -81,7 +81,7 @@ function awsRunner(target: Extract<BackupTarget, { kind: "aws" }>, args: BackupA
   const client = (deps.ssm ?? ((region: string) => new SSMClient({ region })))(target.region);
   const source = `s3://${target.bucket}/${args.fromTeam ?? target.team}`;
   return async (what, scriptArgs, timeoutSeconds, echo) => {
-    const commands = hostCommands(what, scriptArgs, source);
+    const commands = hostCommands(what, scriptArgs, source, args.fromTeam !== undefined);
     const result = await runOnHost(
       client,
       {
@@ -100,8 +100,18 @@ function awsRunner(target: Extract<BackupTarget, { kind: "aws" }>, args: BackupA
   };
 }
 
-/** The shell lines SSM runs on the host (`AWS-RunShellScript`, /bin/sh) for a backup or a restore step. */
-export function hostCommands(what: "backup" | "restore", scriptArgs: readonly string[], source: string): string[] {
+/**
+ * The shell lines SSM runs on the host (`AWS-RunShellScript`, /bin/sh) for a backup or a restore
+ * step. `source` is where the restore reads: this stack's own backups (BACKUP_TARGET), or with
+ * `drill` another team's (RESTORE_FROM: the restore then takes only its gitlab-secrets.json, never
+ * its SSH host keys, ssl/ or gitlab.rb; see gitlab-dind-restore.sh).
+ */
+export function hostCommands(
+  what: "backup" | "restore",
+  scriptArgs: readonly string[],
+  source: string,
+  drill = false,
+): string[] {
   return what === "backup"
     ? [
         // The timer's own service: never two backups at once, and the journal has its log.
@@ -120,8 +130,9 @@ export function hostCommands(what: "backup" | "restore", scriptArgs: readonly st
         "# shellcheck source=/dev/null # the settings the association installed on the host",
         `. ${HOST_PATHS.env}`,
         "set +a",
-        `BACKUP_TARGET='${source}'`,
-        "export BACKUP_TARGET",
+        ...(drill
+          ? [`RESTORE_FROM='${source}'`, "export RESTORE_FROM"]
+          : [`BACKUP_TARGET='${source}'`, "export BACKUP_TARGET"]),
         "log=$(mktemp /var/log/gitlab-dind-restore.XXXXXX)",
         "status=0",
         `${HOST_PATHS.restoreScript} ${scriptArgs.join(" ")} >"$log" 2>&1 || status=$?`,
