@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Outcome } from "./fake-ssm";
 
 export const SCRIPTS = join(__dirname, "..", "..", "infra", "backup", "scripts");
 export const BACKUP_SCRIPT = join(SCRIPTS, "gitlab-dind-backup.sh");
@@ -57,8 +58,20 @@ export function writeEtcGitlab(root: string, identity: string, options: { gitlab
   }
 }
 
+/** The EC2 host's directories that the installer and the SSM lines use, moved under `FakeHost.host`. */
+const HOST_DIRS = ["/etc/gitlab-dind", "/etc/systemd/system", "/usr/local/sbin", "/var/log"];
+const HOST_PATH = new RegExp(
+  `(?<=^|[\\s'"=>(])(${HOST_DIRS.map((d) => d.replace(/[/]/g, "\\/")).join("|")})(?=/|[\\s'";)]|$)`,
+  "gm",
+);
+
 export interface FakeHost {
   readonly dir: string;
+  /**
+   * The EC2 host's own files (what the installer writes, the restore's logs): /etc/gitlab-dind is
+   * `${host}/etc/gitlab-dind`.
+   */
+  readonly host: string;
   /** The container's filesystem. */
   readonly root: string;
   /** S3: s3://bucket/key is `${s3}/bucket/key`. */
@@ -75,6 +88,12 @@ export interface FakeHost {
     args?: readonly string[],
     env?: NodeJS.ProcessEnv,
   ): { status: number; stdout: string; stderr: string };
+  /**
+   * Runs shell text as the EC2 host's /bin/sh would (the SSM document's installer, the lines of
+   * `AWS-RunShellScript`), with the host's paths moved under `host` and stand-ins for systemctl
+   * and journalctl: what SSM would report of it.
+   */
+  onHost(text: string, env?: NodeJS.ProcessEnv): Outcome;
   remove(): void;
 }
 
@@ -84,6 +103,10 @@ export function fakeHost(version = "19.3.0"): FakeHost {
   const s3 = join(dir, "s3");
   const backups = join(root, "var", "opt", "gitlab", "backups");
   const callsLog = join(dir, "calls.log");
+  const host = join(dir, "host");
+  // What any host has; the installer makes the rest.
+  mkdirSync(join(host, "var", "log"), { recursive: true });
+  mkdirSync(join(host, "etc", "systemd", "system"), { recursive: true });
   mkdirSync(backups, { recursive: true });
   writeEtcGitlab(root, "old");
   // The container's users, for its chown.
@@ -103,12 +126,14 @@ export function fakeHost(version = "19.3.0"): FakeHost {
     TMPDIR: join(dir, "tmp"),
     CALLS_LOG: callsLog,
     FAKE_ROOT: root,
+    FAKE_HOST_ROOT: host,
     FAKE_S3: s3,
     FAKE_IMAGE: `gitlab/gitlab-ce:${version}-ce.0`,
     GITLAB_CONTAINER: "payments-gitlab",
   };
   return {
     dir,
+    host,
     root,
     s3,
     backups,
@@ -121,6 +146,19 @@ export function fakeHost(version = "19.3.0"): FakeHost {
     run(script, args = [], extra = {}) {
       const r = spawnSync("bash", [script, ...args], { env: { ...env, ...extra }, encoding: "utf8" });
       return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    },
+    onHost(text, extra = {}) {
+      const script = text.replace(HOST_PATH, (path: string) => `${host}${path}`);
+      const r = spawnSync("sh", ["-c", script], {
+        env: { ...env, PATH: `${join(STAND_INS, "host")}:${env.PATH}`, ...extra },
+        encoding: "utf8",
+      });
+      return {
+        status: r.status === 0 ? "Success" : "Failed",
+        exitCode: r.status ?? -1,
+        stdout: r.stdout,
+        stderr: r.stderr,
+      };
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };

@@ -525,21 +525,24 @@ describe("the stand-ins", () => {
 });
 
 describe("shellcheck", () => {
-  it.skipIf(!haveTool("shellcheck"))("passes on the scripts and the stand-ins", () => {
-    const r = spawnSync(
-      "shellcheck",
-      [
-        BACKUP_SCRIPT,
-        RESTORE_SCRIPT,
-        join(STAND_INS, "docker"),
-        join(STAND_INS, "aws"),
-        ...readdirSync(join(STAND_INS, "container")).map((f) => join(STAND_INS, "container", f)),
-      ],
-      {
-        encoding: "utf8",
-      },
-    );
-    expect(r.stdout + r.stderr).toBe("");
-    expect(r.status).toBe(0);
-  });
+  it.skipIf(!haveTool("shellcheck"))(
+    "passes on the scripts and the stand-ins (docker, aws, the container's, the host's)",
+    () => {
+      const r = spawnSync(
+        "shellcheck",
+        [
+          BACKUP_SCRIPT,
+          RESTORE_SCRIPT,
+          join(STAND_INS, "docker"),
+          join(STAND_INS, "aws"),
+          ...["container", "host"].flatMap((d) => readdirSync(join(STAND_INS, d)).map((f) => join(STAND_INS, d, f))),
+        ],
+        {
+          encoding: "utf8",
+        },
+      );
+      expect(r.stdout + r.stderr).toBe("");
+      expect(r.status).toBe(0);
+    },
+  );
 });

@@ -5,15 +5,16 @@
  * real scripts with docker stand-ins.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { renderHostFiles, renderInstaller, type BackupSettings } from "../../infra/backup/host-files";
 import { hostCommands, main, type Deps } from "../../tools/backup/main";
 import { haveTool } from "../support/tools";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import type { CommandResult } from "../../tools/smoke/stack-outputs";
-import { fakeHost, type FakeHost } from "./fake-host";
+import { etcGitlabContent, fakeHost, writeEtcGitlab, type FakeHost } from "./fake-host";
 import { fakeSsm, type FakeSsm, type Outcome } from "./fake-ssm";
 
 const ROOT = join(__dirname, "..", "..");
@@ -221,6 +222,79 @@ describe("the aws target, through SSM Run Command", () => {
     expect(seen.err.at(-1)).toBe(
       `✘ Refused: backup ${ID} needs the GitLab version it was made with (19.3.0); see above.`,
     );
+  });
+
+  describe("on a fake host that runs what SSM sends it", () => {
+    let host: FakeHost | undefined;
+    afterEach(() => {
+      host?.remove();
+      host = undefined;
+    });
+    /** A team's stack outputs, its host's settings, and the host's files put in place by the real installer. */
+    const install = (h: FakeHost, team: string, bucket: string, extraSettingsLines = "") => {
+      const settings: BackupSettings = {
+        container: "payments-gitlab",
+        bucket,
+        prefix: team,
+        region: "eu-central-1",
+        skip: ["registry"],
+        hostBackupDir: h.backups,
+        restoreStagingDir: join(h.dir, "staging"),
+      };
+      const files = renderHostFiles(settings, "*-*-* 02:30:00 UTC");
+      const r = h.onHost(renderInstaller({ ...files, env: files.env + extraSettingsLines }));
+      expect(r.exitCode, r.stderr).toBe(0);
+      return {
+        ...AWS_OUTPUTS,
+        team,
+        backupBucket: bucket,
+        backupTarget: `s3://${bucket}/${team}`,
+        gitlabContainer: "payments-gitlab",
+      };
+    };
+
+    it("backup: the host's service runs the installed script with the installed settings", async () => {
+      host = fakeHost();
+      const h = host;
+      const outputs = install(h, "payments", "team-bucket");
+      outcome = (script) => h.onHost(script);
+      const { deps: d, seen } = deps(outputs);
+      expect(await main("backup", ["--stack", "payments"], d), seen.err.join("\n")).toBe(0);
+      const [id] = readdirSync(join(h.s3, "team-bucket", "payments"));
+      expect(seen.out.at(-1)).toMatch(new RegExp(`^✔ Backup stored at s3://team-bucket/payments/${id}/ \\(`));
+      expect(h.calls()).toContain("systemctl start gitlab-dind-backup.service");
+      expect(h.calls()).toContain(
+        "docker exec payments-gitlab gitlab-backup create CRON=1 STRATEGY=copy SKIP=registry",
+      );
+    });
+
+    it("a drill stack (RESTORE_FROM in its settings) lists and restores the other team's backup, taking only its gitlab-secrets.json", async () => {
+      host = fakeHost();
+      const h = host;
+      // Production backs up.
+      install(h, "payments", "team-bucket");
+      expect(h.onHost(hostCommands("backup", [], "s3://team-bucket/payments").join("\n")).exitCode).toBe(0);
+      const [id] = readdirSync(join(h.s3, "team-bucket", "payments"));
+      // The drill: its own bucket, production's backups in RESTORE_FROM (the line host-files.ts
+      // writes for backup.restoreFrom), and a GitLab with keys of its own; it may only read production's.
+      const outputs = install(h, "payments-drill", "drill-bucket", "RESTORE_FROM=s3://team-bucket/payments\n");
+      writeEtcGitlab(h.root, "drill");
+      outcome = (script) => h.onHost(script, { FAKE_S3_READONLY: "s3://team-bucket/payments" });
+
+      const list = deps(outputs);
+      expect(await main("restore", ["--stack", "payments-drill"], list.deps)).toBe(0);
+      expect(list.seen.out).toContain(`  ${id}  25 B`);
+      const r = deps(outputs);
+      expect(
+        await main("restore", ["--stack", "payments-drill", "--backup", id, "--yes"], r.deps),
+        r.seen.err.join("\n"),
+      ).toBe(0);
+      expect(r.seen.out.at(-1)).toMatch(new RegExp(`^✔ Restored ${id} into payments-gitlab`));
+      const etc = (path: string) => readFileSync(join(h.root, "etc", "gitlab", path), "utf8");
+      expect(etc("gitlab-secrets.json")).toBe(etcGitlabContent("gitlab-secrets.json", "old"));
+      for (const path of ["ssh_host_ed25519_key", "ssl/letsencrypt_account_private_key.pem", "gitlab.rb"])
+        expect(etc(path), path).toBe(etcGitlabContent(path, "drill"));
+    });
   });
 
   it("restore asks first: anything but yes restores nothing; without a terminal it needs --yes", async () => {
