@@ -277,13 +277,24 @@ describe("the aws target, through SSM Run Command", () => {
       const [id] = readdirSync(join(h.s3, "team-bucket", "payments"));
       // The drill: its own bucket, production's backups in RESTORE_FROM (the line host-files.ts
       // writes for backup.restoreFrom), and a GitLab with keys of its own; it may only read production's.
-      const outputs = install(h, "payments-drill", "drill-bucket", "RESTORE_FROM=s3://team-bucket/payments\n");
+      const outputs = {
+        ...install(h, "payments-drill", "drill-bucket", "RESTORE_FROM=s3://team-bucket/payments\n"),
+        backupRestoreFrom: "s3://team-bucket/payments",
+      };
       writeEtcGitlab(h.root, "drill");
       outcome = (script) => h.onHost(script, { FAKE_S3_READONLY: "s3://team-bucket/payments" });
 
       const list = deps(outputs);
       expect(await main("restore", ["--stack", "payments-drill"], list.deps)).toBe(0);
+      expect(list.seen.out[0]).toBe("Backups of stack payments-drill in s3://team-bucket/payments/");
       expect(list.seen.out).toContain(`  ${id}  25 B`);
+      expect(ssm?.requests[0]?.body.Parameters.commands).toContain("RESTORE_FROM='s3://team-bucket/payments'");
+      // --from-team would name a second source.
+      const both = deps(outputs);
+      expect(await main("restore", ["--stack", "payments-drill", "--from-team", "payments"], both.deps)).toBe(1);
+      expect(both.seen.err[0]).toBe(
+        "error: --from-team names a source, and stack payments-drill already restores from s3://team-bucket/payments (gitlab-dind:backup.restoreFrom): leave out --from-team",
+      );
       const r = deps(outputs);
       expect(
         await main("restore", ["--stack", "payments-drill", "--backup", id, "--yes"], r.deps),
