@@ -2,7 +2,9 @@
  * A local HTTP server speaking the SSM JSON protocol (AWS JSON 1.1: POST /, `X-Amz-Target:
  * AmazonSSM.<Operation>`, JSON bodies, errors as `{"__type": …}` with status 400) for
  * `SendCommand` and `GetCommandInvocation`. Each command's outcome comes from a handler the test
- * gives; `GetCommandInvocation` first answers InvocationDoesNotExist, then InProgress, then it.
+ * gives: `FakeHost.onHost` runs the command's lines on a fake host, or a fixed outcome plays what
+ * no fake host can produce (a timeout, a 1 GiB archive); `GetCommandInvocation` first answers
+ * InvocationDoesNotExist, then InProgress, then it.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";

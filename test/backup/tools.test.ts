@@ -5,15 +5,16 @@
  * real scripts with docker stand-ins.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { renderHostFiles, renderInstaller, type BackupSettings } from "../../infra/backup/host-files";
 import { hostCommands, main, type Deps } from "../../tools/backup/main";
 import { haveTool } from "../support/tools";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import type { CommandResult } from "../../tools/smoke/stack-outputs";
-import { fakeHost, type FakeHost } from "./fake-host";
+import { etcGitlabContent, fakeHost, writeEtcGitlab, type FakeHost } from "./fake-host";
 import { fakeSsm, type FakeSsm, type Outcome } from "./fake-ssm";
 
 const ROOT = join(__dirname, "..", "..");
@@ -196,8 +197,12 @@ describe("the aws target, through SSM Run Command", () => {
     expect(scripts[1]).toContain(`/usr/local/sbin/gitlab-dind-restore restore ${ID} >"$log" 2>&1`);
     // Only the log's tail comes back through SSM (which keeps the first 24,000 characters).
     expect(scripts[1]).toContain('tail -n 80 "$log"');
-    // Another team's folder of the adopted bucket: the restore drill.
-    expect(scripts[1]).toContain("BACKUP_TARGET='s3://dev-gitlab-backups-5eed0000/payments'");
+    // Another team's folder of the adopted bucket: the restore drill, which takes only that
+    // team's gitlab-secrets.json (RESTORE_FROM, not BACKUP_TARGET).
+    for (const script of scripts) {
+      expect(script).toContain("RESTORE_FROM='s3://dev-gitlab-backups-5eed0000/payments'\nexport RESTORE_FROM");
+      expect(script).not.toContain("BACKUP_TARGET=");
+    }
     expect(ssm?.requests[1]?.body.Parameters.executionTimeout).toEqual(["21600"]);
     expect(seen.out.at(-1)).toMatch(
       new RegExp(`^✔ Restored ${ID} into dev-gitlab .*gitlab:check and gitlab:doctor:secrets passed\\.$`),
@@ -217,6 +222,90 @@ describe("the aws target, through SSM Run Command", () => {
     expect(seen.err.at(-1)).toBe(
       `✘ Refused: backup ${ID} needs the GitLab version it was made with (19.3.0); see above.`,
     );
+  });
+
+  describe("on a fake host that runs what SSM sends it", () => {
+    let host: FakeHost | undefined;
+    afterEach(() => {
+      host?.remove();
+      host = undefined;
+    });
+    /** A team's stack outputs, its host's settings, and the host's files put in place by the real installer. */
+    const install = (h: FakeHost, team: string, bucket: string, extraSettingsLines = "") => {
+      const settings: BackupSettings = {
+        container: "payments-gitlab",
+        bucket,
+        prefix: team,
+        region: "eu-central-1",
+        skip: ["registry"],
+        hostBackupDir: h.backups,
+        restoreStagingDir: join(h.dir, "staging"),
+      };
+      const files = renderHostFiles(settings, "*-*-* 02:30:00 UTC");
+      const r = h.onHost(renderInstaller({ ...files, env: files.env + extraSettingsLines }));
+      expect(r.exitCode, r.stderr).toBe(0);
+      return {
+        ...AWS_OUTPUTS,
+        team,
+        backupBucket: bucket,
+        backupTarget: `s3://${bucket}/${team}`,
+        gitlabContainer: "payments-gitlab",
+      };
+    };
+
+    it("backup: the host's service runs the installed script with the installed settings", async () => {
+      host = fakeHost();
+      const h = host;
+      const outputs = install(h, "payments", "team-bucket");
+      outcome = (script) => h.onHost(script);
+      const { deps: d, seen } = deps(outputs);
+      expect(await main("backup", ["--stack", "payments"], d), seen.err.join("\n")).toBe(0);
+      const [id] = readdirSync(join(h.s3, "team-bucket", "payments"));
+      expect(seen.out.at(-1)).toMatch(new RegExp(`^✔ Backup stored at s3://team-bucket/payments/${id}/ \\(`));
+      expect(h.calls()).toContain("systemctl start gitlab-dind-backup.service");
+      expect(h.calls()).toContain(
+        "docker exec payments-gitlab gitlab-backup create CRON=1 STRATEGY=copy SKIP=registry",
+      );
+    });
+
+    it("a drill stack (RESTORE_FROM in its settings) lists and restores the other team's backup, taking only its gitlab-secrets.json", async () => {
+      host = fakeHost();
+      const h = host;
+      // Production backs up.
+      install(h, "payments", "team-bucket");
+      expect(h.onHost(hostCommands("backup", [], "s3://team-bucket/payments").join("\n")).exitCode).toBe(0);
+      const [id] = readdirSync(join(h.s3, "team-bucket", "payments"));
+      // The drill: its own bucket, production's backups in RESTORE_FROM (the line host-files.ts
+      // writes for backup.restoreFrom), and a GitLab with keys of its own; it may only read production's.
+      const outputs = {
+        ...install(h, "payments-drill", "drill-bucket", "RESTORE_FROM=s3://team-bucket/payments\n"),
+        backupRestoreFrom: "s3://team-bucket/payments",
+      };
+      writeEtcGitlab(h.root, "drill");
+      outcome = (script) => h.onHost(script, { FAKE_S3_READONLY: "s3://team-bucket/payments" });
+
+      const list = deps(outputs);
+      expect(await main("restore", ["--stack", "payments-drill"], list.deps)).toBe(0);
+      expect(list.seen.out[0]).toBe("Backups of stack payments-drill in s3://team-bucket/payments/");
+      expect(list.seen.out).toContain(`  ${id}  25 B`);
+      expect(ssm?.requests[0]?.body.Parameters.commands).toContain("RESTORE_FROM='s3://team-bucket/payments'");
+      // --from-team would name a second source.
+      const both = deps(outputs);
+      expect(await main("restore", ["--stack", "payments-drill", "--from-team", "payments"], both.deps)).toBe(1);
+      expect(both.seen.err[0]).toBe(
+        "error: --from-team names a source, and stack payments-drill already restores from s3://team-bucket/payments (gitlab-dind:backup.restoreFrom): leave out --from-team",
+      );
+      const r = deps(outputs);
+      expect(
+        await main("restore", ["--stack", "payments-drill", "--backup", id, "--yes"], r.deps),
+        r.seen.err.join("\n"),
+      ).toBe(0);
+      expect(r.seen.out.at(-1)).toMatch(new RegExp(`^✔ Restored ${id} into payments-gitlab`));
+      const etc = (path: string) => readFileSync(join(h.root, "etc", "gitlab", path), "utf8");
+      expect(etc("gitlab-secrets.json")).toBe(etcGitlabContent("gitlab-secrets.json", "old"));
+      for (const path of ["ssh_host_ed25519_key", "ssl/letsencrypt_account_private_key.pem", "gitlab.rb"])
+        expect(etc(path), path).toBe(etcGitlabContent(path, "drill"));
+    });
   });
 
   it("restore asks first: anything but yes restores nothing; without a terminal it needs --yes", async () => {
@@ -301,10 +390,15 @@ describe("the shell lines SSM runs on the host", () => {
         ["restore", ["list"]],
         ["restore", ["restore", ID]],
       ] as const) {
-        const path = join(dir, `${what}.sh`);
-        writeFileSync(path, hostCommands(what, args, "s3://dev-gitlab-backups-5eed0000/dev").join("\n") + "\n");
-        const r = spawnSync("shellcheck", ["--shell=sh", path], { encoding: "utf8" });
-        expect(r.stdout + r.stderr, `${what} ${args.join(" ")}`).toBe("");
+        for (const drill of [false, true]) {
+          const path = join(dir, `${what}.sh`);
+          writeFileSync(
+            path,
+            hostCommands(what, args, "s3://dev-gitlab-backups-5eed0000/dev", drill).join("\n") + "\n",
+          );
+          const r = spawnSync("shellcheck", ["--shell=sh", path], { encoding: "utf8" });
+          expect(r.stdout + r.stderr, `${what} ${args.join(" ")}${drill ? " (drill)" : ""}`).toBe("");
+        }
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -60,6 +60,13 @@ export async function main(command: Command, argv: readonly string[], deps: Deps
     }
     throw error;
   }
+  if (args.fromTeam !== undefined && target.kind === "aws" && target.restoreFrom !== undefined) {
+    io.err(
+      `error: --from-team names a source, and stack ${args.stack} already restores from ${target.restoreFrom} (gitlab-dind:backup.restoreFrom): leave out --from-team`,
+    );
+    io.err(USAGE[command]);
+    return 1;
+  }
   if (args.fromTeam !== undefined && target.kind !== "aws") {
     io.err("error: --from-team reads another team's folder of an S3 bucket: it is for aws stacks");
     io.err(USAGE[command]);
@@ -79,9 +86,9 @@ type Runner = (
 
 function awsRunner(target: Extract<BackupTarget, { kind: "aws" }>, args: BackupArgs, deps: Deps): Runner {
   const client = (deps.ssm ?? ((region: string) => new SSMClient({ region })))(target.region);
-  const source = `s3://${target.bucket}/${args.fromTeam ?? target.team}`;
+  const { url, drill } = restoreSource(target, args);
   return async (what, scriptArgs, timeoutSeconds, echo) => {
-    const commands = hostCommands(what, scriptArgs, source);
+    const commands = hostCommands(what, scriptArgs, url, drill);
     const result = await runOnHost(
       client,
       {
@@ -100,8 +107,32 @@ function awsRunner(target: Extract<BackupTarget, { kind: "aws" }>, args: BackupA
   };
 }
 
-/** The shell lines SSM runs on the host (`AWS-RunShellScript`, /bin/sh) for a backup or a restore step. */
-export function hostCommands(what: "backup" | "restore", scriptArgs: readonly string[], source: string): string[] {
+/**
+ * Where a restore reads: this stack's own backups; or, a drill, another team's (`--from-team`, a
+ * folder of the same bucket, or the stack's `backup.restoreFrom`), of which the restore takes only
+ * gitlab-secrets.json.
+ */
+function restoreSource(
+  target: Extract<BackupTarget, { kind: "aws" }>,
+  args: BackupArgs,
+): { url: string; drill: boolean } {
+  if (args.fromTeam !== undefined) return { url: `s3://${target.bucket}/${args.fromTeam}`, drill: true };
+  if (target.restoreFrom !== undefined) return { url: target.restoreFrom, drill: true };
+  return { url: `s3://${target.bucket}/${target.team}`, drill: false };
+}
+
+/**
+ * The shell lines SSM runs on the host (`AWS-RunShellScript`, /bin/sh) for a backup or a restore
+ * step. `source` is where the restore reads: this stack's own backups (BACKUP_TARGET), or with
+ * `drill` another team's (RESTORE_FROM: the restore then takes only its gitlab-secrets.json, never
+ * its SSH host keys, ssl/ or gitlab.rb; see gitlab-dind-restore.sh).
+ */
+export function hostCommands(
+  what: "backup" | "restore",
+  scriptArgs: readonly string[],
+  source: string,
+  drill = false,
+): string[] {
   return what === "backup"
     ? [
         // The timer's own service: never two backups at once, and the journal has its log.
@@ -120,8 +151,9 @@ export function hostCommands(what: "backup" | "restore", scriptArgs: readonly st
         "# shellcheck source=/dev/null # the settings the association installed on the host",
         `. ${HOST_PATHS.env}`,
         "set +a",
-        `BACKUP_TARGET='${source}'`,
-        "export BACKUP_TARGET",
+        ...(drill
+          ? [`RESTORE_FROM='${source}'`, "export RESTORE_FROM"]
+          : [`BACKUP_TARGET='${source}'`, "export BACKUP_TARGET"]),
         "log=$(mktemp /var/log/gitlab-dind-restore.XXXXXX)",
         "status=0",
         `${HOST_PATHS.restoreScript} ${scriptArgs.join(" ")} >"$log" 2>&1 || status=$?`,
@@ -175,8 +207,8 @@ async function backup(target: BackupTarget, args: BackupArgs, run: Runner, io: I
 }
 
 async function restore(target: BackupTarget, args: BackupArgs, run: Runner, io: Io): Promise<number> {
-  const source =
-    target.kind === "aws" ? `s3://${target.bucket}/${args.fromTeam ?? target.team}/` : `${target.localDir}/`;
+  const from = target.kind === "aws" ? restoreSource(target, args) : { url: target.localDir, drill: false };
+  const source = `${from.url}/`;
   if (args.backup === undefined) {
     io.out(`Backups of stack ${args.stack} in ${source}`);
     const r = await run("restore", ["list"], 600, false);
@@ -195,7 +227,7 @@ async function restore(target: BackupTarget, args: BackupArgs, run: Runner, io: 
     }
     for (const m of rows) io.out(`  ${m[1]}  ${size(Number(m[2]))}`);
     io.out(
-      `Restore one with: npm run restore -- --stack ${args.stack} --backup <id>${args.fromTeam ? ` --from-team ${args.fromTeam}` : ""}`,
+      `Restore one with: npm run restore -- --stack ${args.stack} --backup <id>${args.fromTeam ? ` --from-team ${args.fromTeam}` : ""}${from.drill ? " (a drill: of its /etc/gitlab only gitlab-secrets.json is taken)" : ""}`,
     );
     return 0;
   }

@@ -12,6 +12,8 @@ export type BackupTarget =
       readonly region: string;
       readonly instanceId: string;
       readonly bucket: string;
+      /** A drill's restore source, `s3://<bucket>/<team>` (output `backupRestoreFrom`, from `backup.restoreFrom`). */
+      readonly restoreFrom?: string;
       readonly gitlabContainer: string;
       readonly gitlabImage: string;
     }
@@ -63,7 +65,24 @@ export function backupTarget(stack: string, raw: unknown, cwd: string): BackupTa
     const region = str("awsRegion", /^[a-z]{2}(-[a-z]+)+-\d+$/, "an AWS region");
     const instanceId = str("instanceId", /^i-[0-9a-f]+$|^[A-Za-z0-9-]+$/, "an EC2 instance id");
     const bucket = str("backupBucket", /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name");
-    result = { kind: "aws", team, region, instanceId, bucket, gitlabContainer, gitlabImage };
+    const restoreFrom =
+      o["backupRestoreFrom"] === undefined
+        ? undefined
+        : str(
+            "backupRestoreFrom",
+            /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[a-z][a-z0-9-]{1,20}$/,
+            "s3://<bucket>/<team>",
+          );
+    result = {
+      kind: "aws",
+      team,
+      region,
+      instanceId,
+      bucket,
+      ...(restoreFrom === undefined ? {} : { restoreFrom }),
+      gitlabContainer,
+      gitlabImage,
+    };
   } else if (target === "local") {
     const dir = str("backupLocalDir", /\S/, "a directory");
     const skipRaw = o["backupSkip"] ?? [];

@@ -2,8 +2,12 @@
 # gitlab-dind-backup: one GitLab backup, with the configuration GitLab leaves out of it.
 #
 #   1. `gitlab-backup create CRON=1 STRATEGY=copy SKIP=…` in the GitLab container;
-#   2. a tarball of /etc/gitlab (gitlab-secrets.json, and gitlab.rb when there is one): without
-#      gitlab-secrets.json a restore loses CI variables, 2FA and runner tokens;
+#   2. a tarball of the whole of /etc/gitlab, modes and owners kept: gitlab-secrets.json (without it
+#      a restore loses CI variables, 2FA and runner tokens), gitlab.rb when there is one, the SSH
+#      host keys ssh_host_* (after a rebuild git-over-SSH clients see the same host key), ssl/
+#      (the Let's Encrypt account key and certificates), trusted-certs/; not config_backup/, where
+#      `gitlab-ctl backup-etc` leaves its own archives. The tarball is streamed out of the container
+#      (`tar -czf -`), so no copy of the secrets stays on the container's disk;
 #   3. both to <BACKUP_TARGET>/<UTC timestamp>_<GitLab version>/ — an s3:// prefix (AWS host,
 #      uploaded by the host's role: the container has no AWS credentials) or a local directory;
 #   4. GitLab's archive removed from the container's backup directory once it is copied.
@@ -23,6 +27,20 @@ umask 077
 readonly CONTAINER_BACKUP_DIR=/var/opt/gitlab/backups
 readonly VERSION_FILE=/opt/gitlab/embedded/service/gitlab-rails/VERSION
 readonly CONFIG_ARCHIVE=gitlab-config.tar.gz
+# Run by the container's /bin/sh (as root): every entry of /etc/gitlab but config_backup/, by its
+# plain name (the restore picks gitlab-secrets.json out by that name). GNU tar records each file's
+# mode, owner and group; the restore's tar, as root, puts them back. Without gitlab-secrets.json
+# there is nothing worth keeping: it fails.
+# shellcheck disable=SC2016 # expanded by the container's shell
+readonly PACK_ETC_GITLAB='cd /etc/gitlab || exit 1
+[ -f gitlab-secrets.json ] || { echo "/etc/gitlab/gitlab-secrets.json does not exist" >&2; exit 1; }
+set --
+for f in * .[!.]* ..?*; do
+  if [ ! -e "$f" ] && [ ! -L "$f" ]; then continue; fi
+  if [ "$f" = config_backup ]; then continue; fi
+  set -- "$@" "$f"
+done
+exec tar -czf - -- "$@"'
 
 log() { printf '%s gitlab-dind-backup: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
 die() {
@@ -91,10 +109,13 @@ log "archive ${archive}"
 folder="$(date -u +%Y%m%dT%H%M%SZ)_${version}"
 staging=$(mktemp -d "${TMPDIR:-/tmp}/gitlab-dind-backup.XXXXXX")
 
-step="packing /etc/gitlab (gitlab-secrets.json, gitlab.rb)"
-# shellcheck disable=SC2016 # expanded by the container's shell
-docker exec "$container" sh -c 'cd /etc/gitlab && if [ -f gitlab.rb ]; then set -- gitlab-secrets.json gitlab.rb; else set -- gitlab-secrets.json; fi && tar -czf - "$@"' >"${staging}/${CONFIG_ARCHIVE}"
+step="packing /etc/gitlab"
+docker exec "$container" sh -c "$PACK_ETC_GITLAB" >"${staging}/${CONFIG_ARCHIVE}"
 [[ -s ${staging}/${CONFIG_ARCHIVE} ]] || die "the /etc/gitlab tarball is empty"
+members=$(tar -tzf "${staging}/${CONFIG_ARCHIVE}") || die "the /etc/gitlab tarball cannot be read"
+grep -qxF gitlab-secrets.json <<<"$members" || die "the /etc/gitlab tarball has no gitlab-secrets.json"
+top=$(grep -v '/.' <<<"$members" | tr '\n' ' ')
+log "packed /etc/gitlab: ${top% }"
 
 if [[ $mode == s3 ]]; then
   dest="${target}/${folder}/"

@@ -6,15 +6,29 @@
 #   gitlab-dind-restore check <id>        compares the backup's GitLab version with the running one
 #   gitlab-dind-restore restore <id>      restores it (the caller has asked for confirmation)
 #
-# restore, in order: the backup's gitlab-secrets.json (and gitlab.rb, when it has one) put back
-# and `gitlab-ctl reconfigure`; puma and sidekiq stopped; the archive copied into the container's
-# backup directory, owned by git; `gitlab-backup restore BACKUP=<id> force=yes`; the container
-# restarted and waited for; `gitlab-rake gitlab:check SANITIZE=true`; `gitlab-rake gitlab:doctor:secrets`.
+# restore, in order: the backup's /etc/gitlab put back (see below) and `gitlab-ctl reconfigure`;
+# puma and sidekiq stopped; the archive copied into the container's backup directory, owned by
+# git; `gitlab-backup restore BACKUP=<id> force=yes`; the container restarted and waited for;
+# `gitlab-rake gitlab:check SANITIZE=true`; `gitlab-rake gitlab:doctor:secrets`.
 # A backup restores only into the same GitLab version: check and restore refuse another (exit 3).
+#
+# What of /etc/gitlab comes back, before the reconfigure:
+#   - this stack's own backups (BACKUP_TARGET): all of it, over what is there, with the modes and
+#     owners it was saved with: gitlab-secrets.json, gitlab.rb, the SSH host keys ssh_host_*
+#     (sshd reads them when it starts: the restart below, so git-over-SSH clients see the host key
+#     they knew), ssl/ (the Let's Encrypt account key and certificates), trusted-certs/. Files the
+#     backup does not hold stay as they are.
+#   - a drill (RESTORE_FROM: another team's backups): only gitlab-secrets.json, which the restored
+#     database needs. Never that team's ssh_host_* private keys or ssl/ (a drill host must not hold
+#     production's identity and certificate keys), and not its gitlab.rb either: that one is the
+#     other team's, naming its URL; this stack keeps its own gitlab.rb (and GITLAB_OMNIBUS_CONFIG).
 #
 # Environment: GITLAB_CONTAINER, BACKUP_TARGET (s3://<bucket>/<team> or a directory), and with an
 # s3:// target BACKUP_REGION and RESTORE_STAGING_DIR (a directory on a disk with room for the
 # archive); RESTORE_WAIT_SECONDS bounds the wait for GitLab after the restart (default 1200).
+# RESTORE_FROM (s3://<bucket>/<team> or a directory), when set, is where list, check and restore
+# read instead of BACKUP_TARGET (which may then be unset), and makes the restore a drill (above).
+# The script only reads there.
 set -euo pipefail
 umask 077
 
@@ -61,7 +75,13 @@ case $command in
 esac
 
 container=${GITLAB_CONTAINER:?GITLAB_CONTAINER must name the GitLab container}
-target=${BACKUP_TARGET:?BACKUP_TARGET must be s3://<bucket>/<prefix> or a directory}
+if [[ -n ${RESTORE_FROM:-} ]]; then
+  drill=true
+  target=$RESTORE_FROM
+else
+  drill=false
+  target=${BACKUP_TARGET:?BACKUP_TARGET must be s3://<bucket>/<prefix> or a directory}
+fi
 target=${target%/}
 case $target in
   s3://*)
@@ -141,9 +161,15 @@ archive=$(find "$source_dir" -maxdepth 1 -name "*${ARCHIVE_SUFFIX}" -printf '%f\
 [[ -f ${source_dir}/${CONFIG_ARCHIVE} ]] || die "backup ${id} has no ${CONFIG_ARCHIVE}"
 backup_name=${archive%"$ARCHIVE_SUFFIX"}
 
-step="putting back gitlab-secrets.json and reconfiguring"
-log "[2/8] putting back gitlab-secrets.json (and gitlab.rb) and running gitlab-ctl reconfigure"
-docker exec -i "$container" tar -xzf - -C /etc/gitlab <"${source_dir}/${CONFIG_ARCHIVE}"
+if [[ $drill == true ]]; then
+  step="putting back gitlab-secrets.json (a drill: nothing else of ${target}/) and reconfiguring"
+  log "[2/8] a drill from ${target}/: putting back its gitlab-secrets.json only (this stack keeps its own gitlab.rb, SSH host keys and ssl/), and running gitlab-ctl reconfigure"
+  docker exec -i "$container" tar -xzpf - -C /etc/gitlab gitlab-secrets.json <"${source_dir}/${CONFIG_ARCHIVE}"
+else
+  step="putting back /etc/gitlab and reconfiguring"
+  log "[2/8] putting back /etc/gitlab (gitlab-secrets.json, gitlab.rb, SSH host keys, ssl/) and running gitlab-ctl reconfigure"
+  docker exec -i "$container" tar -xzpf - -C /etc/gitlab <"${source_dir}/${CONFIG_ARCHIVE}"
+fi
 docker exec "$container" gitlab-ctl reconfigure
 
 step="stopping puma and sidekiq"
