@@ -105,10 +105,11 @@ export interface GitLabRunnerArgs {
   /** Physical names: the container is `<team>-runner`, the runner `<team>-dind-<suffix>` in GitLab. */
   readonly names: Naming;
   /**
-   * More volumes for every job and service container (`src:dst[:mode]`), such as the pull-through
-   * cache's daemon.json for DinD. Default: none.
+   * More volumes for every job and service container (`src:dst[:mode]`), one entry per contribution,
+   * after `/certs/client` and `/cache`: such as the jobs' /etc/docker (infra/job-docker: the cache's
+   * daemon.json, the registry's CA). Default: none.
    */
-  readonly jobVolumes?: pulumi.Input<pulumi.Input<string>[]>;
+  readonly jobVolumes?: readonly pulumi.Input<string>[];
   /**
    * More host names mapped to the host's gateway in every job and service container, besides
    * GitLab's (e.g. `host.docker.internal` for the pull-through cache when GitLab has a DNS name).
@@ -169,7 +170,7 @@ export class GitLabRunner extends pulumi.ComponentResource {
       args.registration,
     );
 
-    const jobVolumes = pulumi.output(args.jobVolumes ?? []);
+    const jobVolumes = pulumi.all([...(args.jobVolumes ?? [])]);
     // Where jobs run decides how they reach GitLab; the rest of config.toml is the same.
     const jobAccess: pulumi.Output<Pick<RunnerConfigSettings, "url" | "extraHosts" | "autoscaler">> =
       autoscaler === undefined
