@@ -145,15 +145,13 @@ export class RunnerWorkers extends pulumi.ComponentResource {
     const mirrorPort = args.mirrorPort;
     const dockerFiles = args.dockerFiles ?? [];
     // With the cache, the user data names the host's private address (known once the host exists).
-    const userData = pulumi
-      .all([host.privateIp, resolvedJobDockerFiles(dockerFiles)])
-      .apply(([privateIp, files]) =>
-        renderWorkerUserData({
-          username: WORKER_USERNAME,
-          ...(mirrorPort === undefined ? {} : { mirror: { host: privateIp, port: mirrorPort } }),
-          dockerFiles: files,
-        }),
-      );
+    const userData = pulumi.all([host.privateIp, resolvedJobDockerFiles(dockerFiles)]).apply(([privateIp, files]) =>
+      renderWorkerUserData({
+        username: WORKER_USERNAME,
+        ...(mirrorPort === undefined ? {} : { mirror: { host: privateIp, port: mirrorPort } }),
+        dockerFiles: files,
+      }),
+    );
     const ami = aws.ssm.getParameterOutput({ name: AL2023_AMI_PARAMETER }, invoke).value;
     const launchTemplate = new aws.ec2.LaunchTemplate(
       `${name}-lt`,

@@ -83,4 +83,3 @@ export function jobDockerFilesDigest(files: readonly JobDockerFile[]): string {
   for (const file of checkedJobDockerFiles(files)) hash.update(`${file.path}\0${file.content}\0`);
   return hash.digest("hex").slice(0, 12);
 }
-
