@@ -59,7 +59,7 @@ function filesInJobs(plan: Plan): Map<string, string> {
           ((r.inputs.volumes as { volumeName?: string }[] | undefined) ?? []).some((v) => v.volumeName === source),
       );
       expect(holders.map((h) => h.name)).toEqual(["job-docker-holder"]);
-      const holder = holders[0]!;
+      const holder = holders[0];
       // Created, never started: it only holds the files.
       expect(holder.inputs.start).toBe(false);
       const at = (holder.inputs.volumes as { volumeName: string; containerPath: string }[]).find(
@@ -160,8 +160,8 @@ describe("the jobs' /etc/docker files", () => {
   it("name the host's volume by their content: another CA or another port is another volume", () => {
     const a = [{ path: "certs.d/198.51.100.7:4567/ca.crt", content: "CA 1" }];
     expect(jobDockerFilesDigest(a)).toMatch(/^[0-9a-f]{12}$/);
-    expect(jobDockerFilesDigest([{ ...a[0]!, content: "CA 2" }])).not.toBe(jobDockerFilesDigest(a));
-    expect(jobDockerFilesDigest([{ ...a[0]!, path: "certs.d/198.51.100.7:5050/ca.crt" }])).not.toBe(
+    expect(jobDockerFilesDigest([{ ...a[0], content: "CA 2" }])).not.toBe(jobDockerFilesDigest(a));
+    expect(jobDockerFilesDigest([{ ...a[0], path: "certs.d/198.51.100.7:5050/ca.crt" }])).not.toBe(
       jobDockerFilesDigest(a),
     );
     // Order does not matter: contributions may come in any order.
