@@ -163,6 +163,7 @@ export function buildStack(config: StackConfig): StackBuild {
     gitlab,
     config: config.runner,
     names,
+    registry: config.gitlab.registryPort !== 0,
     ...(autoscaler !== undefined ? { autoscaler } : {}),
     // /etc/docker in every job and service container: the host's volume, or the workers' directory.
     jobVolumes: [...(jobDocker !== undefined ? [jobDocker.jobVolume] : []), ...(workers?.jobVolumes ?? [])],

@@ -116,6 +116,11 @@ export interface GitLabRunnerArgs {
    * Default: none.
    */
   readonly jobGatewayHosts?: readonly string[];
+  /**
+   * GitLab's container registry is on (`gitlab.registryPort` not 0): the example pipeline also builds,
+   * pushes and pulls an image. Default: false.
+   */
+  readonly registry?: boolean;
   /** Timeouts and retries of the registration's API calls. Default: the provider's defaults. */
   readonly registration?: RegistrationProviderOptions;
   /** Jobs on autoscaled EC2 workers (docker-autoscaler). Default: unset, the docker executor on the host. */
@@ -148,6 +153,7 @@ export class GitLabRunner extends pulumi.ComponentResource {
       jobImage: config.jobImage,
       dindImage: config.dindImage,
       tags: config.tags,
+      registry: args.registry ?? false,
     });
 
     // Makes the description unique in GitLab: it is how a retried create finds what a lost answer created.
