@@ -122,14 +122,14 @@ export function renderExamplePipeline(settings: ExamplePipelineSettings): string
   // The job token's credentials, on stdin: never on a command line the log echoes.
   const login =
     'echo "$CI_REGISTRY_PASSWORD" | docker login --username "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"';
-  const push = { stage: "push", ...dindJob(pushedImage) };
+  const push: Record<string, unknown> = { stage: "push", ...dindJob(pushedImage) };
   push.script = [
     login,
     // A Dockerfile on stdin and no build context: nothing of the repository is sent to the daemon.
     `printf 'FROM %s\\nCMD ["echo", "%s %s"]\\n' ${EXAMPLE_INNER_IMAGE} "${PUSHED_IMAGE_GREETING}" "$CI_PIPELINE_ID" | docker build --tag "${image}" -`,
     `docker push "${image}"`,
   ];
-  const pull = { stage: "pull", ...dindJob(pushedImage) };
+  const pull: Record<string, unknown> = { stage: "pull", ...dindJob(pushedImage) };
   pull.script = [login, `docker pull "${image}"`, `docker run --rm "${image}"`];
 
   const doc = new Document({
