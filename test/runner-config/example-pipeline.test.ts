@@ -201,8 +201,8 @@ describe("the registry jobs", () => {
 
   test("push: logs in with the job token on stdin, builds a tiny image inside DinD, pushes $CI_REGISTRY_IMAGE/smoke:<pipeline>", () => {
     const doc = parse(registry(true)) as Record<string, Job>;
-    const push = doc[REGISTRY_PUSH_JOB]!;
-    const dind = doc["docker-in-docker"]!;
+    const push = doc[REGISTRY_PUSH_JOB];
+    const dind = doc["docker-in-docker"];
     // The same DinD set-up as the proven job.
     expect(push.image).toBe(dind.image);
     expect(push.services).toEqual(dind.services);
@@ -218,9 +218,9 @@ describe("the registry jobs", () => {
 
   test("pull: a fresh DinD daemon pulls the image back and runs it", () => {
     const doc = parse(registry(true)) as Record<string, Job>;
-    const pull = doc[REGISTRY_PULL_JOB]!;
+    const pull = doc[REGISTRY_PULL_JOB];
     expect(pull.variables).toEqual({ DOCKER_TLS_CERTDIR: "/certs", PUSHED_IMAGE: PUSHED });
-    expect(pull.services).toEqual(doc["docker-in-docker"]!.services);
+    expect(pull.services).toEqual(doc["docker-in-docker"].services);
     expect(pull.script).toEqual([LOGIN, 'docker pull "$PUSHED_IMAGE"', 'docker run --rm "$PUSHED_IMAGE"']);
   });
 
@@ -236,12 +236,12 @@ describe("the registry jobs", () => {
         const doc = parse(registry(true)) as Record<string, Job>;
         for (const name of [REGISTRY_PUSH_JOB, REGISTRY_PULL_JOB]) {
           const file = join(dir, `${name}.sh`);
-          writeFileSync(file, `#!/bin/sh\nset -eu\n${doc[name]!.script.join("\n")}\n`);
+          writeFileSync(file, `#!/bin/sh\nset -eu\n${doc[name].script.join("\n")}\n`);
           const r = run("shellcheck", ["--shell=sh", "--severity=style", "--exclude=SC2154", file]);
           expect(r.output, name).toBe("");
         }
         // The build's Dockerfile, as sh's printf writes it for pipeline 4711.
-        const printf = doc[REGISTRY_PUSH_JOB]!.script[1]!.split(" | ")[0]!;
+        const printf = doc[REGISTRY_PUSH_JOB].script[1].split(" | ")[0];
         const script = join(dir, "dockerfile.sh");
         writeFileSync(script, `CI_PIPELINE_ID=4711\n${printf}\n`);
         expect(run("sh", [script]).output).toBe(`FROM alpine:3.22\nCMD ["echo", "${PUSHED_IMAGE_GREETING} 4711"]\n`);
