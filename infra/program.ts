@@ -15,6 +15,7 @@ import { naming } from "./naming";
 import { GitLabRunner, type RunnerAutoscaling } from "./runner";
 import { RunnerWorkers, WORKER_GITLAB_NAME, workerAccess } from "./autoscaler";
 import { HTTPS_PORT } from "./host/aws/network";
+import { JobDockerConfig, registryCaFile } from "./job-docker";
 import { GitLabTls } from "./tls";
 import { UpgradeGuard } from "./upgrade-guard";
 import { CONFIG_TOML_FILE, EXAMPLE_PIPELINE_FILE } from "../runner-config";
@@ -90,18 +91,6 @@ export function buildStack(config: StackConfig): StackBuild {
         publishOnLoopback: config.target === "aws",
         // Autoscaled CI workers reach it at the host's private address (their security group only).
         ...(config.runner.autoscaler.enabled && host.aws !== undefined ? { privateAddress: host.aws.privateIp } : {}),
-        // The mount at /etc/docker hides the DinD image's own: the daemons get the stack CA for
-        // GitLab's registry there, so `docker login`/`push` to it work in jobs.
-        ...(tls !== undefined && config.gitlab.registryPort !== 0
-          ? {
-              trustedRegistries: [
-                {
-                  address: pulumi.interpolate`${host.host.publicAddress}:${config.gitlab.registryPort}`,
-                  caPem: tls.caCertPem,
-                },
-              ],
-            }
-          : {}),
       })
     : undefined;
 
@@ -116,6 +105,13 @@ export function buildStack(config: StackConfig): StackBuild {
     startAfter: dns?.ready ?? [],
     upgradeGuard,
   });
+
+  // The stack CA for GitLab's registry where every job's DinD daemon looks for it (certs.d), so jobs
+  // push to `$CI_REGISTRY`. None with Let's Encrypt (public roots) or without a registry.
+  const registryCa =
+    tls !== undefined && config.gitlab.registryPort !== 0
+      ? [registryCaFile(gitlab.externalUrl, config.gitlab.registryPort, tls.caCertPem)]
+      : [];
 
   // With runner.autoscaler.enabled (AWS only; the config refuses it locally), jobs run on throw-away
   // EC2 workers and the runner container becomes their manager. Off, none of this exists.
@@ -135,6 +131,8 @@ export function buildStack(config: StackConfig): StackBuild {
       ],
       // The workers' daemons and their jobs' DinD daemons pull through the cache on the host.
       ...(mirror !== undefined ? { mirrorPort: config.mirror.port } : {}),
+      // Their user data writes these under /etc/docker, for their daemons and their jobs' DinD daemons.
+      dockerFiles: registryCa,
       names,
     });
     const access = pulumi
@@ -151,6 +149,13 @@ export function buildStack(config: StackConfig): StackBuild {
     };
   }
 
+  // Jobs on the host: their /etc/docker files (the cache's daemon.json, the registry's CA) in a volume.
+  const hostJobFiles = [...(mirror?.jobDockerFiles ?? []), ...registryCa];
+  const jobDocker =
+    autoscaler === undefined && hostJobFiles.length > 0
+      ? new JobDockerConfig("job-docker", { host: host.host, names, files: hostJobFiles, image: config.runner.image })
+      : undefined;
+
   // Registers against `gitlab.apiUrl` with `gitlab.adminToken` after `gitlab.ready`; its
   // container reaches GitLab at `gitlab.containerUrl`. Destroyed before GitLab (container, then
   // the registration), so GitLab still answers when the runner is removed from it.
@@ -159,15 +164,12 @@ export function buildStack(config: StackConfig): StackBuild {
     gitlab,
     config: config.runner,
     names,
+    registry: config.gitlab.registryPort !== 0,
     ...(autoscaler !== undefined ? { autoscaler } : {}),
-    // The cache's daemon.json at /etc/docker in every job and service container, and the name the
-    // DinD daemons reach it by (already mapped when GitLab itself is at host.docker.internal).
-    ...(mirror !== undefined && autoscaler === undefined
-      ? { jobVolumes: [mirror.jobVolume], jobGatewayHosts: [HOST_GATEWAY_NAME] }
-      : {}),
-    // On the workers: the worker's own directory with the DinD daemon.json (its user data writes it),
-    // naming the cache at the host's private address.
-    ...(mirror !== undefined && workers !== undefined ? { jobVolumes: [...workers.jobVolumes] } : {}),
+    // /etc/docker in every job and service container: the host's volume, or the workers' directory.
+    jobVolumes: [...(jobDocker !== undefined ? [jobDocker.jobVolume] : []), ...(workers?.jobVolumes ?? [])],
+    // The name the host's DinD daemons reach the cache by (already mapped when GitLab is at it).
+    ...(mirror !== undefined && autoscaler === undefined ? { jobGatewayHosts: [HOST_GATEWAY_NAME] } : {}),
   });
 
   // Backups of GitLab: on AWS a bucket, the host role's access to it and a timer on the host.

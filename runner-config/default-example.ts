@@ -20,12 +20,23 @@ export function defaultRunnerTags(): readonly string[] {
   return tags;
 }
 
-/** The example pipeline for the default `runner.jobImage`, `runner.dindImage` and `runner.tags`. */
+/** The `gitlab.registryPort` default from the configuration schema: 0 turns the registry off. */
+export function defaultRegistryOn(): boolean {
+  const port = KEYS_BY_PATH.get("gitlab.registryPort")?.default;
+  if (typeof port !== "number") throw new Error("infra/config/schema.ts: gitlab.registryPort has no number default");
+  return port !== 0;
+}
+
+/**
+ * The example pipeline for the default `runner.jobImage`, `runner.dindImage`, `runner.tags` and
+ * `gitlab.registryPort` (the registry on: with the push and pull jobs).
+ */
 export function renderDefaultExamplePipeline(): string {
   return renderExamplePipeline({
     jobImage: DEFAULT_JOB_IMAGE,
     dindImage: DEFAULT_DIND_IMAGE,
     tags: defaultRunnerTags(),
+    registry: defaultRegistryOn(),
   });
 }
 

@@ -14,6 +14,13 @@
  * A DinD image under another name (`runner.dindImage: registry.example.com/tools/dind:1`, named
  * `registry.example.com__tools__dind`) gets `alias: docker`, the host name the CLI and the daemon's
  * TLS certificate use.
+ *
+ * With GitLab's container registry on (`gitlab.registryPort` not 0), two more jobs prove the registry
+ * round trip that DinD pipelines are for: `registry-push` builds a tiny image inside its DinD daemon,
+ * logs in with the job's own credentials (`$CI_REGISTRY_USER`/`$CI_REGISTRY_PASSWORD`, the job token)
+ * and pushes `$CI_REGISTRY_IMAGE/smoke:$CI_PIPELINE_ID`; `registry-pull`, in the next stage and so in
+ * a fresh DinD daemon, pulls it back and runs it. The image prints `PUSHED_IMAGE_GREETING` and the
+ * pipeline's id, which only an image this pipeline built can print (tools/smoke checks it).
  */
 import { Document, Scalar } from "yaml";
 import { RunnerConfigError } from "./errors";
@@ -35,19 +42,37 @@ export const EXAMPLE_INNER_IMAGE = "alpine:3.22";
 /** What the pipeline prints before the job daemon's registry mirrors (tools/smoke reads it). */
 export const MIRRORS_LINE = "Registry Mirrors:";
 
+/** The job that builds and pushes an image to GitLab's registry (only with the registry on). */
+export const REGISTRY_PUSH_JOB = "registry-push";
+/** The job, one stage later, that pulls that image back and runs it. */
+export const REGISTRY_PULL_JOB = "registry-pull";
+/** The repository under the project's registry path the image is pushed to, tagged with the pipeline id. */
+export const PUSHED_IMAGE_NAME = "smoke";
+/** What the pushed image prints, followed by the id of the pipeline that built it (tools/smoke reads it). */
+export const PUSHED_IMAGE_GREETING = "gitlab-dind smoke image built by pipeline";
+/** The variable the registry jobs name the image by. */
+const PUSHED_IMAGE_VARIABLE = "PUSHED_IMAGE";
+
 /** The settings the pipeline is rendered from: the stack's `runner.jobImage`, `runner.dindImage`, `runner.tags`. */
 export interface ExamplePipelineSettings {
   readonly jobImage: string;
   readonly dindImage: string;
   /** Tags the runner registers with; the job asks for all of them. Empty: the job is untagged. */
   readonly tags: readonly string[];
+  /** GitLab's container registry is on (`gitlab.registryPort` not 0): add the push and pull jobs. */
+  readonly registry: boolean;
 }
 
 const HEADER = [
-  " Rendered by runner-config/example-pipeline.ts from runner.jobImage, runner.dindImage and runner.tags.",
+  " Rendered by runner-config/example-pipeline.ts from runner.jobImage, runner.dindImage, runner.tags and gitlab.registryPort.",
   " Proves the runner runs Docker-in-Docker: `docker version` shows a Server only when the job",
   " reached the docker:dind service over TLS; then two containers run inside that daemon.",
   " `docker info` names the registry mirror (the stack's Docker Hub pull-through cache) the daemon uses.",
+].join("\n");
+
+const REGISTRY_HEADER = [
+  " registry-push builds a tiny image in its DinD daemon and pushes it to GitLab's registry with the",
+  " job's own credentials; registry-pull, a stage later in a fresh daemon, pulls it back and runs it.",
 ].join("\n");
 
 /**
@@ -61,19 +86,24 @@ export function renderExamplePipeline(settings: ExamplePipelineSettings): string
   });
   if (problems.length > 0) throw new RunnerConfigError(EXAMPLE_PIPELINE_FILE, problems);
 
-  const certDir = new Scalar("/certs");
-  certDir.type = Scalar.QUOTE_DOUBLE;
-  const job: Record<string, unknown> = {
-    image: settings.jobImage,
-    services: [
-      derivedServiceAliases(settings.dindImage).includes(DIND_SERVICE_ALIAS)
-        ? { name: settings.dindImage }
-        : { name: settings.dindImage, alias: DIND_SERVICE_ALIAS },
-    ],
-    variables: { DOCKER_TLS_CERTDIR: certDir },
+  const dindJob = (variables: Record<string, unknown> = {}): Record<string, unknown> => {
+    const certDir = new Scalar("/certs");
+    certDir.type = Scalar.QUOTE_DOUBLE;
+    const job: Record<string, unknown> = {
+      image: settings.jobImage,
+      services: [
+        derivedServiceAliases(settings.dindImage).includes(DIND_SERVICE_ALIAS)
+          ? { name: settings.dindImage }
+          : { name: settings.dindImage, alias: DIND_SERVICE_ALIAS },
+      ],
+      variables: { DOCKER_TLS_CERTDIR: certDir, ...variables },
+    };
+    if (settings.tags.length > 0) job.tags = [...settings.tags];
+    return job;
   };
-  if (settings.tags.length > 0) job.tags = [...settings.tags];
-  job.script = [
+
+  const dind = dindJob();
+  dind.script = [
     "docker version",
     // Which registry mirrors the job's daemon pulls through (the stack's pull-through cache).
     `docker info --format '${MIRRORS_LINE} {{join .RegistryConfig.Mirrors ", "}}'`,
@@ -81,8 +111,34 @@ export function renderExamplePipeline(settings: ExamplePipelineSettings): string
     `docker run -d --name alpine-2 ${EXAMPLE_INNER_IMAGE} sleep 600`,
     "docker container ls",
   ];
+  if (!settings.registry) {
+    const doc = new Document({ [EXAMPLE_JOB_NAME]: dind });
+    doc.commentBefore = HEADER;
+    return doc.toString({ lineWidth: 0 });
+  }
 
-  const doc = new Document({ [EXAMPLE_JOB_NAME]: job });
-  doc.commentBefore = HEADER;
+  const image = `$${PUSHED_IMAGE_VARIABLE}`;
+  const pushedImage = { [PUSHED_IMAGE_VARIABLE]: `$CI_REGISTRY_IMAGE/${PUSHED_IMAGE_NAME}:$CI_PIPELINE_ID` };
+  // The job token's credentials, on stdin: never on a command line the log echoes.
+  const login =
+    'echo "$CI_REGISTRY_PASSWORD" | docker login --username "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"';
+  const push: Record<string, unknown> = { stage: "push", ...dindJob(pushedImage) };
+  push.script = [
+    login,
+    // A Dockerfile on stdin and no build context: nothing of the repository is sent to the daemon.
+    `printf 'FROM %s\\nCMD ["echo", "%s %s"]\\n' ${EXAMPLE_INNER_IMAGE} "${PUSHED_IMAGE_GREETING}" "$CI_PIPELINE_ID" | docker build --tag "${image}" -`,
+    `docker push "${image}"`,
+  ];
+  const pull: Record<string, unknown> = { stage: "pull", ...dindJob(pushedImage) };
+  pull.script = [login, `docker pull "${image}"`, `docker run --rm "${image}"`];
+
+  const doc = new Document({
+    // The DinD job keeps its default stage (test); push and pull follow it, in that order.
+    stages: ["test", "push", "pull"],
+    [EXAMPLE_JOB_NAME]: dind,
+    [REGISTRY_PUSH_JOB]: push,
+    [REGISTRY_PULL_JOB]: pull,
+  });
+  doc.commentBefore = `${HEADER}\n${REGISTRY_HEADER}`;
   return doc.toString({ lineWidth: 0 });
 }

@@ -30,7 +30,15 @@ export {
 export { privilegedImagePatterns, matchesImagePattern } from "./privileged-images";
 export { imagePairProblems } from "./image-pairing";
 export type { ExamplePipelineSettings } from "./example-pipeline";
-export { DIND_SERVICE_ALIAS, EXAMPLE_PIPELINE_FILE, renderExamplePipeline } from "./example-pipeline";
+export {
+  DIND_SERVICE_ALIAS,
+  EXAMPLE_PIPELINE_FILE,
+  PUSHED_IMAGE_GREETING,
+  PUSHED_IMAGE_NAME,
+  REGISTRY_PULL_JOB,
+  REGISTRY_PUSH_JOB,
+  renderExamplePipeline,
+} from "./example-pipeline";
 export { derivedServiceAliases } from "./service-aliases";
 export type { KnownTable, TomlType } from "./known-keys";
 export { KNOWN_KEYS } from "./known-keys";

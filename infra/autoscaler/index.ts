@@ -3,6 +3,7 @@ export { WORKER_GITLAB_NAME, workerAccess, type WorkerAccess } from "./worker-ac
 export { managerPolicyDocument, managerPolicyStatements } from "./manager-policy";
 export {
   renderWorkerUserData,
+  workerDockerFiles,
   WORKER_BOOTSTRAP_SCRIPT,
   WORKER_DIND_CONFIG_DIR,
   WORKER_DIND_JOB_VOLUME,

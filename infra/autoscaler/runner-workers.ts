@@ -20,6 +20,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AutoscalerConfig } from "../config/types";
 import type { AwsHostNetwork } from "../host/aws/aws-host";
 import { AL2023_AMI_PARAMETER } from "../host/aws/instance";
+import { resolvedJobDockerFiles, type PendingJobDockerFile } from "../job-docker/job-docker-config";
 import type { Naming } from "../naming";
 import { WORKER_USERNAME } from "../../runner-config";
 import { managerPolicyDocument } from "./manager-policy";
@@ -45,6 +46,12 @@ export interface RunnerWorkersArgs {
    * registry mirror. Default: unset, no cache (no rule, no daemon.json).
    */
   readonly mirrorPort?: number;
+  /**
+   * More files of /etc/docker for the workers' daemons and their jobs' DinD daemons (infra/job-docker),
+   * such as the stack CA for GitLab's registry; written by the user data (public text only).
+   * Default: none.
+   */
+  readonly dockerFiles?: readonly PendingJobDockerFile[];
   /** Physical names and tags: the group is `<team>-ci-workers`. */
   readonly names: Naming;
 }
@@ -59,7 +66,7 @@ export class RunnerWorkers extends pulumi.ComponentResource {
   declare readonly userData: pulumi.Output<string>;
   /**
    * `[runners.docker] volumes` entries for the autoscaled runner: the worker's directory with the jobs'
-   * DinD daemon.json, read-only at /etc/docker. Empty without the cache.
+   * /etc/docker files, read-only at /etc/docker. Empty when there is no file (no cache, no registry CA).
    */
   readonly jobVolumes: readonly string[];
   /**
@@ -138,13 +145,15 @@ export class RunnerWorkers extends pulumi.ComponentResource {
     if (second !== undefined) subnetIds.push(this.secondSubnet(name, args, second, child, invoke));
 
     const mirrorPort = args.mirrorPort;
+    const dockerFiles = args.dockerFiles ?? [];
     // With the cache, the user data names the host's private address (known once the host exists).
-    const userData =
-      mirrorPort === undefined
-        ? pulumi.output(renderWorkerUserData({ username: WORKER_USERNAME }))
-        : host.privateIp.apply((privateIp) =>
-            renderWorkerUserData({ username: WORKER_USERNAME, mirror: { host: privateIp, port: mirrorPort } }),
-          );
+    const userData = pulumi.all([host.privateIp, resolvedJobDockerFiles(dockerFiles)]).apply(([privateIp, files]) =>
+      renderWorkerUserData({
+        username: WORKER_USERNAME,
+        ...(mirrorPort === undefined ? {} : { mirror: { host: privateIp, port: mirrorPort } }),
+        dockerFiles: files,
+      }),
+    );
     const ami = aws.ssm.getParameterOutput({ name: AL2023_AMI_PARAMETER }, invoke).value;
     const launchTemplate = new aws.ec2.LaunchTemplate(
       `${name}-lt`,
@@ -250,7 +259,7 @@ export class RunnerWorkers extends pulumi.ComponentResource {
     this.securityGroupId = securityGroup.id;
     this.launchTemplateId = launchTemplate.id;
     this.userData = userData;
-    this.jobVolumes = mirrorPort === undefined ? [] : [WORKER_DIND_JOB_VOLUME];
+    this.jobVolumes = mirrorPort === undefined && dockerFiles.length === 0 ? [] : [WORKER_DIND_JOB_VOLUME];
     this.managerPolicy = managerPolicy;
     this.group = group;
     this.registerOutputs({

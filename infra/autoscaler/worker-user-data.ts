@@ -6,30 +6,33 @@
  * reaches the Docker socket over SSH as that user), start Docker, and wait until it answers. The runner's
  * `instance_ready_command` waits for this to finish before the worker takes a job.
  *
- * With the Docker Hub pull-through cache on (infra/mirror), two daemon.json files name it, at the GitLab
- * host's private address: the worker's own daemon's `/etc/docker/daemon.json` (the job and service
- * images the runner pulls), and `WORKER_DIND_CONFIG_DIR/daemon.json`, which config.toml mounts
- * read-only at /etc/docker in every job and service container (the jobs' DinD daemons). Both are
- * written before Docker is installed and started, so its first start reads them.
+ * The files of /etc/docker (infra/job-docker) are written twice: under the worker's own `/etc/docker`
+ * (the job and service images the runner pulls through the worker's daemon) and under
+ * `WORKER_DIND_CONFIG_DIR`, which config.toml mounts read-only at /etc/docker in every job and service
+ * container (the jobs' DinD daemons). They are: with the Docker Hub pull-through cache on
+ * (infra/mirror), a daemon.json naming it at the GitLab host's private address; with the stack CA and
+ * the registry on, `certs.d/<registry>/ca.crt` (public), so `docker login`/`push` to GitLab's registry
+ * verify it. All are written before Docker is installed and started, so its first start reads them.
  *
  * Nothing secret and no credentials: a privileged job is root on its worker, and the worker has no
  * instance profile.
  */
 import { posix } from "node:path";
 import { Document } from "yaml";
+import { checkedJobDockerFiles, DOCKER_CONFIG_DIR, type JobDockerFile } from "../job-docker/files";
 import { DAEMON_JSON_PATH, mirrorDaemonJson } from "../mirror/daemon-json";
 
 /** Where the bootstrap script is written. */
 export const WORKER_BOOTSTRAP_SCRIPT = "/usr/local/sbin/gitlab-dind-worker-bootstrap";
 
 /**
- * The worker's directory that holds the jobs' DinD daemon.json: config.toml mounts it read-only at
- * /etc/docker in every job and service container.
+ * The worker's directory that holds the jobs' /etc/docker files (daemon.json, certs.d): config.toml
+ * mounts it read-only at /etc/docker in every job and service container.
  */
 export const WORKER_DIND_CONFIG_DIR = "/etc/gitlab-dind/dind";
 
-/** config.toml's `[runners.docker] volumes` entry for the autoscaled runner: the DinD daemon.json. */
-export const WORKER_DIND_JOB_VOLUME = `${WORKER_DIND_CONFIG_DIR}:${posix.dirname(DAEMON_JSON_PATH)}:ro`;
+/** config.toml's `[runners.docker] volumes` entry for the autoscaled runner: the jobs' /etc/docker. */
+export const WORKER_DIND_JOB_VOLUME = `${WORKER_DIND_CONFIG_DIR}:${DOCKER_CONFIG_DIR}:ro`;
 
 export interface WorkerUserDataInput {
   /** The user the runner connects as (`ec2-user`). */
@@ -39,6 +42,21 @@ export interface WorkerUserDataInput {
    * DinD daemons use it as their registry mirror. Default: unset, no daemon.json is written.
    */
   readonly mirror?: { readonly host: string; readonly port: number };
+  /**
+   * More files of /etc/docker for the worker's daemon and its jobs' DinD daemons (paths relative to
+   * /etc/docker), such as the stack CA for GitLab's registry. Public text only. Default: none.
+   */
+  readonly dockerFiles?: readonly JobDockerFile[];
+}
+
+/** The files of /etc/docker the worker gets (the cache's daemon.json first), checked and in order. */
+export function workerDockerFiles(input: WorkerUserDataInput): JobDockerFile[] {
+  return checkedJobDockerFiles([
+    ...(input.mirror === undefined
+      ? []
+      : [{ path: posix.basename(DAEMON_JSON_PATH), content: mirrorDaemonJson(input.mirror.host, input.mirror.port) }]),
+    ...(input.dockerFiles ?? []),
+  ]);
 }
 
 /** Renders the `#cloud-config` document; throws on a user name a shell or useradd would refuse. */
@@ -46,22 +64,21 @@ export function renderWorkerUserData(input: WorkerUserDataInput): string {
   if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(input.username)) {
     throw new Error(`worker user data: username: expected a Linux user name; got ${JSON.stringify(input.username)}`);
   }
-  const daemonJson = input.mirror === undefined ? undefined : mirrorDaemonJson(input.mirror.host, input.mirror.port);
-  const daemonFiles =
-    daemonJson === undefined
-      ? []
-      : [DAEMON_JSON_PATH, `${WORKER_DIND_CONFIG_DIR}/${posix.basename(DAEMON_JSON_PATH)}`].map((path) => ({
-          path,
-          content: daemonJson,
-          owner: "root:root",
-          permissions: "0644",
-        }));
+  const dockerFiles = workerDockerFiles(input);
+  const daemonFiles = [DOCKER_CONFIG_DIR, WORKER_DIND_CONFIG_DIR].flatMap((root) =>
+    dockerFiles.map((file) => ({
+      path: `${root}/${file.path}`,
+      content: file.content,
+      owner: "root:root",
+      permissions: "0644",
+    })),
+  );
   const doc = new Document({
     // No package upgrade at boot: every job waits for the boot, and the AMI is the current AL2023.
     package_update: false,
     package_upgrade: false,
     write_files: [
-      // Before the script runs (write_files precedes runcmd): Docker's first start reads daemon.json.
+      // Before the script runs (write_files precedes runcmd): Docker's first start reads them.
       ...daemonFiles,
       {
         path: WORKER_BOOTSTRAP_SCRIPT,

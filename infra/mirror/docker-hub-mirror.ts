@@ -10,10 +10,9 @@
  * - With autoscaled CI workers (infra/autoscaler), also on the host's private IPv4 address: the
  *   workers' daemons and their jobs' DinD services reach it there, and the host's security group
  *   admits the workers' security group only on its port (RunnerWorkers' rules). Never on 0.0.0.0.
- * - The DinD services get a daemon.json through a named volume mounted at /etc/docker in every job
- *   and service container (config.toml `[runners.docker] volumes`): a user's `.gitlab-ci.yml`
- *   needs no change. The volume is filled by this component (an upload into the cache's container,
- *   which mounts it), so it exists, with its content, before the runner takes a job.
+ * - The DinD services get its daemon.json as one of the jobs' /etc/docker files (`jobDockerFiles`,
+ *   infra/job-docker): a read-only mount in every job and service container, so a user's
+ *   `.gitlab-ci.yml` needs no change.
  * - Cached blobs live on the stack's persistent storage and expire after `PROXY_TTL`.
  */
 import { posix } from "node:path";
@@ -22,6 +21,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { MirrorConfig } from "../config/types";
 import { HOST_GATEWAY_NAME, HOST_GENERATION_LABEL, type DockerHost } from "../host/docker-host";
 import type { Naming } from "../naming";
+import type { JobDockerFile } from "../job-docker/files";
 import { DAEMON_JSON_PATH, dindDaemonJson } from "./daemon-json";
 
 /** Docker Hub's registry API: what the cache proxies. */
@@ -32,10 +32,6 @@ export const PROXY_TTL = "168h";
 export const REGISTRY_CONTAINER_PORT = 5000;
 /** Where the cache keeps its blobs inside the container (the image's default filesystem root). */
 export const REGISTRY_STORAGE_PATH = "/var/lib/registry";
-/** Where the cache's container mounts the volume that holds the DinD daemon.json. */
-export const DIND_CONFIG_MOUNT = "/srv/dind-daemon-config";
-/** Where job and service containers get that volume: dockerd reads DAEMON_JSON_PATH from it. */
-export const DIND_CONFIG_TARGET = posix.dirname(DAEMON_JSON_PATH);
 
 export interface DockerHubMirrorArgs {
   /** The Docker host the cache runs on (its provider, readiness, data path and generation). */
@@ -60,15 +56,6 @@ export interface DockerHubMirrorArgs {
    * the data path). Default: false: the cache is only a cache.
    */
   readonly keepCacheOnDestroy?: boolean;
-  /**
-   * Registries the jobs' DinD daemons must trust with a CA of the stack's: each CA is written to
-   * `certs.d/<address>/ca.crt` in the volume mounted at /etc/docker (which hides the image's own
-   * /etc/docker), e.g. GitLab's registry at `<Elastic IP>:4567` with the stack CA. Default none.
-   */
-  readonly trustedRegistries?: readonly {
-    readonly address: pulumi.Input<string>;
-    readonly caPem: pulumi.Input<string>;
-  }[];
 }
 
 export class DockerHubMirror extends pulumi.ComponentResource {
@@ -76,8 +63,11 @@ export class DockerHubMirror extends pulumi.ComponentResource {
   declare readonly mirrorUrl: pulumi.Output<string>;
   /** The Docker bridge's gateway address the cache is published on. */
   declare readonly bridgeGateway: pulumi.Output<string>;
-  /** `volume:/etc/docker:ro` for config.toml's `[runners.docker] volumes`: the DinD daemon.json. */
-  declare readonly jobVolume: pulumi.Output<string>;
+  /**
+   * The host's jobs' share of /etc/docker (infra/job-docker): `daemon.json` naming the cache at
+   * host.docker.internal. Workers name it at the host's private address instead (their user data).
+   */
+  readonly jobDockerFiles: readonly JobDockerFile[];
   /** The daemon.json every job's DinD daemon reads (no secret). */
   declare readonly dindDaemonJson: pulumi.Output<string>;
   /** The cache's container name on the host. */
@@ -107,12 +97,6 @@ export class DockerHubMirror extends pulumi.ComponentResource {
       // A rebuilt host has an empty daemon: the new generation re-creates the volumes there.
       { label: HOST_GENERATION_LABEL, value: host.generation },
     ];
-    const dindConfig = new docker.Volume(
-      `${name}-dind-config`,
-      { name: names.name("mirror-dind-config"), labels },
-      // Goes with the machine on aws (deletedWith): its daemon is gone with it.
-      { ...dockerOpts, deletedWith: host.machine },
-    );
     const storage = this.storage(name, args, labels, dockerOpts);
 
     const image = new docker.RemoteImage(
@@ -160,21 +144,7 @@ export class DockerHubMirror extends pulumi.ComponentResource {
           "OTEL_TRACES_EXPORTER=none",
           ...credentials,
         ],
-        volumes: [storage, { volumeName: dindConfig.name, containerPath: DIND_CONFIG_MOUNT }],
-        // Written into the volume the jobs mount at /etc/docker (the upload lands in the mounted volume).
-        uploads: [
-          {
-            file: `${DIND_CONFIG_MOUNT}/${posix.basename(DAEMON_JSON_PATH)}`,
-            content: daemonJson,
-            permissions: "0644",
-          },
-          // Public: CA certificates, never keys.
-          ...(args.trustedRegistries ?? []).map((r) => ({
-            file: pulumi.interpolate`${DIND_CONFIG_MOUNT}/certs.d/${r.address}/ca.crt`,
-            content: r.caPem,
-            permissions: "0644",
-          })),
-        ],
+        volumes: [storage],
         labels,
         logDriver: "json-file",
         logOpts: { "max-size": "10m", "max-file": "3" },
@@ -186,16 +156,12 @@ export class DockerHubMirror extends pulumi.ComponentResource {
 
     this.bridgeGateway = bridgeGateway;
     this.mirrorUrl = pulumi.output(`http://${HOST_GATEWAY_NAME}:${config.port}`);
-    // Read-only: a job must not rewrite what the next job's daemon reads.
-    this.jobVolume = pulumi
-      .all([dindConfig.name, container.id])
-      .apply(([volume]) => `${volume}:${DIND_CONFIG_TARGET}:ro`);
+    this.jobDockerFiles = [{ path: posix.basename(DAEMON_JSON_PATH), content: daemonJson }];
     this.dindDaemonJson = pulumi.output(daemonJson);
     this.containerName = container.name;
     this.registerOutputs({
       mirrorUrl: this.mirrorUrl,
       bridgeGateway: this.bridgeGateway,
-      jobVolume: this.jobVolume,
       containerName: this.containerName,
     });
   }

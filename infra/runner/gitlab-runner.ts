@@ -108,16 +108,22 @@ export interface GitLabRunnerArgs {
   /** Physical names: the container is `<team>-runner`, the runner `<team>-dind-<suffix>` in GitLab. */
   readonly names: Naming;
   /**
-   * More volumes for every job and service container (`src:dst[:mode]`), such as the pull-through
-   * cache's daemon.json for DinD. Default: none.
+   * More volumes for every job and service container (`src:dst[:mode]`), one entry per contribution,
+   * after `/certs/client` and `/cache`: such as the jobs' /etc/docker (infra/job-docker: the cache's
+   * daemon.json, the registry's CA). Default: none.
    */
-  readonly jobVolumes?: pulumi.Input<pulumi.Input<string>[]>;
+  readonly jobVolumes?: readonly pulumi.Input<string>[];
   /**
    * More host names mapped to the host's gateway in every job and service container, besides
    * GitLab's (e.g. `host.docker.internal` for the pull-through cache when GitLab has a DNS name).
    * Default: none.
    */
   readonly jobGatewayHosts?: readonly string[];
+  /**
+   * GitLab's container registry is on (`gitlab.registryPort` not 0): the example pipeline also builds,
+   * pushes and pulls an image. Default: false.
+   */
+  readonly registry?: boolean;
   /** Timeouts and retries of the registration's API calls. Default: the provider's defaults. */
   readonly registration?: RegistrationProviderOptions;
   /** Jobs on autoscaled EC2 workers (docker-autoscaler). Default: unset, the docker executor on the host. */
@@ -150,6 +156,7 @@ export class GitLabRunner extends pulumi.ComponentResource {
       jobImage: config.jobImage,
       dindImage: config.dindImage,
       tags: config.tags,
+      registry: args.registry ?? false,
     });
 
     // Makes the description unique in GitLab: it is how a retried create finds what a lost answer created.
@@ -172,7 +179,7 @@ export class GitLabRunner extends pulumi.ComponentResource {
       args.registration,
     );
 
-    const jobVolumes = pulumi.output(args.jobVolumes ?? []);
+    const jobVolumes = pulumi.all([...(args.jobVolumes ?? [])]);
     // Where jobs run decides how they reach GitLab; the rest of config.toml is the same.
     const jobAccess: pulumi.Output<Pick<RunnerConfigSettings, "url" | "extraHosts" | "autoscaler">> =
       autoscaler === undefined

@@ -97,8 +97,20 @@ describe("the launch template", () => {
       },
     ]);
     const userData = Buffer.from(String(lt.userData), "base64").toString("utf8");
-    // The pull-through cache is on (the default): its daemon.json files name the host's private address.
-    expect(userData).toBe(renderWorkerUserData({ username: "ec2-user", mirror: { host: "10.42.0.10", port: 5001 } }));
+    // The pull-through cache is on (the default): its daemon.json files name the host's private address;
+    // the stack CA for GitLab's registry at the Elastic IP's registry port.
+    expect(userData).toBe(
+      renderWorkerUserData({
+        username: "ec2-user",
+        mirror: { host: "10.42.0.10", port: 5001 },
+        dockerFiles: [
+          {
+            path: "certs.d/198.51.100.7:4567/ca.crt",
+            content: "-----BEGIN CERTIFICATE-----\nMOCK-gitlab-tls-ca\n-----END CERTIFICATE-----\n",
+          },
+        ],
+      }),
+    );
     expect(on.files["worker-user-data.yaml"]).toBe(userData);
     expect(lt.vpcSecurityGroupIds).toEqual(["ci-workers-sg-id"]);
     // One instance profile in the stack: the host's.

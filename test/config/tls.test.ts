@@ -193,3 +193,33 @@ describe("warnings", () => {
     expect(stackWarnings(ok(parse({}, {}, true)))).toEqual([]);
   });
 });
+
+describe("the registry from autoscaled workers", () => {
+  const narrowed = { adminCidrs: ["203.0.113.0/24"], webCidrs: ["198.51.100.0/24"] };
+  const workers = { autoscaler: { enabled: true } };
+  const warningsFor = (gitlab: Record<string, unknown>, network: Record<string, unknown>, runner = workers) =>
+    stackWarnings(ok(parse(gitlab, { "gitlab-dind:network": network, "gitlab-dind:runner": runner })));
+
+  it("GitLab at its Elastic IP with narrowed webCidrs: one line naming the keys and the error jobs would see", () => {
+    const warnings = warningsFor({}, narrowed);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /^gitlab-dind:network\.webCidrs does not include 0\.0\.0\.0\/0, and jobs run on autoscaled workers \(gitlab-dind:runner\.autoscaler\.enabled\) while GitLab is at an IP address \(gitlab-dind:gitlab\.externalUrl unset\)/,
+    );
+    expect(warnings[0]).toContain('"dial tcp <Elastic IP>:4567: i/o timeout"');
+    expect(warnings[0]).toContain("gitlab.registryPort: 0");
+    expect(warnings[0]).not.toContain("\n");
+    // An explicit IP URL (plain HTTP: Let's Encrypt cannot name an IP) names it, after the HTTP warning.
+    const explicit = warningsFor({ externalUrl: "http://198.51.100.7", registryPort: 5050 }, narrowed);
+    expect(explicit).toHaveLength(2);
+    expect(explicit[1]).toContain('(gitlab-dind:gitlab.externalUrl "http://198.51.100.7")');
+    expect(explicit[1]).toContain('"dial tcp 198.51.100.7:5050: i/o timeout"');
+  });
+
+  it("says nothing when the workers have a path: webCidrs open, a DNS name, no registry, or jobs on the host", () => {
+    expect(warningsFor({}, { adminCidrs: ["203.0.113.0/24"] })).toEqual([]);
+    expect(warningsFor({ externalUrl: "https://gitlab.example.com", tls: "selfSigned" }, narrowed)).toEqual([]);
+    expect(warningsFor({ registryPort: 0 }, narrowed)).toEqual([]);
+    expect(warningsFor({}, narrowed, { autoscaler: { enabled: false } })).toEqual([]);
+  });
+});

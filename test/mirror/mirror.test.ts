@@ -53,18 +53,20 @@ describe("the dev stack (aws)", async () => {
   it("gives every job's DinD daemon the cache as its mirror through a read-only volume at /etc/docker", () => {
     const toml = TOML.parse(plan.files["config.toml"]) as any;
     const docker = toml.runners[0].docker;
-    expect(docker.volumes).toContain("dev-mirror-dind-config:/etc/docker:ro");
+    const volume = find(plan, "docker:index/volume:Volume", "job-docker-volume")?.inputs.name as string;
+    expect(volume).toMatch(/^dev-job-docker-[0-9a-f]{12}$/);
+    expect(docker.volumes).toContain(`${volume}:/etc/docker:ro`);
     expect(docker.extra_hosts).toContain("host.docker.internal:host-gateway");
     // No config-level service: a job declaring docker:dind would start a second daemon.
     expect(docker.services).toBeUndefined();
-    const upload = (mirror?.inputs.uploads as { file: string; content: string }[]).find((u) =>
+    // The cache's container no longer carries the jobs' files: the holder of the job volume does.
+    expect(mirror?.inputs.uploads).toBeUndefined();
+    const holder = find(plan, CONTAINER, "job-docker-holder");
+    expect(holder?.inputs.volumes).toEqual([{ volumeName: volume, containerPath: "/srv/job-docker" }]);
+    const upload = (holder?.inputs.uploads as { file: string; content: string }[]).find((u) =>
       u.file.endsWith("/daemon.json"),
     );
-    expect(upload?.file).toBe("/srv/dind-daemon-config/daemon.json");
-    expect(mirror?.inputs.volumes).toContainEqual({
-      volumeName: "dev-mirror-dind-config",
-      containerPath: "/srv/dind-daemon-config",
-    });
+    expect(upload?.file).toBe("/srv/job-docker/daemon.json");
     expect(JSON.parse(upload?.content ?? "")).toEqual({
       "registry-mirrors": ["http://host.docker.internal:5001"],
       "insecure-registries": ["host.docker.internal:5001"],
@@ -73,9 +75,9 @@ describe("the dev stack (aws)", async () => {
   });
 
   it("puts the stack CA for GitLab's registry where the jobs' DinD daemons look for it (certs.d)", () => {
-    const uploads = mirror?.inputs.uploads as { file: string; content: string }[];
+    const uploads = find(plan, CONTAINER, "job-docker-holder")?.inputs.uploads as { file: string; content: string }[];
     const ca = uploads.find((u) => u.file.endsWith("/ca.crt"));
-    expect(ca?.file).toBe("/srv/dind-daemon-config/certs.d/198.51.100.7:4567/ca.crt");
+    expect(ca?.file).toBe("/srv/job-docker/certs.d/198.51.100.7:4567/ca.crt");
     expect(ca?.content).toBe(plan.outputs.gitlabCaCertificate);
     expect(ca?.content).not.toMatch(/PRIVATE KEY/);
   });
@@ -103,10 +105,9 @@ describe("the local stack", async () => {
       containerPath: "/var/lib/registry",
     });
     expect(plan.files["user-data.yaml"]).toBeUndefined();
-    // Plain HTTP locally: no registry CA to trust.
-    expect((mirror?.inputs.uploads as { file: string }[]).map((u) => u.file)).toEqual([
-      "/srv/dind-daemon-config/daemon.json",
-    ]);
+    // Plain HTTP locally: no registry CA to trust, only the cache's daemon.json in the jobs' volume.
+    const holder = find(plan, CONTAINER, "job-docker-holder");
+    expect((holder?.inputs.uploads as { file: string }[]).map((u) => u.file)).toEqual(["/srv/job-docker/daemon.json"]);
   });
 });
 
@@ -115,14 +116,21 @@ describe("mirror.enabled: false", async () => {
   const aws = await planStack("dev", off);
   const local = await planStack("local", off);
 
-  it("plans none of it: no container, volume, job volume, daemon.json or output", () => {
+  it("plans none of it: no container, volume, daemon.json or output; a job volume only for the registry's CA", () => {
     for (const plan of [aws, local]) {
       expect(plan.resources.filter((r) => r.name.startsWith("mirror"))).toEqual([]);
-      const toml = TOML.parse(plan.files["config.toml"]) as any;
-      expect(toml.runners[0].docker.volumes).toEqual(["/certs/client", "/cache"]);
       expect(plan.files["dind-daemon.json"]).toBeUndefined();
       expect(plan.outputs.dockerHubMirror).toBeUndefined();
     }
+    // Locally (plain HTTP) jobs need nothing in /etc/docker: no volume at all.
+    expect((TOML.parse(local.files["config.toml"]) as any).runners[0].docker.volumes).toEqual([
+      "/certs/client",
+      "/cache",
+    ]);
+    expect(local.resources.filter((r) => r.name.startsWith("job-docker"))).toEqual([]);
+    // On aws with the stack CA the jobs' /etc/docker still holds the registry's CA, and only that.
+    const uploads = find(aws, CONTAINER, "job-docker-holder")?.inputs.uploads as { file: string }[];
+    expect(uploads.map((u) => u.file)).toEqual(["/srv/job-docker/certs.d/198.51.100.7:4567/ca.crt"]);
     expect(aws.files["user-data.yaml"]).not.toContain("/etc/docker/daemon.json");
   });
 });

@@ -34,6 +34,8 @@ const MIRROR_SETTINGS = {
   "insecure-registries": [`${PRIVATE_IP}:${PORT}`],
 };
 const WORKER_VOLUME = "/etc/gitlab-dind/dind:/etc/docker:ro";
+/** The stack CA for GitLab's registry at the mocks' Elastic IP (relative to /etc/docker). */
+const CA_PATH = "certs.d/198.51.100.7:4567/ca.crt";
 
 const dir = mkdtempSync(join(tmpdir(), "gitlab-dind-mirror-workers-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -101,11 +103,13 @@ describe("the worker user data", () => {
     expect(Buffer.from(String(lt.userData), "base64").toString("utf8")).toBe(userData);
     const files = writeFiles(userData);
     expect(files.map((f) => f.path)).toEqual([
+      `/etc/docker/${CA_PATH}`,
       "/etc/docker/daemon.json",
+      `/etc/gitlab-dind/dind/${CA_PATH}`,
       "/etc/gitlab-dind/dind/daemon.json",
       WORKER_BOOTSTRAP_SCRIPT,
     ]);
-    for (const file of files.slice(0, 2)) {
+    for (const file of files.filter((f) => f.path.endsWith("/daemon.json"))) {
       expect(JSON.parse(file.content), file.path).toEqual(MIRROR_SETTINGS);
       expect(file.permissions, file.path).toBe("0644");
     }
@@ -131,18 +135,22 @@ describe("the autoscaled runner's config.toml", () => {
     expect(smolDoc.runners[0].executor).toBe("docker-autoscaler");
     expect(smolDoc.runners[0].docker.volumes).toEqual(["/certs/client", "/cache", WORKER_VOLUME]);
     // Not the host's named volume (it does not exist on a worker), not the host's gateway name.
-    expect(text).not.toMatch(/mirror-dind-config|host\.docker\.internal/);
+    expect(text).not.toMatch(/job-docker-|host\.docker\.internal/);
   });
 });
 
 describe("nothing of it", () => {
-  it("with mirror.enabled false: no cache, no rule on its port, no daemon.json on the workers, no job volume", () => {
+  it("with mirror.enabled false: no cache, no rule on its port, no daemon.json on the workers; the registry's CA stays", () => {
     expect(mirrorContainer(mirrorOff)).toBeUndefined();
     expect(rulesCovering(mirrorOff, PORT)).toEqual([]);
     const userData = mirrorOff.files["worker-user-data.yaml"];
-    expect(writeFiles(userData).map((f) => f.path)).toEqual([WORKER_BOOTSTRAP_SCRIPT]);
+    expect(writeFiles(userData).map((f) => f.path)).toEqual([
+      `/etc/docker/${CA_PATH}`,
+      `/etc/gitlab-dind/dind/${CA_PATH}`,
+      WORKER_BOOTSTRAP_SCRIPT,
+    ]);
     expect(userData).not.toContain("daemon.json");
-    expect(dockerSection(mirrorOff).volumes).toEqual(["/certs/client", "/cache"]);
+    expect(dockerSection(mirrorOff).volumes).toEqual(["/certs/client", "/cache", WORKER_VOLUME]);
     // ... where the same stack with the cache on has each of them.
     expect(rulesCovering(on, PORT)).toHaveLength(1);
     expect(dockerSection(on).volumes).toContain(WORKER_VOLUME);

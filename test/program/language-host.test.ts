@@ -32,8 +32,9 @@ test("Pulumi's loader runs the dev stack's program from Pulumi.yaml's main direc
   expect(types).toContain("aws:ec2/instance:Instance");
   expect(types).toContain("gitlab-dind:index:GitLabServer");
   expect(types).toContain("gitlab-dind:index:GitLabRunner");
-  // GitLab, the runner and the Docker Hub pull-through cache.
-  expect(types.filter((t) => t === "docker:index/container:Container")).toHaveLength(3);
+  // GitLab, the runner, the Docker Hub pull-through cache, and the holder of the jobs' /etc/docker
+  // files (created, never started).
+  expect(types.filter((t) => t === "docker:index/container:Container")).toHaveLength(4);
   expect(result.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.name).toBe("gitlab-dind-dev");
 });
 

@@ -24,8 +24,13 @@ describe.each(["dev", "dev-letsencrypt", "local"])("the %s stack's planned confi
     const docker = doc.runners[0].docker;
     expect(doc.runners[0].executor).toBe("docker");
     expect(docker.privileged).toBe(true);
-    // The pull-through cache's daemon.json for the DinD daemons, read-only (mirror.enabled defaults to true).
-    expect(docker.volumes).toEqual(["/certs/client", "/cache", `${stack}-mirror-dind-config:/etc/docker:ro`]);
+    // The jobs' /etc/docker, read-only: the cache's daemon.json (mirror.enabled defaults to true), and
+    // with the stack CA its certificate for GitLab's registry (infra/job-docker); named by its digest.
+    expect(docker.volumes).toEqual([
+      "/certs/client",
+      "/cache",
+      expect.stringMatching(new RegExp(`^${stack}-job-docker-[0-9a-f]{12}:/etc/docker:ro$`)),
+    ]);
     expect(JSON.stringify(doc)).not.toContain("docker.sock");
     expect(docker.allowed_privileged_services).toContain("docker:*-dind");
     expect(docker.allowed_privileged_services.some((p: string) => p.includes("cli"))).toBe(false);

@@ -9,8 +9,16 @@ import {
   RunnerConfigError,
   derivedServiceAliases,
   privilegedImagePatterns,
+  PUSHED_IMAGE_GREETING,
+  REGISTRY_PULL_JOB,
+  REGISTRY_PUSH_JOB,
   renderExamplePipeline,
 } from "../../runner-config";
+import { parseCiJobs } from "../support/fake-gitlab/pipelines";
+import { describePipeline } from "../../tools/smoke/pipeline";
+import { requireTool, run } from "../support/tools";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import {
   SHIPPED_EXAMPLE_PIPELINE,
   defaultRunnerTags,
@@ -32,7 +40,6 @@ interface Job {
 
 function job(text: string): Job {
   const doc = parse(text) as Record<string, Job>;
-  expect(Object.keys(doc)).toEqual(["docker-in-docker"]);
   return doc["docker-in-docker"];
 }
 
@@ -75,7 +82,7 @@ describe("the example pipeline", () => {
   ])(
     "%s: the service is reachable as docker exactly once (no 'Skipping alias' warning in the job log)",
     (_what, dindImage, alias) => {
-      const j = job(renderExamplePipeline({ jobImage: DEFAULT_JOB_IMAGE, dindImage, tags: [] }));
+      const j = job(renderExamplePipeline({ jobImage: DEFAULT_JOB_IMAGE, dindImage, tags: [], registry: false }));
       expect(j.services).toEqual([alias === undefined ? { name: dindImage } : { name: dindImage, alias }]);
       expect(serviceNames(j).filter((n) => n === "docker")).toEqual(["docker"]);
     },
@@ -114,13 +121,20 @@ describe("the example pipeline", () => {
   });
 
   test("no tags: the job is untagged (the key is left out)", () => {
-    const j = job(renderExamplePipeline({ jobImage: DEFAULT_JOB_IMAGE, dindImage: DEFAULT_DIND_IMAGE, tags: [] }));
+    const j = job(
+      renderExamplePipeline({ jobImage: DEFAULT_JOB_IMAGE, dindImage: DEFAULT_DIND_IMAGE, tags: [], registry: false }),
+    );
     expect("tags" in j).toBe(false);
   });
 
   test("non-matching images and empty tags are refused, every problem listed", () => {
     const render = () =>
-      renderExamplePipeline({ jobImage: "docker:28.0.0-cli", dindImage: DEFAULT_DIND_IMAGE, tags: ["docker", " "] });
+      renderExamplePipeline({
+        jobImage: "docker:28.0.0-cli",
+        dindImage: DEFAULT_DIND_IMAGE,
+        tags: ["docker", " "],
+        registry: true,
+      });
     expect(render).toThrow(RunnerConfigError);
     try {
       render();
@@ -140,11 +154,100 @@ describe("the example pipeline", () => {
           { maxLength: 5 },
         ),
         (tags) => {
-          const j = job(renderExamplePipeline({ jobImage: DEFAULT_JOB_IMAGE, dindImage: DEFAULT_DIND_IMAGE, tags }));
-          expect(j.tags ?? []).toEqual(tags);
+          const doc = parse(
+            renderExamplePipeline({ jobImage: DEFAULT_JOB_IMAGE, dindImage: DEFAULT_DIND_IMAGE, tags, registry: true }),
+          ) as Record<string, Job>;
+          for (const name of ["docker-in-docker", REGISTRY_PUSH_JOB, REGISTRY_PULL_JOB])
+            expect(doc[name]?.tags ?? [], name).toEqual(tags);
         },
       ),
       { numRuns: 300 },
     );
   });
+});
+
+describe("the registry jobs", () => {
+  const registry = (on: boolean) =>
+    renderExamplePipeline({
+      jobImage: DEFAULT_JOB_IMAGE,
+      dindImage: DEFAULT_DIND_IMAGE,
+      tags: ["docker"],
+      registry: on,
+    });
+  const PUSHED = "$CI_REGISTRY_IMAGE/smoke:$CI_PIPELINE_ID";
+  const LOGIN =
+    'echo "$CI_REGISTRY_PASSWORD" | docker login --username "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"';
+
+  test("the default render (the registry is on by default) pushes in a stage after the DinD job and pulls after that", () => {
+    const doc = parse(renderDefaultExamplePipeline()) as Record<string, unknown>;
+    expect(Object.keys(doc)).toEqual(["stages", "docker-in-docker", REGISTRY_PUSH_JOB, REGISTRY_PULL_JOB]);
+    // GitLab's order, as the fake GitLab reads it: the DinD job (default stage test), then push, then pull.
+    const parsed = parseCiJobs(renderDefaultExamplePipeline());
+    if ("error" in parsed) throw new Error(parsed.error);
+    expect(parsed.jobs.map((j) => [j.name, j.stage])).toEqual([
+      ["docker-in-docker", "test"],
+      [REGISTRY_PUSH_JOB, "push"],
+      [REGISTRY_PULL_JOB, "pull"],
+    ]);
+    expect(parsed.stages.indexOf("test")).toBeLessThan(parsed.stages.indexOf("push"));
+    expect(parsed.stages.indexOf("push")).toBeLessThan(parsed.stages.indexOf("pull"));
+    // smoke knows all three jobs, with the runner's tags.
+    expect(describePipeline(renderDefaultExamplePipeline(), "default").jobTags).toEqual({
+      "docker-in-docker": defaultRunnerTags(),
+      [REGISTRY_PUSH_JOB]: defaultRunnerTags(),
+      [REGISTRY_PULL_JOB]: defaultRunnerTags(),
+    });
+  });
+
+  test("push: logs in with the job token on stdin, builds a tiny image inside DinD, pushes $CI_REGISTRY_IMAGE/smoke:<pipeline>", () => {
+    const doc = parse(registry(true)) as Record<string, Job>;
+    const push = doc[REGISTRY_PUSH_JOB];
+    const dind = doc["docker-in-docker"];
+    // The same DinD set-up as the proven job.
+    expect(push.image).toBe(dind.image);
+    expect(push.services).toEqual(dind.services);
+    expect(push.variables).toEqual({ DOCKER_TLS_CERTDIR: "/certs", PUSHED_IMAGE: PUSHED });
+    expect(push.script).toEqual([
+      LOGIN,
+      `printf 'FROM %s\\nCMD ["echo", "%s %s"]\\n' alpine:3.22 "${PUSHED_IMAGE_GREETING}" "$CI_PIPELINE_ID" | docker build --tag "$PUSHED_IMAGE" -`,
+      'docker push "$PUSHED_IMAGE"',
+    ]);
+    // No password on a command line (the log echoes every command).
+    expect(push.script.join("\n")).not.toMatch(/--password[ =]|-p /);
+  });
+
+  test("pull: a fresh DinD daemon pulls the image back and runs it", () => {
+    const doc = parse(registry(true)) as Record<string, Job>;
+    const pull = doc[REGISTRY_PULL_JOB];
+    expect(pull.variables).toEqual({ DOCKER_TLS_CERTDIR: "/certs", PUSHED_IMAGE: PUSHED });
+    expect(pull.services).toEqual(doc["docker-in-docker"].services);
+    expect(pull.script).toEqual([LOGIN, 'docker pull "$PUSHED_IMAGE"', 'docker run --rm "$PUSHED_IMAGE"']);
+  });
+
+  test("without a registry (gitlab.registryPort 0): the DinD job only, no stages", () => {
+    expect(Object.keys(parse(registry(false)) as object)).toEqual(["docker-in-docker"]);
+  });
+
+  test.skipIf(!requireTool("shellcheck", "apt-get install shellcheck"))(
+    "every script line is clean under shellcheck (sh), and the Dockerfile it writes is the image's",
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), "gitlab-dind-example-pipeline-"));
+      try {
+        const doc = parse(registry(true)) as Record<string, Job>;
+        for (const name of [REGISTRY_PUSH_JOB, REGISTRY_PULL_JOB]) {
+          const file = join(dir, `${name}.sh`);
+          writeFileSync(file, `#!/bin/sh\nset -eu\n${doc[name].script.join("\n")}\n`);
+          const r = run("shellcheck", ["--shell=sh", "--severity=style", "--exclude=SC2154", file]);
+          expect(r.output, name).toBe("");
+        }
+        // The build's Dockerfile, as sh's printf writes it for pipeline 4711.
+        const printf = doc[REGISTRY_PUSH_JOB].script[1].split(" | ")[0];
+        const script = join(dir, "dockerfile.sh");
+        writeFileSync(script, `CI_PIPELINE_ID=4711\n${printf}\n`);
+        expect(run("sh", [script]).output).toBe(`FROM alpine:3.22\nCMD ["echo", "${PUSHED_IMAGE_GREETING} 4711"]\n`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

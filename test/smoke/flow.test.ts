@@ -11,8 +11,12 @@ import { startFakeGitLab } from "../support/fake-gitlab";
 import type { FakeGitLab, FakeGitLabOptions } from "../support/fake-gitlab";
 import { projectRoutes } from "../support/fake-gitlab/projects";
 import { fakeClock } from "../support/clock";
+import { DIND_SUCCESS_TRACE, REGISTRY_PULL_TRACE, REGISTRY_PUSH_TRACE } from "../support/fake-gitlab";
+import { renderExamplePipeline } from "../../runner-config";
+import { DEFAULT_DIND_IMAGE, DEFAULT_JOB_IMAGE } from "../../infra/config/schema";
 
-// The real example pipeline from the repo: one job `docker-in-docker`, tags docker + dind.
+// The real example pipeline from the repo: `docker-in-docker`, then `registry-push`, then `registry-pull`,
+// all with the tags docker + dind.
 const EXAMPLE = readFileSync(path.join(__dirname, "../../examples/dind/.gitlab-ci.yml"), "utf8");
 
 const open: FakeGitLab[] = [];
@@ -136,6 +140,105 @@ describe("npm run smoke, against a fake GitLab", () => {
     expect(commit.actions[0]).toMatchObject({ file_path: ".gitlab-ci.yml", content: EXAMPLE });
   });
 
+  it("passes: reports the image the push job pushed and the pull job ran, then deletes the images and the project", async () => {
+    const f = await fake();
+    const { code, output, lines } = await run(f, { projectName: "registry-smoke" });
+    expect(code).toBe(0);
+    const pipeline = Number(/✔ Pipeline #(\d+):/.exec(output)?.[1]);
+    // Each job in its stage: the DinD job, then the push, then the pull.
+    expect(lines.filter((l) => / job \S+: (success|pending)/.test(l)).map((l) => l.replace(/ \(.*\)$/, ""))).toEqual([
+      "  job docker-in-docker: pending",
+      "  job docker-in-docker: success",
+      "  job registry-push: pending",
+      "  job registry-push: success",
+      "  job registry-pull: pending",
+      "  job registry-pull: success",
+    ]);
+    expect(output).toContain(
+      `✔ Job registry-push built an image inside DinD and pushed it to GitLab's registry: 198.51.100.7:4567/root/registry-smoke/smoke:${pipeline} (sha256:`,
+    );
+    expect(output).toContain(
+      `✔ Job registry-pull pulled it into a fresh DinD daemon and ran it: gitlab-dind smoke image built by pipeline ${pipeline}`,
+    );
+    expect(output.indexOf("✔ Job registry-pull")).toBeLessThan(output.indexOf("Docker-in-Docker works"));
+    // The images first, then the project: both gone.
+    expect(output).toContain(
+      "Cleanup: deleted the project's images 198.51.100.7:4567/root/registry-smoke/smoke (1 tag) (GitLab removes their tags in the background).",
+    );
+    const deletes = f.state.requests.filter((r) => r.method === "DELETE").map((r) => r.path);
+    expect(deletes[0]).toMatch(/^\/api\/v4\/projects\/\d+\/registry\/repositories\/\d+$/);
+    expect(deletes.slice(1).every((p) => /^\/api\/v4\/projects\/\d+$/.test(p))).toBe(true);
+    expect(f.state.registryRepositories).toEqual([]);
+    expectDeleted(f);
+  });
+
+  it("a push the registry's certificate refuses: fails the push job, diagnoses the missing CA, still cleans up", async () => {
+    const f = await fake({
+      pipelineBehaviour: {
+        jobs: {
+          "*": { outcome: "success", trace: DIND_SUCCESS_TRACE },
+          "registry-push": {
+            outcome: "failed",
+            trace: failingTrace(
+              '$ echo "$CI_REGISTRY_PASSWORD" | docker login --username "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"',
+              'Error response from daemon: Get "https://198.51.100.7:4567/v2/": tls: failed to verify certificate: x509: certificate signed by unknown authority',
+            ),
+          },
+        },
+      },
+    });
+    const { code, output, lines } = await run(f);
+    expect(code).toBe(1);
+    expect(lines.some((l) => l.startsWith("  job registry-pull: skipped"))).toBe(true);
+    expect(output).toContain(
+      "Diagnosis: The job's DinD daemon does not trust GitLab's container registry [registry-certificate]",
+    );
+    expect(output).not.toContain("[docker-certificate]");
+    expect(f.state.registryRepositories).toEqual([]);
+    expectDeleted(f);
+  });
+
+  it("a pull job that runs another pipeline's image proves nothing: fails with its log", async () => {
+    const f = await fake({
+      pipelineBehaviour: {
+        jobs: {
+          "*": { outcome: "success", trace: DIND_SUCCESS_TRACE },
+          "registry-push": { outcome: "success", trace: REGISTRY_PUSH_TRACE, pushes: "smoke" },
+          "registry-pull": {
+            outcome: "success",
+            trace: REGISTRY_PULL_TRACE.replace("built by pipeline {{pipeline}}", "built by pipeline 1"),
+          },
+        },
+      },
+    });
+    const { code, output } = await run(f);
+    expect(code).toBe(1);
+    expect(output).toMatch(
+      /✘ Pipeline #\d+ passed, but job registry-pull did not run the image this pipeline pushed\./,
+    );
+    expect(output).toContain("--- last ");
+    expect(output).not.toContain("Docker-in-Docker works");
+    // Its image is deleted all the same.
+    expect(f.state.registryRepositories).toEqual([]);
+    expectDeleted(f);
+  });
+
+  it("a pipeline without the registry jobs (gitlab.registryPort 0): passes on the DinD proof alone, no image to delete", async () => {
+    const f = await fake();
+    const yaml = renderExamplePipeline({
+      jobImage: DEFAULT_JOB_IMAGE,
+      dindImage: DEFAULT_DIND_IMAGE,
+      tags: ["docker", "dind"],
+      registry: false,
+    });
+    const { code, output } = await run(f, { pipeline: describePipeline(yaml, "registry off") });
+    expect(code).toBe(0);
+    expect(output).not.toContain("registry-push");
+    expect(output).not.toContain("Cleanup: deleted the project's images");
+    expect(f.requestsTo("DELETE", /registry/)).toEqual([]);
+    expectDeleted(f);
+  });
+
   it("with --url: waits for an online instance runner that takes the pipeline's tags", async () => {
     const f = await fake({ runners: [{ id: 3, description: "other", tag_list: ["shell"] }, DIND_RUNNER] });
     const { code, output } = await run(f, { runner: { kind: "instance" } });
@@ -179,7 +282,10 @@ describe("npm run smoke, against a fake GitLab", () => {
     const f = await fake({ runners: [{ ...DIND_RUNNER, tag_list: ["docker"] }] });
     const { code, output } = await run(f);
     expect(code).toBe(1);
-    expect(output).toContain("✘ Runner #7 is online but does not take job docker-in-docker.");
+    // Every job of the example pipeline asks for the same tags.
+    expect(output).toContain(
+      "✘ Runner #7 is online but does not take job docker-in-docker, registry-push, registry-pull.",
+    );
     expect(output).toContain("Diagnosis: The job waits for a runner with its tags [tags-mismatch]");
     expect(output).toContain("needs a runner with all of these tags: docker, dind");
     expect(f.state.projects).toHaveLength(0);
@@ -343,7 +449,7 @@ describe("npm run smoke, against a fake GitLab", () => {
     expect(output).toContain(
       "Cleanup: project root/delayed-smoke deleted (GitLab marked it for deletion as root/delayed-smoke-deletion_scheduled-1; removed at once with permanently_remove).",
     );
-    const deletes = f.requestsTo("DELETE", /projects/);
+    const deletes = f.requestsTo("DELETE", /^\/api\/v4\/projects\/\d+$/);
     expect(deletes).toHaveLength(2);
     expect(deletes[0]?.query.get("permanently_remove")).toBeNull();
     expect(deletes[1]?.query.get("permanently_remove")).toBe("true");
@@ -371,7 +477,7 @@ describe("npm run smoke, against a fake GitLab", () => {
     expect(output).toContain(
       "Cleanup: project root/lost-smoke deleted (GitLab marked it for deletion as root/lost-smoke-deletion_scheduled-1; removed at once with permanently_remove).",
     );
-    expect(f.requestsTo("DELETE", /projects/).map((r) => r.query.get("permanently_remove"))).toEqual([
+    expect(f.requestsTo("DELETE", /^\/api\/v4\/projects\/\d+$/).map((r) => r.query.get("permanently_remove"))).toEqual([
       null,
       null,
       "true",
@@ -384,7 +490,7 @@ describe("npm run smoke, against a fake GitLab", () => {
     const { code, output } = await run(f, { projectName: "old-smoke" });
     expect(code).toBe(0);
     expect(output).toContain("Cleanup: project root/old-smoke deleted.");
-    expect(f.requestsTo("DELETE", /projects/)).toHaveLength(1);
+    expect(f.requestsTo("DELETE", /^\/api\/v4\/projects\/\d+$/)).toHaveLength(1);
     expect(f.state.projects).toEqual([]);
   });
 
@@ -410,6 +516,11 @@ describe("npm run smoke, against a fake GitLab", () => {
     );
     expect(code).toBe(0);
     expect(f.state.projects.map((p) => p.path_with_namespace)).toEqual(["root/refused-smoke-deletion_scheduled-1"]);
+    // The project stays marked, but its images are gone: smoke deleted them first.
+    expect(f.state.registryRepositories).toEqual([]);
+    expect(output).toContain(
+      "Cleanup: deleted the project's images 198.51.100.7:4567/root/refused-smoke/smoke (1 tag)",
+    );
   });
 
   it("a cleanup that fails turns a pass into a failure and names the project to delete by hand", async () => {

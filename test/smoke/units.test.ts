@@ -5,7 +5,14 @@ import { Interrupted, onInterrupt } from "../../tools/smoke/cleanup";
 import type { SignalSource } from "../../tools/smoke/cleanup";
 import { diagnose } from "../../tools/smoke/diagnose";
 import type { RunnerInfo } from "../../tools/smoke/diagnose";
-import { cleanLog, extractMirrors, extractProof, logTail } from "../../tools/smoke/job-log";
+import {
+  cleanLog,
+  extractMirrors,
+  extractProof,
+  extractPulledImageOutput,
+  extractPush,
+  logTail,
+} from "../../tools/smoke/job-log";
 import { describePipeline } from "../../tools/smoke/pipeline";
 import { readStackOutputs } from "../../tools/smoke/stack-outputs";
 import type { CommandRunner } from "../../tools/smoke/stack-outputs";
@@ -323,5 +330,36 @@ describe("Ctrl-C handling", () => {
     );
     remove();
     expect(source.listenerCount("SIGINT")).toBe(0);
+  });
+});
+
+describe("the registry jobs' logs", () => {
+  const digest = `sha256:${"ab".repeat(32)}`;
+  const push = [
+    'section_start:1731000000:step_script\r\x1b[0K\x1b[0K\x1b[36;1mExecuting "step_script" stage\x1b[0;m',
+    '\x1b[32;1m$ docker push "$PUSHED_IMAGE"\x1b[0;m',
+    "The push refers to repository [198.51.100.7:4567/root/p/smoke]",
+    "418dccb7d85a: Preparing\r418dccb7d85a: Pushed",
+    `4711: digest: ${digest} size: 528`,
+  ].join("\n");
+
+  it("a completed push: the repository, the tag and the manifest digest, through colours and redraws", () => {
+    expect(extractPush(push)).toEqual({ repository: "198.51.100.7:4567/root/p/smoke", tag: "4711", digest });
+  });
+
+  it("no digest line (the push failed half-way) or no repository line: no proof", () => {
+    expect(extractPush(push.replace(/^4711: digest.*$/m, "error parsing HTTP 413 response body"))).toBeUndefined();
+    expect(extractPush(push.replace(/^The push refers.*$/m, ""))).toBeUndefined();
+  });
+
+  it("the pulled image's output counts for its own pipeline only, never the echoed command", () => {
+    const pull = [
+      '$ printf \'FROM %s\\nCMD ["echo", "%s %s"]\\n\' alpine:3.22 "gitlab-dind smoke image built by pipeline" "$CI_PIPELINE_ID"',
+      '$ docker run --rm "$PUSHED_IMAGE"',
+      "\x1b[0Kgitlab-dind smoke image built by pipeline 4711",
+    ].join("\n");
+    expect(extractPulledImageOutput(pull, 4711)).toBe("gitlab-dind smoke image built by pipeline 4711");
+    expect(extractPulledImageOutput(pull, 4712)).toBeUndefined();
+    expect(extractPulledImageOutput(pull.split("\n").slice(0, 2).join("\n"), 4711)).toBeUndefined();
   });
 });

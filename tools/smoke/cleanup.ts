@@ -77,6 +77,47 @@ export async function deleteProject(
   };
 }
 
+/** The fields of GET /projects/:id/registry/repositories smoke reads. */
+interface RegistryRepository {
+  readonly id: number;
+  readonly location: string;
+  readonly tags_count?: number;
+}
+
+/**
+ * Deletes every container registry repository of the project: the image the example pipeline's
+ * registry-push job pushed (docs: api/container_registry, "Delete registry repository": 202, GitLab
+ * deletes the tags in the background). Done before the project goes, so the images go even when GitLab
+ * only marks the project for deletion (it keeps a marked project's images until it is removed), and so
+ * no registry tag stands in the way of the mark's rename. Returns the repositories' locations; none when
+ * the project has no registry (403/404: the registry is off).
+ */
+export async function deleteRegistryImages(
+  client: GitLabClient,
+  project: CreatedProject,
+  deadlineMs: number,
+): Promise<string[]> {
+  const list = await client.send<RegistryRepository[]>("GET", `/projects/${project.id}/registry/repositories`, {
+    query: { tags_count: true, per_page: 100 },
+    expect: [200, 403, 404],
+    deadlineMs,
+  });
+  if (list.status !== 200) return [];
+  const deleted: string[] = [];
+  for (const repository of list.data) {
+    await client.send("DELETE", `/projects/${project.id}/registry/repositories/${repository.id}`, {
+      expect: [202, 204, 404],
+      deadlineMs,
+    });
+    const tags =
+      repository.tags_count === undefined
+        ? ""
+        : ` (${repository.tags_count} tag${repository.tags_count === 1 ? "" : "s"})`;
+    deleted.push(`${repository.location}${tags}`);
+  }
+  return deleted;
+}
+
 /** The reason passed to AbortController.abort on Ctrl-C / SIGTERM. */
 export class Interrupted extends Error {
   constructor(readonly signalName: string) {

@@ -45,6 +45,9 @@ interface KnownCause {
   readonly advice: (e: Evidence) => string[];
 }
 
+/** dockerd's words when `docker login`/`push`/`pull` meet an unknown CA at a registry's /v2/ endpoint. */
+const REGISTRY_X509 = /Get "https:\/\/[^"]+\/v2\/": (tls: failed to verify certificate: )?x509:/;
+
 const log = (e: Evidence, pattern: RegExp): boolean => e.log !== undefined && pattern.test(e.log);
 
 export function takes(runner: RunnerInfo, tags: readonly string[]): boolean {
@@ -157,13 +160,37 @@ export const KNOWN_CAUSES: readonly KnownCause[] = [
     ],
   },
   {
+    id: "registry-certificate",
+    title: "The job's DinD daemon does not trust GitLab's container registry",
+    matches: (e) => log(e, REGISTRY_X509),
+    advice: () => [
+      "dockerd verifies a registry against /etc/docker/certs.d/<host:port>/ca.crt: with gitlab.tls selfSigned the stack mounts the stack CA there, read-only at /etc/docker, in every job and service container (config.toml [runners.docker] volumes).",
+      "Fix: run `pulumi up` with this version (it writes the CA for the host's jobs and into the workers' user data); a job that mounts its own /etc/docker, or a rootless DinD image (it reads ~/.config/docker/certs.d), does not get it. See docs/pitfalls.md.",
+    ],
+  },
+  {
+    id: "registry-unreachable",
+    title: "The job's DinD daemon cannot reach GitLab's container registry",
+    matches: (e) =>
+      log(
+        e,
+        /Get "https?:\/\/[^"]+\/v2\/": dial tcp [^\s]+: (i\/o timeout|connect: connection refused|connect: no route to host)/,
+      ),
+    advice: () => [
+      "The registry's port did not answer the job's daemon at $CI_REGISTRY. With autoscaled workers and GitLab at an IP address (no gitlab.externalUrl), jobs reach $CI_REGISTRY through the Elastic IP, so network.webCidrs must admit the workers' public addresses (0.0.0.0/0, the default).",
+      "Fix: keep network.webCidrs open, or give GitLab a DNS name (gitlab.externalUrl; jobs on workers then reach it at the host's private address); check gitlab.registryPort is published (docs/pitfalls.md).",
+    ],
+  },
+  {
     id: "docker-certificate",
     title: "TLS certificate error between the docker client and the dind daemon",
     matches: (e) =>
       log(
         e,
         /x509:|tls: failed to verify certificate|certificate signed by unknown authority|tls: bad certificate|certificate has expired/,
-      ) && !log(e, /fatal: unable to access .*(SSL|certificate)|server certificate verification failed/),
+      ) &&
+      !log(e, /fatal: unable to access .*(SSL|certificate)|server certificate verification failed/) &&
+      !log(e, REGISTRY_X509),
     advice: () => [
       "The client's certificates in /certs/client do not match the daemon's: usually a stale /certs/client volume reused between jobs, or a DOCKER_HOST name other than the service's host name `docker` (the dind certificate is issued for `docker`).",
       'Fix: keep the service reachable as `docker` (a docker:<ver>-dind service is, by its image name; another image needs `alias: docker`) and DOCKER_HOST unset (or tcp://docker:2376); do not mount a host directory at /certs/client, use the anonymous volume "/certs/client".',

@@ -7,11 +7,12 @@
 import type { GitLabClient } from "../../infra/gitlab-api";
 import { formatDuration, GitLabApiError } from "../../infra/gitlab-api";
 import type { CreatedProject } from "./cleanup";
-import { deleteProject, describeCleanupError, Interrupted } from "./cleanup";
+import { deleteProject, deleteRegistryImages, describeCleanupError, Interrupted } from "./cleanup";
 import type { Diagnosis, Evidence, RunnerInfo } from "./diagnose";
 import { diagnose, takes } from "./diagnose";
 import { firstContact } from "./first-contact";
-import { cleanLog, extractMirrors, extractProof, logTail } from "./job-log";
+import { cleanLog, extractMirrors, extractProof, extractPulledImageOutput, extractPush, logTail } from "./job-log";
+import { REGISTRY_PULL_JOB, REGISTRY_PUSH_JOB } from "../../runner-config/example-pipeline";
 import type { SmokePipeline } from "./pipeline";
 import { allTags } from "./pipeline";
 
@@ -262,6 +263,43 @@ export async function runSmoke(config: SmokeConfig, deps: SmokeDeps): Promise<nu
       .catch(() => undefined);
   }
 
+  /**
+   * The registry round trip, when the pipeline has the example's registry jobs: the push job's log
+   * shows a completed `docker push`, and the pull job's shows the pushed image's output for this
+   * pipeline. Prints the proof, or the log and the diagnosis; true when proven (or not asked for).
+   */
+  async function proveRegistry(finished: Pipeline, projectId: number): Promise<boolean> {
+    const wanted = [REGISTRY_PUSH_JOB, REGISTRY_PULL_JOB].filter((name) => name in config.pipeline.jobTags);
+    for (const name of wanted) {
+      const job = jobs.find((j) => j.name === name);
+      if (job === undefined) {
+        out(`✘ Pipeline #${finished.id} passed, but GitLab did not run its job ${name}.`);
+        return false;
+      }
+      const trace = await get<string>(`/projects/${projectId}/jobs/${job.id}/trace`);
+      if (name === REGISTRY_PUSH_JOB) {
+        const push = extractPush(trace);
+        if (push === undefined) {
+          out(`✘ Pipeline #${finished.id} passed, but the log of job ${name} shows no completed docker push.`);
+          printDiagnoses(diagnose({ stage: "no-proof", log: await printJobLogTail(job) }));
+          return false;
+        }
+        out(
+          `✔ Job ${name} built an image inside DinD and pushed it to GitLab's registry: ${push.repository}:${push.tag} (${push.digest})`,
+        );
+      } else {
+        const output = extractPulledImageOutput(trace, finished.id);
+        if (output === undefined) {
+          out(`✘ Pipeline #${finished.id} passed, but job ${name} did not run the image this pipeline pushed.`);
+          printDiagnoses(diagnose({ stage: "no-proof", log: await printJobLogTail(job) }));
+          return false;
+        }
+        out(`✔ Job ${name} pulled it into a fresh DinD daemon and ran it: ${output.trim()}`);
+      }
+    }
+    return true;
+  }
+
   let exitCode: number = EXIT.failed;
   const run = async (): Promise<void> => {
     try {
@@ -382,6 +420,7 @@ export async function runSmoke(config: SmokeConfig, deps: SmokeDeps): Promise<nu
                   : "  pull-through cache: none (the job's daemon pulls from Docker Hub directly)",
               );
             }
+            if (!(await proveRegistry(pipeline, project.id))) return;
             out(`Docker-in-Docker works (${formatDuration(now() - startedAt)}).`);
             exitCode = EXIT.ok;
             return;
@@ -455,6 +494,18 @@ export async function runSmoke(config: SmokeConfig, deps: SmokeDeps): Promise<nu
   if (project && config.keep) {
     out(`Kept project ${project.path_with_namespace} for inspection (--keep): ${project.web_url}`);
   } else if (project) {
+    try {
+      const images = await deleteRegistryImages(client, project, config.cleanupTimeoutMs ?? 60_000);
+      if (images.length > 0)
+        out(
+          `Cleanup: deleted the project's images ${images.join(", ")} (GitLab removes their tags in the background).`,
+        );
+    } catch (error) {
+      out(
+        `Cleanup FAILED: could not delete the container images of project ${project.path_with_namespace} (${project.web_url}/container_registry): ${describeCleanupError(error)}. Delete them by hand.`,
+      );
+      if (exitCode === EXIT.ok) exitCode = EXIT.failed;
+    }
     try {
       const result = await deleteProject(client, project, config.cleanupTimeoutMs ?? 60_000);
       out(`Cleanup: project ${project.path_with_namespace} ${result.detail}.`);

@@ -2,7 +2,7 @@
  * Reading GitLab job logs: strip the ANSI colours and `section_start:`/`section_end:`
  * markers the runner writes, take the tail, and pick out the lines that prove DinD.
  */
-import { MIRRORS_LINE } from "../../runner-config/example-pipeline";
+import { MIRRORS_LINE, PUSHED_IMAGE_GREETING } from "../../runner-config/example-pipeline";
 
 /** The log as plain lines: no ANSI escapes, no collapsible-section markers, no `\r` redraws. */
 export function cleanLog(trace: string): string[] {
@@ -85,4 +85,35 @@ export function extractMirrors(trace: string): string[] | undefined {
     mirrors.push((lines[i] ?? "").trim());
   }
   return mirrors;
+}
+
+/** What the example pipeline's registry-push job's log shows of the push. */
+export interface PushProof {
+  /** `docker push`'s "The push refers to repository [<location>]". */
+  readonly repository: string;
+  /** The tag and manifest digest from its last line, `<tag>: digest: sha256:… size: …`. */
+  readonly tag: string;
+  readonly digest: string;
+}
+
+/** The push `docker push` reports in a job log, or undefined when the log shows none completed. */
+export function extractPush(trace: string): PushProof | undefined {
+  const lines = cleanLog(trace);
+  const repository = lines
+    .map((l) => /^The push refers to repository \[([^\]]+)\]$/.exec(l.trim())?.[1])
+    .find((r) => r !== undefined);
+  const done = lines
+    .map((l) => /^(\S+): digest: (sha256:[0-9a-f]{64}) size: \d+$/.exec(l.trim()))
+    .find((m) => m !== null);
+  if (repository === undefined || done === undefined) return undefined;
+  return { repository, tag: done[1] ?? "", digest: done[2] ?? "" };
+}
+
+/**
+ * The line the pushed image prints when the registry-pull job runs it, for this pipeline only:
+ * `<PUSHED_IMAGE_GREETING> <pipeline id>` (the command's own echo in the log has no id in it).
+ */
+export function extractPulledImageOutput(trace: string, pipelineId: number): string | undefined {
+  const expected = `${PUSHED_IMAGE_GREETING} ${pipelineId}`;
+  return cleanLog(trace).find((l) => l.trim() === expected);
 }

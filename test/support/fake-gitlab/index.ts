@@ -9,6 +9,8 @@ export { badRequest, boolParam, listParam, matchRoute, notFound, paginate } from
 export {
   DEFAULT_TOKEN,
   DIND_SUCCESS_TRACE,
+  REGISTRY_PULL_TRACE,
+  REGISTRY_PUSH_TRACE,
   STALE_TIMEOUT_MS,
   addRunner,
   createState,
@@ -21,6 +23,7 @@ export type {
   FakeJob,
   FakePipeline,
   FakeProject,
+  FakeRegistryRepository,
   FakeRunner,
   JobScript,
   JobStatus,
@@ -30,4 +33,5 @@ export type {
   RunnerStatus,
   RunnerType,
 } from "./state";
-export { advancePipeline, parseCiJobs } from "./pipelines";
+export { advancePipeline, parseCiJobs, pushImage } from "./pipelines";
+export { projectRepositories, registryRoutes } from "./registry";

@@ -119,14 +119,17 @@ export function advancePipeline(state: FakeGitLabState, pipeline: FakePipeline):
         job.status = "running";
         job.runner = runner;
         job.started_at = timestamp();
-        job.trace = job.script.trace.split("\n").slice(0, 3).join("\n") + "\n";
+        job.trace = jobLog(state, pipeline, project, job.script.trace).split("\n").slice(0, 3).join("\n") + "\n";
       }
     } else if (job.status === "running") {
       job.runningPollsLeft -= 1;
       if (job.runningPollsLeft <= 0) {
         job.status = job.script.outcome;
-        job.trace = job.script.trace;
+        job.trace = jobLog(state, pipeline, project, job.script.trace);
         job.finished_at = timestamp();
+        if (job.status === "success" && job.script.pushes !== undefined && project !== undefined) {
+          pushImage(state, project, job.script.pushes, String(pipeline.id));
+        }
         job.failure_reason = job.script.outcome === "failed" ? (job.script.failureReason ?? "script_failure") : null;
       }
     }
@@ -146,6 +149,45 @@ export function advancePipeline(state: FakeGitLabState, pipeline: FakePipeline):
   }
   pipeline.status = derivePipelineStatus(pipeline);
   pipeline.updated_at = timestamp();
+}
+
+/** The repository a pipeline's jobs push to: the name a job `pushes`, under the project's path. */
+function pushedRepository(state: FakeGitLabState, pipeline: FakePipeline, project: FakeProject | undefined): string {
+  const name = pipeline.jobs.find((j) => j.script.pushes !== undefined)?.script.pushes ?? "smoke";
+  return `${state.registryHost}/${project?.path_with_namespace ?? "unknown"}/${name}`;
+}
+
+/** A scripted log with what the job would print in place of `{{pipeline}}`, `{{repository}}`, `{{image}}`. */
+function jobLog(
+  state: FakeGitLabState,
+  pipeline: FakePipeline,
+  project: FakeProject | undefined,
+  trace: string,
+): string {
+  const repository = pushedRepository(state, pipeline, project);
+  return trace
+    .replaceAll("{{pipeline}}", String(pipeline.id))
+    .replaceAll("{{repository}}", repository)
+    .replaceAll("{{image}}", `${repository}:${pipeline.id}`);
+}
+
+/** What a successful `docker push` of `<project path>/<name>:<tag>` leaves in the registry. */
+export function pushImage(state: FakeGitLabState, project: FakeProject, name: string, tag: string): void {
+  const path = `${project.path_with_namespace}/${name}`;
+  let repository = state.registryRepositories.find((r) => r.project_id === project.id && r.name === name);
+  if (repository === undefined) {
+    repository = {
+      id: state.nextId.repository++,
+      project_id: project.id,
+      name,
+      path,
+      location: `${state.registryHost}/${path}`,
+      created_at: timestamp(),
+      tags: [],
+    };
+    state.registryRepositories.push(repository);
+  }
+  if (!repository.tags.includes(tag)) repository.tags.push(tag);
 }
 
 export function derivePipelineStatus(pipeline: FakePipeline): PipelineStatus {

@@ -173,6 +173,9 @@ export const projectRoutes: Route[] = [
       }
       state.projects = state.projects.filter((p) => p !== project);
       state.pipelines = state.pipelines.filter((p) => p.project_id !== project.id);
+      // Projects::DestroyService removes the project's registry tags with it; a project only marked
+      // for deletion (above) keeps its images until then.
+      state.registryRepositories = state.registryRepositories.filter((r) => r.project_id !== project.id);
       return { status: 202, json: { message: "202 Accepted" } };
     },
   },

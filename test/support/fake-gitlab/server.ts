@@ -14,6 +14,7 @@ import type { Reply, Route } from "./router";
 import { matchRoute } from "./router";
 import { projectRoutes } from "./projects";
 import { pipelineRoutes } from "./pipelines";
+import { registryRoutes } from "./registry";
 import { runnerRoutes } from "./runners";
 import { freePort } from "../ports";
 
@@ -86,7 +87,13 @@ export async function startFakeGitLab(options: FakeGitLabOptions = {}): Promise<
   const state = createState(options);
   for (const runner of options.runners ?? []) addRunner(state, runner);
   state.pipelineBehaviour = { ...state.pipelineBehaviour, ...options.pipelineBehaviour };
-  const routes: Route[] = [...(options.routes ?? []), ...projectRoutes, ...pipelineRoutes, ...runnerRoutes];
+  const routes: Route[] = [
+    ...(options.routes ?? []),
+    ...projectRoutes,
+    ...pipelineRoutes,
+    ...registryRoutes,
+    ...runnerRoutes,
+  ];
   const faults: { fault: Fault; left: number }[] = (options.faults ?? []).map((fault) => ({
     fault,
     left: fault.times ?? 1,

@@ -87,11 +87,37 @@ export interface FakePipeline {
   jobs: FakeJob[];
 }
 
+/**
+ * One repository of a project's container registry, as GitLab's API lists it (docs: api/container_registry
+ * "List registry repositories"), with its tags.
+ */
+export interface FakeRegistryRepository {
+  id: number;
+  project_id: number;
+  /** The name under the project's path (`smoke`); empty for the project's own path. */
+  name: string;
+  /** `<project path>/<name>`. */
+  path: string;
+  /** `<registry host:port>/<path>`: what `docker push` names. */
+  location: string;
+  created_at: string;
+  tags: string[];
+}
+
 /** What a job does once a runner picks it up. */
 export interface JobScript {
   readonly outcome: "success" | "failed";
-  /** The complete job log once finished. */
+  /**
+   * The complete job log once finished. `{{pipeline}}`, `{{repository}}` and `{{image}}` stand for
+   * what the job would print: the pipeline's id, the location of the repository a job of the pipeline
+   * `pushes` (`<registry>/<project path>/<name>`), and that location tagged with the pipeline's id.
+   */
   readonly trace: string;
+  /**
+   * The repository name (under the project's registry path) the job pushes when it succeeds, tagged
+   * with the pipeline's id, as the example pipeline's registry-push job does. Default: none.
+   */
+  readonly pushes?: string;
   /** GitLab's failure_reason when failed, e.g. `script_failure`. Default `script_failure`. */
   readonly failureReason?: string;
   /** How many job-list polls the job stays `running`. Default 1. */
@@ -135,9 +161,13 @@ export interface FakeGitLabState {
   runners: FakeRunner[];
   projects: FakeProject[];
   pipelines: FakePipeline[];
+  /** The container registry's repositories, of every project; `$CI_REGISTRY` is `registryHost`. */
+  registryRepositories: FakeRegistryRepository[];
+  /** The registry's `host:port` (`$CI_REGISTRY`); default `198.51.100.7:4567`. */
+  registryHost: string;
   pipelineBehaviour: PipelineBehaviour;
   requests: RecordedRequest[];
-  nextId: { project: number; runner: number; pipeline: number; job: number; commit: number };
+  nextId: { project: number; runner: number; pipeline: number; job: number; commit: number; repository: number };
 }
 
 export const DEFAULT_TOKEN = "glpat-fake-admin-token-0123456789";
@@ -178,6 +208,37 @@ export const DIND_SUCCESS_TRACE = [
   "",
 ].join("\n");
 
+/** The example pipeline's registry-push job's log: login, build, push (docker 29's output). */
+export const REGISTRY_PUSH_TRACE = [
+  "Running with gitlab-runner 19.3.0 (9cbf0074)",
+  'Preparing the "docker" executor',
+  "Starting service docker:29.7.2-dind ...",
+  '$ echo "$CI_REGISTRY_PASSWORD" | docker login --username "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"',
+  "Login Succeeded",
+  `$ printf 'FROM %s\\nCMD ["echo", "%s %s"]\\n' alpine:3.22 "gitlab-dind smoke image built by pipeline" "$CI_PIPELINE_ID" | docker build --tag "$PUSHED_IMAGE" -`,
+  "#5 naming to {{image}} done",
+  '$ docker push "$PUSHED_IMAGE"',
+  "The push refers to repository [{{repository}}]",
+  "418dccb7d85a: Pushed",
+  "{{pipeline}}: digest: sha256:3f1c2b7a9e8d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928170f6e5d4c size: 528",
+  "Job succeeded",
+  "",
+].join("\n");
+
+/** The registry-pull job's log: login, pull, and what the image prints. */
+export const REGISTRY_PULL_TRACE = [
+  "Running with gitlab-runner 19.3.0 (9cbf0074)",
+  'Preparing the "docker" executor',
+  '$ docker pull "$PUSHED_IMAGE"',
+  "{{pipeline}}: Pulling from root/smoke",
+  "Digest: sha256:3f1c2b7a9e8d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928170f6e5d4c",
+  "Status: Downloaded newer image for {{image}}",
+  '$ docker run --rm "$PUSHED_IMAGE"',
+  "gitlab-dind smoke image built by pipeline {{pipeline}}",
+  "Job succeeded",
+  "",
+].join("\n");
+
 export function createState(
   init: Partial<
     Pick<
@@ -200,10 +261,16 @@ export function createState(
     pipelineBehaviour: {
       create: true,
       yamlErrors: null,
-      jobs: { "*": { outcome: "success", trace: DIND_SUCCESS_TRACE } },
+      jobs: {
+        "*": { outcome: "success", trace: DIND_SUCCESS_TRACE },
+        "registry-push": { outcome: "success", trace: REGISTRY_PUSH_TRACE, pushes: "smoke" },
+        "registry-pull": { outcome: "success", trace: REGISTRY_PULL_TRACE },
+      },
     },
+    registryRepositories: [],
+    registryHost: "198.51.100.7:4567",
     requests: [],
-    nextId: { project: 1, runner: 1, pipeline: 100, job: 1000, commit: 1 },
+    nextId: { project: 1, runner: 1, pipeline: 100, job: 1000, commit: 1, repository: 1 },
   };
 }
 
