@@ -5,13 +5,11 @@
  * derives names from the region (the availability zones, the cloud-init's SSM endpoint): a name
  * outside the list is refused here, before anything is built, with the nearest one.
  */
+import { Region } from "@pulumi/aws/types/enums";
 import { editDistance } from "./rules";
 
 /** Every region the pinned SDK lists. Read from its enum module alone (plain data, no Pulumi runtime). */
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the enum module only, not the SDK's index
-export const AWS_REGIONS: readonly string[] = Object.values(
-  (require("@pulumi/aws/types/enums") as { Region: Record<string, string> }).Region,
-);
+export const AWS_REGIONS: readonly string[] = Object.values(Region);
 
 /** The problem with an `aws:region` value, naming the key; undefined when the SDK knows the region. */
 export function awsRegionProblem(value: unknown): string | undefined {

@@ -15,6 +15,8 @@
  * are x86_64 and allowed.
  */
 
+import { InstanceType } from "@pulumi/aws/types/enums/ec2";
+
 /** Families that are arm64 although their name carries no processor letter `g`. */
 export const ARM64_FAMILIES_WITHOUT_G = ["a1"] as const;
 
@@ -46,10 +48,7 @@ export function arm64InstanceTypeReason(instanceType: string): string | undefine
  * still exist, so it is a warning, not a refusal. Read from the SDK's enum module alone (plain
  * data, no Pulumi runtime), so that the config parser stays cheap.
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the enum module only, not the SDK's index
-const SDK_INSTANCE_TYPES: readonly string[] = Object.values(
-  (require("@pulumi/aws/types/enums/ec2") as { InstanceType: Record<string, string> }).InstanceType,
-);
+const SDK_INSTANCE_TYPES: readonly string[] = Object.values(InstanceType);
 const SDK_TYPE_SET: ReadonlySet<string> = new Set(SDK_INSTANCE_TYPES);
 
 /** Whether the pinned SDK lists the type. */

@@ -31,7 +31,8 @@ export function asRunError(error: unknown): void {
 
 /** The SDK's check, without its type guard (which would narrow every Error to a RunError). */
 function isRunError(error: Error): boolean {
-  return pulumi.RunError.isInstance(error as unknown);
+  const candidate: unknown = error;
+  return pulumi.RunError.isInstance(candidate);
 }
 
 /**
