@@ -16,7 +16,7 @@ import { GitLabRunner, type RunnerAutoscaling } from "./runner";
 import { RunnerWorkers, WORKER_GITLAB_NAME, workerAccess } from "./autoscaler";
 import { HTTPS_PORT } from "./host/aws/network";
 import { GitLabTls } from "./tls";
-import { UpgradeGuard } from "./upgrade-guard";
+import { GitLabDeployedVersion, UpgradeGuard } from "./upgrade-guard";
 import { CONFIG_TOML_FILE, EXAMPLE_PIPELINE_FILE } from "../runner-config";
 
 export interface StackBuild {
@@ -116,6 +116,10 @@ export function buildStack(config: StackConfig): StackBuild {
     startAfter: dns?.ready ?? [],
     upgradeGuard,
   });
+
+  // The version GitLab runs, recorded once it is ready with the image (dependsOn: a tag that fails
+  // to pull is never recorded); at preview its check refuses a gitlab.image that skips a stop or goes back.
+  new GitLabDeployedVersion("gitlab-deployed-version", { image: config.gitlab.image }, { dependsOn: [gitlab.ready] });
 
   // With runner.autoscaler.enabled (AWS only; the config refuses it locally), jobs run on throw-away
   // EC2 workers and the runner container becomes their manager. Off, none of this exists.

@@ -202,7 +202,19 @@ export function describeStop(stop: UpgradeStop, repository?: string): string {
  * Whether the image may change from `fromImage` to `toImage` in one step: a problem message with
  * the whole path, or undefined when the change is fine (same version, a patch, or no stop skipped).
  */
-export function checkImageChange(fromImage: string, toImage: string): string | undefined {
+export function checkImageChange(
+  fromImage: string,
+  toImage: string,
+  options: {
+    /**
+     * Let an older version through (the check against the last *requested* image, which may be a
+     * tag that never deployed; downgrades are refused against the deployed one). Default false.
+     */
+    readonly allowDowngrade?: boolean;
+    /** What `fromImage` is, in the message. Default "the deployed". */
+    readonly fromLabel?: string;
+  } = {},
+): string | undefined {
   const from = parseGitLabVersion(fromImage);
   const to = parseGitLabVersion(toImage);
   if (to === undefined) {
@@ -212,13 +224,14 @@ export function checkImageChange(fromImage: string, toImage: string): string | u
   if (from === undefined) return undefined;
   const path = upgradePath(from, to);
   if (!path.ok) {
+    if (path.reason === "downgrade" && options.allowDowngrade === true) return undefined;
     return `gitlab.image ${toImage} after ${fromImage}: ${path.message}`;
   }
   if (path.stops.length === 0) return undefined;
   const repository = imageRepository(toImage);
   return [
     `gitlab.image ${toImage} skips GitLab's required upgrade stop${path.stops.length === 1 ? "" : "s"} ` +
-      `after the deployed ${fromImage}. Back up first (npm run backup), then set gitlab.image to each of these ` +
+      `after ${options.fromLabel ?? "the deployed"} ${fromImage}. Back up first (npm run backup), then set gitlab.image to each of these ` +
       "in turn, running `pulumi up` and waiting for background migrations (Admin > Monitoring > Background migrations) " +
       `between steps (${UPGRADE_PATHS_URL}):`,
     ...path.stops.map((s) => `  ${describeStop(s, repository)}`),
