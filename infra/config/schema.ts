@@ -83,7 +83,10 @@ export const ADMIN_CIDR_MIN_PREFIX = 8;
 
 const LOCAL: readonly Target[] = ["local"];
 
-/** The components `gitlab-backup create SKIP=…` takes (GitLab's "Excluding specific data from the backup"). */
+/**
+ * The components `gitlab-backup create SKIP=…` takes (GitLab's "Excluding specific data from the
+ * backup"; the task list is gitlabhq `lib/backup/options.rb`, `SkippableTasks`).
+ */
 export const BACKUP_SKIP_COMPONENTS = [
   "db",
   "uploads",
@@ -96,6 +99,7 @@ export const BACKUP_SKIP_COMPONENTS = [
   "repositories",
   "packages",
   "ci_secure_files",
+  "external_diffs",
 ] as const;
 
 export const KEYS: readonly KeySpec[] = [

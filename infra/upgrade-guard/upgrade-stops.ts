@@ -39,9 +39,15 @@ export interface UpgradeStop {
 const CONDITIONAL = "conditional: the Upgrade paths page says which instances need it";
 
 /**
- * The table: 15.11 to 19.2 as the issue and the page list them, plus 15.0 and 15.4 (the page's
- * required GitLab 15 stops). Latest patches from the Upgrade paths page's revision at the time (017a6c12). */
+ * The table: 14.10 (the last GitLab 14 stop, from which 15.0 is one step) to 19.2. Latest patches
+ * up to 17.11 from the Upgrade paths page (gitlabhq `doc/update/upgrade_paths.md` at 017a6c12; 14.10.5
+ * from the page's GitLab 14 path, "14.0.12 > 14.3.6 > 14.9.5 > 14.10.5 > 15.0.5"); for 18.2 to 19.2
+ * the latest patches known on 2026-12-06, as the review of this project listed them (18.2.8, 18.5.7,
+ * 18.8.11, 18.11.11, 19.2.4; look for later ones in https://packages.gitlab.com/app/gitlab/gitlab-ce/search?q=18.2,
+ * as the page says). A later patch of a stop may exist: the stop is the minor release, any patch passes.
+ */
 export const UPGRADE_STOPS: readonly UpgradeStop[] = [
+  { major: 14, minor: 10, latestPatch: 5, kind: "required" },
   { major: 15, minor: 0, latestPatch: 5, kind: "required" },
   { major: 15, minor: 1, latestPatch: 6, kind: "conditional", note: CONDITIONAL },
   { major: 15, minor: 4, latestPatch: 6, kind: "required" },
@@ -57,15 +63,15 @@ export const UPGRADE_STOPS: readonly UpgradeStop[] = [
   { major: 17, minor: 5, latestPatch: 5, kind: "required" },
   { major: 17, minor: 8, latestPatch: 7, kind: "required" },
   { major: 17, minor: 11, latestPatch: 7, kind: "required" },
-  { major: 18, minor: 2, latestPatch: undefined, kind: "required" },
-  { major: 18, minor: 5, latestPatch: undefined, kind: "required" },
-  { major: 18, minor: 8, latestPatch: undefined, kind: "required" },
-  { major: 18, minor: 11, latestPatch: undefined, kind: "required" },
-  { major: 19, minor: 2, latestPatch: undefined, kind: "required" },
+  { major: 18, minor: 2, latestPatch: 8, kind: "required" },
+  { major: 18, minor: 5, latestPatch: 7, kind: "required" },
+  { major: 18, minor: 8, latestPatch: 11, kind: "required" },
+  { major: 18, minor: 11, latestPatch: 11, kind: "required" },
+  { major: 19, minor: 2, latestPatch: 4, kind: "required" },
 ];
 
 /** The oldest version the table covers: older ones have stops it does not list. */
-export const OLDEST_COVERED: GitLabVersion = { major: 15, minor: 0, patch: 0 };
+export const OLDEST_COVERED: GitLabVersion = { major: 14, minor: 10, patch: 0 };
 
 /** The "Upgrade paths" page, for messages. */
 export const UPGRADE_PATHS_URL = "https://docs.gitlab.com/update/upgrade_paths/";
@@ -167,7 +173,7 @@ export function upgradePath(from: GitLabVersion, to: GitLabVersion): UpgradePath
       reason: "too-old",
       message:
         `${formatVersion(from)} is older than ${formatVersion(OLDEST_COVERED)}, the oldest version this table covers: ` +
-        `follow ${UPGRADE_PATHS_URL} up to 15.0 first.`,
+        `follow ${UPGRADE_PATHS_URL} up to ${OLDEST_COVERED.major}.${OLDEST_COVERED.minor} first.`,
     };
   }
   const between = stopsUpTo(to).filter((s) => compareMinor(s, from) > 0 && compareMinor(s, to) < 0);

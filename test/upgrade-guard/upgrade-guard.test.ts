@@ -24,9 +24,9 @@ describe("check: the old image from the state against the new one", () => {
     const [failure] = result.failures!;
     expect(failure.property).toBe("image");
     expect(failure.reason).toContain("skips GitLab's required upgrade stops");
-    expect(failure.reason).toContain("gitlab/gitlab-ce:18.11.z-ce.0");
-    expect(failure.reason).toContain("gitlab/gitlab-ce:19.2.z-ce.0");
-    expect(failure.reason.indexOf("18.11.z")).toBeLessThan(failure.reason.indexOf("19.2.z"));
+    expect(failure.reason).toContain("gitlab/gitlab-ce:18.11.11-ce.0");
+    expect(failure.reason).toContain("gitlab/gitlab-ce:19.2.4-ce.0");
+    expect(failure.reason.indexOf("18.11.11")).toBeLessThan(failure.reason.indexOf("19.2.4"));
   });
 
   it("the deployed version refuses a downgrade, saying to restore a backup instead", async () => {
@@ -115,7 +115,7 @@ describe("the serialized provider (what Pulumi stores in the state and the engin
     ) => { handler: () => pulumi.dynamic.ResourceProvider };
     const provider = requireFromString(serialized.text).handler();
     const refused = await provider.check!(state("18.9.2-ce.0"), { image: image("19.3.0-ce.0") });
-    expect(refused.failures?.[0].reason).toContain("gitlab/gitlab-ce:19.2.z-ce.0");
+    expect(refused.failures?.[0].reason).toContain("gitlab/gitlab-ce:19.2.4-ce.0");
     expect((await provider.check!(state("19.2.1-ce.0"), { image: image("19.3.0-ce.0") })).failures).toEqual([]);
   });
 });
