@@ -69,3 +69,14 @@ describe("runner.dindImage alone", () => {
     ]);
   });
 });
+
+describe("backup.skip", () => {
+  test("takes external_diffs (gitlabhq lib/backup/options.rb, SkippableTasks)", () => {
+    const r = parse({
+      "gitlab-dind:network": { adminCidrs: ["203.0.113.0/24"] },
+      "gitlab-dind:backup": { skip: ["external_diffs", "registry"] },
+    });
+    expect(r.ok ? [] : r.problems).toEqual([]);
+    if (r.ok) expect(r.config.backup.skip).toEqual(["external_diffs", "registry"]);
+  });
+});
