@@ -157,7 +157,7 @@ export const KEYS: readonly KeySpec[] = [
     default: DEFAULT_INSTANCE_TYPE,
     targets: AWS,
     description:
-      "EC2 instance type of the GitLab host; x86_64 only (the image is Amazon Linux 2023 x86_64), so Graviton types such as m7g are refused. A change stops and starts the same instance.",
+      "EC2 instance type of the GitLab host; x86_64 only (the image is Amazon Linux 2023 x86_64), so Graviton types such as m7g are refused. At least 8 GiB of memory (GitLab's least; under its 16 GB baseline, and for burstable t types, a warning). A change stops and starts the same instance.",
     check: (v: string) => checkHostInstanceType(v),
   },
   {
