@@ -17,7 +17,7 @@ import { RunnerWorkers, WORKER_GITLAB_NAME, workerAccess } from "./autoscaler";
 import { HTTPS_PORT } from "./host/aws/network";
 import { JobDockerConfig, registryCaFile } from "./job-docker";
 import { GitLabTls } from "./tls";
-import { UpgradeGuard } from "./upgrade-guard";
+import { GitLabDeployedVersion, UpgradeGuard } from "./upgrade-guard";
 import { CONFIG_TOML_FILE, EXAMPLE_PIPELINE_FILE } from "../runner-config";
 
 export interface StackBuild {
@@ -106,6 +106,9 @@ export function buildStack(config: StackConfig): StackBuild {
     upgradeGuard,
   });
 
+  // The version GitLab runs, recorded once it is ready with the image (dependsOn: a tag that fails
+  // to pull is never recorded); at preview its check refuses a gitlab.image that skips a stop or goes back.
+  new GitLabDeployedVersion("gitlab-deployed-version", { image: config.gitlab.image }, { dependsOn: [gitlab.ready] });
   // The stack CA for GitLab's registry where every job's DinD daemon looks for it (certs.d), so jobs
   // push to `$CI_REGISTRY`. None with Let's Encrypt (public roots) or without a registry.
   const registryCa =

@@ -67,3 +67,15 @@ export function imagePairProblems(
   }
   return problems;
 }
+
+/**
+ * The job image that pairs with a DinD image of the `docker` Official Image (`docker:28.5.1-dind`,
+ * `docker:28.5.1-dind-rootless` → `docker:28.5.1-cli`, in the repository as written); undefined when
+ * the DinD image is another repository's or names no version (`docker:dind`).
+ */
+export function cliImageFor(dindImage: string): string | undefined {
+  const dind = parseImageRef(dindImage);
+  if (dind?.tag === undefined || !isDockerLibraryImage(dind)) return undefined;
+  const version = DIND_TAG.exec(dind.tag)?.[1];
+  return version === undefined ? undefined : `${dind.name}:${version}-cli`;
+}

@@ -4,9 +4,10 @@
  */
 import { isIpHost } from "../url-host";
 import { defaultFor, KEYS, KEYS_BY_PATH, NAMESPACE, type KeySpec, type RuleContext } from "./schema";
-import { imagePairProblems } from "../../runner-config/image-pairing";
+import { cliImageFor, imagePairProblems } from "../../runner-config/image-pairing";
 import { editDistance } from "./rules";
 import { parseRestoreFrom, teamOfCreatedBucket } from "./s3-location";
+import { awsRegionProblem } from "./aws-regions";
 import { ConfigSecret, type StackConfig, type Target, type TlsMode, type TlsSetting } from "./types";
 
 /**
@@ -66,12 +67,10 @@ export function parseStackConfig(input: ParseInput): ParseResult {
 
   // The AWS provider keeps its own key; the explicit provider the program builds needs it.
   const region = input.values["aws:region"];
-  if (target === "aws" && (typeof region !== "string" || region.trim() === "")) {
-    problems.push(
-      "aws:region: required for target aws (the AWS region to build in, such as eu-central-1); it is not set",
-    );
-  }
+  const regionProblem = target === "aws" ? awsRegionProblem(region) : undefined;
+  if (regionProblem !== undefined) problems.push(regionProblem);
 
+  deriveJobImage(values, new Set(given.keys()), refused);
   checkAcrossKeys(values, target, problems);
   applyAutoscaler(values, { target, given: new Set(given.keys()), refused }, problems);
   if (problems.length > 0) return { ok: false, problems };
@@ -321,6 +320,19 @@ function backupBucketProblems(values: Map<string, unknown>): string[] {
     );
   }
   return problems;
+}
+
+/**
+ * `runner.jobImage` follows `runner.dindImage` when only the DinD image is set: the Docker CLI of
+ * the same version (`docker:28.5.1-dind` → `docker:28.5.1-cli`), as the pair rule wants, so that
+ * a user who sets one key is not told about another they never set. A job image given explicitly
+ * is kept (and checked against the DinD image); a DinD image of another repository, or one without
+ * a version (`docker:dind`), leaves the default.
+ */
+function deriveJobImage(values: Map<string, unknown>, given: ReadonlySet<string>, refused: ReadonlySet<string>): void {
+  if (given.has("runner.jobImage") || !given.has("runner.dindImage") || refused.has("runner.dindImage")) return;
+  const derived = cliImageFor(values.get("runner.dindImage") as string);
+  if (derived !== undefined) values.set("runner.jobImage", derived);
 }
 
 /**

@@ -2,7 +2,13 @@
  * Value rules shared by several keys. Each returns what was expected when the value breaks
  * the rule, or undefined when it is fine, so that the parser can report every problem at once.
  */
-import { arm64InstanceTypeReason } from "./instance-types";
+import {
+  GITLAB_BASELINE_MEMORY_GIB,
+  GITLAB_MINIMUM_MEMORY_GIB,
+  arm64InstanceTypeReason,
+  instanceTypeFacts,
+  malformedInstanceTypeReason,
+} from "./instance-types";
 import { isIP } from "node:net";
 
 export interface CidrRule {
@@ -48,6 +54,27 @@ export function checkIngressCidr(value: string, rule: { readonly minPrefix?: num
   const prefix = Number(match?.[2]);
   if (rule.minPrefix !== undefined && prefix < rule.minPrefix) {
     return `a CIDR of /${rule.minPrefix} or narrower (/${prefix} spans ${2 ** (32 - prefix)} addresses; the Docker API gives root on the host)`;
+  }
+  return undefined;
+}
+
+/**
+ * A CIDR list with each range once. Each entry becomes a security-group rule named after it, so a
+ * repeated one would plan two resources with one name, which `pulumi up` refuses (duplicate URN).
+ * `203.0.113.0/24` and `203.0.113.0/024` are the same range. Call once every entry is a valid CIDR.
+ */
+export function checkDistinctCidrs(list: readonly string[]): string | undefined {
+  const seen = new Map<string, string>();
+  for (const cidr of list) {
+    const [address, prefix] = cidr.split("/");
+    const canonical = `${address}/${Number(prefix)}`;
+    const first = seen.get(canonical);
+    if (first !== undefined) {
+      return first === cidr
+        ? `each CIDR once (${cidr} is listed twice)`
+        : `each CIDR once (${first} and ${cidr} are the same range)`;
+    }
+    seen.set(canonical, cidr);
   }
   return undefined;
 }
@@ -154,8 +181,32 @@ export function checkGoDuration(value: string, minSeconds: number): string | und
  */
 export function checkX86InstanceType(value: string): string | undefined {
   const what = "an x86_64 EC2 instance type such as m7i.large";
-  if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(value)) return what;
+  if (!/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(value)) return what;
+  // A size or a family EC2 cannot have, with the nearest x86_64 type the pinned SDK lists.
+  const malformed = malformedInstanceTypeReason(value, isX86);
+  if (malformed !== undefined) return `${what}: ${malformed}`;
   // The one list of arm64 and Mac families (instance-types.ts), shared with host.instanceType.
   const arm64 = arm64InstanceTypeReason(value);
   return arm64 === undefined ? undefined : `${what}: the workers run the x86_64 Amazon Linux 2023 AMI, and ${arm64}`;
+}
+
+const isX86 = (type: string): boolean => arm64InstanceTypeReason(type) === undefined;
+
+/**
+ * The GitLab host's instance type: well-formed, x86_64 and, when the vendored table knows it, with
+ * at least the memory GitLab runs with (GitLab's requirements page: 8 GB the least, in a
+ * memory-constrained setup; 16 GB the baseline, which is a warning in ./warnings.ts).
+ */
+export function checkHostInstanceType(value: string): string | undefined {
+  const what = "an x86_64 instance type such as m7i.xlarge";
+  if (!/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(value)) return "an EC2 instance type such as m7i.xlarge";
+  const malformed = malformedInstanceTypeReason(value, isX86);
+  if (malformed !== undefined) return `${what}: ${malformed}`;
+  const arm64 = arm64InstanceTypeReason(value);
+  if (arm64 !== undefined) return `${what}: the host boots Amazon Linux 2023 for x86_64, and ${arm64}`;
+  const facts = instanceTypeFacts(value);
+  if (facts !== undefined && facts.memoryGiB < GITLAB_MINIMUM_MEMORY_GIB) {
+    return `${what} with at least ${GITLAB_MINIMUM_MEMORY_GIB} GiB of memory (GitLab's requirements: ${GITLAB_BASELINE_MEMORY_GIB} GB the baseline, ${GITLAB_MINIMUM_MEMORY_GIB} GB the least it runs with); ${value} has ${facts.memoryGiB} GiB`;
+  }
+  return undefined;
 }

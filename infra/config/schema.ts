@@ -6,10 +6,11 @@
  * To add a key, add a row here and a field in types.ts.
  */
 import type { Target } from "./types";
-import { arm64InstanceTypeReason } from "./instance-types";
 import {
   checkCidr,
+  checkDistinctCidrs,
   checkGoDuration,
+  checkHostInstanceType,
   checkHttpUrl,
   checkImageRef,
   checkIngressCidr,
@@ -84,7 +85,10 @@ export const ADMIN_CIDR_MIN_PREFIX = 8;
 
 const LOCAL: readonly Target[] = ["local"];
 
-/** The components `gitlab-backup create SKIP=…` takes (GitLab's "Excluding specific data from the backup"). */
+/**
+ * The components `gitlab-backup create SKIP=…` takes (GitLab's "Excluding specific data from the
+ * backup"; the task list is gitlabhq `lib/backup/options.rb`, `SkippableTasks`).
+ */
 export const BACKUP_SKIP_COMPONENTS = [
   "db",
   "uploads",
@@ -97,6 +101,7 @@ export const BACKUP_SKIP_COMPONENTS = [
   "repositories",
   "packages",
   "ci_secure_files",
+  "external_diffs",
 ] as const;
 
 export const KEYS: readonly KeySpec[] = [
@@ -125,7 +130,7 @@ export const KEYS: readonly KeySpec[] = [
     targets: AWS,
     description:
       "IPv4 CIDRs allowed to reach the host's TLS Docker API (port 2376), each /8 or narrower: the Docker API gives root on the host.",
-    check: (v: readonly string[]) => (v.length === 0 ? "at least one CIDR" : undefined),
+    check: (v: readonly string[]) => (v.length === 0 ? "at least one CIDR" : checkDistinctCidrs(v)),
     // The Docker API is root on the host: never open to the internet, nor to a large part of it.
     checkEach: (v: string) => checkIngressCidr(v, { minPrefix: ADMIN_CIDR_MIN_PREFIX }),
   },
@@ -136,7 +141,7 @@ export const KEYS: readonly KeySpec[] = [
     targets: AWS,
     description:
       "IPv4 CIDRs allowed to reach GitLab's HTTP(S), git-over-SSH and registry ports (the VPC is IPv4-only).",
-    check: (v: readonly string[]) => (v.length === 0 ? "at least one CIDR" : undefined),
+    check: (v: readonly string[]) => (v.length === 0 ? "at least one CIDR" : checkDistinctCidrs(v)),
     checkEach: (v: string) => checkIngressCidr(v),
   },
   {
@@ -154,14 +159,8 @@ export const KEYS: readonly KeySpec[] = [
     default: DEFAULT_INSTANCE_TYPE,
     targets: AWS,
     description:
-      "EC2 instance type of the GitLab host; x86_64 only (the image is Amazon Linux 2023 x86_64), so Graviton types such as m7g are refused. A change stops and starts the same instance.",
-    check: (v: string) => {
-      if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(v)) return "an EC2 instance type such as m7i.xlarge";
-      const arm64 = arm64InstanceTypeReason(v);
-      return arm64 === undefined
-        ? undefined
-        : `an x86_64 instance type such as m7i.xlarge: the host boots Amazon Linux 2023 for x86_64, and ${arm64}`;
-    },
+      "EC2 instance type of the GitLab host; x86_64 only (the image is Amazon Linux 2023 x86_64), so Graviton types such as m7g are refused. At least 8 GiB of memory (GitLab's least; under its 16 GB baseline, and for burstable t types, a warning). A change stops and starts the same instance.",
+    check: (v: string) => checkHostInstanceType(v),
   },
   {
     path: "host.rootVolumeGiB",

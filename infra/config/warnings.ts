@@ -4,7 +4,15 @@
  */
 import { isIpHost } from "../url-host";
 import { runnerVersionWarning } from "./runner-version";
-import { NAMESPACE } from "./schema";
+import {
+  GITLAB_BASELINE_MEMORY_GIB,
+  GITLAB_MINIMUM_MEMORY_GIB,
+  instanceTypeFacts,
+  isBurstableFamily,
+  nearestInstanceType,
+  sdkListsInstanceType,
+} from "./instance-types";
+import { DEFAULT_INSTANCE_TYPE, NAMESPACE } from "./schema";
 import type { StackConfig } from "./types";
 
 const WHOLE_INTERNET = "0.0.0.0/0";
@@ -30,6 +38,45 @@ export function stackWarnings(config: StackConfig): string[] {
   }
   const registryWarning = workerRegistryWarning(config);
   if (registryWarning !== undefined) warnings.push(registryWarning);
+  warnings.push(...instanceTypeWarnings(config));
+  if (gitlab.tlsMode === "letsencrypt" && config.dns.zoneId === undefined && gitlab.externalUrl !== undefined) {
+    const host = new URL(gitlab.externalUrl).hostname;
+    warnings.push(
+      `${NAMESPACE}:dns.zoneId is not set with the Let's Encrypt URL ${gitlab.externalUrl}: the A record of ${host} is yours to create, pointing at the stack's Elastic IP (output publicIp), before \`pulumi up\` waits for the name to resolve (GitLab does not start until it does). Set dns.zoneId to a Route53 hosted zone that holds ${host} to have the stack create it.`,
+    );
+  }
+  return warnings;
+}
+
+/**
+ * What the instance types deserve a word about: a well-formed type the pinned SDK does not list
+ * (it lags new families; EC2 decides at launch), and for the GitLab host, memory under GitLab's
+ * 16 GB baseline, a burstable family, or a type whose memory the vendored table does not know.
+ */
+function instanceTypeWarnings(config: StackConfig): string[] {
+  const warnings: string[] = [];
+  const notListed = (key: string, type: string): string =>
+    `${NAMESPACE}:${key} ${type} is not an instance type the pinned @pulumi/aws lists (its list lags new families): if EC2 has no such type, \`pulumi up\` fails when it launches the instance${nearestInstanceType(type) === undefined ? "" : `; the nearest listed type is ${nearestInstanceType(type)}`}.`;
+  const host = config.host.instanceType;
+  const facts = instanceTypeFacts(host);
+  if (!sdkListsInstanceType(host)) warnings.push(notListed("host.instanceType", host));
+  else if (facts === undefined) {
+    warnings.push(
+      `${NAMESPACE}:host.instanceType ${host}: its memory is not in this project's table of instance types (infra/config/instance-types.ts), so it was not checked; GitLab wants ${GITLAB_BASELINE_MEMORY_GIB} GB (at least ${GITLAB_MINIMUM_MEMORY_GIB} GB).`,
+    );
+  } else if (facts.memoryGiB < GITLAB_BASELINE_MEMORY_GIB) {
+    warnings.push(
+      `${NAMESPACE}:host.instanceType ${host} has ${facts.memoryGiB} GiB of memory, under GitLab's ${GITLAB_BASELINE_MEMORY_GIB} GB baseline (https://docs.gitlab.com/install/requirements/): GitLab runs, but slowly and close to running out of memory; ${DEFAULT_INSTANCE_TYPE} has 16 GiB.`,
+    );
+  }
+  if (isBurstableFamily(host)) {
+    warnings.push(
+      `${NAMESPACE}:host.instanceType ${host} is a burstable type: once its CPU credits run out it is throttled to a fraction of a core, and GitLab's requirements page does not recommend burstable types; ${DEFAULT_INSTANCE_TYPE} is not burstable.`,
+    );
+  }
+  if (config.runner.autoscaler.enabled && !sdkListsInstanceType(config.runner.autoscaler.instanceType)) {
+    warnings.push(notListed("runner.autoscaler.instanceType", config.runner.autoscaler.instanceType));
+  }
   return warnings;
 }
 

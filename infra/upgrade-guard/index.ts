@@ -1,5 +1,11 @@
 /** GitLab's required upgrade stops, and the guard that enforces them at `pulumi preview`. */
-export { UpgradeGuard, GitLabVersionRecord, upgradeGuardProvider } from "./upgrade-guard";
+export {
+  UpgradeGuard,
+  GitLabDeployedVersion,
+  GitLabVersionRecord,
+  deployedVersionProvider,
+  upgradeGuardProvider,
+} from "./upgrade-guard";
 export type { UpgradeGuardArgs, GuardInputs, GuardOutputs } from "./upgrade-guard";
 export {
   UPGRADE_STOPS,

@@ -39,9 +39,15 @@ export interface UpgradeStop {
 const CONDITIONAL = "conditional: the Upgrade paths page says which instances need it";
 
 /**
- * The table: 15.11 to 19.2 as the issue and the page list them, plus 15.0 and 15.4 (the page's
- * required GitLab 15 stops). Latest patches from the Upgrade paths page's revision at the time (017a6c12). */
+ * The table: 14.10 (the last GitLab 14 stop, from which 15.0 is one step) to 19.2. Latest patches
+ * up to 17.11 from the Upgrade paths page (gitlabhq `doc/update/upgrade_paths.md` at 017a6c12; 14.10.5
+ * from the page's GitLab 14 path, "14.0.12 > 14.3.6 > 14.9.5 > 14.10.5 > 15.0.5"); for 18.2 to 19.2
+ * the latest patches known on 2026-12-06, as the review of this project listed them (18.2.8, 18.5.7,
+ * 18.8.11, 18.11.11, 19.2.4; look for later ones in https://packages.gitlab.com/app/gitlab/gitlab-ce/search?q=18.2,
+ * as the page says). A later patch of a stop may exist: the stop is the minor release, any patch passes.
+ */
 export const UPGRADE_STOPS: readonly UpgradeStop[] = [
+  { major: 14, minor: 10, latestPatch: 5, kind: "required" },
   { major: 15, minor: 0, latestPatch: 5, kind: "required" },
   { major: 15, minor: 1, latestPatch: 6, kind: "conditional", note: CONDITIONAL },
   { major: 15, minor: 4, latestPatch: 6, kind: "required" },
@@ -57,15 +63,15 @@ export const UPGRADE_STOPS: readonly UpgradeStop[] = [
   { major: 17, minor: 5, latestPatch: 5, kind: "required" },
   { major: 17, minor: 8, latestPatch: 7, kind: "required" },
   { major: 17, minor: 11, latestPatch: 7, kind: "required" },
-  { major: 18, minor: 2, latestPatch: undefined, kind: "required" },
-  { major: 18, minor: 5, latestPatch: undefined, kind: "required" },
-  { major: 18, minor: 8, latestPatch: undefined, kind: "required" },
-  { major: 18, minor: 11, latestPatch: undefined, kind: "required" },
-  { major: 19, minor: 2, latestPatch: undefined, kind: "required" },
+  { major: 18, minor: 2, latestPatch: 8, kind: "required" },
+  { major: 18, minor: 5, latestPatch: 7, kind: "required" },
+  { major: 18, minor: 8, latestPatch: 11, kind: "required" },
+  { major: 18, minor: 11, latestPatch: 11, kind: "required" },
+  { major: 19, minor: 2, latestPatch: 4, kind: "required" },
 ];
 
 /** The oldest version the table covers: older ones have stops it does not list. */
-export const OLDEST_COVERED: GitLabVersion = { major: 15, minor: 0, patch: 0 };
+export const OLDEST_COVERED: GitLabVersion = { major: 14, minor: 10, patch: 0 };
 
 /** The "Upgrade paths" page, for messages. */
 export const UPGRADE_PATHS_URL = "https://docs.gitlab.com/update/upgrade_paths/";
@@ -167,7 +173,7 @@ export function upgradePath(from: GitLabVersion, to: GitLabVersion): UpgradePath
       reason: "too-old",
       message:
         `${formatVersion(from)} is older than ${formatVersion(OLDEST_COVERED)}, the oldest version this table covers: ` +
-        `follow ${UPGRADE_PATHS_URL} up to 15.0 first.`,
+        `follow ${UPGRADE_PATHS_URL} up to ${OLDEST_COVERED.major}.${OLDEST_COVERED.minor} first.`,
     };
   }
   const between = stopsUpTo(to).filter((s) => compareMinor(s, from) > 0 && compareMinor(s, to) < 0);
@@ -202,7 +208,19 @@ export function describeStop(stop: UpgradeStop, repository?: string): string {
  * Whether the image may change from `fromImage` to `toImage` in one step: a problem message with
  * the whole path, or undefined when the change is fine (same version, a patch, or no stop skipped).
  */
-export function checkImageChange(fromImage: string, toImage: string): string | undefined {
+export function checkImageChange(
+  fromImage: string,
+  toImage: string,
+  options: {
+    /**
+     * Let an older version through (the check against the last *requested* image, which may be a
+     * tag that never deployed; downgrades are refused against the deployed one). Default false.
+     */
+    readonly allowDowngrade?: boolean;
+    /** What `fromImage` is, in the message. Default "the deployed". */
+    readonly fromLabel?: string;
+  } = {},
+): string | undefined {
   const from = parseGitLabVersion(fromImage);
   const to = parseGitLabVersion(toImage);
   if (to === undefined) {
@@ -212,13 +230,14 @@ export function checkImageChange(fromImage: string, toImage: string): string | u
   if (from === undefined) return undefined;
   const path = upgradePath(from, to);
   if (!path.ok) {
+    if (path.reason === "downgrade" && options.allowDowngrade === true) return undefined;
     return `gitlab.image ${toImage} after ${fromImage}: ${path.message}`;
   }
   if (path.stops.length === 0) return undefined;
   const repository = imageRepository(toImage);
   return [
     `gitlab.image ${toImage} skips GitLab's required upgrade stop${path.stops.length === 1 ? "" : "s"} ` +
-      `after the deployed ${fromImage}. Back up first (npm run backup), then set gitlab.image to each of these ` +
+      `after ${options.fromLabel ?? "the deployed"} ${fromImage}. Back up first (npm run backup), then set gitlab.image to each of these ` +
       "in turn, running `pulumi up` and waiting for background migrations (Admin > Monitoring > Background migrations) " +
       `between steps (${UPGRADE_PATHS_URL}):`,
     ...path.stops.map((s) => `  ${describeStop(s, repository)}`),

@@ -73,7 +73,7 @@ describe("backup.* configuration", () => {
         ),
         "gitlab-dind:backup.retentionDays: expected an integer from 1 to 3650; got 0",
         expect.stringMatching(
-          /^gitlab-dind:backup\.skip\[1\]: expected one of db, uploads, .*ci_secure_files; got "wiki"$/,
+          /^gitlab-dind:backup\.skip\[1\]: expected one of db, uploads, .*ci_secure_files, external_diffs; got "wiki"$/,
         ),
         expect.stringMatching(/^gitlab-dind:backup\.bucketName: expected an S3 bucket name/),
         'gitlab-dind:backup.enabled: expected true or false; got "yes"',
@@ -99,6 +99,7 @@ describe("backup.* configuration", () => {
       "repositories",
       "packages",
       "ci_secure_files",
+      "external_diffs",
     ];
     const everything = parse({ ...AWS, "gitlab-dind:backup": { skip: all } });
     expect(everything.ok ? [] : everything.problems).toEqual([

@@ -177,7 +177,10 @@ describe("warnings", () => {
     const config = ok(
       parse(
         { externalUrl: "https://gitlab.example.com" },
-        { "gitlab-dind:network": { adminCidrs: ["203.0.113.0/24"], webCidrs: ["198.51.100.0/24"] } },
+        {
+          "gitlab-dind:network": { adminCidrs: ["203.0.113.0/24"], webCidrs: ["198.51.100.0/24"] },
+          "gitlab-dind:dns": { zoneId: "Z0123456789ABCDEFGHIJ" },
+        },
       ),
     );
     expect(stackWarnings(config)).toEqual([
@@ -187,9 +190,28 @@ describe("warnings", () => {
     ]);
   });
 
-  it("none for the defaults, Let's Encrypt open to the internet, or local", () => {
+  it("Let's Encrypt without dns.zoneId: one line saying the A record is the user's job before `pulumi up` waits for it", () => {
+    const warnings = stackWarnings(ok(parse({ externalUrl: "https://gitlab.example.com" })));
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^gitlab-dind:dns\.zoneId is not set with the Let's Encrypt URL https:\/\/gitlab\.example\.com: the A record of gitlab\.example\.com is yours to create, pointing at the stack's Elastic IP/,
+      ),
+    ]);
+    expect(warnings[0]).toContain("before `pulumi up` waits for the name to resolve");
+  });
+
+  it("none for the defaults, Let's Encrypt open to the internet with its zone, or local", () => {
     expect(stackWarnings(ok(parse({})))).toEqual([]);
-    expect(stackWarnings(ok(parse({ externalUrl: "https://gitlab.example.com" })))).toEqual([]);
+    expect(
+      stackWarnings(
+        ok(
+          parse(
+            { externalUrl: "https://gitlab.example.com" },
+            { "gitlab-dind:dns": { zoneId: "Z0123456789ABCDEFGHIJ" } },
+          ),
+        ),
+      ),
+    ).toEqual([]);
     expect(stackWarnings(ok(parse({}, {}, true)))).toEqual([]);
   });
 });

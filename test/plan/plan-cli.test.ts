@@ -200,10 +200,12 @@ describe("a good stack", () => {
     const cached = readdirSync(dir)
       .sort()
       .map((name) => JSON.parse(readFileSync(join(dir, name), "utf8")) as { text: string });
-    // The local stack's providers: GitLab's readiness, the runner registration, the upgrade guard.
+    // The local stack's providers: GitLab's readiness, the runner registration, the upgrade guard
+    // and the deployed version.
     expect(readdirSync(dir).sort()).toEqual([
       "infra_gitlab_readiness.ts_readinessProvider.json",
       "infra_runner_runner-registration.ts_defaultRegistrationProvider.json",
+      "infra_upgrade-guard_index.ts_deployedVersionProvider.json",
       "infra_upgrade-guard_index.ts_upgradeGuardProvider.json",
     ]);
     for (const entry of cached) expect(planned).toContain(entry.text);

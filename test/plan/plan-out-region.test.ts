@@ -30,7 +30,7 @@ function stackFile(yaml: string): string {
 
 const AWS_EU_WEST_1 = `config:
   aws:region: eu-west-1
-  gitlab-dind:team: dev
+  gitlab-dind:team: euwest
   gitlab-dind:network:
     adminCidrs:
       - 203.0.113.0/24
@@ -51,7 +51,7 @@ function tree(dir: string): string[] {
 describe("a stack in eu-west-1", () => {
   test("plans eu-west-1 only: zones, DNS names, ARNs, the rendered files and the printed tree", async () => {
     const out = join(work, "euw1");
-    const r = await plan("--stack", "dev-euw1", "--config-file", stackFile(AWS_EU_WEST_1), "--out", out);
+    const r = await plan("--stack", "euwest", "--config-file", stackFile(AWS_EU_WEST_1), "--out", out);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const resources = readFileSync(join(out, "resources.json"), "utf8");
@@ -70,7 +70,7 @@ describe("a stack in eu-west-1", () => {
     const subnet = doc.resources.find((x) => x.type === "aws:ec2/subnet:Subnet");
     expect(subnet?.inputs.availabilityZone).toBe("eu-west-1a");
     expect(resources).toContain("ec2-198-51-100-7.eu-west-1.compute.amazonaws.com");
-    expect(resources).toContain("arn:aws:ssm:eu-west-1:123456789012:parameter/dev/gitlab-dind/docker/server-key");
+    expect(resources).toContain("arn:aws:ssm:eu-west-1:123456789012:parameter/euwest/gitlab-dind/docker/server-key");
     expect(readFileSync(join(out, "files", "user-data.yaml"), "utf8")).toContain("eu-west-1");
   });
 });
@@ -82,7 +82,7 @@ describe("--out", () => {
     writeFileSync(join(out, "README.txt"), "mine\n");
     writeFileSync(join(out, "notes", "keep.md"), "mine too\n");
 
-    const first = await plan("--stack", "dev", "--config-file", stackFile(AWS_EU_WEST_1), "--out", out);
+    const first = await plan("--stack", "euwest", "--config-file", stackFile(AWS_EU_WEST_1), "--out", out);
     expect(first.code).toBe(0);
     expect(tree(join(out, "files"))).toContain("user-data.yaml");
 

@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { buildStack } from "../../infra/program";
-import { upgradeGuardProvider } from "../../infra/upgrade-guard/upgrade-guard";
+import { deployedVersionProvider, upgradeGuardProvider } from "../../infra/upgrade-guard/upgrade-guard";
 import { RecordingMocks } from "../../tools/plan/mocks";
 import { runUnderMocks } from "../../tools/plan/under-mocks";
 import { stackConfig } from "../support/stack-plans";
@@ -24,15 +24,46 @@ describe("check: the old image from the state against the new one", () => {
     const [failure] = result.failures!;
     expect(failure.property).toBe("image");
     expect(failure.reason).toContain("skips GitLab's required upgrade stops");
-    expect(failure.reason).toContain("gitlab/gitlab-ce:18.11.z-ce.0");
-    expect(failure.reason).toContain("gitlab/gitlab-ce:19.2.z-ce.0");
-    expect(failure.reason.indexOf("18.11.z")).toBeLessThan(failure.reason.indexOf("19.2.z"));
+    expect(failure.reason).toContain("gitlab/gitlab-ce:18.11.11-ce.0");
+    expect(failure.reason).toContain("gitlab/gitlab-ce:19.2.4-ce.0");
+    expect(failure.reason.indexOf("18.11.11")).toBeLessThan(failure.reason.indexOf("19.2.4"));
   });
 
-  it("fails on a downgrade, saying to restore a backup instead", async () => {
-    const result = await upgradeGuardProvider.check!(state("19.3.0-ce.0"), { image: image("19.2.4-ce.0") });
+  it("the deployed version refuses a downgrade, saying to restore a backup instead", async () => {
+    const result = await deployedVersionProvider.check!(state("19.3.0-ce.0"), { image: image("19.2.4-ce.0") });
     expect(result.failures?.[0]).toMatchObject({ property: "image" });
     expect(result.failures?.[0].reason).toMatch(/does not support downgrades.*restore a backup/s);
+    // And a skipped stop, with the path.
+    const skipped = await deployedVersionProvider.check!(state("18.9.2-ce.0"), { image: image("19.3.0-ce.0") });
+    expect(skipped.failures?.[0].reason).toContain("skips GitLab's required upgrade stops after the deployed");
+  });
+
+  it("a tag that never deployed (19.3.9) does not lock the stack: the right tag passes both checks", async () => {
+    // Deployed 19.2.4. `pulumi up` with the typo: both checks pass (19.2 → 19.3 skips nothing); the
+    // first-registered guard records it, the pull fails, and the deployed version's step (after
+    // GitLab's readiness) never runs: its state keeps 19.2.4.
+    expect((await upgradeGuardProvider.check!(state("19.2.4-ce.0"), { image: image("19.3.9-ce.0") })).failures).toEqual(
+      [],
+    );
+    expect(
+      (await deployedVersionProvider.check!(state("19.2.4-ce.0"), { image: image("19.3.9-ce.0") })).failures,
+    ).toEqual([]);
+    // The right tag next: the guard's state says 19.3.9, the deployed version's 19.2.4. Neither refuses.
+    expect((await upgradeGuardProvider.check!(state("19.3.9-ce.0"), { image: image("19.3.0-ce.0") })).failures).toEqual(
+      [],
+    );
+    expect(
+      (await deployedVersionProvider.check!(state("19.2.4-ce.0"), { image: image("19.3.0-ce.0") })).failures,
+    ).toEqual([]);
+    // A real downgrade after the typo is still refused, against what GitLab runs.
+    expect(
+      (await deployedVersionProvider.check!(state("19.2.4-ce.0"), { image: image("19.2.1-ce.0") })).failures?.[0]
+        ?.reason,
+    ).toMatch(/does not support downgrades/);
+    // The guard still refuses a skipped stop after the last image asked for (pulumi up --skip-preview).
+    expect(
+      (await upgradeGuardProvider.check!(state("19.3.9-ce.0"), { image: image("19.8.0-ce.0") })).failures?.[0]?.reason,
+    ).toContain("skips GitLab's required upgrade stop after the last requested gitlab/gitlab-ce:19.3.9-ce.0");
   });
 
   it("passes the next stop, a patch, the same image, and a first deployment (no old inputs)", async () => {
@@ -84,7 +115,7 @@ describe("the serialized provider (what Pulumi stores in the state and the engin
     ) => { handler: () => pulumi.dynamic.ResourceProvider };
     const provider = requireFromString(serialized.text).handler();
     const refused = await provider.check!(state("18.9.2-ce.0"), { image: image("19.3.0-ce.0") });
-    expect(refused.failures?.[0].reason).toContain("gitlab/gitlab-ce:19.2.z-ce.0");
+    expect(refused.failures?.[0].reason).toContain("gitlab/gitlab-ce:19.2.4-ce.0");
     expect((await provider.check!(state("19.2.1-ce.0"), { image: image("19.3.0-ce.0") })).failures).toEqual([]);
   });
 });
@@ -106,6 +137,24 @@ describe("in the program", () => {
         expect(guard).toBeLessThan(order.indexOf(`${type}::${name}`));
         expect(run.dependsOn.get(name)).toContain("gitlab-upgrade-guard");
       }
+    },
+  );
+});
+
+describe("the deployed version in the program", () => {
+  it.each(["dev", "local"])(
+    "%s: recorded after GitLab's readiness (its step waits for the pull and the start), with the configured image",
+    async (stack) => {
+      const config = stackConfig(stack);
+      const run = await runUnderMocks(new RecordingMocks(), "gitlab-dind", stack, () => buildStack(config));
+      const record = run.mocks.get(
+        "pulumi-nodejs:dynamic/gitlab-dind:GitLabDeployedVersion",
+        "gitlab-deployed-version",
+      );
+      expect(record.inputs.image).toBe(config.gitlab.image);
+      expect(run.dependsOn.get("gitlab-deployed-version")).toEqual(["gitlab-ready"]);
+      const serialized = await pulumi.runtime.serializeFunction(() => deployedVersionProvider, { allowSecrets: false });
+      expect(serialized.text).not.toMatch(/node_modules|@pulumi/);
     },
   );
 });

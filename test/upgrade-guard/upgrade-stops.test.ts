@@ -3,11 +3,13 @@
  * `npm run upgrade-path` (its function, and once as a user runs it).
  */
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   UPGRADE_STOPS,
   checkImageChange,
+  describeStop,
   parseGitLabVersion,
   upgradePath,
   type GitLabVersion,
@@ -47,6 +49,17 @@ describe("the table", () => {
     // From 17.5 on, every stop is on x.2, x.5, x.8 or x.11.
     for (const s of UPGRADE_STOPS.filter((s) => s.major > 17 || (s.major === 17 && s.minor >= 5)))
       expect([2, 5, 8, 11]).toContain(s.minor);
+  });
+
+  it('the README\'s "Upgrading GitLab" lists every stop the table enforces, and no other', () => {
+    const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Upgrading GitLab"));
+    const listed = /is `infra\/upgrade-guard\/upgrade-stops\.ts`\): ([\d., \n]+?), and from 17\.5 on/.exec(
+      section,
+    )?.[1];
+    expect(listed).toBeDefined();
+    const enforced = UPGRADE_STOPS.filter((s) => s.kind === "required").map((s) => `${s.major}.${s.minor}`);
+    expect(listed!.split(/,\s*/).map((x) => x.trim())).toEqual(enforced);
   });
 
   it("keeps the conditional stops (16.0, 16.1, 16.2, 17.1) out of what is enforced", () => {
@@ -116,8 +129,28 @@ describe("the path between two versions", () => {
     }
   });
 
-  it("refuses a start older than the table covers", () => {
-    expect(minors(upgradePath(v("14.10.5"), v("15.11.0")))).toBe("too-old");
+  it("refuses a start older than the table covers (before 14.10, the last GitLab 14 stop)", () => {
+    expect(minors(upgradePath(v("14.9.5"), v("15.0.5")))).toBe("too-old");
+    const path = upgradePath(v("14.9.5"), v("15.0.5"));
+    expect(!path.ok && path.message).toContain("up to 14.10 first");
+  });
+
+  it("14.10 → 15.0 is one step (the required path), and 14.10 → 15.11 stops at 15.0 and 15.4", () => {
+    expect(minors(upgradePath(v("14.10.5"), v("15.0.5")))).toEqual([]);
+    expect(minors(upgradePath(v("14.10.5"), v("15.11.13")))).toEqual(["15.0", "15.4"]);
+  });
+
+  it("every stop of the table up to 19.2 has its latest known patch: no `.z` in what it prints", () => {
+    const path = upgradePath(v("14.10.5"), v("19.3.0"));
+    const lines = path.ok ? path.stops.map((s) => describeStop(s)) : [];
+    expect(lines.map((l) => l.split(" ")[0]).slice(-5)).toEqual([
+      "gitlab/gitlab-ce:18.2.8-ce.0",
+      "gitlab/gitlab-ce:18.5.7-ce.0",
+      "gitlab/gitlab-ce:18.8.11-ce.0",
+      "gitlab/gitlab-ce:18.11.11-ce.0",
+      "gitlab/gitlab-ce:19.2.4-ce.0",
+    ]);
+    expect(lines.join("\n")).not.toMatch(/\.z-ce|not known to this table/);
   });
 });
 
@@ -139,8 +172,8 @@ describe("checkImageChange (what the guard refuses)", () => {
     );
     expect(lines[0]).toContain("npm run backup");
     expect(lines.slice(1).map((l) => l.trim().split(" ")[0])).toEqual([
-      "gitlab/gitlab-ce:18.11.z-ce.0",
-      "gitlab/gitlab-ce:19.2.z-ce.0",
+      "gitlab/gitlab-ce:18.11.11-ce.0",
+      "gitlab/gitlab-ce:19.2.4-ce.0",
       "gitlab/gitlab-ce:19.3.0-ce.0",
     ]);
   });
@@ -179,8 +212,8 @@ describe("npm run upgrade-path", () => {
       "mirror.example.com/gitlab/gitlab-ce:19.3.0-ce.0",
     ]);
     expect(r.out.map((l) => l.split(" ")[0])).toEqual([
-      "mirror.example.com/gitlab/gitlab-ce:18.11.z-ce.0",
-      "mirror.example.com/gitlab/gitlab-ce:19.2.z-ce.0",
+      "mirror.example.com/gitlab/gitlab-ce:18.11.11-ce.0",
+      "mirror.example.com/gitlab/gitlab-ce:19.2.4-ce.0",
       "mirror.example.com/gitlab/gitlab-ce:19.3.0-ce.0",
     ]);
   });
@@ -207,7 +240,7 @@ describe("npm run upgrade-path", () => {
         .trim()
         .split("\n")
         .map((l) => l.split(" ")[0]),
-    ).toEqual(["gitlab/gitlab-ce:18.11.z-ce.0", "gitlab/gitlab-ce:19.2.z-ce.0", "gitlab/gitlab-ce:19.3.0-ce.0"]);
+    ).toEqual(["gitlab/gitlab-ce:18.11.11-ce.0", "gitlab/gitlab-ce:19.2.4-ce.0", "gitlab/gitlab-ce:19.3.0-ce.0"]);
     // The entry point prints `out` on stdout, `err` on stderr and exits with `code`, as above.
     const down = upgradePathCommand(["--from", "19.3.0", "--to", "18.11.0"]);
     expect(down.code).toBe(1);

@@ -62,7 +62,7 @@ export function backupTarget(stack: string, raw: unknown, cwd: string): BackupTa
   const gitlabImage = str("gitlabImage", /^\S+:\S+$/, "an image with a tag");
   let result: BackupTarget | undefined;
   if (target === "aws") {
-    const region = str("awsRegion", /^[a-z]{2}(-[a-z]+)+-\d+$/, "an AWS region");
+    const region = str("awsRegion", /^[a-z]{2,4}(-[a-z]+)+-\d+$/, "an AWS region");
     const instanceId = str("instanceId", /^i-[0-9a-f]+$|^[A-Za-z0-9-]+$/, "an EC2 instance id");
     const bucket = str("backupBucket", /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name");
     const restoreFrom =

@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { formatProblems } from "../../infra/config/load";
 import { parseStackConfig } from "../../infra/config/parse";
+import { sameTeamWarning } from "../../infra/config/team-files";
 import { runAsEntryPoint } from "../cli/entry-point";
 import { PlanInputError, readStackFile } from "./stack-file";
 import { renderTree } from "./render-tree";
@@ -69,7 +70,11 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     cache?.restore();
   }
-  for (const warning of plan.warnings) console.error(`warning: ${warning}`);
+  // As the entry point warns at preview: another stack file of this project with the same team.
+  const teamWarning = sameTeamWarning(root, args.stack, config.team, config.target, stackFile);
+  for (const warning of [...(teamWarning === undefined ? [] : [teamWarning]), ...plan.warnings]) {
+    console.error(`warning: ${warning}`);
+  }
   console.log(renderTree(plan, `target ${config.target}, team ${config.team}`));
 
   if (out === undefined) {

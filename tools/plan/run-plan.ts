@@ -40,12 +40,50 @@ const STACK_TYPE = "pulumi:pulumi:Stack";
 export async function runPlan(project: string, stack: string, config: StackConfig): Promise<Plan> {
   const warnings: string[] = [];
   const stopCapturing = captureProgramWarnings(warnings);
+  const failures = catchBuildFailures();
   try {
     // The outputs and files resolve after the build: without stack traces as well.
-    return await withoutStackTraces(() => plan(project, stack, config, warnings));
+    return await Promise.race([withoutStackTraces(() => plan(project, stack, config, warnings)), failures.first]);
   } finally {
     stopCapturing();
+    await failures.stop();
   }
+}
+
+/**
+ * An error the program raises in an Output callback (a renderer inside `apply`) does not reject
+ * `buildStack`: it rejects the registration of the resource that needed the value, which nothing
+ * awaits, and Node would end the process with `triggerUncaughtException` and the error's dump.
+ * While the plan builds, such an error fails the plan instead (`first` rejects with it: the CLI
+ * prints `plan failed: <message>`). The resources that depended on the failed one reject in the
+ * next turns too; `stop` waits until no more arrive before it lets go of them.
+ */
+function catchBuildFailures(): { first: Promise<never>; stop: () => Promise<void> } {
+  let count = 0;
+  let fail: (error: unknown) => void = () => undefined;
+  const first = new Promise<never>((_, reject) => (fail = reject));
+  // Handled here (the race above settles on it); without this, a plan that succeeds would leave it unobserved.
+  first.catch(() => undefined);
+  const listener = (error: unknown): void => {
+    count++;
+    fail(error);
+  };
+  process.on("unhandledRejection", listener);
+  process.on("uncaughtException", listener);
+  return {
+    first,
+    stop: async () => {
+      if (count > 0) {
+        // Until a few turns of the event loop bring no new rejection.
+        for (let quiet = 0, seen = count; quiet < 5; seen = count) {
+          await new Promise((resolve) => setImmediate(resolve));
+          quiet = count === seen ? quiet + 1 : 0;
+        }
+      }
+      process.off("unhandledRejection", listener);
+      process.off("uncaughtException", listener);
+    },
+  };
 }
 
 async function plan(project: string, stack: string, config: StackConfig, warnings: string[]): Promise<Plan> {

@@ -145,7 +145,8 @@ export function userDataBytes(userData: string): number {
 
 function checkInput(input: CloudInitInput): void {
   const problems: string[] = [];
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(input.region))
+  // `eusc-de-east-1` (the European Sovereign Cloud) has a four-letter prefix.
+  if (!/^[a-z]{2,4}(-[a-z]+)+-\d+$/.test(input.region))
     problems.push(`region: expected an AWS region; got ${JSON.stringify(input.region)}`);
   if (!/^[A-Za-z0-9-]+$/.test(input.dataVolumeId))
     problems.push(
