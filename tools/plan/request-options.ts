@@ -63,10 +63,11 @@ interface ReadRequest {
 
 type Callback = (err: unknown, response: unknown) => void;
 
+/** @pulumi/pulumi's `MockMonitor`, the two methods replaced here (each reads `this.mocks`). */
 interface MockMonitorLike {
   mocks: unknown;
-  registerResource(req: unknown, callback: Callback): Promise<void>;
-  readResource(req: unknown, callback: Callback): Promise<void>;
+  registerResource: (this: MockMonitorLike, req: unknown, callback: Callback) => Promise<void>;
+  readResource: (this: MockMonitorLike, req: unknown, callback: Callback) => Promise<void>;
 }
 
 /** The options of a RegisterResourceRequest. */
