@@ -128,7 +128,7 @@ async function plan(project: string, stack: string, config: StackConfig, warning
  * Names other resources as resources.json does: by a URN (or a provider reference, `<urn>::<id>`),
  * the logical name, or `<type>::<name>` when two of the plan's resources share the name.
  */
-function referenceNamer(resources: readonly RecordedResource[]): (urnOrReference: string) => string {
+export function referenceNamer(resources: readonly RecordedResource[]): (urnOrReference: string) => string {
   const count = new Map<string, number>();
   for (const r of resources) count.set(r.name, (count.get(r.name) ?? 0) + 1);
   return (urnOrReference) => {
@@ -144,7 +144,7 @@ function referenceNamer(resources: readonly RecordedResource[]): (urnOrReference
 }
 
 /** The options of a recorded resource, other resources by name; the defaults when none were recorded. */
-function plannedOptions(r: RecordedResource, refer: (urn: string) => string): PlannedOptions {
+export function plannedOptions(r: RecordedResource, refer: (urn: string) => string): PlannedOptions {
   const o: RequestOptions | undefined = r.options;
   if (o === undefined) throw new Error(`the plan has no options for ${r.type} ${r.name}: run it with runUnderMocks`);
   const fromInputs = new Set(Object.values(o.propertyDependencies).flat());
