@@ -146,7 +146,19 @@ function reportExposure(
       family,
     );
     if (total <= bound[key]) continue;
-    for (const { r, grants: gs } of mine) {
+    // Named: the rules that are wide on their own (more than 1/256 of the bound: a /16 of IPv4
+    // for an admin port), not the narrow office ranges beside them; all of them when every one is
+    // narrow (many small ranges that add up), or when the bound is none.
+    const wideOnly = mine.filter(
+      (o) =>
+        internetAddresses(
+          o.grants.map((g) => g.cidr),
+          family,
+        ) >
+        bound[key] / 256n,
+    );
+    const named = wideOnly.length > 0 ? wideOnly : mine;
+    for (const { r, grants: gs } of named) {
       const others = mine.filter((o) => o.r !== r).map((o) => o.r.name);
       reportViolation(
         `ingress ${gs.map(describeGrant).join(", ")} opens ${what} (port ${port}) to the internet: ` +
@@ -333,14 +345,17 @@ export function wildcardStatements(document: unknown): string[] {
         );
     const resources = asList(s.Resource).map(String);
     const actions = asList(s.Action).map(String);
-    if (resources.includes("*")) {
-      const broad = actions.filter((a) => a === "*" || /^[^:]*\*[^:]*:\*$/.test(a) || /^[a-z0-9-]+:\*$/i.test(a));
-      if (broad.length > 0)
-        problems.push(
-          `${which} allows ${broad.map((a) => JSON.stringify(a)).join(", ")} on Resource "*": name the actions and the resource ARNs the job needs`,
-        );
+    const broad = resources.includes("*")
+      ? actions.filter((a) => a === "*" || /^[^:]*\*[^:]*:\*$/.test(a) || /^[a-z0-9-]+:\*$/i.test(a))
+      : [];
+    if (broad.length > 0) {
+      problems.push(
+        `${which} allows ${broad.map((a) => JSON.stringify(a)).join(", ")} on Resource "*": name the actions and the resource ARNs the job needs`,
+      );
     }
-    // iam:PassRole on any role: whoever holds it gives any role (an admin one) to a service it runs.
+    // iam:PassRole on any role: whoever holds it gives any role (an admin one) to a service it
+    // runs. (A statement already reported above allows it among everything else.)
+    if (broad.length > 0) return;
     const passRole = actions.filter((a) => iamGlob(a, "iam:PassRole"));
     const anyRoles = resources.filter(anyRole);
     if (passRole.length > 0 && anyRoles.length > 0)
