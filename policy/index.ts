@@ -9,7 +9,7 @@ import { PACK_NAME, POLICIES } from "./policies";
 
 new PolicyPack(PACK_NAME, {
   description:
-    "Security invariants of gitlab-dind: Docker API, SSH, IMDSv2, encryption, IAM, S3, Docker socket, HTTPS.",
+    "Security invariants of gitlab-dind: Docker API, SSH and cache ports, IMDSv2, encryption, IAM, S3, Docker socket, privileged containers, HTTPS.",
   policies: [...POLICIES],
   enforcementLevel: "mandatory",
 });

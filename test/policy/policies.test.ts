@@ -45,6 +45,16 @@ describe("the planned stacks", () => {
     expect(found(await runPolicies(plans.dev, POLICIES))).toEqual([]);
   });
 
+  it("dev-autoscale, dev-letsencrypt and dev without keeping data pass every policy", async () => {
+    for (const [stack, values] of [
+      ["dev-autoscale", {}],
+      ["dev-letsencrypt", {}],
+      ["dev", { "gitlab-dind:host": { keepDataOnDestroy: false } }],
+    ] as const) {
+      expect(found(await runPolicies(await planStack(stack, values), POLICIES)), stack).toEqual([]);
+    }
+  });
+
   it("dev with an explicit http:// gitlab.externalUrl, or an https:// one, passes every policy", async () => {
     for (const url of ["http://gitlab.example.com", "https://gitlab.example.com"]) {
       const plan = await planStack("dev", { "gitlab-dind:gitlab": { externalUrl: url } });
@@ -52,7 +62,7 @@ describe("the planned stacks", () => {
     }
   });
 
-  it("the pack has the eight policies of the issue, each mandatory", () => {
+  it("the pack has the policies of the issues, each mandatory", () => {
     expect(POLICIES.map((p) => [p.name, p.enforcementLevel])).toEqual([
       ["docker-api-admin-only", "mandatory"],
       ["no-ssh-from-anywhere", "mandatory"],
@@ -62,6 +72,12 @@ describe("the planned stacks", () => {
       ["s3-public-access-blocked", "mandatory"],
       ["docker-socket-runner-only", "mandatory"],
       ["gitlab-plain-http-requested", "mandatory"],
+      ["cache-not-from-internet", "mandatory"],
+      ["iam-no-managed-admin", "mandatory"],
+      ["no-privileged-containers", "mandatory"],
+      ["s3-encrypted", "mandatory"],
+      ["s3-tls-only", "mandatory"],
+      ["s3-versioned", "mandatory"],
     ]);
   });
 });

@@ -93,7 +93,7 @@ const GITLAB_URN =
   "urn:pulumi:dev::gitlab-dind::pulumi:pulumi:Stack$gitlab-dind:index:GitLabServer$docker:index/container:Container::gitlab";
 
 describe("the pack served as pulumi preview --policy-pack policy serves it", () => {
-  it("announces the gitlab-dind pack with its eight mandatory policies", async () => {
+  it("announces the gitlab-dind pack with its fourteen mandatory policies", async () => {
     const pack = await info();
     expect(pack.getName()).toBe("gitlab-dind");
     expect(pack.getVersion()).toBe("0.1.0");
@@ -107,6 +107,12 @@ describe("the pack served as pulumi preview --policy-pack policy serves it", () 
       "s3-public-access-blocked",
       "docker-socket-runner-only",
       "gitlab-plain-http-requested",
+      "cache-not-from-internet",
+      "iam-no-managed-admin",
+      "no-privileged-containers",
+      "s3-encrypted",
+      "s3-tls-only",
+      "s3-versioned",
     ]);
     expect(new Set(policies.map((p) => p.getEnforcementlevel()))).toEqual(
       new Set([analyzerPb.EnforcementLevel.MANDATORY]),

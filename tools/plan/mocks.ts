@@ -12,6 +12,7 @@
    the mock stands in for every provider: its tables read each type's inputs as a provider gets
    them, untyped values off the wire. */
 import * as pulumi from "@pulumi/pulumi";
+import type { RequestOptions } from "./request-options";
 
 export interface RecordedResource {
   readonly type: string;
@@ -23,6 +24,11 @@ export interface RecordedResource {
   readonly provider: string | undefined;
   /** The id of an existing resource the program reads (`Resource.get`) or imports; undefined when created. */
   readonly existingId: string | undefined;
+  /**
+   * The resource options as the registration request carries them (tools/plan/request-options.ts);
+   * undefined when the mocks were installed with `setMocks` alone, which does not pass them on.
+   */
+  readonly options?: RequestOptions;
 }
 
 export interface RecordedInvoke {
@@ -384,7 +390,10 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     private readonly options: RecordingMocksOptions = {},
   ) {}
 
-  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+  newResource(
+    args: pulumi.runtime.MockResourceArgs,
+    options?: RequestOptions,
+  ): { id: string | undefined; state: Record<string, unknown> } {
     const inputs = (args.inputs ?? {}) as Record<string, unknown>;
     this.resources.push({
       type: args.type,
@@ -393,6 +402,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
       inputs,
       provider: args.provider || undefined,
       existingId: args.id || undefined,
+      ...(options === undefined ? {} : { options }),
     });
     const id = args.custom === false ? undefined : args.id || mockId(args.name);
     const revealed = revealSecrets(inputs) as Record<string, any>;

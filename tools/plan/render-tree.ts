@@ -19,7 +19,10 @@ export function renderTree(plan: Plan, summary: string): string {
   const walk = (parent: string | undefined, depth: number): void => {
     for (const r of children.get(parent) ?? []) {
       const props = keyProperties(r.inputs);
-      lines.push(`${"  ".repeat(depth)}+ ${r.type}  ${r.name}${props ? `  (${props})` : ""}`);
+      const kept = destroyMarks(r);
+      lines.push(
+        `${"  ".repeat(depth)}+ ${r.type}  ${r.name}${props ? `  (${props})` : ""}${kept ? `  [${kept}]` : ""}`,
+      );
       if (r.name !== parent) walk(r.name, depth + 1);
     }
   };
@@ -32,6 +35,17 @@ export function renderTree(plan: Plan, summary: string): string {
   const files = Object.keys(plan.files);
   if (files.length > 0) lines.push(`Rendered files: ${files.join(", ")}`);
   return lines.join("\n");
+}
+
+/** What `pulumi destroy` does differently with this resource: kept, refused, or gone with another. */
+function destroyMarks(r: PlannedResource): string {
+  const o = r.options;
+  if (o === undefined) return "";
+  return [
+    ...(o.retainOnDelete ? ["retainOnDelete"] : []),
+    ...(o.protect ? ["protect"] : []),
+    ...(o.deletedWith === null ? [] : [`deletedWith ${o.deletedWith}`]),
+  ].join(", ");
 }
 
 /** The first few short scalar inputs: enough to recognise a resource, not a dump. */

@@ -7,7 +7,8 @@ import { format } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../infra/config/types";
 import { buildStack } from "../../infra/program";
-import { RecordingMocks, redactSecrets } from "./mocks";
+import { RecordingMocks, redactSecrets, type RecordedResource } from "./mocks";
+import type { RequestOptions } from "./request-options";
 import { withoutStackTraces } from "./stack-traces";
 import { runUnderMocks } from "./under-mocks";
 
@@ -20,8 +21,44 @@ export interface PlannedResource {
   readonly parentType?: string;
   /** What the provider would receive, every secret value replaced by "[secret]". */
   readonly inputs: Record<string, unknown>;
-  /** The id of an existing resource the program reads (`Resource.get`); absent for what it creates. */
+  /** The id of an existing resource the program reads (`Resource.get`) or imports; absent for what it creates. */
   readonly existingId?: string;
+  /** Its resource options as the engine receives them; every plan writes them (hand-made test plans may not). */
+  readonly options?: PlannedOptions;
+}
+
+/**
+ * The options of a planned resource that change what `pulumi up` and `pulumi destroy` do, as the
+ * registration request carries them (tools/plan/request-options.ts). Other resources are named by
+ * their logical name, or `<type>::<name>` when two planned resources share that name.
+ */
+export interface PlannedOptions {
+  /** `pulumi destroy` refuses to delete it (inherited from the parent when unset, as the SDK does). */
+  readonly protect: boolean;
+  /** `pulumi destroy` (or a replacement) drops it from the stack and leaves it where it is. */
+  readonly retainOnDelete: boolean;
+  /** A replacement deletes the old one before it creates the new one. */
+  readonly deleteBeforeReplace: boolean;
+  /** When this resource is deleted too, no delete of its own is made for this one; null when unset. */
+  readonly deletedWith: string | null;
+  readonly replaceOnChanges: readonly string[];
+  readonly ignoreChanges: readonly string[];
+  /** What explicit `dependsOn` adds: dependencies no input accounts for (components expanded to their resources). */
+  readonly dependsOn: readonly string[];
+  /**
+   * Every resource the engine creates before this one and deletes after it: `dependsOn` and the
+   * resources its inputs come from.
+   */
+  readonly dependencies: readonly string[];
+  /** The id it is imported with; null when created (or read: see `existingId`). */
+  readonly import: string | null;
+  /**
+   * The provider resource it is created through; null for components and for resources on their
+   * package's default provider (random, tls, the dynamic providers), which the engine picks.
+   */
+  readonly provider: string | null;
+  /** The custom timeouts that are set, as given (`20m`). */
+  readonly customTimeouts: Readonly<{ create?: string; update?: string; delete?: string }>;
 }
 
 export interface Plan {
@@ -101,8 +138,9 @@ async function plan(project: string, stack: string, config: StackConfig, warning
     resolvedFiles[name] = String(await resolve(files[name]));
   }
 
-  const resources = run.mocks.resources
-    .filter((r) => r.type !== STACK_TYPE)
+  const recorded = run.mocks.resources.filter((r) => r.type !== STACK_TYPE);
+  const refer = referenceNamer(recorded);
+  const resources = recorded
     .map((r) => ({
       type: r.type,
       name: r.name,
@@ -110,6 +148,7 @@ async function plan(project: string, stack: string, config: StackConfig, warning
       ...optional("parentType", run.parentTypes.get(`${r.type}::${r.name}`)),
       inputs: sortKeys(redactSecrets(r.inputs)) as Record<string, unknown>,
       ...optional("existingId", r.existingId),
+      options: sortKeys(plannedOptions(r, refer)) as PlannedOptions,
     }))
     .sort((a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type));
 
@@ -120,6 +159,46 @@ async function plan(project: string, stack: string, config: StackConfig, warning
     outputs: sortKeys(resolvedOutputs) as Record<string, unknown>,
     files: resolvedFiles,
     warnings: [...warnings],
+  };
+}
+
+/**
+ * Names other resources as resources.json does: by a URN (or a provider reference, `<urn>::<id>`),
+ * the logical name, or `<type>::<name>` when two of the plan's resources share the name.
+ */
+export function referenceNamer(resources: readonly RecordedResource[]): (urnOrReference: string) => string {
+  const count = new Map<string, number>();
+  for (const r of resources) count.set(r.name, (count.get(r.name) ?? 0) + 1);
+  return (urnOrReference) => {
+    // urn:pulumi:<stack>::<project>::<parent types $ type>::<name>[::<provider id>]
+    const parts = urnOrReference.split("::");
+    if (parts.length < 4 || !parts[0].startsWith("urn:pulumi:")) {
+      throw new Error(`the plan cannot name the resource of ${JSON.stringify(urnOrReference)}: not a URN`);
+    }
+    const type = parts[2].split("$").at(-1)!;
+    const name = parts[3];
+    return (count.get(name) ?? 0) > 1 ? `${type}::${name}` : name;
+  };
+}
+
+/** The options of a recorded resource, other resources by name; the defaults when none were recorded. */
+export function plannedOptions(r: RecordedResource, refer: (urn: string) => string): PlannedOptions {
+  const o: RequestOptions | undefined = r.options;
+  if (o === undefined) throw new Error(`the plan has no options for ${r.type} ${r.name}: run it with runUnderMocks`);
+  const fromInputs = new Set(Object.values(o.propertyDependencies).flat());
+  const names = (urns: readonly string[]) => [...new Set(urns.map(refer))].sort();
+  return {
+    protect: o.protect,
+    retainOnDelete: o.retainOnDelete,
+    deleteBeforeReplace: o.deleteBeforeReplace,
+    deletedWith: o.deletedWith === undefined ? null : refer(o.deletedWith),
+    replaceOnChanges: [...o.replaceOnChanges],
+    ignoreChanges: [...o.ignoreChanges],
+    dependsOn: names(o.dependencies.filter((urn) => !fromInputs.has(urn))),
+    dependencies: names(o.dependencies),
+    import: o.import ?? null,
+    provider: o.provider === undefined ? null : refer(o.provider),
+    customTimeouts: { ...o.customTimeouts },
   };
 }
 

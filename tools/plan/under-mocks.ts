@@ -1,10 +1,13 @@
 /**
  * Runs a piece of the program as a Pulumi stack under the recording mocks, and reports what the
  * mocks alone cannot see: each resource's options (`dependsOn`, `deleteBeforeReplace`,
- * `retainOnDelete`, ...) and its parent. Shared by the tests and the offline plan.
+ * `retainOnDelete`, ...) as the program passed them, and its parent. Shared by the tests and the
+ * offline plan. The options as the engine receives them (URNs, defaults applied) are on each
+ * recorded resource (`RecordedResource.options`).
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { RecordingMocks } from "./mocks";
+import { recordRequestOptions } from "./request-options";
 import { withoutStackTraces } from "./stack-traces";
 
 export interface UnderMocks<T> {
@@ -41,6 +44,8 @@ async function build<T>(
   // takes its settings as an argument; the mocks would read a leftover aws:region).
   pulumi.runtime.setAllConfig({}, []);
   await pulumi.runtime.setMocks(mocks, project, stack, false);
+  // The mocks alone get no resource options: each request's reach them too (see ./request-options).
+  recordRequestOptions(mocks);
   const names = new WeakMap<pulumi.Resource, string>();
   const types = new WeakMap<pulumi.Resource, string>();
   const seen: pulumi.Resource[] = [];

@@ -12,7 +12,9 @@
  * - the provider resource is not recorded (no policy here reads it);
  * - dependencies come from input values equal to another resource's mock id (`<name>-id`), which
  *   is how a `resource.id` passed to another resource appears in the plan;
- * - resources the program only reads (`Resource.get`) are skipped, as the engine skips reads.
+ * - resources the program only reads (`Resource.get`) are skipped, as the engine skips reads;
+ * - options: those the analyzer passes (protect, ignoreChanges, deleteBeforeReplace, custom
+ *   timeouts) from the plan's `options`, and the stack policies' `dependencies` from its list.
  */
 import type {
   EnforcementLevel,
@@ -64,6 +66,48 @@ const OPTIONS: PolicyResourceOptions = {
   customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
   additionalSecretOutputs: [],
 };
+
+/** Seconds of a Go duration as a custom timeout gives it (`20m`, `1h30m`, `90s`); 0 when unset, as the engine sends it. */
+export function durationSeconds(duration: string | undefined): number {
+  if (duration === undefined || duration === "") return 0;
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001, us: 0.000001, µs: 0.000001, ns: 1e-9 };
+  let seconds = 0;
+  const pattern = /(\d+(?:\.\d+)?)(h|ms|us|µs|ns|m|s)/gy;
+  let match: RegExpExecArray | null;
+  let end = 0;
+  while ((match = pattern.exec(duration)) !== null) {
+    seconds += Number(match[1]) * units[match[2]];
+    end = pattern.lastIndex;
+  }
+  if (end !== duration.length) throw new Error(`custom timeout ${JSON.stringify(duration)} is not a duration`);
+  return seconds;
+}
+
+/**
+ * A planned resource's options as the analyzer hands them to a policy (@pulumi/policy server.js
+ * `getResourceOptions`: protect, ignoreChanges, deleteBeforeReplace, aliases, custom timeouts in
+ * seconds, additionalSecretOutputs). The engine does not send retainOnDelete or deletedWith to
+ * policies (pulumi's AnalyzerResourceOptions has no such field), so neither does this.
+ */
+function policyOptions(r: PlannedResource): PolicyResourceOptions {
+  const o = r.options;
+  if (o === undefined) return OPTIONS;
+  return {
+    ...OPTIONS,
+    protect: o.protect,
+    ignoreChanges: [...o.ignoreChanges],
+    deleteBeforeReplace: o.deleteBeforeReplace,
+    customTimeouts: {
+      createSeconds: durationSeconds(o.customTimeouts.create),
+      updateSeconds: durationSeconds(o.customTimeouts.update),
+      deleteSeconds: durationSeconds(o.customTimeouts.delete),
+    },
+  };
+}
+
+/** Whether the engine analyzes it: what the stack creates (or imports), not what it only reads. */
+const isAnalyzed = (r: PlannedResource): boolean =>
+  r.type !== STACK_TYPE && (r.existingId === undefined || (r.options?.import ?? null) !== null);
 
 /** The parent of a planned resource: by name and type (a component and its container may share a name). */
 function parentOf(plan: PlanDocument, r: PlannedResource): PlannedResource | undefined {
@@ -125,7 +169,7 @@ export async function runPolicies(
   config: PolicyPackConfig = {},
   packLevel: EnforcementLevel = "mandatory",
 ): Promise<Violation[]> {
-  const resources = plan.resources.filter((r) => r.existingId === undefined && r.type !== STACK_TYPE);
+  const resources = plan.resources.filter(isAnalyzed);
   const urnOf = urns(plan);
   const byUrn = new Map(resources.map((r) => [urnOf.get(r)!, r]));
   const stackTags: ReadonlyMap<string, string> = new Map();
@@ -152,7 +196,7 @@ export async function runPolicies(
           props,
           urn,
           name: r.name,
-          opts: { ...OPTIONS, ...(parent === undefined ? {} : { parent: urnOf.get(parent) }) },
+          opts: { ...policyOptions(r), ...(parent === undefined ? {} : { parent: urnOf.get(parent) }) },
           stackTags,
           isType: (cls) => isTypeOf(r.type, cls),
           asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined)) as ResourceValidationArgs["asType"],
@@ -181,7 +225,7 @@ export async function runPolicies(
           props,
           urn: urnOf.get(r)!,
           name: r.name,
-          opts: OPTIONS,
+          opts: policyOptions(r),
           dependencies: [],
           propertyDependencies: {},
           isType: (cls) => isTypeOf(r.type, cls),
@@ -189,6 +233,10 @@ export async function runPolicies(
         });
       }
       const byName = new Map(resources.map((r) => [r.name, policyResources.get(r)!]));
+      const shared = (r: PlannedResource) => plan.resources.filter((o) => o.name === r.name).length > 1;
+      const byRef = new Map(
+        resources.map((r) => [shared(r) ? `${r.type}::${r.name}` : r.name, policyResources.get(r)!]),
+      );
       for (const r of resources) {
         const pr = policyResources.get(r)!;
         const planned = parentOf(plan, r);
@@ -200,7 +248,13 @@ export async function runPolicies(
           names.forEach((n) => all.add(n));
           if (names.length > 0) pr.propertyDependencies[key] = names.map((n) => byName.get(n)!);
         }
-        pr.dependencies = [...all].map((n) => byName.get(n)!);
+        // The engine's own list when the plan has it (resources.json names a resource by name, or
+        // `<type>::<name>` when the name is shared); else what the inputs show.
+        const engineDependencies = r.options?.dependencies;
+        pr.dependencies =
+          engineDependencies === undefined
+            ? [...all].map((n) => byName.get(n)!)
+            : engineDependencies.map((ref) => byRef.get(ref)).filter((d): d is PolicyResource => d !== undefined);
       }
       const args: StackValidationArgs = {
         resources: [...policyResources.values()],
