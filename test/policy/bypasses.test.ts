@@ -249,7 +249,7 @@ const MUTATIONS: readonly Mutation[] = [
         p.resources.findIndex((r) => r.name === "dev-backups-encryption"),
         1,
       );
-      const policy = inputsOf(p, "dev-backups-tls-only");
+      const policy = inputsOf(p, "dev-backups-policy");
       policy.policy = String(policy.policy).replace('"aws:SecureTransport":"false"', '"aws:SecureTransport":"true"');
       inputsOf(p, "dev-backups-versioning").versioningConfiguration.status = "Suspended";
     },

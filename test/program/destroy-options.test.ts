@@ -53,7 +53,7 @@ describe("kept on destroy", () => {
     for (const stack of AWS_STACKS) {
       const plan = await planStack(stack);
       expect(get(plan, `${stack}-host-data`).options?.retainOnDelete, stack).toBe(true);
-      for (const part of ["bucket", "encryption", "versioning", "public-access", "tls-only", "expiry"])
+      for (const part of ["bucket", "encryption", "versioning", "public-access", "policy", "expiry"])
         expect(get(plan, `${stack}-backups-${part}`).options?.retainOnDelete, `${stack} ${part}`).toBe(true);
       // A kept bucket is never emptied by the destroy.
       expect(get(plan, `${stack}-backups-bucket`).inputs.forceDestroy).toBe(false);
@@ -114,13 +114,14 @@ describe("removed on destroy", () => {
     }
   });
 
-  it("autoscaler: the manager's policy, the launch template and the group go, and the group's delete drains the workers", async () => {
+  it("autoscaler: the manager's policy, the launch template and the group go, and the group's delete terminates every worker", async () => {
     const plan = await planStack("dev-autoscale");
     for (const name of ["ci-workers-manager", "ci-workers-lt", "ci-workers-asg", "ci-workers-sg", "ci-workers-subnet"])
       expect(get(plan, name).options, name).toMatchObject({ retainOnDelete: false, protect: false, deletedWith: null });
     const group = get(plan, "ci-workers-asg");
-    // forceDelete false: the provider drains the group (no worker left) before deleting it, within the timeout.
-    expect(group.inputs.forceDelete).toBe(false);
+    // forceDelete true: AWS terminates every instance, scale-in protected or not; the provider's drain
+    // unprotects only the instances it listed, so a worker launched after that would hold the delete.
+    expect(group.inputs.forceDelete).toBe(true);
     expect(group.options?.customTimeouts.delete).toBe("20m");
   });
 });

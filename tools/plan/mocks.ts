@@ -14,6 +14,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { RequestOptions } from "./request-options";
 
+/** The day the mocked stack CA signs its certificates (tls:index/locallySignedCert). */
+const MOCK_CERT_START = new Date("2026-12-01T00:00:00Z");
+
 export interface RecordedResource {
   readonly type: string;
   readonly name: string;
@@ -259,9 +262,16 @@ export const COMPUTED: Record<string, ComputedFields> = {
     certPem: `-----BEGIN CERTIFICATE-----\nMOCK-${name}\n-----END CERTIFICATE-----\n`,
     readyForRenewal: false,
   }),
-  "tls:index/locallySignedCert:LocallySignedCert": (_i, name) => ({
+  // Valid from a fixed day (the plan stays byte-stable from one day to the next) for the requested
+  // hours, in the provider's RFC 3339 form: the gitlabCertificateExpiry output and the expiry warning
+  // read validityEndTime. The warning (under 30 days left) would start showing in 2029.
+  "tls:index/locallySignedCert:LocallySignedCert": (i, name) => ({
     certPem: `-----BEGIN CERTIFICATE-----\nMOCK-${name}\n-----END CERTIFICATE-----\n`,
     readyForRenewal: false,
+    validityStartTime: MOCK_CERT_START.toISOString().replace(".000Z", "Z"),
+    validityEndTime: new Date(MOCK_CERT_START.getTime() + Number(i.validityPeriodHours ?? 0) * 3_600_000)
+      .toISOString()
+      .replace(".000Z", "Z"),
   }),
   // The CI workers (infra/autoscaler): the group's ARN (the manager's IAM policy names it) and the
   // launch template's version (the group launches its latest).
