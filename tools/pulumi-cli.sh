@@ -29,16 +29,22 @@ elif [[ -n "$installed_pulumi" ]]; then
 else
   pulumi_cli=(npx --no-install pulumi)
   echo "$1: no pulumi on PATH; using the pulumi npm package (it downloads the CLI on first use, see the README)" >&2
-  # Its first use downloads the CLI: where that cannot happen (offline, a proxy), say what the
-  # README says instead of a bare `pulumi: fetch failed` (its own lines still show, as progress).
-  exec 3>&2
-  if ! probe=$("${pulumi_cli[@]}" version 2>&1 >/dev/null | while IFS= read -r line; do
-    printf '%s\n' "$line" >&3
-    printf '%s\n' "$line"
-  done); then
-    echo "$1: no Pulumi CLI is installed, and the pinned pulumi npm package could not download one (${probe##*$'\n'})." >&2
-    cat "$(dirname "${BASH_SOURCE[0]}")/cli/pulumi-cli-missing.txt" >&2
-    exit 1
+  # Its first use downloads the CLI (into the cache node_modules/pulumi/lib/resolve.js looks in):
+  # where that cannot happen (offline, a proxy), say what the README says instead of a bare
+  # `pulumi: fetch failed`. Once the CLI is cached, nothing is downloaded and nothing is checked.
+  npm_pulumi_version=${PULUMI_VERSION:-$(node -p 'require("./node_modules/pulumi/package.json").version' 2>/dev/null)}
+  npm_pulumi_cached="${PULUMI_HOME:-$HOME/.pulumi}/versions/${npm_pulumi_version}/bin/pulumi"
+  if [[ ! -x $npm_pulumi_cached || ! -s $npm_pulumi_cached ]]; then
+    exec 3>&2
+    # The package's own lines still show, as progress.
+    if ! probe=$("${pulumi_cli[@]}" version 2>&1 >/dev/null | while IFS= read -r line; do
+      printf '%s\n' "$line" >&3
+      printf '%s\n' "$line"
+    done); then
+      echo "$1: no Pulumi CLI is installed, and the pinned pulumi npm package could not download one (${probe##*$'\n'})." >&2
+      cat "$(dirname "${BASH_SOURCE[0]}")/cli/pulumi-cli-missing.txt" >&2
+      exit 1
+    fi
+    exec 3>&-
   fi
-  exec 3>&-
 fi
