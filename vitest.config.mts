@@ -1,7 +1,19 @@
 import { availableParallelism } from "node:os";
+import type { VitestPluginContext } from "vitest/node";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  plugins: [
+    {
+      // `npm run mutants`: Stryker's vitest runner asks for `pool: "threads"` (as a command-line
+      // option, which vitest applies to every project). Pulumi's closure serialization hangs in a
+      // worker thread, so the resolved pool is put back to forks. A no-op for `npm test`.
+      name: "gitlab-dind:forks-for-pulumi",
+      configureVitest({ project }: VitestPluginContext) {
+        project.config.pool = "forks";
+      },
+    },
+  ],
   test: {
     include: ["test/**/*.test.ts"],
     // `pool: "threads"` hangs: Pulumi's closure serialization fails in a worker thread.
