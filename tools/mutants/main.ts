@@ -114,6 +114,14 @@ async function plantedDefects(): Promise<{ caught: string[]; missed: string[] }>
   try {
     const copy = join(scratch, "repo");
     await scratchCopy(copy);
+    // The control: without a defect the same tests pass in the copy, so a failure below is the defect's.
+    const allTests = [...new Set(PLANTED_DEFECTS.flatMap((d) => d.tests))];
+    process.stdout.write(`control: ${allTests.join(", ")} without any defect … `);
+    if ((await run("npx", ["vitest", "run", ...allTests], copy, true)) !== 0) {
+      console.log("FAILED");
+      throw new Error(`the tests of the planted defects fail without any defect (npx vitest run ${allTests.join(" ")})`);
+    }
+    console.log("pass");
     for (const defect of PLANTED_DEFECTS) {
       const path = join(copy, defect.file);
       const original = readFileSync(path, "utf8");
