@@ -16,6 +16,7 @@
  */
 
 import { InstanceType } from "@pulumi/aws/types/enums/ec2";
+import { editDistance } from "./edit-distance";
 
 /** Families that are arm64 although their name carries no processor letter `g`. */
 export const ARM64_FAMILIES_WITHOUT_G = ["a1"] as const;
@@ -107,27 +108,13 @@ export function nearestInstanceType(
   let bestScore = Infinity;
   for (const type of SDK_INSTANCE_TYPES) {
     if (!candidates(type)) continue;
-    const score = distance(instanceType, type) * 2 + (type.split(".")[0] === family ? 0 : 1);
+    const score = editDistance(instanceType, type) * 2 + (type.split(".")[0] === family ? 0 : 1);
     if (score < bestScore) {
       best = type;
       bestScore = score;
     }
   }
   return best;
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length];
 }
 
 /** What the host's checks need to know of a type. */

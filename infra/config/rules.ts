@@ -11,6 +11,8 @@ import {
 } from "./instance-types";
 import { isIP } from "node:net";
 
+export { editDistance } from "./edit-distance";
+
 export interface CidrRule {
   readonly ipv4Only?: boolean;
   /** Smallest prefix length accepted (largest network). */
@@ -116,21 +118,6 @@ export function checkImageRef(value: string, example = "gitlab/gitlab-ce:19.3.0-
   const tag = nameAndTag.slice(colon + 1);
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag) || tag === "latest") return what;
   return undefined;
-}
-
-/** Edit distance, for "did you mean" on unknown keys. */
-export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length];
 }
 
 /** Nanoseconds per unit of Go's time.ParseDuration. */

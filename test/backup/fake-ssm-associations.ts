@@ -5,8 +5,9 @@
  * `DescribeInstanceAssociationsStatus` (what the instance ran, paged by `NextToken`). The test
  * scripts the instance's answers call by call.
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody } from "./fake-ssm";
 
 export interface FakeAssociation {
   readonly AssociationId: string;
@@ -93,12 +94,4 @@ export async function fakeSsmAssociations(
     bodies,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let text = "";
-    req.on("data", (d: Buffer) => (text += d.toString("utf8")));
-    req.on("end", () => resolve(text));
-  });
 }

@@ -100,7 +100,8 @@ export async function fakeSsm(outcome: (script: string) => Outcome): Promise<Fak
   };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/** A request's body as text (the SSM JSON API's servers here). */
+export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
     let text = "";
     req.on("data", (d: Buffer) => (text += d.toString("utf8")));
