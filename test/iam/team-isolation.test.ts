@@ -162,6 +162,18 @@ const CASES: Record<string, (by: Team, of: Team) => Request> = {
     resource: `${of.own.bucketArn}/${of.own.team}/20261206T013000/gitlab-backup.tar`,
     resourcePolicy: of.own.bucketPolicy,
   }),
+  "`s3:PutLifecycleConfiguration` of the backup bucket (shortening retention)": (by, of) => ({
+    principal: by.own,
+    action: "s3:PutLifecycleConfiguration",
+    resource: of.own.bucketArn,
+    resourcePolicy: of.own.bucketPolicy,
+  }),
+  "`s3:PutBucketVersioning` of the backup bucket (suspending it)": (by, of) => ({
+    principal: by.own,
+    action: "s3:PutBucketVersioning",
+    resource: of.own.bucketArn,
+    resourcePolicy: of.own.bucketPolicy,
+  }),
   "`ssm:GetDocument` of the backup installer": (by, of) => ({
     principal: by.own,
     action: "ssm:GetDocument",
