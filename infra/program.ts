@@ -167,7 +167,10 @@ export function buildStack(config: StackConfig): StackBuild {
     gitlab,
     config: config.runner,
     names,
-    registry: config.gitlab.registryPort !== 0,
+    // The example pipeline's registry round trip, where a job's DinD daemon can reach the registry
+    // over https it trusts: on aws with TLS. Locally `$CI_REGISTRY` is localhost:<port>, which inside
+    // the dind service is the service itself; with plain http the daemon refuses a non-TLS registry.
+    registry: config.gitlab.registryPort !== 0 && config.target === "aws" && config.gitlab.tlsMode !== "off",
     ...(autoscaler !== undefined ? { autoscaler } : {}),
     // /etc/docker in every job and service container: the host's volume, or the workers' directory.
     jobVolumes: [...(jobDocker !== undefined ? [jobDocker.jobVolume] : []), ...(workers?.jobVolumes ?? [])],

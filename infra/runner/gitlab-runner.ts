@@ -120,8 +120,8 @@ export interface GitLabRunnerArgs {
    */
   readonly jobGatewayHosts?: readonly string[];
   /**
-   * GitLab's container registry is on (`gitlab.registryPort` not 0): the example pipeline also builds,
-   * pushes and pulls an image. Default: false.
+   * Jobs' DinD daemons reach GitLab's container registry over https they trust (the registry on, aws,
+   * TLS): the example pipeline also builds, pushes and pulls an image. Default: false.
    */
   readonly registry?: boolean;
   /** Timeouts and retries of the registration's API calls. Default: the provider's defaults. */

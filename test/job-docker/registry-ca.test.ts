@@ -169,3 +169,24 @@ describe("the jobs' /etc/docker files", () => {
     expect(jobDockerFilesDigest([...b].reverse())).toBe(jobDockerFilesDigest(b));
   });
 });
+
+describe("the example pipeline's registry round trip, only where jobs can reach the registry", () => {
+  const jobs = (plan: Awaited<ReturnType<typeof planStack>>) =>
+    Object.keys(parseYaml(plan.files["gitlab-ci.example.yml"]) as Record<string, unknown>);
+
+  it("on aws with the stack CA: the push and pull jobs", async () => {
+    expect(jobs(await planStack("dev"))).toEqual(expect.arrayContaining(["registry-push", "registry-pull"]));
+  });
+
+  it("not locally ($CI_REGISTRY is localhost, the dind service itself), nor with plain http, nor without a registry", async () => {
+    for (const [stack, values] of [
+      ["local", {}],
+      ["dev", { "gitlab-dind:gitlab": { externalUrl: "http://gitlab.example.com" } }],
+      ["dev", { "gitlab-dind:gitlab": { registryPort: 0 } }],
+    ] as const) {
+      const names = jobs(await planStack(stack, values));
+      expect(names, `${stack} ${JSON.stringify(values)}`).not.toContain("registry-push");
+      expect(names).toContain("docker-in-docker");
+    }
+  });
+});

@@ -32,7 +32,7 @@ export class TeamMocks extends RecordingMocks {
     // The state object is the one the mocks keep: changed here, it is changed for later lookups too.
     const state = made.state;
     const swap = (field: string, from: string, to: string) => {
-      if (typeof state[field] === "string") state[field] = (state[field]).replace(from, to);
+      if (typeof state[field] === "string") state[field] = state[field].replace(from, to);
     };
     if (args.type === "aws:ec2/instance:Instance" && made.id !== undefined) {
       swap("arn", "i-0a1b2c3d4e5f60718", made.id);

@@ -119,7 +119,9 @@ async function plantedDefects(): Promise<{ caught: string[]; missed: string[] }>
     process.stdout.write(`control: ${allTests.join(", ")} without any defect … `);
     if ((await run("npx", ["vitest", "run", ...allTests], copy, true)) !== 0) {
       console.log("FAILED");
-      throw new Error(`the tests of the planted defects fail without any defect (npx vitest run ${allTests.join(" ")})`);
+      throw new Error(
+        `the tests of the planted defects fail without any defect (npx vitest run ${allTests.join(" ")})`,
+      );
     }
     console.log("pass");
     for (const defect of PLANTED_DEFECTS) {
