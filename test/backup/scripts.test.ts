@@ -275,7 +275,7 @@ describe("gitlab-dind-restore", () => {
           `^aws s3 cp --region eu-central-1 --only-show-errors --recursive s3://team-bucket/payments/${id}/ \\S+/staging/restore\\.\\w+/$`,
         ),
       ),
-      "docker exec -i payments-gitlab tar -xzpf - -C /etc/gitlab",
+      "docker exec -i payments-gitlab tar -xzpf - -C /etc/gitlab --anchored --exclude=gitlab.rb",
       "docker exec payments-gitlab gitlab-ctl reconfigure",
       "docker exec payments-gitlab gitlab-ctl stop puma",
       "docker exec payments-gitlab gitlab-ctl stop sidekiq",
@@ -298,7 +298,7 @@ describe("gitlab-dind-restore", () => {
     expect(readFileSync(join(h.root, ".fake-state", "restored-archive"), "utf8")).toBe("archive of GitLab 19.3.0\n");
   });
 
-  it("puts all of /etc/gitlab back before reconfiguring: the backup's SSH host keys (0600) and ssl/, not the rebuilt container's", () => {
+  it("puts /etc/gitlab back before reconfiguring: the backup's SSH host keys (0600) and ssl/, not the rebuilt container's; never its gitlab.rb", () => {
     host = fakeHost();
     const h = host;
     const asRoot = process.getuid?.() === 0;
@@ -312,7 +312,9 @@ describe("gitlab-dind-restore", () => {
 
     const r = h.run(RESTORE_SCRIPT, ["restore", id], S3_ENV(h));
     expect(r.status, r.stderr).toBe(0);
-    expect(etcGitlab(h)).toEqual(etcGitlabOf("old"));
+    // All of the backup's /etc/gitlab but gitlab.rb: Ruby every reconfigure runs as root, which a
+    // compromised host could have written into the backup; the container keeps its own.
+    expect(etcGitlab(h)).toEqual({ ...etcGitlabOf("old"), "gitlab.rb": etcGitlabOf("new")["gitlab.rb"] });
     // Owners come back too (the scripts' tar runs as root in the container; here when the tests do).
     if (asRoot) expect([statSync(owned).uid, statSync(owned).gid]).toEqual([4242, 4243]);
     expect(readFileSync(join(h.root, ".fake-state", "reconfigured-with-secrets.json"), "utf8")).toBe(

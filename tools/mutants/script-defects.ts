@@ -48,8 +48,8 @@ export const PLANTED_DEFECTS: readonly PlantedDefect[] = [
     id: "restore-without-host-keys",
     harm: "after a rebuild and a restore every git-over-SSH client sees a changed host key",
     file: "infra/backup/scripts/gitlab-dind-restore.sh",
-    find: 'tar -xzpf - -C /etc/gitlab <"',
-    replace: "tar -xzpf - -C /etc/gitlab --exclude='ssh_host_*' <\"",
+    find: "--anchored --exclude=gitlab.rb <",
+    replace: "--anchored --exclude=gitlab.rb --exclude='ssh_host_*' <",
     tests: ["test/backup/scripts.test.ts"],
   },
   {

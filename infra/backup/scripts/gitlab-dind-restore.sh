@@ -13,11 +13,14 @@
 # A backup restores only into the same GitLab version: check and restore refuse another (exit 3).
 #
 # What of /etc/gitlab comes back, before the reconfigure:
-#   - this stack's own backups (BACKUP_TARGET): all of it, over what is there, with the modes and
-#     owners it was saved with: gitlab-secrets.json, gitlab.rb, the SSH host keys ssh_host_*
+#   - this stack's own backups (BACKUP_TARGET): all of it but gitlab.rb, over what is there, with
+#     the modes and owners it was saved with: gitlab-secrets.json, the SSH host keys ssh_host_*
 #     (sshd reads them when it starts: the restart below, so git-over-SSH clients see the host key
 #     they knew), ssl/ (the Let's Encrypt account key and certificates), trusted-certs/. Files the
-#     backup does not hold stay as they are.
+#     backup does not hold stay as they are. gitlab.rb stays the running container's: the stack's
+#     settings come from GITLAB_OMNIBUS_CONFIG, and gitlab.rb is Ruby that every reconfigure runs as
+#     root, so one written into a backup by a compromised host must not come back with it (the
+#     backup keeps it, for reading).
 #   - a drill (RESTORE_FROM: another team's backups): only gitlab-secrets.json, which the restored
 #     database needs. Never that team's ssh_host_* private keys or ssl/ (a drill host must not hold
 #     production's identity and certificate keys), and not its gitlab.rb either: that one is the
@@ -167,8 +170,8 @@ if [[ $drill == true ]]; then
   docker exec -i "$container" tar -xzpf - -C /etc/gitlab gitlab-secrets.json <"${source_dir}/${CONFIG_ARCHIVE}"
 else
   step="putting back /etc/gitlab and reconfiguring"
-  log "[2/8] putting back /etc/gitlab (gitlab-secrets.json, gitlab.rb, SSH host keys, ssl/) and running gitlab-ctl reconfigure"
-  docker exec -i "$container" tar -xzpf - -C /etc/gitlab <"${source_dir}/${CONFIG_ARCHIVE}"
+  log "[2/8] putting back /etc/gitlab (gitlab-secrets.json, SSH host keys, ssl/; not gitlab.rb) and running gitlab-ctl reconfigure"
+  docker exec -i "$container" tar -xzpf - -C /etc/gitlab --anchored --exclude=gitlab.rb <"${source_dir}/${CONFIG_ARCHIVE}"
 fi
 docker exec "$container" gitlab-ctl reconfigure
 
