@@ -106,9 +106,16 @@ export function buildStack(config: StackConfig): StackBuild {
     upgradeGuard,
   });
 
-  // The version GitLab runs, recorded once it is ready with the image (dependsOn: a tag that fails
-  // to pull is never recorded); at preview its check refuses a gitlab.image that skips a stop or goes back.
-  new GitLabDeployedVersion("gitlab-deployed-version", { image: config.gitlab.image }, { dependsOn: [gitlab.ready] });
+  // The version GitLab runs, recorded once its container runs the image (dependsOn: a tag that fails
+  // to pull never gets a container, and is never recorded). Not after readiness: GitLab migrates its
+  // database as soon as the new container starts, so a readiness wait that then fails must not leave
+  // the older version recorded (going back to it would be allowed). At preview its check refuses a
+  // gitlab.image that skips a stop or goes back.
+  new GitLabDeployedVersion(
+    "gitlab-deployed-version",
+    { image: config.gitlab.image },
+    { dependsOn: [gitlab.container] },
+  );
   // The stack CA for GitLab's registry where every job's DinD daemon looks for it (certs.d), so jobs
   // push to `$CI_REGISTRY`. None with Let's Encrypt (public roots) or without a registry.
   const registryCa =

@@ -8,7 +8,8 @@
  * gives jobs as `$CI_REGISTRY`.
  */
 import * as TOML from "@iarna/toml";
-import { posix } from "node:path";
+import { readFileSync } from "node:fs";
+import { join, posix } from "node:path";
 import * as smol from "smol-toml";
 import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
@@ -174,8 +175,12 @@ describe("the example pipeline's registry round trip, only where jobs can reach 
   const jobs = (plan: Awaited<ReturnType<typeof planStack>>) =>
     Object.keys(parseYaml(plan.files["gitlab-ci.example.yml"]) as Record<string, unknown>);
 
-  it("on aws with the stack CA: the push and pull jobs", async () => {
-    expect(jobs(await planStack("dev"))).toEqual(expect.arrayContaining(["registry-push", "registry-pull"]));
+  it("on aws with the stack CA: the push and pull jobs, as in the pipeline shipped in examples/", async () => {
+    const plan = await planStack("dev");
+    expect(jobs(plan)).toEqual(expect.arrayContaining(["registry-push", "registry-pull"]));
+    expect(plan.files["gitlab-ci.example.yml"]).toBe(
+      readFileSync(join(__dirname, "..", "..", "examples", "dind", ".gitlab-ci.yml"), "utf8"),
+    );
   });
 
   it("not locally ($CI_REGISTRY is localhost, the dind service itself), nor with plain http, nor without a registry", async () => {

@@ -143,7 +143,7 @@ describe("in the program", () => {
 
 describe("the deployed version in the program", () => {
   it.each(["dev", "local"])(
-    "%s: recorded after GitLab's readiness (its step waits for the pull and the start), with the configured image",
+    "%s: recorded once GitLab's container runs the image (after the pull; before readiness, since GitLab migrates on start), with the configured image",
     async (stack) => {
       const config = stackConfig(stack);
       const run = await runUnderMocks(new RecordingMocks(), "gitlab-dind", stack, () => buildStack(config));
@@ -152,7 +152,7 @@ describe("the deployed version in the program", () => {
         "gitlab-deployed-version",
       );
       expect(record.inputs.image).toBe(config.gitlab.image);
-      expect(run.dependsOn.get("gitlab-deployed-version")).toEqual(["gitlab-ready"]);
+      expect(run.dependsOn.get("gitlab-deployed-version")).toEqual(["gitlab"]);
       const serialized = await pulumi.runtime.serializeFunction(() => deployedVersionProvider, { allowSecrets: false });
       expect(serialized.text).not.toMatch(/node_modules|@pulumi/);
     },
