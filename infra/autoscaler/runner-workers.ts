@@ -92,7 +92,12 @@ export class RunnerWorkers extends pulumi.ComponentResource {
       },
       child,
     );
-    new aws.vpc.SecurityGroupIngressRule(
+    // What the workers' network needs besides the group's own inputs: the group depends on all of it,
+    // so a destroy keeps it until the group is gone (the manager's graceful stop, before the group,
+    // still reaches its workers and their jobs still reach GitLab), and no first worker boots
+    // before its route and rules exist.
+    const network: pulumi.Resource[] = [];
+    const sshIn = new aws.vpc.SecurityGroupIngressRule(
       `${name}-in-ssh-from-host`,
       {
         securityGroupId: securityGroup.id,
@@ -105,8 +110,9 @@ export class RunnerWorkers extends pulumi.ComponentResource {
       },
       child,
     );
+    network.push(sshIn);
     // Egress open: Docker and its packages, job images, GitLab at the host's private address.
-    new aws.vpc.SecurityGroupEgressRule(
+    const egress = new aws.vpc.SecurityGroupEgressRule(
       `${name}-out-all`,
       {
         securityGroupId: securityGroup.id,
@@ -117,6 +123,7 @@ export class RunnerWorkers extends pulumi.ComponentResource {
       },
       child,
     );
+    network.push(egress);
     // The host admits the workers' jobs on GitLab's ports (clone, API, artifacts, registry), and the
     // workers' daemons on the pull-through cache's port (published on the host's private address).
     const hostPorts = new Map<number, string>();
@@ -125,7 +132,7 @@ export class RunnerWorkers extends pulumi.ComponentResource {
       hostPorts.set(args.mirrorPort, `Docker Hub pull-through cache (port ${args.mirrorPort}) from the CI workers`);
     }
     for (const [port, description] of hostPorts) {
-      new aws.vpc.SecurityGroupIngressRule(
+      const hostIn = new aws.vpc.SecurityGroupIngressRule(
         `${name}-host-in-${port}-from-workers`,
         {
           securityGroupId: host.securityGroupId,
@@ -138,11 +145,16 @@ export class RunnerWorkers extends pulumi.ComponentResource {
         },
         child,
       );
+      network.push(hostIn);
     }
 
     const subnetIds: pulumi.Input<string>[] = [host.subnetId];
     const second = secondSubnetCidr(host.vpcCidr);
-    if (second !== undefined) subnetIds.push(this.secondSubnet(name, args, second, child, invoke));
+    if (second !== undefined) {
+      const extra = this.secondSubnet(name, args, second, child, invoke);
+      subnetIds.push(extra.subnetId);
+      network.push(...extra.ready);
+    }
 
     const mirrorPort = args.mirrorPort;
     const dockerFiles = args.dockerFiles ?? [];
@@ -223,6 +235,10 @@ export class RunnerWorkers extends pulumi.ComponentResource {
       },
       {
         ...child,
+        // The workers' rules, route and route-table association (above): created before the first
+        // worker can launch, deleted only after the group, so that a destroy's graceful stop of the
+        // manager (which goes before the group) runs while jobs still reach GitLab and the internet.
+        dependsOn: network,
         // The runner sets the desired capacity at run time (SetDesiredCapacity); an update must not
         // put it back to 0 under running jobs.
         ignoreChanges: ["desiredCapacity"],
@@ -280,7 +296,7 @@ export class RunnerWorkers extends pulumi.ComponentResource {
     cidrBlock: string,
     child: pulumi.CustomResourceOptions,
     invoke: pulumi.InvokeOptions,
-  ): pulumi.Output<string> {
+  ): { readonly subnetId: pulumi.Output<string>; readonly ready: pulumi.Resource[] } {
     const { host, names } = args;
     const zones = aws.getAvailabilityZonesOutput({ state: "available" }, invoke).names;
     const zone = pulumi.all([zones, host.availabilityZone]).apply(([all, hostZone]) => {
@@ -308,13 +324,17 @@ export class RunnerWorkers extends pulumi.ComponentResource {
       { vpcId: host.vpcId, tags: names.tags("ci-workers") },
       child,
     );
-    new aws.ec2.Route(
+    const route = new aws.ec2.Route(
       `${name}-default-route`,
       { routeTableId: routeTable.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: host.internetGatewayId },
       child,
     );
-    new aws.ec2.RouteTableAssociation(`${name}-rta`, { subnetId: subnet.id, routeTableId: routeTable.id }, child);
-    return subnet.id;
+    const association = new aws.ec2.RouteTableAssociation(
+      `${name}-rta`,
+      { subnetId: subnet.id, routeTableId: routeTable.id },
+      child,
+    );
+    return { subnetId: subnet.id, ready: [route, association] };
   }
 }
 

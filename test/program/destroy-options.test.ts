@@ -150,18 +150,29 @@ describe("the destroy order the docs describe", () => {
     }
   });
 
-  // The runner container's own deletedWith on autoscaled stacks is being changed (the manager must be
-  // stopped for real, review-turn3 "Destroy with the autoscaler"): these assertions hold either way;
-  // the lead may tighten this test once that lands.
-  it("autoscaler (general): the manager container is deleted before its IAM policy, which is deleted before the group", async () => {
+  it("autoscaler: the manager container is deleted (no deletedWith) before its IAM policy, the policy before the group, and the group before the workers' network", async () => {
     const plan = await planStack("dev-autoscale");
     const runner = get(plan, "runner", CONTAINER);
     const policy = get(plan, "ci-workers-manager");
     const group = get(plan, "ci-workers-asg");
+    // Deleted for real, so its graceful stop runs (a container deletedWith the instance never is).
+    expect(runner.options?.deletedWith).toBe(null);
     expect(deletedBefore(plan, runner, policy)).toBe(true);
     expect(deletedBefore(plan, policy, group)).toBe(true);
-    // If the container goes with a resource, that is the host's instance, nothing of the workers.
-    const deletedWith = runner.options?.deletedWith;
-    if (deletedWith !== null && deletedWith !== undefined) expect(deletedWith).toBe("dev-autoscale-host-instance");
+    // While the manager stops, its workers keep their rules and route: jobs still reach GitLab, the
+    // manager still reaches them over SSH.
+    const network = plan.resources.filter((r) =>
+      /^ci-workers-(in-ssh-from-host|out-all|host-in-\d+-from-workers|default-route|rta)$/.test(r.name),
+    );
+    expect(network.map((r) => r.name).sort()).toEqual(
+      expect.arrayContaining([
+        "ci-workers-default-route",
+        "ci-workers-in-ssh-from-host",
+        "ci-workers-out-all",
+        "ci-workers-rta",
+      ]),
+    );
+    for (const r of network) expect(deletedBefore(plan, group, r), `group before ${r.name}`).toBe(true);
+    expect(deletedBefore(plan, runner, network[0])).toBe(true);
   });
 });
