@@ -30,17 +30,23 @@ import { ssmAgentAssociationStatements } from "./state-manager-policy";
  * What the backup bucket's policy denies the host role, whatever its IAM policies grant (a broader
  * grant added later included): erasing a backup (every delete, object versions among them), and
  * changing what keeps backups (lifecycle, versioning, Object Lock and retention, the bucket policy,
- * encryption, public access, replication). Any DinD job is root on the host and holds its role.
+ * encryption, public access, replication), and what would hand them elsewhere (ACLs and object
+ * ownership, notifications, logging). Any DinD job is root on the host and holds its role.
  */
 export const HOST_DENIED_ACTIONS = [
   "s3:Delete*",
   "s3:BypassGovernanceRetention",
+  "s3:PutBucketAcl",
+  "s3:PutBucketLogging",
+  "s3:PutBucketNotification",
   "s3:PutBucketObjectLockConfiguration",
+  "s3:PutBucketOwnershipControls",
   "s3:PutBucketPolicy",
   "s3:PutBucketPublicAccessBlock",
   "s3:PutBucketVersioning",
   "s3:PutEncryptionConfiguration",
   "s3:PutLifecycleConfiguration",
+  "s3:PutObjectAcl",
   "s3:PutObjectLegalHold",
   "s3:PutObjectRetention",
   "s3:PutReplicationConfiguration",

@@ -287,6 +287,11 @@ function sshKey(by: Team, of: Team, osUser: string): Request {
 const UNVALIDATED_KEYS = [/^kms:EncryptionContext:/, /^ec2:osuser$/];
 
 async function decide(request: Request): Promise<Decision> {
+  return (await evaluate(request)) === "Allowed" ? "allowed" : "denied";
+}
+
+/** The evaluator's overall answer: Allowed, ExplicitlyDenied (a Deny statement matched) or ImplicitlyDenied. */
+async function evaluate(request: Request): Promise<string> {
   const context: Record<string, string> = {
     // What every request of the host carries: TLS, the role it comes from.
     "aws:SecureTransport": "true",
@@ -315,8 +320,7 @@ async function decide(request: Request): Promise<Decision> {
   if (result.resultType !== "single") throw new Error(`${what}: expected one resource, got ${result.resultType}`);
   // A key the evaluator ignores for this action would make the answer say nothing about it.
   expect(result.result.ignoredContextKeys ?? [], `context keys ignored for ${what}`).toEqual([]);
-  const overall = unvalidated.length === 0 ? result.overallResult : unsafeSimulation(simulation(context));
-  return overall === "Allowed" ? "allowed" : "denied";
+  return unvalidated.length === 0 ? result.overallResult : unsafeSimulation(simulation(context));
 }
 
 /**
@@ -459,6 +463,82 @@ describe("a restore drill (backup.restoreFrom), as the evaluator sees it", () =>
       expect(answers).toEqual({ "search's drill of payments": answer, "payments' drill of search": answer });
     });
   }
+});
+
+describe("the backup bucket's policy denies, whatever the host role is granted", () => {
+  /** What a later, broader grant on the role might add: everything in S3. */
+  const BROADER_GRANT = {
+    name: "a broader grant added later",
+    policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] },
+  };
+  const OBJECT_ACTIONS = [
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:BypassGovernanceRetention",
+    "s3:PutObjectAcl",
+    "s3:PutObjectLegalHold",
+    "s3:PutObjectRetention",
+  ];
+  const BUCKET_ACTIONS = [
+    "s3:DeleteBucket",
+    "s3:DeleteBucketPolicy",
+    "s3:PutBucketAcl",
+    "s3:PutBucketLogging",
+    "s3:PutBucketNotification",
+    "s3:PutBucketObjectLockConfiguration",
+    "s3:PutBucketOwnershipControls",
+    "s3:PutBucketPolicy",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutBucketVersioning",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutLifecycleConfiguration",
+    "s3:PutReplicationConfiguration",
+  ];
+  const widened = (v: TeamView): TeamView => ({ ...v, policies: [...v.policies, BROADER_GRANT] });
+
+  it("its own host: every erasing or protection-changing request is explicitly denied on its bucket", async () => {
+    const host = widened(payments.own);
+    const answers: Record<string, string> = {};
+    for (const action of OBJECT_ACTIONS)
+      answers[action] = await evaluate({
+        principal: host,
+        action,
+        resource: `${host.bucketArn}/payments/20261206T013000/gitlab-backup.tar`,
+        resourcePolicy: host.bucketPolicy,
+      });
+    for (const action of BUCKET_ACTIONS)
+      answers[action] = await evaluate({
+        principal: host,
+        action,
+        resource: host.bucketArn,
+        resourcePolicy: host.bucketPolicy,
+      });
+    expect(answers).toEqual(
+      Object.fromEntries([...OBJECT_ACTIONS, ...BUCKET_ACTIONS].map((a) => [a, "ExplicitlyDenied"])),
+    );
+  });
+
+  it("a drill's host, reading that bucket: no delete and no write there either, explicitly", async () => {
+    const drill = widened(search.drill);
+    for (const action of ["s3:DeleteObject", "s3:PutObject"])
+      expect(
+        await evaluate({
+          principal: drill,
+          action,
+          resource: `${drill.bucketArn}/payments/20261206T013000/gitlab-backup.tar`,
+          resourcePolicy: drill.bucketPolicy,
+        }),
+        action,
+      ).toBe("ExplicitlyDenied");
+    expect(
+      await evaluate({
+        principal: drill,
+        action: "s3:PutLifecycleConfiguration",
+        resource: drill.bucketArn,
+        resourcePolicy: drill.bucketPolicy,
+      }),
+    ).toBe("ExplicitlyDenied");
+  });
 });
 
 describe("no write on `*`", () => {
