@@ -8,13 +8,13 @@
 import { parseGitLabVersion, type GitLabVersion } from "../upgrade-guard/upgrade-stops";
 import { NAMESPACE } from "./schema";
 
-/** The version in a runner image tag (`v19.3.0`, `alpine-v19.3.0`, `ubuntu-v19.3.0`); undefined for `latest` or a digest only. */
+/** The version in a runner image tag (`v19.3.0`, `alpine-v19.3.0`, `alpine3.21-v19.3.0`, `ubi-fips-v19.3.0`); undefined for `latest` or a digest only. */
 export function parseRunnerVersion(image: string): GitLabVersion | undefined {
   const reference = image.trim().split("@")[0] ?? "";
   const last = reference.slice(reference.lastIndexOf("/") + 1);
   const colon = last.lastIndexOf(":");
   if (colon < 0) return undefined;
-  const match = /^(?:[a-z0-9]+-)?v(\d{1,3})\.(\d{1,3})\.(\d{1,4})$/.exec(last.slice(colon + 1));
+  const match = /^(?:[a-z0-9.-]+-)?v(\d{1,3})\.(\d{1,3})\.(\d{1,4})$/.exec(last.slice(colon + 1));
   if (match === null) return undefined;
   return { major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3]) };
 }

@@ -11,6 +11,8 @@ describe("runner.image in step with gitlab.image", () => {
       minor: 11,
       patch: 2,
     });
+    expect(parseRunnerVersion("gitlab/gitlab-runner:alpine3.21-v19.3.0")).toEqual({ major: 19, minor: 3, patch: 0 });
+    expect(parseRunnerVersion("gitlab/gitlab-runner:ubi-fips-v19.3.0")).toEqual({ major: 19, minor: 3, patch: 0 });
     expect(parseRunnerVersion("gitlab/gitlab-runner:latest")).toBeUndefined();
     expect(parseRunnerVersion("gitlab/gitlab-runner@sha256:abc")).toBeUndefined();
   });
