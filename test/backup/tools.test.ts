@@ -190,23 +190,28 @@ describe("the aws target, through SSM Run Command", () => {
             stdout: `[8/8] gitlab-rake gitlab:doctor:secrets\nRESTORED=${ID}\n(the whole log is on the host: /var/log/gitlab-dind-restore.abc123)\n`,
           };
     const { deps: d, seen } = deps(AWS_OUTPUTS);
-    expect(await main("restore", ["--stack", "dev", "--backup", ID, "--yes", "--from-team", "payments"], d)).toBe(0);
+    expect(await main("restore", ["--stack", "dev", "--backup", ID, "--yes"], d)).toBe(0);
     const scripts = ssm?.requests.map((r) => r.body.Parameters.commands.join("\n")) ?? [];
     expect(scripts).toHaveLength(2);
     expect(scripts[0]).toContain(`/usr/local/sbin/gitlab-dind-restore check ${ID} >"$log" 2>&1`);
     expect(scripts[1]).toContain(`/usr/local/sbin/gitlab-dind-restore restore ${ID} >"$log" 2>&1`);
     // Only the log's tail comes back through SSM (which keeps the first 24,000 characters).
     expect(scripts[1]).toContain('tail -n 80 "$log"');
-    // Another team's folder of the adopted bucket: the restore drill, which takes only that
-    // team's gitlab-secrets.json (RESTORE_FROM, not BACKUP_TARGET).
-    for (const script of scripts) {
-      expect(script).toContain("RESTORE_FROM='s3://dev-gitlab-backups-5eed0000/payments'\nexport RESTORE_FROM");
-      expect(script).not.toContain("BACKUP_TARGET=");
-    }
+    // Its own backups: no drill.
+    for (const script of scripts) expect(script).not.toContain("RESTORE_FROM=");
     expect(ssm?.requests[1]?.body.Parameters.executionTimeout).toEqual(["21600"]);
     expect(seen.out.at(-1)).toMatch(
       new RegExp(`^✔ Restored ${ID} into dev-gitlab .*gitlab:check and gitlab:doctor:secrets passed\\.$`),
     );
+  });
+
+  it("restore --from-team is refused with the way to restore another stack's backups (a drill stack), before any SSM call", async () => {
+    const { deps: d, seen } = deps(AWS_OUTPUTS);
+    expect(await main("restore", ["--stack", "dev", "--from-team", "payments"], d)).toBe(1);
+    expect(seen.err.join("\n")).toContain(
+      "error: --from-team payments: stack dev's host may read only its own backups. Restore another stack's backups from a drill stack that names them: `pulumi config set --path backup.restoreFrom s3://<bucket>/payments --stack <drill>`",
+    );
+    expect(ssm?.requests ?? []).toEqual([]);
   });
 
   it("restore refuses a backup of another GitLab version and restores nothing", async () => {

@@ -35,7 +35,7 @@ backup goes to backup.localDir through the Docker daemon.`,
 
 Without --backup: lists the stack's backups. With --backup <id>: restores that backup into the
 stack's running GitLab, which must run the backup's GitLab version (asks first unless --yes).
---from-team reads another team's backups in the same bucket (a stack that adopted it).`,
+--from-team is refused: another stack's backups are restored from a drill stack (backup.restoreFrom).`,
 };
 
 const BACKUP_ID = /^\d{8}T\d{6}Z_\d+\.\d+\.\d+$/;

@@ -67,8 +67,12 @@ export async function main(command: Command, argv: readonly string[], deps: Deps
     io.err(USAGE[command]);
     return 1;
   }
-  if (args.fromTeam !== undefined && target.kind !== "aws") {
-    io.err("error: --from-team reads another team's folder of an S3 bucket: it is for aws stacks");
+  if (args.fromTeam !== undefined) {
+    // A host reads only its own team's backups (its role's prefix); another stack's come through a
+    // drill stack that names them (backup.restoreFrom), whose host may read that prefix.
+    io.err(
+      `error: --from-team ${args.fromTeam}: stack ${args.stack}'s host may read only its own backups. Restore another stack's backups from a drill stack that names them: \`pulumi config set --path backup.restoreFrom s3://<bucket>/${args.fromTeam} --stack <drill>\` (the backupTarget output of the stack that made them), \`pulumi up --stack <drill>\`, then \`npm run restore -- --stack <drill>\` (docs/operations.md, "The restore drill").`,
+    );
     io.err(USAGE[command]);
     return 1;
   }
@@ -86,7 +90,7 @@ type Runner = (
 
 function awsRunner(target: Extract<BackupTarget, { kind: "aws" }>, args: BackupArgs, deps: Deps): Runner {
   const client = (deps.ssm ?? ((region: string) => new SSMClient({ region })))(target.region);
-  const { url, drill } = restoreSource(target, args);
+  const { url, drill } = restoreSource(target);
   return async (what, scriptArgs, timeoutSeconds, echo) => {
     const commands = hostCommands(what, scriptArgs, url, drill);
     const result = await runOnHost(
@@ -108,15 +112,10 @@ function awsRunner(target: Extract<BackupTarget, { kind: "aws" }>, args: BackupA
 }
 
 /**
- * Where a restore reads: this stack's own backups; or, a drill, another team's (`--from-team`, a
- * folder of the same bucket, or the stack's `backup.restoreFrom`), of which the restore takes only
- * gitlab-secrets.json.
+ * Where a restore reads: this stack's own backups; or, a drill, another stack's (the stack's
+ * `backup.restoreFrom`), of which the restore takes only gitlab-secrets.json.
  */
-function restoreSource(
-  target: Extract<BackupTarget, { kind: "aws" }>,
-  args: BackupArgs,
-): { url: string; drill: boolean } {
-  if (args.fromTeam !== undefined) return { url: `s3://${target.bucket}/${args.fromTeam}`, drill: true };
+function restoreSource(target: Extract<BackupTarget, { kind: "aws" }>): { url: string; drill: boolean } {
   if (target.restoreFrom !== undefined) return { url: target.restoreFrom, drill: true };
   return { url: `s3://${target.bucket}/${target.team}`, drill: false };
 }
@@ -207,7 +206,7 @@ async function backup(target: BackupTarget, args: BackupArgs, run: Runner, io: I
 }
 
 async function restore(target: BackupTarget, args: BackupArgs, run: Runner, io: Io): Promise<number> {
-  const from = target.kind === "aws" ? restoreSource(target, args) : { url: target.localDir, drill: false };
+  const from = target.kind === "aws" ? restoreSource(target) : { url: target.localDir, drill: false };
   const source = `${from.url}/`;
   if (args.backup === undefined) {
     io.out(`Backups of stack ${args.stack} in ${source}`);
@@ -227,7 +226,7 @@ async function restore(target: BackupTarget, args: BackupArgs, run: Runner, io: 
     }
     for (const m of rows) io.out(`  ${m[1]}  ${size(Number(m[2]))}`);
     io.out(
-      `Restore one with: npm run restore -- --stack ${args.stack} --backup <id>${args.fromTeam ? ` --from-team ${args.fromTeam}` : ""}${from.drill ? " (a drill: of its /etc/gitlab only gitlab-secrets.json is taken)" : ""}`,
+      `Restore one with: npm run restore -- --stack ${args.stack} --backup <id>${from.drill ? " (a drill: of its /etc/gitlab only gitlab-secrets.json is taken)" : ""}`,
     );
     return 0;
   }
