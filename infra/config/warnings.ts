@@ -81,22 +81,25 @@ function instanceTypeWarnings(config: StackConfig): string[] {
 }
 
 /**
- * Jobs on autoscaled workers reach GitLab at the host's private address (extra_hosts maps GitLab's
- * DNS name there), but `$CI_REGISTRY` is registry_external_url's `host:port`: with GitLab at an IP
- * address that is the Elastic IP, which no /etc/hosts entry can remap. A worker's DinD daemon then
- * reaches the registry through the Elastic IP from the worker's public address, which narrowed
- * webCidrs drop: `docker login`/`push` in jobs time out.
+ * `$CI_REGISTRY` is registry_external_url's `host:port`: with GitLab at an IP address that is the
+ * Elastic IP, which no /etc/hosts entry can remap. A job's DinD daemon then reaches the registry
+ * through the internet gateway: from a worker's public address on autoscaled workers, from the
+ * Elastic IP itself on the host (AWS routes an instance's traffic to its own public address out
+ * and back in). Narrowed webCidrs drop both: `docker login`/`push` in jobs time out.
  */
 function workerRegistryWarning(config: StackConfig): string | undefined {
   const { gitlab } = config;
-  if (!config.runner.autoscaler.enabled || gitlab.registryPort === 0) return undefined;
+  if (gitlab.registryPort === 0) return undefined;
   if (config.network.webCidrs.includes(WHOLE_INTERNET)) return undefined;
   const host = gitlab.externalUrl === undefined ? undefined : new URL(gitlab.externalUrl).hostname;
   if (host !== undefined && !isIpHost(host)) return undefined;
   const registry = `${host ?? "<Elastic IP>"}:${gitlab.registryPort}`;
+  const where = config.runner.autoscaler.enabled
+    ? `jobs run on autoscaled workers (${NAMESPACE}:runner.autoscaler.enabled), which reach it only through the Elastic IP from their public addresses`
+    : `jobs on the host reach it through the internet gateway, arriving from the Elastic IP itself`;
   return (
-    `${NAMESPACE}:network.webCidrs does not include ${WHOLE_INTERNET}, and jobs run on autoscaled workers (${NAMESPACE}:runner.autoscaler.enabled) while GitLab is at an IP address (${NAMESPACE}:gitlab.externalUrl ${host === undefined ? "unset" : JSON.stringify(gitlab.externalUrl)}): ` +
-    `jobs get $CI_REGISTRY = ${registry}, which a worker reaches only through the Elastic IP from its public address, so \`docker login\`/\`push\` in jobs fail with "dial tcp ${registry}: i/o timeout". ` +
-    `Set gitlab.externalUrl to an https:// URL with a DNS name (jobs on workers then reach the registry at the host's private address), keep network.webCidrs at ${WHOLE_INTERNET}, or turn the registry off (gitlab.registryPort: 0). See docs/pitfalls.md.`
+    `${NAMESPACE}:network.webCidrs does not include ${WHOLE_INTERNET}, and GitLab is at an IP address (${NAMESPACE}:gitlab.externalUrl ${host === undefined ? "unset" : JSON.stringify(gitlab.externalUrl)}): ` +
+    `jobs get $CI_REGISTRY = ${registry}, and ${where}, so \`docker login\`/\`push\` in jobs fail with "dial tcp ${registry}: i/o timeout". ` +
+    `Set gitlab.externalUrl to an https:// URL with a DNS name (jobs then reach the registry at the host's private address), keep network.webCidrs at ${WHOLE_INTERNET}${config.runner.autoscaler.enabled ? "" : " (or add the Elastic IP, output publicIp, as a /32)"}, or turn the registry off (gitlab.registryPort: 0). See docs/pitfalls.md.`
   );
 }

@@ -226,7 +226,7 @@ describe("the registry from autoscaled workers", () => {
     const warnings = warningsFor({}, narrowed);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(
-      /^gitlab-dind:network\.webCidrs does not include 0\.0\.0\.0\/0, and jobs run on autoscaled workers \(gitlab-dind:runner\.autoscaler\.enabled\) while GitLab is at an IP address \(gitlab-dind:gitlab\.externalUrl unset\)/,
+      /^gitlab-dind:network\.webCidrs does not include 0\.0\.0\.0\/0, and GitLab is at an IP address \(gitlab-dind:gitlab\.externalUrl unset\): jobs get \$CI_REGISTRY = <Elastic IP>:4567, and jobs run on autoscaled workers \(gitlab-dind:runner\.autoscaler\.enabled\)/,
     );
     expect(warnings[0]).toContain('"dial tcp <Elastic IP>:4567: i/o timeout"');
     expect(warnings[0]).toContain("gitlab.registryPort: 0");
@@ -238,10 +238,18 @@ describe("the registry from autoscaled workers", () => {
     expect(explicit[1]).toContain('"dial tcp 198.51.100.7:5050: i/o timeout"');
   });
 
-  it("says nothing when the workers have a path: webCidrs open, a DNS name, no registry, or jobs on the host", () => {
+  it("says nothing when jobs have a path: webCidrs open, a DNS name, no registry", () => {
     expect(warningsFor({}, { adminCidrs: ["203.0.113.0/24"] })).toEqual([]);
     expect(warningsFor({ externalUrl: "https://gitlab.example.com", tls: "selfSigned" }, narrowed)).toEqual([]);
     expect(warningsFor({ registryPort: 0 }, narrowed)).toEqual([]);
-    expect(warningsFor({}, narrowed, { autoscaler: { enabled: false } })).toEqual([]);
+  });
+
+  it("jobs on the host too: they reach the Elastic IP through the internet gateway, from the Elastic IP itself", () => {
+    const warnings = warningsFor({}, narrowed, { autoscaler: { enabled: false } });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(
+      "jobs on the host reach it through the internet gateway, arriving from the Elastic IP itself",
+    );
+    expect(warnings[0]).toContain("(or add the Elastic IP, output publicIp, as a /32)");
   });
 });
