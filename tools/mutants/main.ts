@@ -176,7 +176,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   let status = 0;
   if (values.only !== "planted") {
-    const mutate = (values.mutate ?? []).flatMap((m) => ["--mutate", m]);
+    // Stryker's --mutate takes one comma-separated list (a second --mutate replaces the first).
+    const mutate = values.mutate === undefined ? [] : ["--mutate", values.mutate.join(",")];
     const started = Date.now();
     const code = await run("npx", ["stryker", "run", "stryker.config.json", ...mutate], root, false);
     // Stryker's own scratch files, whatever happened.
