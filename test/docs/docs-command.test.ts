@@ -1,13 +1,17 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli } from "../../tools/docs/main";
 import { configTable, TABLE_END, TABLE_START } from "../../tools/docs/config-docs";
 import { inProcess, npmRun } from "../support/command";
 
 const root = join(__dirname, "..", "..");
-const scratch = mkdtempSync(join(tmpdir(), "gitlab-dind-docs-"));
+// Made before the first test (not at import: a run whose filter skips every test here runs no afterAll).
+let scratch = "";
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), "gitlab-dind-docs-"));
+});
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** A project folder with copies of the two files `npm run docs` rewrites, the table emptied. */

@@ -84,9 +84,29 @@ export function plant(text: string, defect: PlantedDefect): string {
   return `${text.slice(0, at)}${defect.replace}${text.slice(at + defect.find.length)}`;
 }
 
-function run(command: string, args: readonly string[], cwd: string, quiet: boolean): Promise<number> {
+/**
+ * Runs a command with its own temporary directory (TMPDIR), removed after: Stryker runs the tests a
+ * few at a time, filtered, and a test file whose tests are all filtered out never runs its
+ * `afterAll`, so what it made at import in the temporary directory would stay there.
+ */
+async function run(command: string, args: readonly string[], cwd: string, quiet: boolean): Promise<number> {
+  const tmp = mkdtempSync(join(tmpdir(), "gitlab-dind-mutants-tmp-"));
+  try {
+    return await spawnIn(command, args, cwd, quiet, { ...process.env, TMPDIR: tmp });
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function spawnIn(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  quiet: boolean,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
   return new Promise((done, fail) => {
-    const child = spawn(command, [...args], { cwd, stdio: quiet ? "ignore" : "inherit", env: process.env });
+    const child = spawn(command, [...args], { cwd, stdio: quiet ? "ignore" : "inherit", env });
     child.on("error", fail);
     child.on("close", (code) => done(code ?? 1));
   });
