@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { createBackups } from "./backup";
+import { grantHostRole, stackPartsOf, type Contribution } from "./contributions";
 import type { StackConfig } from "./config/types";
 import { stackWarnings } from "./config/warnings";
 import { GitLabDns } from "./dns";
@@ -94,6 +95,12 @@ export function buildStack(config: StackConfig): StackBuild {
       })
     : undefined;
 
+  // What each capability adds to GitLab (gitlab.rb settings, root-only files, what it starts after)
+  // and to the host's role (one inline policy each), in one shape (infra/contributions.ts).
+  // One line per capability, each built from the config and the host.
+  const contributions: Contribution[] = [];
+  const hostGrants = grantHostRole(names.name("host"), host.aws, contributions);
+
   const gitlab = new GitLabServer("gitlab", {
     names,
     target: config.target,
@@ -102,8 +109,10 @@ export function buildStack(config: StackConfig): StackBuild {
     keepDataOnDestroy: config.host.keepDataOnDestroy,
     operatorCidrs: config.network.adminCidrs,
     ...(tls === undefined ? {} : { certificate: tls }),
-    startAfter: dns?.ready ?? [],
+    // GitLab's first boot uses the role's grants (object storage through the instance profile).
+    startAfter: [...(dns?.ready ?? []), ...hostGrants],
     upgradeGuard,
+    contributions,
   });
 
   // The version GitLab runs, recorded once its container runs the image (dependsOn: a tag that fails
@@ -187,6 +196,7 @@ export function buildStack(config: StackConfig): StackBuild {
 
   // Backups of GitLab: on AWS a bucket, the host role's access to it and a timer on the host.
   const backups = createBackups(config, names, host, gitlab);
+  const contributed = stackPartsOf(contributions);
 
   return {
     outputs: {
@@ -208,11 +218,13 @@ export function buildStack(config: StackConfig): StackBuild {
       ...(mirror !== undefined ? { dockerHubMirror: mirror.mirrorUrl } : {}),
       ...(workers !== undefined ? { ciWorkersAutoScalingGroup: workers.autoScalingGroupName } : {}),
       ...backups.outputs,
+      ...contributed.outputs,
     },
     files: {
       ...(workers !== undefined ? { [WORKER_USER_DATA_FILE]: workers.userData } : {}),
       ...host.files,
       ...backups.files,
+      ...contributed.files,
       "gitlab.rb": gitlab.gitlabRb,
       [CONFIG_TOML_FILE]: runner.configToml,
       [EXAMPLE_PIPELINE_FILE]: runner.examplePipeline,

@@ -6,6 +6,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { GitLabConfig, Target } from "../config/types";
+import { gitlabRbOf, gitlabSecretFilesOf, gitlabStartAfterOf, type Contribution } from "../contributions";
 import { HOST_GENERATION_LABEL, type DockerHost } from "../host/docker-host";
 import type { Naming } from "../naming";
 import {
@@ -101,6 +102,12 @@ export interface GitLabServerArgs {
    * database's backup roles.
    */
   readonly database?: GitLabDatabase;
+  /**
+   * What other capabilities add to GitLab (infra/contributions.ts): gitlab.rb settings appended
+   * after the program's own, root-only files in the container, what the container starts after.
+   * Default none.
+   */
+  readonly contributions?: readonly Contribution[];
 }
 
 export class GitLabServer extends pulumi.ComponentResource {
@@ -210,9 +217,12 @@ export class GitLabServer extends pulumi.ComponentResource {
               ...(gitlab.letsencryptEmail === undefined ? {} : { contactEmails: [gitlab.letsencryptEmail] }),
             }
           : { mode: "off" };
+    const contributions = args.contributions ?? [];
+    const contributedRb = gitlabRbOf(contributions);
+    const contributedFiles = gitlabSecretFilesOf(contributions);
     const gitlabRb = externalUrl.apply((url) =>
-      renderGitLabRb(
-        gitLabSettings({
+      renderGitLabRb([
+        ...gitLabSettings({
           version,
           externalUrl: url,
           sshPort: gitlab.sshPort,
@@ -222,7 +232,8 @@ export class GitLabServer extends pulumi.ComponentResource {
           tls: rbTls,
           ...(registryDatabaseBackup ? { registryDatabaseBackup: REGISTRY_DATABASE_BACKUP_FILES } : {}),
         }),
-      ),
+        ...contributedRb,
+      ]),
     );
 
     const image = new docker.RemoteImage(
@@ -300,6 +311,14 @@ export class GitLabServer extends pulumi.ComponentResource {
                   group: "0",
                 },
               ]),
+          // Root-only: the secrets of other capabilities (a database password, an SMTP password), read by gitlab.rb.
+          ...contributedFiles.map((f) => ({
+            file: f.path,
+            content: pulumi.secret(f.content),
+            permissions: "0600",
+            owner: "0",
+            group: "0",
+          })),
           ...(certificate === undefined || tlsMode !== "selfSigned"
             ? []
             : [
@@ -330,7 +349,7 @@ export class GitLabServer extends pulumi.ComponentResource {
       // dependsOn: startAfter (with Let's Encrypt, the name resolves to the host) before the first start.
       {
         ...dockerOpts,
-        dependsOn: [...dockerOpts.dependsOn, ...(args.startAfter ?? [])],
+        dependsOn: [...dockerOpts.dependsOn, ...(args.startAfter ?? []), ...gitlabStartAfterOf(contributions)],
         deleteBeforeReplace: true,
         deletedWith: host.machine,
       },

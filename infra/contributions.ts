@@ -1,0 +1,109 @@
+/**
+ * What one capability adds to the components that receive it, in one shape.
+ *
+ * A capability (object storage, the RDS database, ElastiCache, email, extra gitlab.rb settings,
+ * alarms, ...) lives in its own folder under `infra/` and returns a `Contribution`. The program
+ * collects them into a list and hands the list to the receiving components: GitLab's server takes
+ * the gitlab.rb settings, the root-only files and what its container must start after; the host's
+ * role takes the statements (`grantHostRole`); the outputs and rendered files go to the stack. So
+ * `infra/program.ts` stays a short top-down read however many capabilities there are, with no
+ * conditional spreads per capability.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { GitLabRbSetting } from "./gitlab/gitlab-rb";
+import type { AwsHostNetwork } from "./host/aws/aws-host";
+import { rolePolicy, type PolicyStatement } from "./host/aws/iam";
+
+/** A root-only file (0600, root:root) in GitLab's container: a secret gitlab.rb reads with `File.read`. */
+export interface GitLabSecretFile {
+  /** Absolute path in the container, outside every mounted directory (Pulumi owns it). */
+  readonly path: string;
+  /** Its contents; a Pulumi secret. */
+  readonly content: pulumi.Input<string>;
+}
+
+/** What a capability adds to the others. Every field is optional: an empty contribution adds nothing. */
+export interface Contribution {
+  /** A short name (`object-storage`, `rds`): names the host role policy it gets (`<host>-<name>`). */
+  readonly name: string;
+  /** Settings appended to gitlab.rb, after the program's own (never a secret in their text). Default none. */
+  readonly gitlabRb?: readonly GitLabRbSetting[];
+  /** Root-only files uploaded into GitLab's container (the secrets `gitlabRb` reads). Default none. */
+  readonly gitlabSecretFiles?: readonly GitLabSecretFile[];
+  /** What GitLab's container must wait for before it first starts (a database, its extensions). Default none. */
+  readonly gitlabStartAfter?: readonly pulumi.Resource[];
+  /** Statements for the host's role (AWS only), exactly scoped; one inline policy per contribution. Default none. */
+  readonly hostRoleStatements?: readonly PolicyStatement[];
+  /** Stack outputs (never a secret in plain text). Default none. */
+  readonly outputs?: Readonly<Record<string, pulumi.Input<unknown>>>;
+  /** Files the offline plan writes, by file name. Default none. */
+  readonly files?: Readonly<Record<string, pulumi.Output<string>>>;
+}
+
+/** Every contribution's gitlab.rb settings, in list order. */
+export function gitlabRbOf(contributions: readonly Contribution[]): GitLabRbSetting[] {
+  return contributions.flatMap((c) => c.gitlabRb ?? []);
+}
+
+/** Every contribution's root-only files for GitLab's container; a path given twice is a program error. */
+export function gitlabSecretFilesOf(contributions: readonly Contribution[]): GitLabSecretFile[] {
+  const files = contributions.flatMap((c) => c.gitlabSecretFiles ?? []);
+  const seen = new Set<string>();
+  for (const f of files) {
+    if (!f.path.startsWith("/")) throw new Error(`contributions: ${JSON.stringify(f.path)} is not an absolute path`);
+    if (seen.has(f.path)) throw new Error(`contributions: two capabilities upload ${f.path} into GitLab's container`);
+    seen.add(f.path);
+  }
+  return files;
+}
+
+/** What GitLab's container waits for, from every contribution. */
+export function gitlabStartAfterOf(contributions: readonly Contribution[]): pulumi.Resource[] {
+  return contributions.flatMap((c) => [...(c.gitlabStartAfter ?? [])]);
+}
+
+/** Every contribution's stack outputs and files, merged (a name given twice is a program error). */
+export function stackPartsOf(contributions: readonly Contribution[]): {
+  outputs: Record<string, pulumi.Input<unknown>>;
+  files: Record<string, pulumi.Output<string>>;
+} {
+  const outputs: Record<string, pulumi.Input<unknown>> = {};
+  const files: Record<string, pulumi.Output<string>> = {};
+  for (const c of contributions) {
+    for (const [k, v] of Object.entries(c.outputs ?? {})) {
+      if (k in outputs) throw new Error(`contributions: two capabilities export the output ${k}`);
+      outputs[k] = v;
+    }
+    for (const [k, v] of Object.entries(c.files ?? {})) {
+      if (k in files) throw new Error(`contributions: two capabilities render the file ${k}`);
+      files[k] = v;
+    }
+  }
+  return { outputs, files };
+}
+
+/**
+ * The host role's inline policies, one per contribution with statements (`<hostName>-<name>`), on
+ * the stack's provider. Locally (no AWS host) a contribution with statements is a program error:
+ * the config refuses AWS-only options on the local target before this runs. GitLab's container
+ * should start after these (its first boot uses them, e.g. object storage through the instance profile).
+ */
+export function grantHostRole(
+  hostName: string,
+  host: AwsHostNetwork | undefined,
+  contributions: readonly Contribution[],
+  parent?: pulumi.Resource,
+): aws.iam.RolePolicy[] {
+  const granting = contributions.filter((c) => (c.hostRoleStatements ?? []).length > 0);
+  if (granting.length === 0) return [];
+  if (host === undefined) {
+    throw new Error(`contributions: ${granting.map((c) => c.name).join(", ")} grant the host role, which only AWS has`);
+  }
+  return granting.map((c) =>
+    rolePolicy(`${hostName}-${c.name}`, host.roleName, c.hostRoleStatements ?? [], {
+      provider: host.provider,
+      ...(parent === undefined ? {} : { parent }),
+    }),
+  );
+}
