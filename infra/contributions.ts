@@ -23,6 +23,31 @@ export interface GitLabSecretFile {
   readonly content: pulumi.Input<string>;
 }
 
+/**
+ * A CloudWatch alarm a capability wants on its own resources (RDS free storage, ElastiCache memory):
+ * the alarms capability (infra/alarms) creates one `aws.cloudwatch.MetricAlarm` per spec on the
+ * stack's provider, named `<team>-<name>`, notifying the stack's alarm topic when there is one.
+ */
+export interface AlarmSpec {
+  /** Unique in the stack: the alarm is `<team>-<name>` and the Pulumi resource `alarm-<name>`. */
+  readonly name: string;
+  /** One sentence for the alarm's description and the runbook: what it means, what to do. */
+  readonly description: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, pulumi.Input<string>>>;
+  readonly statistic: "Average" | "Minimum" | "Maximum" | "Sum" | "SampleCount";
+  readonly comparisonOperator:
+    "GreaterThanOrEqualToThreshold" | "GreaterThanThreshold" | "LessThanThreshold" | "LessThanOrEqualToThreshold";
+  readonly threshold: number;
+  /** Seconds per datapoint (60 or a multiple of it). */
+  readonly periodSeconds: number;
+  /** Datapoints that must breach (out of as many evaluated) before the alarm fires. */
+  readonly evaluationPeriods: number;
+  /** Default `missing` (CloudWatch's own default). */
+  readonly treatMissingData?: "missing" | "ignore" | "breaching" | "notBreaching";
+}
+
 /** What a capability adds to the others. Every field is optional: an empty contribution adds nothing. */
 export interface Contribution {
   /** A short name (`object-storage`, `rds`): names the host role policy it gets (`<host>-<name>`). */
@@ -35,6 +60,8 @@ export interface Contribution {
   readonly gitlabStartAfter?: readonly pulumi.Resource[];
   /** Statements for the host's role (AWS only), exactly scoped; one inline policy per contribution. Default none. */
   readonly hostRoleStatements?: readonly PolicyStatement[];
+  /** Alarms on the capability's own resources (AWS only). Default none. */
+  readonly alarms?: readonly AlarmSpec[];
   /** Stack outputs (never a secret in plain text). Default none. */
   readonly outputs?: Readonly<Record<string, pulumi.Input<unknown>>>;
   /** Files the offline plan writes, by file name. Default none. */
@@ -56,6 +83,17 @@ export function gitlabSecretFilesOf(contributions: readonly Contribution[]): Git
     seen.add(f.path);
   }
   return files;
+}
+
+/** Every contribution's alarms; a name given twice is a program error. */
+export function alarmsOf(contributions: readonly Contribution[]): AlarmSpec[] {
+  const alarms = contributions.flatMap((c) => c.alarms ?? []);
+  const seen = new Set<string>();
+  for (const a of alarms) {
+    if (seen.has(a.name)) throw new Error(`contributions: two capabilities define the alarm ${a.name}`);
+    seen.add(a.name);
+  }
+  return alarms;
 }
 
 /** What GitLab's container waits for, from every contribution. */
