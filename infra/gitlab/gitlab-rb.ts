@@ -27,8 +27,17 @@ export interface FileContents {
   readonly fileContents: string;
 }
 
-/** A value gitlab.rb can hold here: a string, an integer, a boolean, a file's contents, or a list of them. */
-export type RubyValue = string | number | boolean | FileContents | readonly RubyValue[];
+/**
+ * A Ruby hash with string keys (`{ 'bucket' => 'x', 'encrypt' => true }`), written in key order as
+ * given. For settings omnibus takes as a whole hash (`registry['storage']`, `omniauth_providers`
+ * entries), where assigning key by key would not work or would read badly.
+ */
+export interface RubyHash {
+  readonly rubyHash: Readonly<Record<string, RubyValue>>;
+}
+
+/** A value gitlab.rb can hold here: a string, an integer, a boolean, a file's contents, a hash, or a list of them. */
+export type RubyValue = string | number | boolean | FileContents | RubyHash | readonly RubyValue[];
 
 /** One line of gitlab.rb. */
 export type GitLabRbSetting =
@@ -64,6 +73,14 @@ export function rubyLiteral(value: RubyValue): string {
     return String(value);
   }
   if (Array.isArray(value)) return `[${value.map(rubyLiteral).join(", ")}]`;
+  if (typeof value === "object" && value !== null && "rubyHash" in value) {
+    const hash = (value).rubyHash;
+    if (typeof hash !== "object" || hash === null || Array.isArray(hash)) {
+      throw new Error("gitlab.rb: a hash value is not a map");
+    }
+    const entries = Object.entries(hash).map(([k, v]) => `${rubyString(k)} => ${rubyLiteral(v)}`);
+    return entries.length === 0 ? "{}" : `{ ${entries.join(", ")} }`;
+  }
   if (typeof value === "object" && value !== null && typeof (value as FileContents).fileContents === "string") {
     const path = (value as FileContents).fileContents;
     if (!path.startsWith("/")) throw new Error(`gitlab.rb: ${JSON.stringify(path)} is not an absolute path`);

@@ -109,6 +109,13 @@ describe("rubyLiteral", () => {
     expect(rubyLiteral(["a", 1, true])).toBe("['a', 1, true]");
   });
 
+  it("writes hashes with string keys in the order given, nested in lists and hashes", () => {
+    expect(rubyLiteral({ rubyHash: {} })).toBe("{}");
+    expect(
+      rubyLiteral({ rubyHash: { s3: { rubyHash: { bucket: "b'x", encrypt: true } }, list: [{ rubyHash: { a: 1 } }] } }),
+    ).toBe("{ 's3' => { 'bucket' => 'b\\'x', 'encrypt' => true }, 'list' => [{ 'a' => 1 }] }");
+  });
+
   it("refuses numbers that are not integers", () => {
     expect(() => rubyLiteral(1.5)).toThrow(/not an integer/);
     expect(() => rubyLiteral(Number.NaN)).toThrow(/not an integer/);
@@ -439,6 +446,34 @@ puts JSON.generate(JSON.parse(STDIN.read).map { |rb| $set = {}; @scopes = nil; e
         expect(set["gitlab_rails[gitlab_shell_ssh_port]"]).toBe(10022);
         expect(set["gitlab_rails[monitoring_whitelist]"]).toEqual(["127.0.0.0/8", "::1/128"]);
         expect(set["external_url"]).toBe("http://localhost:8080");
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("reads a nested hash back exactly, with a hostile key and a file's contents inside", () => {
+    const dir = mkdtempSync(join(tmpdir(), "gitlab-dind-gitlab-rb-"));
+    try {
+      const file = join(dir, "secret");
+      writeFileSync(file, "s'e#{c}ret\n");
+      const rb = renderGitLabRb([
+        {
+          kind: "assign",
+          scope: "registry",
+          key: "storage",
+          value: {
+            rubyHash: {
+              s3: {
+                rubyHash: { bucket: "dev-registry", "k'#{x}": [1, { rubyHash: { secret: { fileContents: file } } }] },
+              },
+            },
+          },
+        },
+      ]);
+      const out = execFileSync("ruby", ["-e", `${STUB}\neval(STDIN.read)\nputs JSON.generate($set)`], { input: rb });
+      expect(JSON.parse(out.toString())).toEqual({
+        "registry[storage]": { s3: { bucket: "dev-registry", "k'#{x}": [1, { secret: "s'e#{c}ret" }] } },
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });
