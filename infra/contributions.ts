@@ -54,6 +54,11 @@ export interface Contribution {
   readonly name: string;
   /** Settings appended to gitlab.rb, after the program's own (never a secret in their text). Default none. */
   readonly gitlabRb?: readonly GitLabRbSetting[];
+  /**
+   * Settings whose values exist only once the capability's resources do (bucket names, endpoints),
+   * appended after `gitlabRb` in the same order rules (never a secret in their text). Default none.
+   */
+  readonly gitlabRbOutput?: pulumi.Output<readonly GitLabRbSetting[]>;
   /** Root-only files uploaded into GitLab's container (the secrets `gitlabRb` reads). Default none. */
   readonly gitlabSecretFiles?: readonly GitLabSecretFile[];
   /** What GitLab's container must wait for before it first starts (a database, its extensions). Default none. */
@@ -71,6 +76,20 @@ export interface Contribution {
 /** Every contribution's gitlab.rb settings, in list order. */
 export function gitlabRbOf(contributions: readonly Contribution[]): GitLabRbSetting[] {
   return contributions.flatMap((c) => c.gitlabRb ?? []);
+}
+
+/**
+ * Every contribution's gitlab.rb settings, in list order, each contribution's `gitlabRb` then its
+ * `gitlabRbOutput`, once the latter are known.
+ */
+export function gitlabRbOutputOf(contributions: readonly Contribution[]): pulumi.Output<GitLabRbSetting[]> {
+  // Through `unknown`: the settings' recursive value type is too deep for Output's unwrapping types.
+  const late = pulumi.all(
+    contributions.map((c): pulumi.Output<unknown> => c.gitlabRbOutput ?? pulumi.output<unknown>([])),
+  );
+  return late.apply((values): unknown =>
+    contributions.flatMap((c, i) => [...(c.gitlabRb ?? []), ...(values[i] as readonly GitLabRbSetting[])]),
+  ) as pulumi.Output<GitLabRbSetting[]>;
 }
 
 /** Every contribution's root-only files for GitLab's container; a path given twice is a program error. */

@@ -8,6 +8,7 @@ import { cliImageFor, imagePairProblems } from "../../runner-config/image-pairin
 import { editDistance } from "./rules";
 import { parseRestoreFrom, teamOfCreatedBucket } from "./s3-location";
 import { awsRegionProblem } from "./aws-regions";
+import { objectBucketNameProblem } from "../object-storage/buckets";
 import { ConfigSecret, type StackConfig, type Target, type TlsMode, type TlsSetting } from "./types";
 
 /**
@@ -73,6 +74,7 @@ export function parseStackConfig(input: ParseInput): ParseResult {
   deriveJobImage(values, new Set(given.keys()), refused);
   checkAcrossKeys(values, target, problems);
   applyAutoscaler(values, { target, given: new Set(given.keys()), refused }, problems);
+  applyObjectStorage(values, { target, given: new Set(given.keys()), refused }, problems);
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, config: build(values, target, target === "aws" ? (region as string) : undefined) };
 }
@@ -493,6 +495,31 @@ function applyAutoscaler(values: Map<string, unknown>, ctx: AutoscalerContext, p
     }
   } else {
     values.set("host.imdsHopLimit", 2);
+  }
+}
+
+/**
+ * `gitlab.objectStorage: s3` (aws only; the key's own rule refuses it locally): GitLab's container
+ * reads the host role's credentials through IMDS from its bridge network, one hop more than the
+ * host, so the hop limit is 2 (as with the autoscaler, whose rule reports a given 1 already); and
+ * every bucket name built from the team must be one S3 accepts.
+ */
+function applyObjectStorage(values: Map<string, unknown>, ctx: AutoscalerContext, problems: string[]): void {
+  if (values.get("gitlab.objectStorage") !== "s3" || ctx.target !== "aws") return;
+  if (ctx.given.has("host.imdsHopLimit")) {
+    const hops = values.get("host.imdsHopLimit") as number;
+    if (!ctx.refused.has("host.imdsHopLimit") && hops < 2 && values.get("runner.autoscaler.enabled") !== true) {
+      problems.push(
+        `${fullKey("host.imdsHopLimit")}: expected at least 2 with gitlab.objectStorage s3 (GitLab's container reaches the host role's credentials for its buckets through IMDS from a Docker bridge network, one hop more than the host); got ${hops}`,
+      );
+    }
+  } else {
+    values.set("host.imdsHopLimit", 2);
+  }
+  const team = values.get("team");
+  if (typeof team === "string" && !ctx.refused.has("team")) {
+    const why = objectBucketNameProblem(team);
+    if (why !== undefined) problems.push(`${fullKey("team")}: ${why}`);
   }
 }
 

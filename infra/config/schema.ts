@@ -79,6 +79,8 @@ export const DEFAULT_WORKER_INSTANCE_TYPE = "m7i.large";
 
 const AWS: readonly Target[] = ["aws"];
 const TLS_SETTINGS: readonly string[] = ["auto", "letsencrypt", "selfSigned", "off"];
+/** `gitlab.objectStorage`: the data volume, or S3 buckets (aws only). */
+const OBJECT_STORAGE_SETTINGS: readonly string[] = ["local", "s3"];
 
 /** The widest range `network.adminCidrs` accepts: a /8 (16.7 million addresses). */
 export const ADMIN_CIDR_MIN_PREFIX = 8;
@@ -210,12 +212,12 @@ export const KEYS: readonly KeySpec[] = [
     path: "host.imdsHopLimit",
     kind: "integer",
     default: 1,
-    defaultDoc: "`1`; `2` with runner.autoscaler.enabled",
+    defaultDoc: "`1`; `2` with runner.autoscaler.enabled or gitlab.objectStorage `s3`",
     min: 1,
     max: 3,
     targets: AWS,
     description:
-      "IMDSv2 response hop limit. 1 keeps containers on Docker networks (jobs, GitLab, the runner) from the instance's role credentials; it does not stop a privileged DinD job, which is root on the host and reaches the metadata service whatever the limit. That is why the role holds nothing another team could use: Session Manager, this stack's own Docker TLS key and backup bucket (and, with the autoscaler, its own workers). With runner.autoscaler.enabled it is 2: the runner container (the workers' manager) reads the role through IMDS, and no job runs on the host.",
+      "IMDSv2 response hop limit. 1 keeps containers on Docker networks (jobs, GitLab, the runner) from the instance's role credentials; it does not stop a privileged DinD job, which is root on the host and reaches the metadata service whatever the limit. That is why the role holds nothing another team could use: Session Manager, this stack's own Docker TLS key and backup bucket (and, with the autoscaler, its own workers). With runner.autoscaler.enabled it is 2: the runner container (the workers' manager) reads the role through IMDS, and no job runs on the host. With gitlab.objectStorage `s3` it is 2 too (GitLab's container reads the role for its buckets), and a DOCKER-USER rule keeps job containers on the host from the metadata service.",
   },
   {
     path: "gitlab.image",
@@ -278,6 +280,19 @@ export const KEYS: readonly KeySpec[] = [
     default: 4567,
     description: "Host port of GitLab's container registry; 0 disables the registry.",
     check: (v: number) => (v === 0 ? undefined : checkPort(v)),
+  },
+  {
+    path: "gitlab.objectStorage",
+    kind: "string",
+    default: "local",
+    description:
+      "Where GitLab keeps its objects (artifacts, LFS, uploads, packages, ...) and the registry its images: `local` (the data volume) or `s3` (aws only: a versioned, encrypted bucket per object type and one for the registry, reached with the host's role; host.imdsHopLimit becomes 2 and job containers on the host are kept from the metadata service). gitlab-backup does not copy what is in S3: the buckets' versions protect it.",
+    check: (v: string, ctx: RuleContext) => {
+      if (!OBJECT_STORAGE_SETTINGS.includes(v)) return `one of ${OBJECT_STORAGE_SETTINGS.join(", ")}`;
+      return v === "s3" && ctx.target !== "aws"
+        ? "local on the local target (s3 creates S3 buckets in the stack's AWS account, reached with the EC2 host's role)"
+        : undefined;
+    },
   },
   {
     path: "gitlab.shmSizeMiB",

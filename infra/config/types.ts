@@ -88,7 +88,12 @@ export interface GitLabConfig {
   /** The root password when the stack sets one; undefined means "generate one". */
   readonly rootPassword: ConfigSecret | undefined;
   readonly allowSignup: boolean;
+  /** `gitlab.objectStorage`: objects on the data volume (`local`) or in S3 buckets (`s3`, aws only). */
+  readonly objectStorage: ObjectStorageSetting;
 }
+
+/** Where GitLab keeps its objects and the registry its images. */
+export type ObjectStorageSetting = "local" | "s3";
 
 /**
  * `runner.autoscaler.*`: CI jobs on throw-away EC2 workers (docker-autoscaler executor, fleeting AWS

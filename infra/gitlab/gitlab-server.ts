@@ -6,7 +6,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { GitLabConfig, Target } from "../config/types";
-import { gitlabRbOf, gitlabSecretFilesOf, gitlabStartAfterOf, type Contribution } from "../contributions";
+import { gitlabRbOutputOf, gitlabSecretFilesOf, gitlabStartAfterOf, type Contribution } from "../contributions";
 import { HOST_GENERATION_LABEL, type DockerHost } from "../host/docker-host";
 import type { Naming } from "../naming";
 import {
@@ -25,6 +25,7 @@ import {
   registryDatabaseInUse,
   renderGitLabRb,
   type GitLabDatabase,
+  type GitLabRbSetting,
   type GitLabRbTls,
   type RegistryDatabaseBackupFiles,
 } from "./gitlab-rb";
@@ -218,10 +219,12 @@ export class GitLabServer extends pulumi.ComponentResource {
             }
           : { mode: "off" };
     const contributions = args.contributions ?? [];
-    const contributedRb = gitlabRbOf(contributions);
+    const contributedRb = gitlabRbOutputOf(contributions);
     const contributedFiles = gitlabSecretFilesOf(contributions);
-    const gitlabRb = externalUrl.apply((url) =>
-      renderGitLabRb([
+    // `contributedRb` through `unknown`: the settings' recursive value type is too deep for Output's unwrapping types.
+    const gitlabRb = pulumi.all([externalUrl, contributedRb as pulumi.Output<unknown>]).apply(([url, late]) => {
+      const contributed = late as GitLabRbSetting[];
+      return renderGitLabRb([
         ...gitLabSettings({
           version,
           externalUrl: url,
@@ -232,9 +235,9 @@ export class GitLabServer extends pulumi.ComponentResource {
           tls: rbTls,
           ...(registryDatabaseBackup ? { registryDatabaseBackup: REGISTRY_DATABASE_BACKUP_FILES } : {}),
         }),
-        ...contributedRb,
-      ]),
-    );
+        ...contributed,
+      ]);
+    });
 
     const image = new docker.RemoteImage(
       `${name}-image`,
