@@ -22,6 +22,7 @@ import { DockerApiWait } from "./docker-api-wait";
 import { createDockerTls } from "./docker-tls";
 import { allowReadParameters, createHostIdentity } from "./iam";
 import { createInstance } from "./instance";
+import { needsJobImdsBlock } from "./job-imds";
 import { createNetwork, DOCKER_API_PORT, ingressRules } from "./network";
 import { createServerKeyParameter } from "./server-key-parameter";
 import { createSnapshots } from "./snapshots";
@@ -163,6 +164,8 @@ export class AwsHost extends pulumi.ComponentResource {
           serverKeyParameter: parameterName,
           // The pull-through cache (infra/mirror) on the host's loopback, for the images the runner pulls.
           daemonJson: config.mirror.enabled ? hostDaemonJson(config.mirror.port) : undefined,
+          // Job containers kept from IMDS when its hop limit lets containers reach it (object storage in S3).
+          ...(needsJobImdsBlock(config) ? { blockJobImds: true } : {}),
         }),
       );
 

@@ -27,6 +27,7 @@
  */
 import { Document, parse } from "yaml";
 import { DAEMON_JSON_PATH } from "../../mirror/daemon-json";
+import { JOB_IMDS_SCRIPT, JOB_IMDS_SCRIPT_TEXT, JOB_IMDS_UNIT, JOB_IMDS_UNIT_TEXT } from "./job-imds";
 
 /** AWS refuses user data over 16 KB (before base64). */
 export const USER_DATA_LIMIT_BYTES = 16 * 1024;
@@ -58,6 +59,11 @@ export interface CloudInitInput {
    * or undefined for none. Settings only: never `hosts` (given as flags in the drop-in).
    */
   readonly daemonJson?: string;
+  /**
+   * Drop what CI job containers send to the instance metadata service (a DOCKER-USER rule, put back
+   * each time Docker starts: job-imds.ts). Default false, which renders nothing for it.
+   */
+  readonly blockJobImds?: boolean;
 }
 
 /** One file cloud-init writes. */
@@ -114,6 +120,17 @@ export function renderCloudInit(input: CloudInitInput): string {
       owner: "root:root",
       permissions: "0644",
     },
+    ...(input.blockJobImds === true
+      ? [
+          { path: JOB_IMDS_SCRIPT, content: JOB_IMDS_SCRIPT_TEXT, owner: "root:root", permissions: "0755" },
+          {
+            path: `/etc/systemd/system/${JOB_IMDS_UNIT}`,
+            content: JOB_IMDS_UNIT_TEXT,
+            owner: "root:root",
+            permissions: "0644",
+          },
+        ]
+      : []),
   ];
   const doc = new Document({
     // Reproducible hosts: no package upgrade at boot; the AMI (pinned by ignoreChanges) fixes
@@ -125,6 +142,8 @@ export function renderCloudInit(input: CloudInitInput): string {
     // until it has succeeded once. --no-block: cloud-init's final stage does not wait for it.
     runcmd: [
       ["systemctl", "daemon-reload"],
+      // Wanted by docker.service: it starts after Docker, which the bootstrap unit starts.
+      ...(input.blockJobImds === true ? [["systemctl", "enable", JOB_IMDS_UNIT]] : []),
       ["systemctl", "enable", "--now", "--no-block", BOOTSTRAP_UNIT],
     ],
   });
