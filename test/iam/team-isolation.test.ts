@@ -30,6 +30,8 @@ const ACCOUNT = "123456789012";
 const REGION = "eu-central-1";
 /** The stack file both teams start from: backups on (the default) and autoscaled CI workers. */
 const STACK = "dev-autoscale";
+/** Laid over it for every team: GitLab's objects and the registry's images in S3 (gitlab.objectStorage). */
+const OBJECT_STORAGE = { "gitlab-dind:gitlab": { objectStorage: "s3" } };
 const WORKER_USER = "ec2-user";
 
 type Decision = "allowed" | "denied";
@@ -55,6 +57,8 @@ interface TeamView {
   readonly instanceTags: Record<string, string>;
   readonly groupArn: string;
   readonly groupName: string;
+  /** The object storage buckets' ARNs and policies, by what they hold (`lfs`, `artifacts`, `registry`, ...). */
+  readonly objectBuckets: Record<string, { arn: string; policy: unknown }>;
 }
 
 function one(stack: TeamStack, type: string) {
@@ -73,8 +77,8 @@ function view(stack: TeamStack, bucketOf: TeamStack = stack): TeamView {
   const association = one(stack, "aws:ssm/association:Association");
   const group = one(stack, "aws:autoscaling/group:Group");
   // The bucket asked about: the team's own, or (a drill) the restore source's, with its owner's policy.
-  const bucket = one(bucketOf, "aws:s3/bucket:Bucket");
-  const bucketPolicy = one(bucketOf, "aws:s3/bucketPolicy:BucketPolicy");
+  const bucket = backupBucket(bucketOf);
+  const bucketPolicy = policyOf(bucketOf, String(bucket.state.bucket));
   return {
     team: stack.team,
     roleArn: String(role.state.arn),
@@ -96,7 +100,43 @@ function view(stack: TeamStack, bucketOf: TeamStack = stack): TeamView {
     instanceTags: instance.inputs.tags as Record<string, string>,
     groupArn: String(group.state.arn),
     groupName: String(group.state.name),
+    objectBuckets: Object.fromEntries(
+      stack.resources
+        .filter((r) => r.type === "aws:s3/bucket:Bucket" && r !== backupBucket(stack))
+        .map((r) => [
+          String((r.inputs.tags as Record<string, string>)["gitlab-dind:object-type"]),
+          {
+            arn: String(r.state.arn),
+            policy: JSON.parse(String(policyOf(stack, String(r.state.bucket)).inputs.policy)),
+          },
+        ]),
+    ),
   };
+}
+
+/** The backup bucket: `<team>-gitlab-backups-<suffix>` (the object storage buckets are the others). */
+function backupBucket(stack: TeamStack) {
+  const found = stack.resources.filter(
+    (r) => r.type === "aws:s3/bucket:Bucket" && /-gitlab-backups-[0-9a-f]+$/.test(String(r.state.bucket)),
+  );
+  if (found.length !== 1) throw new Error(`${stack.team}: expected one backup bucket, found ${found.length}`);
+  return found[0];
+}
+
+/** The bucket policy of the bucket named `bucket`. */
+function policyOf(stack: TeamStack, bucket: string) {
+  const found = stack.resources.filter(
+    (r) => r.type === "aws:s3/bucketPolicy:BucketPolicy" && r.inputs.bucket === bucket,
+  );
+  if (found.length !== 1) throw new Error(`${stack.team}: expected one policy of ${bucket}, found ${found.length}`);
+  return found[0];
+}
+
+/** A request about an object in one of `of`'s object storage buckets, with that bucket's policy. */
+function inObjectBucket(by: Team, of: Team, what: string, action: string, key: string): Request {
+  const bucket = of.own.objectBuckets[what];
+  if (bucket === undefined) throw new Error(`${of.own.team}: no ${what} bucket`);
+  return { principal: by.own, action, resource: `${bucket.arn}/${key}`, resourcePolicy: bucket.policy };
 }
 
 /** A team: its plan, and its drill of the other team's backups (`backup.restoreFrom`), looking at the source's bucket. */
@@ -223,6 +263,18 @@ const CASES: Record<string, (by: Team, of: Team) => Request> = {
     action: "autoscaling:TerminateInstanceInAutoScalingGroup",
     resource: of.own.groupArn,
   }),
+  "`s3:GetObject` of an LFS object in the object storage bucket": (by, of) =>
+    inObjectBucket(
+      by,
+      of,
+      "lfs",
+      "s3:GetObject",
+      "4d/7a/4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393",
+    ),
+  "`s3:PutObject` of a job artifact in the object storage bucket": (by, of) =>
+    inObjectBucket(by, of, "artifacts", "s3:PutObject", "tmp/uploads/artifacts.zip"),
+  "`s3:PutObject` of an image layer in the registry bucket": (by, of) =>
+    inObjectBucket(by, of, "registry", "s3:PutObject", "docker/registry/v2/blobs/sha256/4d/4d7a/data"),
   "`ec2-instance-connect:SendSSHPublicKey` to a CI worker as `ec2-user`": (by, of) => sshKey(by, of, WORKER_USER),
   "`ec2-instance-connect:SendSSHPublicKey` to a CI worker as `root`": (by, of) => sshKey(by, of, "root"),
   "`ec2-instance-connect:SendSSHPublicKey` to the host as `ec2-user`": (by, of) => ({
@@ -389,14 +441,16 @@ let search: Team;
 
 beforeAll(async () => {
   // One at a time: Pulumi's mock runtime is process-global.
-  const paymentsStack = await buildTeamStack(STACK, "payments");
-  const searchStack = await buildTeamStack(STACK, "search");
-  const bucketOf = (stack: TeamStack) => String(one(stack, "aws:s3/bucket:Bucket").state.bucket);
+  const paymentsStack = await buildTeamStack(STACK, "payments", OBJECT_STORAGE);
+  const searchStack = await buildTeamStack(STACK, "search", OBJECT_STORAGE);
+  const bucketOf = (stack: TeamStack) => String(backupBucket(stack).state.bucket);
   // Each team's drill of the other's backups.
   const searchDrill = await buildTeamStack(STACK, "search", {
+    ...OBJECT_STORAGE,
     "gitlab-dind:backup": { restoreFrom: `s3://${bucketOf(paymentsStack)}/payments` },
   });
   const paymentsDrill = await buildTeamStack(STACK, "payments", {
+    ...OBJECT_STORAGE,
     "gitlab-dind:backup": { restoreFrom: `s3://${bucketOf(searchStack)}/search` },
   });
   payments = { own: view(paymentsStack), drill: view(paymentsDrill, searchStack) };
