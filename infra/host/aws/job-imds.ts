@@ -20,7 +20,6 @@
  * (started after it each time it starts, restarted with it) puts the rule back, idempotently. After
  * a boot, Docker restarts GitLab and the runner before the unit runs; a job container only appears
  * once the runner has taken a job from GitLab, which needs minutes to start, long after the rule.
- * (Ordering the unit before Docker would not help: Docker creates the chain's jump as it starts.)
  *
  * Not a wall against a privileged container: a privileged DinD job is root on the host and can
  * remove the rule or read IMDS from the host's network namespace. The autoscaler (jobs on their own
