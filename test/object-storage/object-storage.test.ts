@@ -6,7 +6,7 @@
  * see it, the import file for kept buckets, the policy pack, and the config's refusals.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -33,10 +33,12 @@ import {
   objectStorageSettings,
 } from "../../infra/object-storage/settings";
 import { POLICIES } from "../../policy/policies";
+import { cli } from "../../tools/plan/main";
 import { readStackFile } from "../../tools/plan/stack-file";
 import type { Plan, PlannedResource } from "../../tools/plan/run-plan";
 import { runPolicies } from "../../tools/policy/run-policies";
 import { HOST_INPUT } from "../host/cloud-init-input";
+import { inProcess } from "../support/command";
 import { planStack, ROOT } from "../support/stack-plans";
 import { haveTool, requireTool, run } from "../support/tools";
 
@@ -80,6 +82,20 @@ describe("gitlab.objectStorage in the configuration", () => {
       "gitlab-dind:gitlab.objectStorage: expected local on the local target (s3 creates S3 buckets in the stack's AWS account, reached with the EC2 host's role); got \"s3\"",
     );
     expect(problems.some((p) => p.startsWith("gitlab-dind:gitlab.httpPort:"))).toBe(true);
+  });
+
+  it("npm run plan of a local stack with s3: exit 1, the key named, no stack trace, nothing written", async () => {
+    const stackFile = join(scratch, "Pulumi.local-s3.yaml");
+    writeFileSync(
+      stackFile,
+      `${readFileSync(join(ROOT, "Pulumi.local.yaml"), "utf8")}\n  gitlab-dind:gitlab.objectStorage: s3\n`,
+    );
+    const out = mkdtempSync(join(scratch, "out-"));
+    const r = await inProcess(cli, ["--stack", "local-s3", "--config-file", stackFile, "--out", out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("gitlab-dind:gitlab.objectStorage: expected local on the local target");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(readdirSync(out)).toEqual([]);
   });
 
   it("takes local or s3 only, and is local by default on both targets", () => {
