@@ -6,8 +6,14 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { GitLabConfig, Target } from "../config/types";
-import { gitlabRbOf, gitlabSecretFilesOf, gitlabStartAfterOf, type Contribution } from "../contributions";
-import { HOST_GENERATION_LABEL, type DockerHost } from "../host/docker-host";
+import {
+  gitlabHostGatewayNamesOf,
+  gitlabRbOf,
+  gitlabSecretFilesOf,
+  gitlabStartAfterOf,
+  type Contribution,
+} from "../contributions";
+import { HOST_GATEWAY, HOST_GENERATION_LABEL, type DockerHost } from "../host/docker-host";
 import type { Naming } from "../naming";
 import {
   ADMIN_TOKEN_LENGTH,
@@ -220,6 +226,7 @@ export class GitLabServer extends pulumi.ComponentResource {
     const contributions = args.contributions ?? [];
     const contributedRb = gitlabRbOf(contributions);
     const contributedFiles = gitlabSecretFilesOf(contributions);
+    const gatewayNames = gitlabHostGatewayNamesOf(contributions);
     const gitlabRb = externalUrl.apply((url) =>
       renderGitLabRb([
         ...gitLabSettings({
@@ -271,6 +278,9 @@ export class GitLabServer extends pulumi.ComponentResource {
         shmSize: gitlab.shmSizeMiB,
         ports,
         volumes,
+        // Names of services other capabilities publish on the bridge gateway (the local Mailpit's
+        // SMTP), resolved by the daemon; none unless a capability asks, so no stack's container changes.
+        ...(gatewayNames.length === 0 ? {} : { hosts: gatewayNames.map((h) => ({ host: h, ip: HOST_GATEWAY })) }),
         // A rebuilt host (a new EC2 instance) has an empty daemon: the new generation re-creates the container there.
         labels: [
           { label: HOST_GENERATION_LABEL, value: host.generation },
