@@ -63,6 +63,8 @@ export function email(config: StackConfig, names: Naming, host: HostBuild): Cont
         outputs: {
           emailProvider: "ses",
           emailFrom: from,
+          // Where smoke's email check runs its command through SSM (tools/smoke/email.ts).
+          emailRegion: config.awsRegion,
           emailSesDomain: domain,
           // The records to add where the domain's DNS is (no dns.zoneId); none when the stack wrote them.
           ...(settings.sesExistingIdentity || config.dns.zoneId !== undefined
@@ -87,7 +89,11 @@ export function email(config: StackConfig, names: Naming, host: HostBuild): Cont
           domain,
         }),
         gitlabSecretFiles: [{ path: SMTP_PASSWORD_PATH, content: pulumi.secret(smtpPassword.reveal()) }],
-        outputs: { emailProvider: "smtp", emailFrom: from },
+        outputs: {
+          emailProvider: "smtp",
+          emailFrom: from,
+          ...(config.awsRegion === undefined ? {} : { emailRegion: config.awsRegion }),
+        },
       };
     }
     case "mailpit": {
