@@ -3,7 +3,7 @@
  * which keys go with `smtp`, the sender's default and when it must be given, and the regions with
  * an SES SMTP endpoint. Pure; every problem names its full key.
  */
-import { defaultSender, emailDomain } from "../email/address";
+import { defaultSender } from "../email/address";
 import { SES_SMTP_REGIONS } from "../email/ses-regions";
 import type { Target } from "./types";
 
@@ -93,13 +93,6 @@ export function emailProblems(values: Map<string, unknown>, input: EmailRuleInpu
       );
     }
   }
-  const from = values.get("email.from");
-  if (provider === "ses" && typeof from === "string" && emailDomain(from) === "localhost") {
-    problems.push(
-      `${fullKey("email.from")}: expected an address in a domain SES can verify; got ${JSON.stringify(from)}`,
-    );
-  }
-
   if (provider === "ses" && input.target === "aws" && typeof input.region === "string" && input.region !== "") {
     if (!SES_SMTP_REGIONS.includes(input.region)) {
       problems.push(
