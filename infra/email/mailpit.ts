@@ -84,7 +84,8 @@ export class Mailpit extends pulumi.ComponentResource {
         logDriver: "json-file",
         logOpts: { "max-size": "10m", "max-file": "3" },
       },
-      // Fixed name and host ports: the old container goes before its replacement.
+      // Fixed name and host ports: the old container goes before its replacement. deletedWith:
+      // none locally (the local daemon outlives the stack); kept for the host's contract.
       { ...dockerOpts, deleteBeforeReplace: true, deletedWith: host.machine },
     );
     this.url = pulumi.output(`http://127.0.0.1:${MAILPIT_HOST_UI_PORT}`);
