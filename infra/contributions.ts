@@ -61,6 +61,11 @@ export interface Contribution {
   readonly gitlabRbOutput?: pulumi.Output<readonly GitLabRbSetting[]>;
   /** Root-only files uploaded into GitLab's container (the secrets `gitlabRb` reads). Default none. */
   readonly gitlabSecretFiles?: readonly GitLabSecretFile[];
+  /**
+   * Host names GitLab's container maps to the Docker host's gateway (`host-gateway`), for a service a
+   * capability publishes on the bridge gateway's address (the local Mailpit's SMTP port). Default none.
+   */
+  readonly gitlabHostGatewayNames?: readonly string[];
   /** What GitLab's container must wait for before it first starts (a database, its extensions). Default none. */
   readonly gitlabStartAfter?: readonly pulumi.Resource[];
   /** Statements for the host's role (AWS only), exactly scoped; one inline policy per contribution. Default none. */
@@ -113,6 +118,11 @@ export function alarmsOf(contributions: readonly Contribution[]): AlarmSpec[] {
     seen.add(a.name);
   }
   return alarms;
+}
+
+/** The host names GitLab's container maps to the Docker host's gateway, from every contribution (each once). */
+export function gitlabHostGatewayNamesOf(contributions: readonly Contribution[]): string[] {
+  return [...new Set(contributions.flatMap((c) => c.gitlabHostGatewayNames ?? []))];
 }
 
 /** What GitLab's container waits for, from every contribution. */

@@ -8,6 +8,7 @@ import { grantHostRole, stackPartsOf, type Contribution } from "./contributions"
 import type { StackConfig } from "./config/types";
 import { stackWarnings } from "./config/warnings";
 import { GitLabDns } from "./dns";
+import { email } from "./email";
 import { GitLabServer } from "./gitlab";
 import { createHost } from "./host";
 import { HOST_GATEWAY_NAME } from "./host/docker-host";
@@ -99,7 +100,7 @@ export function buildStack(config: StackConfig): StackBuild {
   // What each capability adds to GitLab (gitlab.rb settings, root-only files, what it starts after)
   // and to the host's role (one inline policy each), in one shape (infra/contributions.ts).
   // One line per capability, each built from the config and the host.
-  const contributions: Contribution[] = [objectStorage(config, names, host)];
+  const contributions: Contribution[] = [objectStorage(config, names, host), email(config, names, host)];
   const hostGrants = grantHostRole(names.name("host"), host.aws, contributions);
 
   const gitlab = new GitLabServer("gitlab", {

@@ -9,6 +9,7 @@ import { editDistance } from "./rules";
 import { parseRestoreFrom, teamOfCreatedBucket } from "./s3-location";
 import { awsRegionProblem } from "./aws-regions";
 import { objectBucketNameProblem } from "../object-storage/buckets";
+import { emailProblems } from "./email-rules";
 import { ConfigSecret, type StackConfig, type Target, type TlsMode, type TlsSetting } from "./types";
 
 /**
@@ -75,6 +76,14 @@ export function parseStackConfig(input: ParseInput): ParseResult {
   checkAcrossKeys(values, target, problems);
   applyAutoscaler(values, { target, given: new Set(given.keys()), refused }, problems);
   applyObjectStorage(values, { target, given: new Set(given.keys()), refused }, problems);
+  problems.push(
+    ...emailProblems(values, {
+      target,
+      region: typeof region === "string" ? region : undefined,
+      given: new Set(given.keys()),
+      refused,
+    }),
+  );
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, config: build(values, target, target === "aws" ? (region as string) : undefined) };
 }

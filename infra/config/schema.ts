@@ -21,6 +21,8 @@ import { checkOnCalendar } from "../backup/on-calendar";
 import { checkBucketName, parseRestoreFrom } from "./s3-location";
 import { parseGitLabVersion } from "../upgrade-guard/upgrade-stops";
 import { OLDEST_SUPPORTED_GITLAB, checkSupportedGitLabImage } from "../gitlab/versions";
+import { checkEmailAddress, isDnsName } from "../email/address";
+import { checkEmailProvider } from "./email-rules";
 
 export const NAMESPACE = "gitlab-dind";
 
@@ -326,6 +328,70 @@ export const KEYS: readonly KeySpec[] = [
       "A Route53 hosted zone id (`Z…`): the stack creates the A record of the https:// external URL's host (a name in that zone) to the Elastic IP, and waits until it resolves before GitLab first starts.",
     check: (v: string) =>
       /^Z[A-Z0-9]{1,32}$/.test(v) ? undefined : "a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ",
+  },
+  // Email (infra/email): GitLab's outgoing mail through SES, any SMTP relay, or (local) Mailpit.
+  {
+    path: "email.enabled",
+    kind: "boolean",
+    default: false,
+    description:
+      "Let GitLab send email (password resets, invitations, pipeline and merge-request notifications) through email.provider.",
+  },
+  {
+    path: "email.provider",
+    kind: "string",
+    default: (ctx: RuleContext) => (ctx.target === "aws" ? "ses" : "mailpit"),
+    defaultDoc: "`ses` on aws, `mailpit` on local",
+    acceptsDoc: "`ses` (aws only), `smtp`, `mailpit` (local only)",
+    description:
+      "How GitLab sends: `ses` (Amazon SES in the stack's region: a domain identity with DKIM, a sending-only IAM user), `smtp` (any relay, email.smtpHost and its credentials), `mailpit` (local: a Mailpit container that catches every mail, its web page on 127.0.0.1).",
+    check: (v: string, ctx: RuleContext) => checkEmailProvider(v, ctx.target),
+  },
+  {
+    path: "email.from",
+    kind: "string",
+    defaultDoc: "`gitlab@<the external URL's host>` when it is a DNS name",
+    description:
+      "The sender of GitLab's mail. With `ses` its domain is the SES identity (required when the external URL is an IP address, as the default Elastic IP URL is); with `smtp` one the relay may send as.",
+    check: (v: string) => checkEmailAddress(v),
+  },
+  {
+    path: "email.sesExistingIdentity",
+    kind: "boolean",
+    default: false,
+    targets: AWS,
+    description:
+      "With `ses`: email.from's domain is already an SES identity in the account and region (another stack's, or made by hand): the stack uses it and creates no identity, DKIM or DNS records of its own, so it never changes or deletes it.",
+  },
+  {
+    path: "email.smtpHost",
+    kind: "string",
+    defaultDoc: "unset (required with `smtp`)",
+    description: "The relay's host name, with `smtp` only.",
+    check: (v: string) => (isDnsName(v) ? undefined : "a DNS name such as smtp.example.com"),
+  },
+  {
+    path: "email.smtpPort",
+    kind: "integer",
+    default: 587,
+    description: "The relay's port, with `smtp` only; GitLab uses STARTTLS (587), or implicit TLS on 465.",
+    check: (v: number) => checkPort(v),
+  },
+  {
+    path: "email.smtpUser",
+    kind: "string",
+    defaultDoc: "unset (required with `smtp`)",
+    description: "The user GitLab signs in to the relay as, with `smtp` only.",
+    check: (v: string) => (v.trim() === v && v !== "" && !/[\n\r\0]/.test(v) ? undefined : "a user name"),
+  },
+  {
+    path: "email.smtpPassword",
+    kind: "string",
+    secret: true,
+    defaultDoc: "unset (required with `smtp`)",
+    description:
+      "The relay password for email.smtpUser, with `smtp` only; set it with `--secret`. GitLab reads it from a root-only file in its container.",
+    check: (v: string) => (v !== "" && !/[\n\r\0]/.test(v) ? undefined : "a password on one line"),
   },
   {
     path: "runner.image",

@@ -162,6 +162,24 @@ export interface BackupConfig {
   readonly localDir: string;
 }
 
+/** `email.provider`: Amazon SES (aws), any SMTP relay, or a Mailpit container that catches mail (local). */
+export type EmailProviderName = "ses" | "smtp" | "mailpit";
+
+/** `email.*`: GitLab's outgoing mail (infra/email). */
+export interface EmailConfig {
+  readonly enabled: boolean;
+  readonly provider: EmailProviderName;
+  /** The sender: as given, or `gitlab@<external URL's host>`; undefined only when email is off. */
+  readonly from: string | undefined;
+  /** With `ses`: the sending domain is already an SES identity the stack uses and never changes. */
+  readonly sesExistingIdentity: boolean;
+  /** With `smtp`: the relay. */
+  readonly smtpHost: string | undefined;
+  readonly smtpPort: number;
+  readonly smtpUser: string | undefined;
+  readonly smtpPassword: ConfigSecret | undefined;
+}
+
 export interface StackConfig {
   readonly team: string;
   readonly target: Target;
@@ -174,4 +192,5 @@ export interface StackConfig {
   readonly runner: RunnerConfig;
   readonly mirror: MirrorConfig;
   readonly backup: BackupConfig;
+  readonly email: EmailConfig;
 }

@@ -6,8 +6,14 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { GitLabConfig, Target } from "../config/types";
-import { gitlabRbOutputOf, gitlabSecretFilesOf, gitlabStartAfterOf, type Contribution } from "../contributions";
-import { HOST_GENERATION_LABEL, type DockerHost } from "../host/docker-host";
+import {
+  gitlabHostGatewayNamesOf,
+  gitlabRbOutputOf,
+  gitlabSecretFilesOf,
+  gitlabStartAfterOf,
+  type Contribution,
+} from "../contributions";
+import { HOST_GATEWAY, HOST_GENERATION_LABEL, type DockerHost } from "../host/docker-host";
 import type { Naming } from "../naming";
 import {
   ADMIN_TOKEN_LENGTH,
@@ -221,6 +227,7 @@ export class GitLabServer extends pulumi.ComponentResource {
     const contributions = args.contributions ?? [];
     const contributedRb = gitlabRbOutputOf(contributions);
     const contributedFiles = gitlabSecretFilesOf(contributions);
+    const gatewayNames = gitlabHostGatewayNamesOf(contributions);
     // `contributedRb` through `unknown`: the settings' recursive value type is too deep for Output's unwrapping types.
     const gitlabRb = pulumi.all([externalUrl, contributedRb as pulumi.Output<unknown>]).apply(([url, late]) => {
       const contributed = late as GitLabRbSetting[];
@@ -274,6 +281,9 @@ export class GitLabServer extends pulumi.ComponentResource {
         shmSize: gitlab.shmSizeMiB,
         ports,
         volumes,
+        // Names of services other capabilities publish on the bridge gateway (the local Mailpit's
+        // SMTP), resolved by the daemon; none unless a capability asks, so no stack's container changes.
+        ...(gatewayNames.length === 0 ? {} : { hosts: gatewayNames.map((h) => ({ host: h, ip: HOST_GATEWAY })) }),
         // A rebuilt host (a new EC2 instance) has an empty daemon: the new generation re-creates the container there.
         labels: [
           { label: HOST_GENERATION_LABEL, value: host.generation },

@@ -318,6 +318,30 @@ export const COMPUTED: Record<string, ComputedFields> = {
     associationId: "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9",
     arn: aws.arn("ssm", "association/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"),
   }),
+  // Email through SES (infra/email): the domain identity, its three Easy DKIM tokens, the SMTP user
+  // and its access key (the SMTP password is the provider's SigV4 conversion: a placeholder here).
+  "aws:ses/domainIdentity:DomainIdentity": (i, _name, { aws }) => ({
+    arn: aws.arn("ses", `identity/${i.domain}`),
+    verificationToken: "c2VzLXZlcmlmaWNhdGlvbi10b2tlbi1tb2Nr",
+  }),
+  "aws:ses/domainDkim:DomainDkim": () => ({
+    dkimTokens: [
+      "dkimtokena1b2c3d4e5f6a7b8c9d0e1f2a3",
+      "dkimtokenb1b2c3d4e5f6a7b8c9d0e1f2a3",
+      "dkimtokenc1b2c3d4e5f6a7b8c9d0e1f2a3",
+    ],
+  }),
+  "aws:iam/user:User": (i, name, { aws }) => ({
+    arn: aws.globalArn("iam", `user${i.path ?? "/"}${i.name ?? `${name}-a1b2c3d`}`),
+    name: i.name ?? `${name}-a1b2c3d`,
+    uniqueId: "AIDAEXAMPLEUSERID",
+  }),
+  "aws:iam/accessKey:AccessKey": () => ({
+    secret: "[secret access key]",
+    sesSmtpPasswordV4: "[ses smtp password]",
+    status: "Active",
+    createDate: "2026-01-01T00:00:00Z",
+  }),
   // The upgrade guard (infra/upgrade-guard): the version it read from the image tag.
   "pulumi-nodejs:dynamic/gitlab-dind:GitLabVersion": (i) => {
     const match = /:v?(\d+\.\d+\.\d+)/.exec(String(i.image));
@@ -362,6 +386,14 @@ export const INVOKES: Record<string, InvokeHandler> = {
       withDecryption: true,
     };
   },
+  // An SES domain identity another stack (or a person) made (infra/email, email.sesExistingIdentity).
+  "aws:ses/getDomainIdentity:getDomainIdentity": (i, { aws }) => ({
+    id: i.domain,
+    domain: i.domain,
+    arn: aws.arn("ses", `identity/${i.domain}`),
+    region: aws.region,
+    verificationToken: "c2VzLXZlcmlmaWNhdGlvbi10b2tlbi1tb2Nr",
+  }),
   // The Docker daemon's default bridge, as `docker network inspect bridge` shows it (infra/mirror).
   "docker:index/getNetwork:getNetwork": (i) => {
     if (i.name !== "bridge") throw new Error(`RecordingMocks: no Docker network ${i.name}`);

@@ -20,6 +20,12 @@ export interface SmokeArgs {
   readonly pollMs: number;
   /** How long to wait for GitLab to answer at all before saying it does not. Default 30 seconds. */
   readonly connectTimeoutMs: number;
+  /**
+   * Where the email check's test mail goes (`--email-to`). Default: `smoke@example.com` with Mailpit
+   * (it catches everything); with ses or smtp none, and the check is skipped (a new SES account
+   * sends only to verified addresses).
+   */
+  readonly emailTo: string | undefined;
 }
 
 export type ParseResult =
@@ -42,6 +48,9 @@ Options:
   --poll <duration>         time between polls (default 5s)
   --connect-timeout <dur>   stop when GitLab does not answer at all for this long (default 30s)
   --keep                    leave the project in GitLab for inspection
+  --email-to <address>      with --stack and email.enabled: GitLab's test mail goes there (with
+                            email.provider ses or smtp the check runs only with it; in the SES
+                            sandbox a verified address). Default with mailpit: smoke@example.com
   -h, --help                this text
 
 Environment: GITLAB_TOKEN (with --url: an administrator's token with the api scope; never printed),
@@ -59,7 +68,16 @@ export function parseDuration(text: string): number | undefined {
 
 export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParseResult {
   const scanned = scanFlags(argv, {
-    withValue: ["--stack", "--url", "--pipeline", "--timeout", "--pending-timeout", "--poll", "--connect-timeout"],
+    withValue: [
+      "--stack",
+      "--url",
+      "--pipeline",
+      "--timeout",
+      "--pending-timeout",
+      "--poll",
+      "--connect-timeout",
+      "--email-to",
+    ],
     switches: ["--keep"],
   });
   if (scanned.help) return { ok: false, help: true, errors: [] };
@@ -100,6 +118,12 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     if (token) source = { kind: "url", url: url.replace(/\/+$/, ""), token };
   }
 
+  const emailTo = values["--email-to"];
+  if (emailTo !== undefined && !/^[^\s@'"]+@[^\s@'"]+\.[^\s@'"]+$/.test(emailTo))
+    errors.push(`--email-to expects an email address, got "${emailTo}"`);
+  if (emailTo !== undefined && url !== undefined)
+    errors.push("--email-to needs --stack (the check runs in the stack's GitLab container)");
+
   if (errors.length > 0 || !source) return { ok: false, help: false, errors };
   return {
     ok: true,
@@ -111,6 +135,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
       pendingTimeoutMs: durations["--pending-timeout"] ?? 180_000,
       pollMs: durations["--poll"] ?? 5_000,
       connectTimeoutMs: durations["--connect-timeout"] ?? 30_000,
+      emailTo,
     },
   };
 }

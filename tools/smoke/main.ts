@@ -6,7 +6,8 @@ import { createGitLabClient, redactSecrets } from "../../infra/gitlab-api";
 import { parseArgs, USAGE } from "./args";
 import { onInterrupt, type SignalSource } from "./cleanup";
 import type { SmokeConfig } from "./flow";
-import { runSmoke } from "./flow";
+import { EXIT, runSmoke } from "./flow";
+import { checkEmail, dockerExec, ssmExec, type ContainerCommand, type EmailTarget } from "./email";
 import { describePipeline, loadPipelineFile } from "./pipeline";
 import { readStackOutputs, StackOutputsError } from "./stack-outputs";
 
@@ -30,6 +31,10 @@ export interface SmokeIo {
   /** The clock and the pauses of the retries and polls (tests); default the real ones. */
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** How the email check runs a command in GitLab's container (tests); default docker exec or SSM. */
+  readonly containerCommand?: (target: EmailTarget) => ContainerCommand;
+  /** Mailpit's API client (tests); default the global fetch. */
+  readonly fetch?: typeof fetch;
 }
 
 /** `npm run smoke`: returns the exit code (0 proven, 1 not proven, 2 bad command line or setup, 130 interrupted). */
@@ -55,6 +60,7 @@ export async function main(io: SmokeIo): Promise<number> {
   // The stack CA (gitlab.tls selfSigned): https is verified against it, never turned off.
   let ca: string | undefined;
   let runner: SmokeConfig["runner"];
+  let email: EmailTarget | undefined;
   let pipeline;
   try {
     if (args.source.kind === "stack") {
@@ -69,6 +75,7 @@ export async function main(io: SmokeIo): Promise<number> {
       token = outputs.adminToken;
       ca = outputs.gitlabCaCertificate;
       runner = { kind: "stack", id: outputs.runnerId };
+      email = outputs.email;
       pipeline = args.pipelineFile
         ? await loadPipelineFile(args.pipelineFile, io.cwd)
         : describePipeline(outputs.examplePipeline, `stack ${args.source.stack} output examplePipeline`);
@@ -109,7 +116,7 @@ export async function main(io: SmokeIo): Promise<number> {
     () => leftBehind,
   );
   try {
-    return await runSmoke(
+    const pipelineCode = await runSmoke(
       {
         gitlabUrl,
         runner,
@@ -131,9 +138,46 @@ export async function main(io: SmokeIo): Promise<number> {
         ...clock,
       },
     );
+    if (email === undefined || pipelineCode === EXIT.interrupted) return pipelineCode;
+    const emailOk = await emailCheck(email, args.emailTo, io, out);
+    return pipelineCode === EXIT.ok && !emailOk ? EXIT.failed : pipelineCode;
   } finally {
     removeHandlers();
   }
+}
+
+/**
+ * The email check (tools/smoke/email.ts) of a stack with email.enabled: true when proven or skipped
+ * (ses or smtp without --email-to: who may receive is the operator's to say).
+ */
+async function emailCheck(
+  target: EmailTarget,
+  emailTo: string | undefined,
+  io: SmokeIo,
+  out: (line: string) => void,
+): Promise<boolean> {
+  const to = emailTo ?? (target.provider === "mailpit" ? "smoke@example.com" : undefined);
+  if (to === undefined) {
+    out(
+      `Email (${target.provider}): not checked. Give --email-to <address> to have GitLab send a test mail${target.provider === "ses" ? " (while the account is in the SES sandbox, an address verified in SES)" : ""}.`,
+    );
+    return true;
+  }
+  const exec =
+    io.containerCommand?.(target) ??
+    (target.aws === undefined
+      ? dockerExec(target.container, io.env)
+      : ssmExec(target.container, target.aws, undefined, (line) => out(line)));
+  const stamp = new Date(io.now?.() ?? Date.now()).toISOString();
+  return checkEmail(target, {
+    to,
+    subject: `gitlab-dind smoke ${stamp}`,
+    exec,
+    out,
+    ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
+    ...(io.sleep === undefined ? {} : { sleep: io.sleep }),
+    ...(io.now === undefined ? {} : { now: io.now }),
+  });
 }
 
 if (require.main === module) {

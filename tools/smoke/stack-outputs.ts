@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { installedPulumi } from "../cli/installed-pulumi";
 import { cliDownloadFailure, pulumiCliMissing } from "../cli/pulumi-cli-missing";
+import { parseEmailOutputs, type EmailTarget } from "./email";
 
 /** The outputs the program exports (infra/entry/index.ts) that smoke needs. */
 export interface StackOutputs {
@@ -17,6 +18,8 @@ export interface StackOutputs {
   readonly examplePipeline: string;
   /** The stack CA (PEM) GitLab's certificate is verified against; undefined: the system's CAs. */
   readonly gitlabCaCertificate?: string;
+  /** Where and how GitLab sends email (email.enabled); undefined when it sends none. */
+  readonly email?: EmailTarget;
 }
 
 export interface CommandResult {
@@ -176,6 +179,7 @@ export function validateOutputs(stack: string, outputs: unknown): StackOutputs {
     problems.push(`runnerTags: expected a list of strings, got ${describe(tags)}`);
   if (gitlabUrl && !/^https?:\/\//.test(gitlabUrl))
     problems.push(`gitlabUrl: expected an http(s) URL, got "${gitlabUrl}"`);
+  const email = parseEmailOutputs(o, problems);
   const ca = o["gitlabCaCertificate"];
   if (ca !== undefined && (typeof ca !== "string" || !ca.includes("-----BEGIN CERTIFICATE-----")))
     problems.push(`gitlabCaCertificate: expected a PEM certificate, got ${describe(ca)}`);
@@ -191,6 +195,7 @@ export function validateOutputs(stack: string, outputs: unknown): StackOutputs {
     runnerTags: tags as string[],
     examplePipeline,
     ...(typeof ca === "string" ? { gitlabCaCertificate: ca } : {}),
+    ...(email === undefined ? {} : { email }),
   };
 }
 
