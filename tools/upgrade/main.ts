@@ -42,7 +42,7 @@ import {
   roomForCopy,
   type ContainerExec,
 } from "./container";
-import { PG_REQUIRED_MAJOR, planWalk, postgresFacts, span, stepLabel, type Step } from "./plan";
+import { PG_REQUIRED_MAJOR, planWalk, postgresFacts, span, stepLabel, walkRefusals, type Step } from "./plan";
 
 const ROOT = resolve(__dirname, "..", "..");
 const EXIT_USAGE = 2;
@@ -231,17 +231,7 @@ export async function main(argv: string[], deps: UpgradeDeps = {}): Promise<numb
     steps = walk.steps;
   }
 
-  const refusals: string[] = [];
-  for (const s of steps) {
-    if (s.image === undefined)
-      refusals.push(
-        `the table does not know the latest ${s.version.major}.${s.version.minor} patch (a scheduled stop): look it up on Docker Hub's gitlab/gitlab-ce tags, walk to it with --to ${s.version.major}.${s.version.minor}.<patch>, then on`,
-      );
-    if (s.crossesPgRequirement && onRds)
-      refusals.push(
-        `gitlab-dind:gitlab.database is rds: GitLab ${formatVersion(s.version)} needs PostgreSQL ${PG_REQUIRED_MAJOR}, and the RDS engine's major upgrade is its own step, outside this walk: upgrade the RDS instance to PostgreSQL ${PG_REQUIRED_MAJOR} first (with a snapshot), then walk on from the 18.x GitLab`,
-      );
-  }
+  const refusals = walkRefusals(steps, onRds);
 
   console.log(
     `${args.dryRun ? "Dry run: " : ""}upgrade of stack ${args.stack} (${config.target}, team ${config.team}) from GitLab ${formatVersion(from)} (${fromWhere}) to ${formatVersion(args.to)}: ${steps.length} step${steps.length === 1 ? "" : "s"} (${UPGRADE_PATHS_URL})`,

@@ -126,3 +126,23 @@ export function span(ms: number): string {
 export function stepLabel(step: Step): string {
   return step.image === undefined ? `${step.version.major}.${step.version.minor}.z` : formatVersion(step.version);
 }
+
+/**
+ * Why the walk cannot start: a stop whose latest patch the table does not know (a scheduled one),
+ * or, on RDS (`gitlab-dind:gitlab.database: rds`), a step across 19.0, which needs the engine's
+ * major upgrade to PostgreSQL 17 first: its own step (a snapshot, a maintenance window), not this walk's.
+ */
+export function walkRefusals(steps: readonly Step[], onRds: boolean): string[] {
+  const refusals: string[] = [];
+  for (const s of steps) {
+    if (s.image === undefined)
+      refusals.push(
+        `the table does not know the latest ${s.version.major}.${s.version.minor} patch (a scheduled stop): look it up on Docker Hub's gitlab/gitlab-ce tags, walk to it with --to ${s.version.major}.${s.version.minor}.<patch>, then on`,
+      );
+    if (s.crossesPgRequirement && onRds)
+      refusals.push(
+        `gitlab-dind:gitlab.database is rds: GitLab ${formatVersion(s.version)} needs PostgreSQL ${PG_REQUIRED_MAJOR}, and the RDS engine's major upgrade is its own step, outside this walk: upgrade the RDS instance to PostgreSQL ${PG_REQUIRED_MAJOR} first (with a snapshot), then walk on from the 18.x GitLab`,
+      );
+  }
+  return refusals;
+}
