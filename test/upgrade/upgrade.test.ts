@@ -86,6 +86,14 @@ describe("npm run upgrade --dry-run", () => {
     );
     expect(down.code).toBe(1);
     expect(down.stderr).toContain("18.11.11 is older than 19.2.4: GitLab does not support downgrades");
+    const same = await inProcess(
+      (argv) => cli(argv, { root: dir, env: {} }),
+      ["--stack", "pay", "--config-file", file, "--to", "19.2.4", "--dry-run"],
+    );
+    expect(same.code).toBe(0);
+    expect(same.stdout).toContain(
+      "runs GitLab 19.2.4 (the stack file's gitlab.image (gitlab/gitlab-ce:19.2.4-ce.0)) already: nothing to do",
+    );
     const unreadable = await inProcess(
       (argv) => cli(argv, { root: dir, env: {} }),
       ["--stack", "pay", "--config-file", file, "--to", "nightly"],

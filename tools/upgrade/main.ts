@@ -20,6 +20,7 @@ import { join, resolve } from "node:path";
 import { parseStackConfig } from "../../infra/config/parse";
 import { parseRunnerVersion } from "../../infra/config/runner-version";
 import {
+  compareVersions,
   formatVersion,
   parseGitLabVersion,
   UPGRADE_PATHS_URL,
@@ -217,6 +218,10 @@ export async function main(argv: string[], deps: UpgradeDeps = {}): Promise<numb
       return step;
     });
   } else {
+    if (compareVersions(from, args.to) === 0) {
+      console.log(`Stack ${args.stack} runs GitLab ${formatVersion(from)} (${fromWhere}) already: nothing to do.`);
+      return 0;
+    }
     const walk = planWalk({
       from,
       to: args.to,
