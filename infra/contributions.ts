@@ -54,6 +54,11 @@ export interface Contribution {
   readonly name: string;
   /** Settings appended to gitlab.rb, after the program's own (never a secret in their text). Default none. */
   readonly gitlabRb?: readonly GitLabRbSetting[];
+  /**
+   * Settings appended after `gitlabRb` whose values come from resources (an endpoint known once the
+   * database or cache exists); never a secret in their text. Default none.
+   */
+  readonly gitlabRbFromOutputs?: pulumi.Output<readonly GitLabRbSetting[]>;
   /** Root-only files uploaded into GitLab's container (the secrets `gitlabRb` reads). Default none. */
   readonly gitlabSecretFiles?: readonly GitLabSecretFile[];
   /** What GitLab's container must wait for before it first starts (a database, its extensions). Default none. */
@@ -71,6 +76,17 @@ export interface Contribution {
 /** Every contribution's gitlab.rb settings, in list order. */
 export function gitlabRbOf(contributions: readonly Contribution[]): GitLabRbSetting[] {
   return contributions.flatMap((c) => c.gitlabRb ?? []);
+}
+
+/** Every contribution's resource-valued gitlab.rb settings (`gitlabRbFromOutputs`), in list order. */
+export function gitlabRbFromOutputsOf(contributions: readonly Contribution[]): pulumi.Output<GitLabRbSetting[]> {
+  // Typed by hand: pulumi.all's Unwrap of the settings' recursive value type is too deep for tsc.
+  const lists: pulumi.Output<readonly GitLabRbSetting[]>[] = contributions.flatMap((c) =>
+    c.gitlabRbFromOutputs === undefined ? [] : [c.gitlabRbFromOutputs],
+  );
+  return (pulumi.all(lists as pulumi.Output<unknown>[]) as pulumi.Output<(readonly GitLabRbSetting[])[]>).apply((all) =>
+    all.flatMap((l) => [...l]),
+  );
 }
 
 /** Every contribution's root-only files for GitLab's container; a path given twice is a program error. */

@@ -13,6 +13,7 @@ import { createHost } from "./host";
 import { HOST_GATEWAY_NAME } from "./host/docker-host";
 import { DockerHubMirror } from "./mirror";
 import { naming } from "./naming";
+import { elastiCacheRedis } from "./redis";
 import { GitLabRunner, type RunnerAutoscaling } from "./runner";
 import { RunnerWorkers, WORKER_GITLAB_NAME, workerAccess } from "./autoscaler";
 import { HTTPS_PORT } from "./host/aws/network";
@@ -98,7 +99,9 @@ export function buildStack(config: StackConfig): StackBuild {
   // What each capability adds to GitLab (gitlab.rb settings, root-only files, what it starts after)
   // and to the host's role (one inline policy each), in one shape (infra/contributions.ts).
   // One line per capability, each built from the config and the host.
-  const contributions: Contribution[] = [];
+  const contributions: Contribution[] = [
+    elastiCacheRedis(config, names, host.aws),
+  ];
   const hostGrants = grantHostRole(names.name("host"), host.aws, contributions);
 
   const gitlab = new GitLabServer("gitlab", {

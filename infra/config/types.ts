@@ -88,6 +88,22 @@ export interface GitLabConfig {
   /** The root password when the stack sets one; undefined means "generate one". */
   readonly rootPassword: ConfigSecret | undefined;
   readonly allowSignup: boolean;
+  /** `gitlab.objectStorage`: `local` (the data volume) or `s3` (aws only). */
+  readonly objectStorage: "local" | "s3";
+  /** `gitlab.database`: `bundled` (in GitLab's container) or `rds` (aws only). */
+  readonly database: "bundled" | "rds";
+  /** `gitlab.redis`: `bundled` (in GitLab's container) or `elasticache` (aws only). */
+  readonly redis: "bundled" | "elasticache";
+  /** `gitlab.dataMovedBack`: data location keys the guard lets go back to the box in this update. Default none. */
+  readonly dataMovedBack: readonly string[];
+}
+
+/** `elasticache.*`: GitLab's Redis on Amazon ElastiCache (with `gitlab.redis` `elasticache`). */
+export interface ElastiCacheConfig {
+  /** Node type (`cache.m7g.large` unless set). */
+  readonly nodeType: string;
+  /** Read replicas, 0–5; with 1 or more, automatic failover and Multi-AZ. */
+  readonly replicas: number;
 }
 
 /**
@@ -169,4 +185,5 @@ export interface StackConfig {
   readonly runner: RunnerConfig;
   readonly mirror: MirrorConfig;
   readonly backup: BackupConfig;
+  readonly elasticache: ElastiCacheConfig;
 }

@@ -6,7 +6,13 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { GitLabConfig, Target } from "../config/types";
-import { gitlabRbOf, gitlabSecretFilesOf, gitlabStartAfterOf, type Contribution } from "../contributions";
+import {
+  gitlabRbFromOutputsOf,
+  gitlabRbOf,
+  gitlabSecretFilesOf,
+  gitlabStartAfterOf,
+  type Contribution,
+} from "../contributions";
 import { HOST_GENERATION_LABEL, type DockerHost } from "../host/docker-host";
 import type { Naming } from "../naming";
 import {
@@ -220,21 +226,25 @@ export class GitLabServer extends pulumi.ComponentResource {
     const contributions = args.contributions ?? [];
     const contributedRb = gitlabRbOf(contributions);
     const contributedFiles = gitlabSecretFilesOf(contributions);
-    const gitlabRb = externalUrl.apply((url) =>
-      renderGitLabRb([
-        ...gitLabSettings({
-          version,
-          externalUrl: url,
-          sshPort: gitlab.sshPort,
-          registryUrl: registryUrl(url, gitlab.registryPort),
-          rootPasswordFile: ROOT_PASSWORD_PATH,
-          monitoringAllowlist: monitoringAllowlist(target, args.operatorCidrs ?? []),
-          tls: rbTls,
-          ...(registryDatabaseBackup ? { registryDatabaseBackup: REGISTRY_DATABASE_BACKUP_FILES } : {}),
-        }),
-        ...contributedRb,
-      ]),
-    );
+    const fromOutputs = gitlabRbFromOutputsOf(contributions);
+    const gitlabRb = externalUrl
+      .apply((url) => fromOutputs.apply((later) => ({ url, later })))
+      .apply(({ url, later }) =>
+        renderGitLabRb([
+          ...gitLabSettings({
+            version,
+            externalUrl: url,
+            sshPort: gitlab.sshPort,
+            registryUrl: registryUrl(url, gitlab.registryPort),
+            rootPasswordFile: ROOT_PASSWORD_PATH,
+            monitoringAllowlist: monitoringAllowlist(target, args.operatorCidrs ?? []),
+            tls: rbTls,
+            ...(registryDatabaseBackup ? { registryDatabaseBackup: REGISTRY_DATABASE_BACKUP_FILES } : {}),
+          }),
+          ...contributedRb,
+          ...later,
+        ]),
+      );
 
     const image = new docker.RemoteImage(
       `${name}-image`,

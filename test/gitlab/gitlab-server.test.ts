@@ -54,6 +54,10 @@ const GITLAB: GitLabConfig = {
   shmSizeMiB: 512,
   rootPassword: undefined,
   allowSignup: false,
+  objectStorage: "local",
+  database: "bundled",
+  redis: "bundled",
+  dataMovedBack: [],
 };
 
 const CERTIFICATE = {

@@ -46,6 +46,10 @@ describe("contributions to GitLab's server", () => {
           shmSizeMiB: 512,
           rootPassword: undefined,
           allowSignup: false,
+          objectStorage: "local",
+          database: "bundled",
+          redis: "bundled",
+          dataMovedBack: [],
         },
         host: {
           machine: new random.RandomId("host-instance", { byteLength: 4 }),
