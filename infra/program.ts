@@ -14,6 +14,7 @@ import { HOST_GATEWAY_NAME } from "./host/docker-host";
 import { DockerHubMirror } from "./mirror";
 import { naming } from "./naming";
 import { elastiCacheRedis } from "./redis";
+import { dataLocationGuard } from "./data-location-guard";
 import { GitLabRunner, type RunnerAutoscaling } from "./runner";
 import { RunnerWorkers, WORKER_GITLAB_NAME, workerAccess } from "./autoscaler";
 import { HTTPS_PORT } from "./host/aws/network";
@@ -100,6 +101,8 @@ export function buildStack(config: StackConfig): StackBuild {
   // and to the host's role (one inline policy each), in one shape (infra/contributions.ts).
   // One line per capability, each built from the config and the host.
   const contributions: Contribution[] = [
+    // First: its check refuses moving data back onto the box before anything else changes.
+    dataLocationGuard(config),
     elastiCacheRedis(config, names, host.aws),
   ];
   const hostGrants = grantHostRole(names.name("host"), host.aws, contributions);
