@@ -29,7 +29,7 @@ const WATCHED: readonly WatchedKey[] = [
     offBox: "s3",
     lost: "GitLab would look for its artifacts, LFS objects, uploads, packages and the other objects on the data volume, where they are not (they live in the stack's S3 buckets, which would be deleted or kept with host.keepDataOnDestroy)",
     moveBack:
-      "copy each type's objects back to local storage with GitLab's rake tasks while it still runs on S3 (`gitlab-rake gitlab:artifacts:migrate_to_local`, `gitlab:lfs:migrate_to_local`, `gitlab:uploads:migrate_to_local:all`, `gitlab:terraform_states:migrate_to_local`, `gitlab:ci_secure_files:migrate_to_local`, `gitlab:pages:deployments:migrate_to_local`; `gitlab:packages:migrate` has no way back), and the registry's images with `aws s3 sync` from its bucket into /var/opt/gitlab/gitlab-rails/shared/registry",
+      "copy each type's objects back to local storage with GitLab's rake tasks while GitLab still runs on S3 (`gitlab-rake gitlab:artifacts:migrate_to_local`, `gitlab:lfs:migrate_to_local`, `gitlab:uploads:migrate_to_local:all`, `gitlab:pages:deployments:migrate_to_local`; packages, Terraform states and CI secure files have no task back: copy them or accept losing them; the dependency proxy is a cache), and the registry's images with `aws s3 sync` from its bucket into /var/opt/gitlab/gitlab-rails/shared/registry",
   },
   {
     key: "gitlab.database",

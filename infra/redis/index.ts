@@ -32,8 +32,9 @@ export const REDIS_MEMORY_ALARM_PERCENT = 80;
  * (through Rails' resque.yml), KAS and gitlab-exporter take these same settings: omnibus copies
  * `gitlab_rails['redis_*']` to `gitlab_workhorse` (gitlab/libraries/gitlab_workhorse.rb
  * `parse_global_rails_redis_settings`) and `gitlab_kas` (gitlab-kas/libraries/gitlab_kas.rb
- * `parse_redis_settings`) when they have none of their own. ElastiCache's certificate is from a
- * public CA (Amazon), which omnibus's bundled CA list trusts: no `redis_tls_ca_cert_file`.
+ * `parse_redis_settings`) when they have none of their own. No `redis_tls_ca_cert_file`: we expect
+ * ElastiCache's server certificate to chain to a public root in omnibus's bundled CA list (not
+ * verified at a source; omnibus doc/settings/redis.md "SSL certificates" says how to add a CA).
  */
 export function redisGitLabRb(host: string, port: number, passwordFile: string): GitLabRbSetting[] {
   return [
