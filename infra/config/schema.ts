@@ -80,10 +80,12 @@ export const DEFAULT_WORKER_INSTANCE_TYPE = "m7i.large";
 const AWS: readonly Target[] = ["aws"];
 
 /**
- * 6.38 GiB, 2 vCPU, not burstable (Graviton3): GitLab's cache, sessions and Sidekiq's queues in one
- * Redis with `noeviction`, where running out of memory refuses writes rather than dropping a queued
- * job. GitLab's 2k-user reference architecture gives its Redis an m5.large-class node (8 GB); a
- * burstable cache.t4g node (3.09 GiB) runs out of CPU credits under Sidekiq's polling.
+ * GitLab's cache, sessions and Sidekiq's queues in one Redis with `noeviction`, where running out of
+ * memory refuses writes rather than dropping a queued job. GitLab's 2,000-user reference
+ * architecture (docs.gitlab.com administration/reference_architectures/2k_users) sizes its one Redis
+ * at 1 vCPU and 3.75 GB, AWS example m5.large. cache.m7g.large (2 vCPU, 6.38 GiB by AWS's node-type
+ * table, not re-checked here; Graviton3, not burstable) covers that with headroom; cache.t4g.medium
+ * (3.09 GiB) is below it and burstable, its CPU credits spent by Sidekiq's constant polling.
  */
 export const DEFAULT_ELASTICACHE_NODE_TYPE = "cache.m7g.large";
 
