@@ -15,6 +15,8 @@ import { HOST_GATEWAY_NAME } from "./host/docker-host";
 import { DockerHubMirror } from "./mirror";
 import { naming } from "./naming";
 import { objectStorage } from "./object-storage";
+import { elastiCacheRedis } from "./redis";
+import { dataLocationGuard } from "./data-location-guard";
 import { GitLabRunner, type RunnerAutoscaling } from "./runner";
 import { RunnerWorkers, WORKER_GITLAB_NAME, workerAccess } from "./autoscaler";
 import { HTTPS_PORT } from "./host/aws/network";
@@ -100,7 +102,13 @@ export function buildStack(config: StackConfig): StackBuild {
   // What each capability adds to GitLab (gitlab.rb settings, root-only files, what it starts after)
   // and to the host's role (one inline policy each), in one shape (infra/contributions.ts).
   // One line per capability, each built from the config and the host.
-  const contributions: Contribution[] = [objectStorage(config, names, host), email(config, names, host)];
+  const contributions: Contribution[] = [
+    // First: its check refuses moving data back onto the box before anything else changes.
+    dataLocationGuard(config),
+    objectStorage(config, names, host),
+    elastiCacheRedis(config, names, host.aws),
+    email(config, names, host),
+  ];
   const hostGrants = grantHostRole(names.name("host"), host.aws, contributions);
 
   const gitlab = new GitLabServer("gitlab", {

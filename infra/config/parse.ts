@@ -292,6 +292,26 @@ function checkAcrossKeys(values: Map<string, unknown>, target: Target, problems:
   }
 
   problems.push(...backupBucketProblems(values));
+  problems.push(...privateSubnetProblems(values));
+}
+
+/**
+ * Managed data services (gitlab.database `rds`, gitlab.redis `elasticache`) live in two private /24
+ * subnets, the VPC's third and fourth (infra/host/aws/private-subnets.ts; the first is the host's,
+ * the second the CI workers'): the VPC needs room for four /24s, a /22 or wider.
+ */
+function privateSubnetProblems(values: Map<string, unknown>): string[] {
+  const users = [
+    ...(values.get("gitlab.database") === "rds" ? ["gitlab.database rds"] : []),
+    ...(values.get("gitlab.redis") === "elasticache" ? ["gitlab.redis elasticache"] : []),
+  ];
+  const vpcCidr = values.get("network.vpcCidr");
+  if (users.length === 0 || typeof vpcCidr !== "string") return [];
+  const prefix = Number(vpcCidr.split("/")[1]);
+  if (!(prefix > 22)) return [];
+  return [
+    `${fullKey("network.vpcCidr")}: expected a /22 or wider block with ${users.join(" and ")} (their two private subnets are the VPC's third and fourth /24, after the host's and the CI workers'); got ${JSON.stringify(vpcCidr)}`,
+  ];
 }
 
 /**

@@ -80,6 +80,40 @@ export const DEFAULT_INSTANCE_TYPE = "m7i.xlarge";
 export const DEFAULT_WORKER_INSTANCE_TYPE = "m7i.large";
 
 const AWS: readonly Target[] = ["aws"];
+
+/**
+ * GitLab's cache, sessions and Sidekiq's queues in one Redis with `noeviction`, where running out of
+ * memory refuses writes rather than dropping a queued job. GitLab's 2,000-user reference
+ * architecture (docs.gitlab.com administration/reference_architectures/2k_users) sizes its one Redis
+ * at 1 vCPU and 3.75 GB, AWS example m5.large. cache.m7g.large (2 vCPU, 6.38 GiB by AWS's node-type
+ * table, not re-checked here; Graviton3, not burstable) covers that with headroom; cache.t4g.medium
+ * (3.09 GiB) is below it and burstable, its CPU credits spent by Sidekiq's constant polling.
+ */
+export const DEFAULT_ELASTICACHE_NODE_TYPE = "cache.m7g.large";
+
+/** The keys that move GitLab's data off the box (the data location guard watches them). */
+export const DATA_LOCATION_KEYS = ["gitlab.objectStorage", "gitlab.database", "gitlab.redis"] as const;
+
+/** One of `values`; the off-box value (the second) only on the aws target. */
+function checkDataLocation(
+  v: string,
+  values: readonly [string, string],
+  ctx: RuleContext,
+  what: string,
+): string | undefined {
+  if (!values.includes(v)) return `one of ${values.join(", ")}`;
+  if (v === values[1] && ctx.target !== "aws") {
+    return `${values[0]} on the local target (${values[1]} is ${what} in the stack's AWS VPC)`;
+  }
+  return undefined;
+}
+
+/** An ElastiCache node type, `cache.<family>.<size>` (`cache.m7g.large`, `cache.r7g.xlarge`). */
+export function checkElastiCacheNodeType(v: string): string | undefined {
+  return /^cache\.[a-z]+[0-9]+[a-z-]*\.(nano|micro|small|medium|large|[0-9]*xlarge|metal)$/.test(v)
+    ? undefined
+    : "an ElastiCache node type, cache.<family>.<size>, such as cache.m7g.large or cache.r7g.xlarge";
+}
 const TLS_SETTINGS: readonly string[] = ["auto", "letsencrypt", "selfSigned", "off"];
 /** `gitlab.objectStorage`: the data volume, or S3 buckets (aws only). */
 const OBJECT_STORAGE_SETTINGS: readonly string[] = ["local", "s3"];
@@ -318,6 +352,56 @@ export const KEYS: readonly KeySpec[] = [
     kind: "boolean",
     default: false,
     description: "Let anyone who can reach GitLab create an account.",
+  },
+  // Where GitLab keeps its data (issue 22): each part opt-in, aws only. gitlab.objectStorage is above;
+  // gitlab.database is the RDS capability's; gitlab.redis and elasticache.* are infra/redis's;
+  // gitlab.dataMovedBack is the data location guard's override.
+  {
+    path: "gitlab.database",
+    kind: "string",
+    default: "bundled",
+    description: "GitLab's PostgreSQL: `bundled` (in GitLab's container) or `rds` (Amazon RDS; aws only).",
+    check: (v: string, ctx: RuleContext) => checkDataLocation(v, ["bundled", "rds"], ctx, "an Amazon RDS instance"),
+  },
+  {
+    path: "gitlab.redis",
+    kind: "string",
+    default: "bundled",
+    description:
+      "GitLab's Redis: `bundled` (in GitLab's container) or `elasticache` (an Amazon ElastiCache Valkey 7.2 replication group in the stack's VPC, TLS and an AUTH token; aws only).",
+    check: (v: string, ctx: RuleContext) =>
+      checkDataLocation(v, ["bundled", "elasticache"], ctx, "an Amazon ElastiCache replication group"),
+  },
+  {
+    path: "gitlab.dataMovedBack",
+    kind: "stringList",
+    default: [],
+    description: `Turning ${DATA_LOCATION_KEYS.join(", ")} back to the box is refused (the data location guard) unless the key is listed here: list it only once its data is back on the box (docs/operations.md, "Moving an existing stack off the box"), run \`pulumi up\`, then remove it again.`,
+    checkEach: (v: string) =>
+      (DATA_LOCATION_KEYS as readonly string[]).includes(v) ? undefined : `one of ${DATA_LOCATION_KEYS.join(", ")}`,
+    check: (v: readonly string[]) => {
+      const dup = v.find((x, i) => v.indexOf(x) !== i);
+      return dup === undefined ? undefined : `each key once (${dup} is listed twice)`;
+    },
+  },
+  {
+    path: "elasticache.nodeType",
+    kind: "string",
+    default: DEFAULT_ELASTICACHE_NODE_TYPE,
+    targets: AWS,
+    description:
+      "ElastiCache node type with gitlab.redis `elasticache`: holds GitLab's cache, sessions and Sidekiq's queues, and with `maxmemory-policy noeviction` a full node refuses writes (an alarm fires at 80% memory).",
+    check: (v: string) => checkElastiCacheNodeType(v),
+  },
+  {
+    path: "elasticache.replicas",
+    kind: "integer",
+    default: 0,
+    min: 0,
+    max: 5,
+    targets: AWS,
+    description:
+      "Read replicas of the ElastiCache primary, each in the other zone first; with 1 or more, automatic failover and Multi-AZ are on (a replica becomes the primary when the primary's node or zone fails).",
   },
   {
     path: "dns.zoneId",

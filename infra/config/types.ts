@@ -90,6 +90,20 @@ export interface GitLabConfig {
   readonly allowSignup: boolean;
   /** `gitlab.objectStorage`: objects on the data volume (`local`) or in S3 buckets (`s3`, aws only). */
   readonly objectStorage: ObjectStorageSetting;
+  /** `gitlab.database`: `bundled` (in GitLab's container) or `rds` (aws only). */
+  readonly database: "bundled" | "rds";
+  /** `gitlab.redis`: `bundled` (in GitLab's container) or `elasticache` (aws only). */
+  readonly redis: "bundled" | "elasticache";
+  /** `gitlab.dataMovedBack`: data location keys the guard lets go back to the box in this update. Default none. */
+  readonly dataMovedBack: readonly string[];
+}
+
+/** `elasticache.*`: GitLab's Redis on Amazon ElastiCache (with `gitlab.redis` `elasticache`). */
+export interface ElastiCacheConfig {
+  /** Node type (`cache.m7g.large` unless set). */
+  readonly nodeType: string;
+  /** Read replicas, 0–5; with 1 or more, automatic failover and Multi-AZ. */
+  readonly replicas: number;
 }
 
 /** Where GitLab keeps its objects and the registry its images. */
@@ -193,4 +207,5 @@ export interface StackConfig {
   readonly mirror: MirrorConfig;
   readonly backup: BackupConfig;
   readonly email: EmailConfig;
+  readonly elasticache: ElastiCacheConfig;
 }

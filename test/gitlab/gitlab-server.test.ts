@@ -54,7 +54,10 @@ const GITLAB: GitLabConfig = {
   shmSizeMiB: 512,
   rootPassword: undefined,
   allowSignup: false,
-          objectStorage: "local",
+  objectStorage: "local",
+  database: "bundled",
+  redis: "bundled",
+  dataMovedBack: [],
 };
 
 const CERTIFICATE = {

@@ -47,6 +47,9 @@ describe("contributions to GitLab's server", () => {
           rootPassword: undefined,
           allowSignup: false,
           objectStorage: "local",
+          database: "bundled",
+          redis: "bundled",
+          dataMovedBack: [],
         },
         host: {
           machine: new random.RandomId("host-instance", { byteLength: 4 }),

@@ -352,6 +352,29 @@ export const COMPUTED: Record<string, ComputedFields> = {
     associationVersion: "1",
     detailedStatus: "Success",
   }),
+  // GitLab's Redis on ElastiCache (infra/redis): a cluster-mode-disabled group's members are
+  // `<group id>-001`, `-002`…, one per cache cluster; the primary endpoint is `master.<id>.<hash>.<region code>.cache.amazonaws.com`.
+  "aws:elasticache/replicationGroup:ReplicationGroup": (i, name, { aws }) => {
+    const id = String(i.replicationGroupId ?? `${name}-a1b2c3d`).toLowerCase();
+    const nodes = Number(i.numCacheClusters ?? 1);
+    return {
+      replicationGroupId: id,
+      arn: aws.arn("elasticache", `replicationgroup:${id}`),
+      primaryEndpointAddress: `master.${id}.abc123.${regionCode(aws.region)}.cache.${aws.dnsSuffix}`,
+      readerEndpointAddress: `replica.${id}.abc123.${regionCode(aws.region)}.cache.${aws.dnsSuffix}`,
+      memberClusters: Array.from({ length: nodes }, (_, n) => `${id}-${String(n + 1).padStart(3, "0")}`),
+      engineVersionActual: `${String(i.engineVersion ?? "7.2")}.0`,
+      clusterEnabled: false,
+    };
+  },
+  "aws:elasticache/parameterGroup:ParameterGroup": (i, name, { aws }) => {
+    const pgName = String(i.name ?? `${name}-a1b2c3d`);
+    return { name: pgName, arn: aws.arn("elasticache", `parametergroup:${pgName}`) };
+  },
+  "aws:elasticache/subnetGroup:SubnetGroup": (i, name, { aws }) => {
+    const sgName = String(i.name ?? `${name}-a1b2c3d`);
+    return { name: sgName, arn: aws.arn("elasticache", `subnetgroup:${sgName}`), vpcId: "vpc-0a1b2c3d4e5f60718" };
+  },
   // The AWS host's wait for its Docker API (infra/host/aws/docker-api-wait.ts).
   "pulumi-nodejs:dynamic/gitlab-dind:DockerApiWait": (i) => ({ endpoint: `tcp://${i.host}:${i.port}`, attempts: 1 }),
 };
