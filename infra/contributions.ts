@@ -52,8 +52,11 @@ export interface AlarmSpec {
 export interface Contribution {
   /** A short name (`object-storage`, `rds`): names the host role policy it gets (`<host>-<name>`). */
   readonly name: string;
-  /** Settings appended to gitlab.rb, after the program's own (never a secret in their text). Default none. */
-  readonly gitlabRb?: readonly GitLabRbSetting[];
+  /**
+   * Settings appended to gitlab.rb, after the program's own (never a secret in their text). An
+   * Output where they name what the capability creates (a database endpoint). Default none.
+   */
+  readonly gitlabRb?: readonly GitLabRbSetting[] | pulumi.Output<readonly GitLabRbSetting[]>;
   /** Root-only files uploaded into GitLab's container (the secrets `gitlabRb` reads). Default none. */
   readonly gitlabSecretFiles?: readonly GitLabSecretFile[];
   /** What GitLab's container must wait for before it first starts (a database, its extensions). Default none. */
@@ -66,11 +69,36 @@ export interface Contribution {
   readonly outputs?: Readonly<Record<string, pulumi.Input<unknown>>>;
   /** Files the offline plan writes, by file name. Default none. */
   readonly files?: Readonly<Record<string, pulumi.Output<string>>>;
+  /**
+   * GitLab's PostgreSQL is this capability's (RDS), not the image's own: GitLab's server then turns
+   * off what only the bundled database has (the registry database's backup roles). Default false.
+   */
+  readonly externalDatabase?: boolean;
 }
 
-/** Every contribution's gitlab.rb settings, in list order. */
-export function gitlabRbOf(contributions: readonly Contribution[]): GitLabRbSetting[] {
-  return contributions.flatMap((c) => c.gitlabRb ?? []);
+/**
+ * Every contribution's gitlab.rb settings, in list order: an Output that resolves to
+ * `GitLabRbSetting[]`. Typed `unknown` on purpose: Pulumi's `Lifted<T>` of the recursive setting type
+ * is too deep for the compiler to instantiate; `settingsOf` types the resolved value back.
+ */
+export function gitlabRbOf(contributions: readonly Contribution[]): pulumi.Output<unknown> {
+  const lists: pulumi.Output<unknown>[] = contributions.map((c) => pulumi.output<unknown>(c.gitlabRb ?? []));
+  return pulumi.all(lists).apply((all) => all.flatMap((l) => [...settingsOf(l)]));
+}
+
+/** The resolved value of `gitlabRbOf` (or of one contribution's `gitlabRb`), typed back. */
+export function settingsOf(resolved: unknown): readonly GitLabRbSetting[] {
+  if (!Array.isArray(resolved)) throw new Error("contributions: gitlab.rb settings are not a list");
+  return resolved as GitLabRbSetting[];
+}
+
+/** Where GitLab's PostgreSQL runs: `external` when a contribution brings it (RDS); two that do are a program error. */
+export function gitlabDatabaseOf(contributions: readonly Contribution[]): "bundled" | "external" {
+  const external = contributions.filter((c) => c.externalDatabase === true);
+  if (external.length > 1) {
+    throw new Error(`contributions: ${external.map((c) => c.name).join(" and ")} both bring GitLab's database`);
+  }
+  return external.length === 1 ? "external" : "bundled";
 }
 
 /** Every contribution's root-only files for GitLab's container; a path given twice is a program error. */

@@ -73,6 +73,7 @@ export function parseStackConfig(input: ParseInput): ParseResult {
   deriveJobImage(values, new Set(given.keys()), refused);
   checkAcrossKeys(values, target, problems);
   applyAutoscaler(values, { target, given: new Set(given.keys()), refused }, problems);
+  problems.push(...rdsProblems(values, new Set(given.keys()), refused));
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, config: build(values, target, target === "aws" ? (region as string) : undefined) };
 }
@@ -495,6 +496,36 @@ function applyAutoscaler(values: Map<string, unknown>, ctx: AutoscalerContext, p
     values.set("host.imdsHopLimit", 2);
   }
 }
+
+/**
+ * The `rds.*` keys only mean something with `gitlab.database` rds: set with `bundled` they would
+ * silently do nothing (a `rds.multiAz: true` that protects no database), so each one is refused,
+ * naming it. With rds, the VPC needs room for the database's two private /24 subnets.
+ */
+function rdsProblems(values: Map<string, unknown>, given: ReadonlySet<string>, refused: ReadonlySet<string>): string[] {
+  if (refused.has("gitlab.database")) return [];
+  const problems: string[] = [];
+  const database = values.get("gitlab.database");
+  if (database !== "rds") {
+    for (const path of [...given].filter((p) => p.startsWith("rds.")).sort()) {
+      problems.push(
+        `${fullKey(path)}: only used with gitlab.database rds (it configures GitLab's database on Amazon RDS), but gitlab.database is ${String(database)}; unset it, or set gitlab.database to rds`,
+      );
+    }
+    return problems;
+  }
+  const vpcCidr = values.get("network.vpcCidr");
+  const prefix = typeof vpcCidr === "string" ? Number(vpcCidr.split("/")[1]) : NaN;
+  if (!refused.has("network.vpcCidr") && Number.isInteger(prefix) && prefix > RDS_MAX_VPC_PREFIX) {
+    problems.push(
+      `${fullKey("network.vpcCidr")}: expected a /${RDS_MAX_VPC_PREFIX} or wider with gitlab.database rds (the database's two private subnets are the VPC's third and fourth /24, after the host's and the CI workers'); got ${JSON.stringify(vpcCidr)}`,
+    );
+  }
+  return problems;
+}
+
+/** The narrowest VPC that has room for the RDS database's private subnets (four /24s). */
+export const RDS_MAX_VPC_PREFIX = 22;
 
 function tryJson(text: string): unknown {
   const trimmed = text.trim();

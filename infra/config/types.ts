@@ -88,6 +88,25 @@ export interface GitLabConfig {
   /** The root password when the stack sets one; undefined means "generate one". */
   readonly rootPassword: ConfigSecret | undefined;
   readonly allowSignup: boolean;
+  /** Where GitLab's PostgreSQL runs: `bundled` (the image's own) or `rds` (aws only; see `StackConfig.rds`). */
+  readonly database: GitLabDatabaseSetting;
+}
+
+/** `gitlab.database`: the image's own PostgreSQL, or an Amazon RDS instance (aws only). */
+export type GitLabDatabaseSetting = "bundled" | "rds";
+
+/** `rds.*`: GitLab's database on Amazon RDS for PostgreSQL 17, used with `gitlab.database` rds. */
+export interface RdsConfig {
+  /** `db.<family>.<size>`, large or bigger. */
+  readonly instanceClass: string;
+  /** gp3 storage in GiB (20–65536). */
+  readonly allocatedStorageGiB: number;
+  /** A Multi-AZ DB instance (a standby in the second zone). */
+  readonly multiAz: boolean;
+  /** Days of automated backups: the point-in-time recovery window (1–35). */
+  readonly backupRetentionDays: number;
+  /** Create the instance from this DB snapshot (identifier or ARN); undefined for an empty database. */
+  readonly snapshotIdentifier: string | undefined;
 }
 
 /**
@@ -169,4 +188,6 @@ export interface StackConfig {
   readonly runner: RunnerConfig;
   readonly mirror: MirrorConfig;
   readonly backup: BackupConfig;
+  /** GitLab's database on RDS (read only with `gitlab.database` rds). */
+  readonly rds: RdsConfig;
 }

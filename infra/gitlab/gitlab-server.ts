@@ -6,7 +6,14 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { GitLabConfig, Target } from "../config/types";
-import { gitlabRbOf, gitlabSecretFilesOf, gitlabStartAfterOf, type Contribution } from "../contributions";
+import {
+  gitlabDatabaseOf,
+  gitlabRbOf,
+  gitlabSecretFilesOf,
+  settingsOf,
+  gitlabStartAfterOf,
+  type Contribution,
+} from "../contributions";
 import { HOST_GENERATION_LABEL, type DockerHost } from "../host/docker-host";
 import type { Naming } from "../naming";
 import {
@@ -97,9 +104,9 @@ export interface GitLabServerArgs {
    */
   readonly upgradeGuard?: pulumi.Resource;
   /**
-   * Where GitLab's PostgreSQL runs. Default `bundled` (the image's own), the only option today; an
-   * `external` one (RDS) turns off what only the bundled database has, such as the registry
-   * database's backup roles.
+   * Where GitLab's PostgreSQL runs. Default: `external` when a contribution brings the database
+   * (`Contribution.externalDatabase`, RDS), else `bundled` (the image's own). An external one turns
+   * off what only the bundled database has, such as the registry database's backup roles.
    */
   readonly database?: GitLabDatabase;
   /**
@@ -108,6 +115,15 @@ export interface GitLabServerArgs {
    * Default none.
    */
   readonly contributions?: readonly Contribution[];
+}
+
+/**
+ * Where one of GitLab's directories lives on a host with a data path (AWS: the EBS volume at /srv):
+ * `config` is mounted at /etc/gitlab, `logs` at /var/log/gitlab, `data` at /var/opt/gitlab.
+ * Other capabilities write files GitLab reads there (the RDS CA bundle, infra/database).
+ */
+export function gitlabHostPath(dataPath: string, what: "config" | "logs" | "data"): string {
+  return `${dataPath.replace(/\/+$/, "")}/gitlab/${what}`;
 }
 
 export class GitLabServer extends pulumi.ComponentResource {
@@ -192,7 +208,7 @@ export class GitLabServer extends pulumi.ComponentResource {
     const registryDatabaseBackup = registryDatabaseInUse({
       version,
       registryEnabled: gitlab.registryPort !== 0,
-      database: args.database ?? "bundled",
+      database: args.database ?? gitlabDatabaseOf(args.contributions ?? []),
     });
     const registryRolePassword = (role: string): pulumi.Output<string> =>
       // random marks `result` secret in the engine; wrapping says so in the program too (and under mocks).
@@ -220,7 +236,7 @@ export class GitLabServer extends pulumi.ComponentResource {
     const contributions = args.contributions ?? [];
     const contributedRb = gitlabRbOf(contributions);
     const contributedFiles = gitlabSecretFilesOf(contributions);
-    const gitlabRb = externalUrl.apply((url) =>
+    const gitlabRb = pulumi.all([externalUrl, contributedRb]).apply(([url, contributed]) =>
       renderGitLabRb([
         ...gitLabSettings({
           version,
@@ -232,7 +248,7 @@ export class GitLabServer extends pulumi.ComponentResource {
           tls: rbTls,
           ...(registryDatabaseBackup ? { registryDatabaseBackup: REGISTRY_DATABASE_BACKUP_FILES } : {}),
         }),
-        ...contributedRb,
+        ...settingsOf(contributed),
       ]),
     );
 
@@ -404,14 +420,14 @@ export class GitLabServer extends pulumi.ComponentResource {
     keepDataOnDestroy: boolean,
     dockerOpts: pulumi.CustomResourceOptions,
   ): docker.types.input.ContainerVolume[] {
-    const mounts: readonly (readonly [what: string, containerPath: string])[] = [
+    const mounts: readonly (readonly [what: "config" | "logs" | "data", containerPath: string])[] = [
       ["config", "/etc/gitlab"],
       ["logs", "/var/log/gitlab"],
       ["data", "/var/opt/gitlab"],
     ];
     if (host.dataPath !== undefined) {
-      const root = host.dataPath.replace(/\/+$/, "");
-      return mounts.map(([what, containerPath]) => ({ hostPath: `${root}/gitlab/${what}`, containerPath }));
+      const dataPath = host.dataPath;
+      return mounts.map(([what, containerPath]) => ({ hostPath: gitlabHostPath(dataPath, what), containerPath }));
     }
     return mounts.map(([what, containerPath]) => {
       const volume = new docker.Volume(

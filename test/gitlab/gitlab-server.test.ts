@@ -54,6 +54,7 @@ const GITLAB: GitLabConfig = {
   shmSizeMiB: 512,
   rootPassword: undefined,
   allowSignup: false,
+  database: "bundled",
 };
 
 const CERTIFICATE = {

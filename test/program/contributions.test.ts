@@ -46,6 +46,7 @@ describe("contributions to GitLab's server", () => {
           shmSizeMiB: 512,
           rootPassword: undefined,
           allowSignup: false,
+          database: "bundled",
         },
         host: {
           machine: new random.RandomId("host-instance", { byteLength: 4 }),
