@@ -339,7 +339,8 @@ export const KEYS: readonly KeySpec[] = [
     min: 20,
     max: 65536,
     targets: AWS,
-    description: "Size of the database's encrypted gp3 storage in GiB (gitlab.database rds); it can grow, never shrink.",
+    description:
+      "Size of the database's encrypted gp3 storage in GiB (gitlab.database rds); it can grow, never shrink.",
   },
   {
     path: "rds.multiAz",
