@@ -76,11 +76,25 @@ export interface Contribution {
   readonly outputs?: Readonly<Record<string, pulumi.Input<unknown>>>;
   /** Files the offline plan writes, by file name. Default none. */
   readonly files?: Readonly<Record<string, pulumi.Output<string>>>;
+  /**
+   * GitLab's PostgreSQL is this capability's (RDS), not the image's own: GitLab's server then turns
+   * off what only the bundled database has (the registry database's backup roles). Default false.
+   */
+  readonly externalDatabase?: boolean;
 }
 
 /** Every contribution's gitlab.rb settings, in list order. */
 export function gitlabRbOf(contributions: readonly Contribution[]): GitLabRbSetting[] {
   return contributions.flatMap((c) => c.gitlabRb ?? []);
+}
+
+/** Where GitLab's PostgreSQL runs: `external` when a contribution brings it (RDS); two that do are a program error. */
+export function gitlabDatabaseOf(contributions: readonly Contribution[]): "bundled" | "external" {
+  const external = contributions.filter((c) => c.externalDatabase === true);
+  if (external.length > 1) {
+    throw new Error(`contributions: ${external.map((c) => c.name).join(" and ")} both bring GitLab's database`);
+  }
+  return external.length === 1 ? "external" : "bundled";
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { createBackups } from "./backup";
+import { rdsDatabase } from "./database";
 import { grantHostRole, stackPartsOf, type Contribution } from "./contributions";
 import type { StackConfig } from "./config/types";
 import { stackWarnings } from "./config/warnings";
@@ -106,6 +107,7 @@ export function buildStack(config: StackConfig): StackBuild {
     // First: its check refuses moving data back onto the box before anything else changes.
     dataLocationGuard(config),
     objectStorage(config, names, host),
+    rdsDatabase(config, names, host),
     elastiCacheRedis(config, names, host.aws),
     email(config, names, host),
   ];

@@ -84,6 +84,7 @@ export function parseStackConfig(input: ParseInput): ParseResult {
       refused,
     }),
   );
+  problems.push(...rdsProblems(values, new Set(given.keys()), refused));
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, config: build(values, target, target === "aws" ? (region as string) : undefined) };
 }
@@ -551,6 +552,30 @@ function applyObjectStorage(values: Map<string, unknown>, ctx: AutoscalerContext
     if (why !== undefined) problems.push(`${fullKey("team")}: ${why}`);
   }
 }
+
+/**
+ * The `rds.*` keys only mean something with `gitlab.database` rds: set with `bundled` they would
+ * silently do nothing (a `rds.multiAz: true` that protects no database), so each one is refused,
+ * naming it.
+ */
+function rdsProblems(values: Map<string, unknown>, given: ReadonlySet<string>, refused: ReadonlySet<string>): string[] {
+  if (refused.has("gitlab.database")) return [];
+  const problems: string[] = [];
+  const database = values.get("gitlab.database");
+  if (database !== "rds") {
+    for (const path of [...given].filter((p) => p.startsWith("rds.")).sort()) {
+      problems.push(
+        `${fullKey(path)}: only used with gitlab.database rds (it configures GitLab's database on Amazon RDS), but gitlab.database is ${String(database)}; unset it, or set gitlab.database to rds`,
+      );
+    }
+    return problems;
+  }
+  // The VPC's room for the private subnets is privateSubnetProblems' (shared with ElastiCache).
+  return problems;
+}
+
+/** The narrowest VPC that has room for the RDS database's private subnets (four /24s). */
+export const RDS_MAX_VPC_PREFIX = 22;
 
 function tryJson(text: string): unknown {
   const trimmed = text.trim();

@@ -18,6 +18,7 @@ import {
   checkX86InstanceType,
 } from "./rules";
 import { checkOnCalendar } from "../backup/on-calendar";
+import { checkRdsInstanceClass, checkRdsSnapshotIdentifier } from "./rds-rules";
 import { checkBucketName, parseRestoreFrom } from "./s3-location";
 import { parseGitLabVersion } from "../upgrade-guard/upgrade-stops";
 import { OLDEST_SUPPORTED_GITLAB, checkSupportedGitLabImage } from "../gitlab/versions";
@@ -76,6 +77,11 @@ export const DEFAULT_DIND_IMAGE = "docker:29.7.2-dind";
 export const DEFAULT_MIRROR_IMAGE = "registry:3.1.2";
 /** 4 vCPU, 16 GiB, not burstable: GitLab's documented minimum memory, without CPU credits. */
 export const DEFAULT_INSTANCE_TYPE = "m7i.xlarge";
+/**
+ * 2 vCPU, 8 GiB, Graviton, not burstable: GitLab's database on RDS. RDS derives max_connections from
+ * memory, and GitLab opens two connection sets (main and ci): 8 GiB is the least that fits.
+ */
+export const DEFAULT_RDS_INSTANCE_CLASS = "db.m7g.large";
 /** 2 vCPU, 8 GiB, x86_64, not burstable: a DinD job's daemon, its image pulls and builds. */
 export const DEFAULT_WORKER_INSTANCE_TYPE = "m7i.large";
 
@@ -353,16 +359,9 @@ export const KEYS: readonly KeySpec[] = [
     default: false,
     description: "Let anyone who can reach GitLab create an account.",
   },
-  // Where GitLab keeps its data (issue 22): each part opt-in, aws only. gitlab.objectStorage is above;
-  // gitlab.database is the RDS capability's; gitlab.redis and elasticache.* are infra/redis's;
+  // Where GitLab keeps its data (issue 22): each part opt-in, aws only. gitlab.objectStorage and
+  // gitlab.database (the RDS capability's) are above; gitlab.redis and elasticache.* are infra/redis's;
   // gitlab.dataMovedBack is the data location guard's override.
-  {
-    path: "gitlab.database",
-    kind: "string",
-    default: "bundled",
-    description: "GitLab's PostgreSQL: `bundled` (in GitLab's container) or `rds` (Amazon RDS; aws only).",
-    check: (v: string, ctx: RuleContext) => checkDataLocation(v, ["bundled", "rds"], ctx, "an Amazon RDS instance"),
-  },
   {
     path: "gitlab.redis",
     kind: "string",
@@ -402,6 +401,67 @@ export const KEYS: readonly KeySpec[] = [
     targets: AWS,
     description:
       "Read replicas of the ElastiCache primary, each in the other zone first; with 1 or more, automatic failover and Multi-AZ are on (a replica becomes the primary when the primary's node or zone fails).",
+  },
+  {
+    path: "gitlab.database",
+    kind: "string",
+    default: "bundled",
+    description:
+      "Where GitLab's PostgreSQL runs: `bundled` (inside GitLab's container, on the data volume) or `rds` (an Amazon RDS for PostgreSQL 17 instance in private subnets of the stack's VPC, the registry's metadata database on it too; aws only, see the rds.* keys).",
+    check: (v: string, ctx: RuleContext) =>
+      v === "bundled"
+        ? undefined
+        : v === "rds"
+          ? ctx.target === "aws"
+            ? undefined
+            : "bundled on the local target (RDS is an AWS service in the stack's VPC)"
+          : "one of bundled, rds",
+  },
+  {
+    path: "rds.instanceClass",
+    kind: "string",
+    default: DEFAULT_RDS_INSTANCE_CLASS,
+    targets: AWS,
+    description:
+      "RDS instance class of GitLab's database (gitlab.database rds), `db.<family>.<size>`, large or bigger (8 GiB of memory or more; the parameter group keeps max_connections at 400 or more). A change is applied in the next maintenance window.",
+    check: (v: string) => checkRdsInstanceClass(v),
+  },
+  {
+    path: "rds.allocatedStorageGiB",
+    kind: "integer",
+    default: 50,
+    min: 20,
+    max: 65536,
+    targets: AWS,
+    description:
+      "Size of the database's encrypted gp3 storage in GiB (gitlab.database rds); it can grow, never shrink.",
+  },
+  {
+    path: "rds.multiAz",
+    kind: "boolean",
+    default: false,
+    targets: AWS,
+    description:
+      "A Multi-AZ DB instance (a synchronous standby in the second zone, automatic failover; gitlab.database rds). Not a Multi-AZ DB cluster and not Aurora, which GitLab does not support.",
+  },
+  {
+    path: "rds.backupRetentionDays",
+    kind: "integer",
+    default: 7,
+    min: 1,
+    max: 35,
+    targets: AWS,
+    description:
+      "Days of RDS automated backups, the point-in-time recovery window (gitlab.database rds). The registry's metadata database is restored this way, not by gitlab-backup.",
+  },
+  {
+    path: "rds.snapshotIdentifier",
+    kind: "string",
+    targets: AWS,
+    defaultDoc: "unset (an empty database)",
+    description:
+      "Create the database instance from this RDS snapshot (a final snapshot a destroyed stack kept, or one for a drill): its identifier or ARN (gitlab.database rds). Only read when the instance is created.",
+    check: (v: string) => checkRdsSnapshotIdentifier(v),
   },
   {
     path: "dns.zoneId",

@@ -91,11 +91,28 @@ export interface GitLabConfig {
   /** `gitlab.objectStorage`: objects on the data volume (`local`) or in S3 buckets (`s3`, aws only). */
   readonly objectStorage: ObjectStorageSetting;
   /** `gitlab.database`: `bundled` (in GitLab's container) or `rds` (aws only). */
-  readonly database: "bundled" | "rds";
+  readonly database: GitLabDatabaseSetting;
   /** `gitlab.redis`: `bundled` (in GitLab's container) or `elasticache` (aws only). */
   readonly redis: "bundled" | "elasticache";
   /** `gitlab.dataMovedBack`: data location keys the guard lets go back to the box in this update. Default none. */
   readonly dataMovedBack: readonly string[];
+}
+
+/** `gitlab.database`: the image's own PostgreSQL, or an Amazon RDS instance (aws only). */
+export type GitLabDatabaseSetting = "bundled" | "rds";
+
+/** `rds.*`: GitLab's database on Amazon RDS for PostgreSQL 17, used with `gitlab.database` rds. */
+export interface RdsConfig {
+  /** `db.<family>.<size>`, large or bigger. */
+  readonly instanceClass: string;
+  /** gp3 storage in GiB (20–65536). */
+  readonly allocatedStorageGiB: number;
+  /** A Multi-AZ DB instance (a standby in the second zone). */
+  readonly multiAz: boolean;
+  /** Days of automated backups: the point-in-time recovery window (1–35). */
+  readonly backupRetentionDays: number;
+  /** Create the instance from this DB snapshot (identifier or ARN); undefined for an empty database. */
+  readonly snapshotIdentifier: string | undefined;
 }
 
 /** `elasticache.*`: GitLab's Redis on Amazon ElastiCache (with `gitlab.redis` `elasticache`). */
@@ -208,4 +225,6 @@ export interface StackConfig {
   readonly backup: BackupConfig;
   readonly email: EmailConfig;
   readonly elasticache: ElastiCacheConfig;
+  /** GitLab's database on RDS (read only with `gitlab.database` rds). */
+  readonly rds: RdsConfig;
 }

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { GitLabConfig, Target } from "../config/types";
 import {
+  gitlabDatabaseOf,
   gitlabHostGatewayNamesOf,
   gitlabRbOutputOf,
   gitlabSecretFilesOf,
@@ -104,9 +105,9 @@ export interface GitLabServerArgs {
    */
   readonly upgradeGuard?: pulumi.Resource;
   /**
-   * Where GitLab's PostgreSQL runs. Default `bundled` (the image's own), the only option today; an
-   * `external` one (RDS) turns off what only the bundled database has, such as the registry
-   * database's backup roles.
+   * Where GitLab's PostgreSQL runs. Default: `external` when a contribution brings the database
+   * (`Contribution.externalDatabase`, RDS), else `bundled` (the image's own). An external one turns
+   * off what only the bundled database has, such as the registry database's backup roles.
    */
   readonly database?: GitLabDatabase;
   /**
@@ -115,6 +116,15 @@ export interface GitLabServerArgs {
    * Default none.
    */
   readonly contributions?: readonly Contribution[];
+}
+
+/**
+ * Where one of GitLab's directories lives on a host with a data path (AWS: the EBS volume at /srv):
+ * `config` is mounted at /etc/gitlab, `logs` at /var/log/gitlab, `data` at /var/opt/gitlab.
+ * Other capabilities write files GitLab reads there (the RDS CA bundle, infra/database).
+ */
+export function gitlabHostPath(dataPath: string, what: "config" | "logs" | "data"): string {
+  return `${dataPath.replace(/\/+$/, "")}/gitlab/${what}`;
 }
 
 export class GitLabServer extends pulumi.ComponentResource {
@@ -199,7 +209,7 @@ export class GitLabServer extends pulumi.ComponentResource {
     const registryDatabaseBackup = registryDatabaseInUse({
       version,
       registryEnabled: gitlab.registryPort !== 0,
-      database: args.database ?? "bundled",
+      database: args.database ?? gitlabDatabaseOf(args.contributions ?? []),
     });
     const registryRolePassword = (role: string): pulumi.Output<string> =>
       // random marks `result` secret in the engine; wrapping says so in the program too (and under mocks).
@@ -417,14 +427,14 @@ export class GitLabServer extends pulumi.ComponentResource {
     keepDataOnDestroy: boolean,
     dockerOpts: pulumi.CustomResourceOptions,
   ): docker.types.input.ContainerVolume[] {
-    const mounts: readonly (readonly [what: string, containerPath: string])[] = [
+    const mounts: readonly (readonly [what: "config" | "logs" | "data", containerPath: string])[] = [
       ["config", "/etc/gitlab"],
       ["logs", "/var/log/gitlab"],
       ["data", "/var/opt/gitlab"],
     ];
     if (host.dataPath !== undefined) {
-      const root = host.dataPath.replace(/\/+$/, "");
-      return mounts.map(([what, containerPath]) => ({ hostPath: `${root}/gitlab/${what}`, containerPath }));
+      const dataPath = host.dataPath;
+      return mounts.map(([what, containerPath]) => ({ hostPath: gitlabHostPath(dataPath, what), containerPath }));
     }
     return mounts.map(([what, containerPath]) => {
       const volume = new docker.Volume(

@@ -183,7 +183,13 @@ export const COMPUTED: Record<string, ComputedFields> = {
     driver: "local",
     mountpoint: `/var/lib/docker/volumes/${i.name ?? name}/_data`,
   }),
-  "docker:index/container:Container": (i, name) => ({ name: i.name ?? name, exitCode: undefined, networkDatas: [] }),
+  // A one-shot container the provider waits for (`attach`, the RDS setup step) ran to its end: exit code 0, an empty log.
+  "docker:index/container:Container": (i, name) => ({
+    name: i.name ?? name,
+    exitCode: i.attach === true ? 0 : undefined,
+    ...(i.attach === true && i.logs === true ? { containerLogs: "" } : {}),
+    networkDatas: [],
+  }),
   "random:index/randomId:RandomId": (i) => ({
     hex: "5eed".padEnd(2 * (i.byteLength ?? 4), "0"),
     b64Url: "Xu0AAA",
@@ -341,6 +347,33 @@ export const COMPUTED: Record<string, ComputedFields> = {
     sesSmtpPasswordV4: "[ses smtp password]",
     status: "Active",
     createDate: "2026-01-01T00:00:00Z",
+  }),
+  // GitLab's database on RDS (infra/database): the endpoint AWS gives the instance (`<id>.<random>.<region>.rds.amazonaws.com`),
+  // its master user (a restored snapshot's own: this program's `gitlab`) and the minor version RDS picked.
+  "aws:rds/instance:Instance": (i, name, { aws }) => {
+    const identifier = String(i.identifier ?? `${name}-a1b2c3d`);
+    const address = `${identifier}.c0a1b2c3d4e5.${aws.region}.rds.${aws.dnsSuffix}`;
+    const port = Number(i.port ?? 5432);
+    return {
+      identifier,
+      address,
+      port,
+      endpoint: `${address}:${port}`,
+      username: i.username ?? "gitlab",
+      arn: aws.arn("rds", `db:${identifier}`),
+      resourceId: "db-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+      engineVersionActual: `${String(i.engineVersion ?? "17")}.6`,
+      hostedZoneId: "Z1RLNUO7B9Q6NB",
+      status: "available",
+    };
+  },
+  "aws:rds/subnetGroup:SubnetGroup": (i, name, { aws }) => ({
+    name: i.name ?? `${name}-a1b2c3d`,
+    arn: aws.arn("rds", `subgrp:${i.name ?? name}`),
+  }),
+  "aws:rds/parameterGroup:ParameterGroup": (i, name, { aws }) => ({
+    name: i.name ?? `${name}-a1b2c3d`,
+    arn: aws.arn("rds", `pg:${i.name ?? name}`),
   }),
   // The upgrade guard (infra/upgrade-guard): the version it read from the image tag.
   "pulumi-nodejs:dynamic/gitlab-dind:GitLabVersion": (i) => {

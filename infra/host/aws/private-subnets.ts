@@ -3,9 +3,8 @@
  * services (the RDS instance's DB subnet group, the ElastiCache subnet group): both need subnets in
  * two zones, and whichever asks first creates them, once per host.
  *
- * Private: no route to the internet gateway. A subnet with no route table association uses the
- * VPC's main route table, which holds only the VPC's local route (the host's public subnet and the
- * CI workers' subnet have route tables of their own), and nothing in them gets a public address.
+ * Private: no route to the internet gateway. They share a route table of their own holding only the
+ * VPC's local route, whatever the VPC's main table gets later, and nothing in them gets a public address.
  *
  * Their blocks are the VPC's third and fourth /24 (`10.42.2.0/24`, `10.42.3.0/24` in the default
  * `10.42.0.0/16`): the first is the host's public subnet (network.ts `firstSubnet`), the second the
@@ -71,25 +70,35 @@ export function privateSubnets(host: AwsHostNetwork, names: Naming): PrivateSubn
     return other;
   });
   const availabilityZones = [host.availabilityZone, otherZone];
-  const subnetIds = cidrBlocks.map(
-    (cidrBlock, i) =>
-      new aws.ec2.Subnet(
-        names.name(`private-${i + 1}`),
-        {
-          vpcId: host.vpcId,
-          cidrBlock,
-          availabilityZone: availabilityZones[i],
-          mapPublicIpOnLaunch: false,
-          tags: names.tags(`private-${i + 1}`),
-        },
-        {
-          ...opts,
-          // A subnet holding a database or a cache must not be replaced because the list of
-          // available zones changed (AWS refuses to delete it while they are in it anyway).
-          ignoreChanges: ["availabilityZone"],
-        },
-      ).id,
+  const routeTable = new aws.ec2.RouteTable(
+    names.name("private-rt"),
+    { vpcId: host.vpcId, tags: names.tags("private") },
+    opts,
   );
+  const subnetIds = cidrBlocks.map((cidrBlock, i) => {
+    const subnet = new aws.ec2.Subnet(
+      names.name(`private-${i + 1}`),
+      {
+        vpcId: host.vpcId,
+        cidrBlock,
+        availabilityZone: availabilityZones[i],
+        mapPublicIpOnLaunch: false,
+        tags: names.tags(`private-${i + 1}`),
+      },
+      {
+        ...opts,
+        // A subnet holding a database or a cache must not be replaced because the list of
+        // available zones changed (AWS refuses to delete it while they are in it anyway).
+        ignoreChanges: ["availabilityZone"],
+      },
+    );
+    new aws.ec2.RouteTableAssociation(
+      names.name(`private-rta-${i + 1}`),
+      { subnetId: subnet.id, routeTableId: routeTable.id },
+      opts,
+    );
+    return subnet.id;
+  });
   const subnets: PrivateSubnets = { subnetIds, availabilityZones, cidrBlocks };
   created.set(host, subnets);
   return subnets;
