@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createBackups } from "./backup";
 import { grantHostRole, stackPartsOf, type Contribution } from "./contributions";
+import { omnibusSettings } from "./omnibus";
 import type { StackConfig } from "./config/types";
 import { stackWarnings } from "./config/warnings";
 import { GitLabDns } from "./dns";
@@ -98,7 +99,7 @@ export function buildStack(config: StackConfig): StackBuild {
   // What each capability adds to GitLab (gitlab.rb settings, root-only files, what it starts after)
   // and to the host's role (one inline policy each), in one shape (infra/contributions.ts).
   // One line per capability, each built from the config and the host.
-  const contributions: Contribution[] = [];
+  const contributions: Contribution[] = [omnibusSettings(config)];
   const hostGrants = grantHostRole(names.name("host"), host.aws, contributions);
 
   const gitlab = new GitLabServer("gitlab", {

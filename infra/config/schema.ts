@@ -24,7 +24,11 @@ import { OLDEST_SUPPORTED_GITLAB, checkSupportedGitLabImage } from "../gitlab/ve
 
 export const NAMESPACE = "gitlab-dind";
 
-export type ValueKind = "string" | "integer" | "boolean" | "stringList";
+/**
+ * `map`: a structured value (`pulumi config set --path gitlab.omnibus.gitlab_rails.time_zone …`), a
+ * map of names to any YAML value; with `secret`, a map of names to secret strings.
+ */
+export type ValueKind = "string" | "integer" | "boolean" | "stringList" | "map";
 
 /** What a rule is told about the rest of the stack when it checks one value. */
 export interface RuleContext {
@@ -301,6 +305,26 @@ export const KEYS: readonly KeySpec[] = [
     kind: "boolean",
     default: false,
     description: "Let anyone who can reach GitLab create an account.",
+  },
+  {
+    path: "gitlab.omnibus",
+    kind: "map",
+    default: {},
+    defaultDoc: "`{}` (none)",
+    acceptsDoc:
+      "a map from gitlab.rb's top-level names to their settings (`gitlab_rails: { time_zone: Europe/Berlin }`), a secret as `{ secret: <name of gitlab.omnibusSecrets> }`; not the settings the program manages",
+    description:
+      "Any other gitlab.rb setting, rendered through the typed gitlab.rb renderer: set with `pulumi config set --path 'gitlab.omnibus.gitlab_rails.time_zone' Europe/Berlin` (docs/operations.md: single sign-on, LDAP).",
+  },
+  {
+    path: "gitlab.omnibusSecrets",
+    kind: "map",
+    secret: true,
+    default: {},
+    defaultDoc: "`{}` (none)",
+    acceptsDoc: "a map of names (letters, digits, `_`, `-`) to strings",
+    description:
+      "Secrets for gitlab.omnibus (an OIDC client secret, an LDAP bind password), each set with `pulumi config set --secret --path gitlab.omnibusSecrets.<name> …` and used as `{ secret: <name> }`; GitLab reads them from root-only files.",
   },
   {
     path: "dns.zoneId",

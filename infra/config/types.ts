@@ -33,6 +33,10 @@ export class ConfigSecret {
   }
 }
 
+/** A value of `gitlab.omnibus`, as YAML (and Pulumi's structured config) gives it: no null. */
+export type OmnibusValue =
+  string | number | boolean | readonly OmnibusValue[] | { readonly [key: string]: OmnibusValue };
+
 export interface NetworkConfig {
   /** CIDRs allowed to reach the host's Docker API (TCP 2376). Empty for `local`. */
   readonly adminCidrs: readonly string[];
@@ -88,6 +92,13 @@ export interface GitLabConfig {
   /** The root password when the stack sets one; undefined means "generate one". */
   readonly rootPassword: ConfigSecret | undefined;
   readonly allowSignup: boolean;
+  /**
+   * `gitlab.omnibus`: more gitlab.rb settings, by top-level name (`gitlab_rails`), as given (checked by
+   * infra/omnibus/omnibus-settings.ts). Secrets in it are references `{ secret: <name> }` to omnibusSecrets.
+   */
+  readonly omnibus: Readonly<Record<string, OmnibusValue>>;
+  /** `gitlab.omnibusSecrets`: the secrets gitlab.omnibus references, by name. */
+  readonly omnibusSecrets: Readonly<Record<string, ConfigSecret>>;
 }
 
 /**

@@ -54,6 +54,8 @@ const GITLAB: GitLabConfig = {
   shmSizeMiB: 512,
   rootPassword: undefined,
   allowSignup: false,
+  omnibus: {},
+  omnibusSecrets: {},
 };
 
 const CERTIFICATE = {

@@ -46,6 +46,8 @@ describe("contributions to GitLab's server", () => {
           shmSizeMiB: 512,
           rootPassword: undefined,
           allowSignup: false,
+          omnibus: {},
+          omnibusSecrets: {},
         },
         host: {
           machine: new random.RandomId("host-instance", { byteLength: 4 }),
