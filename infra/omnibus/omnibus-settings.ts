@@ -224,30 +224,36 @@ export function unusedOmnibusSecrets(omnibus: unknown, secretNames: readonly str
 }
 
 /** The gitlab.rb value of a checked `gitlab.omnibus` value; secrets become their root-only files. */
-function rubyValueOf(value: unknown): RubyValue {
+function rubyValueOf(value: unknown, secretPath: (name: string) => string): RubyValue {
   if (typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "number") return Number.isInteger(value) ? value : { rubyFloat: value };
-  if (Array.isArray(value)) return value.map(rubyValueOf);
+  if (Array.isArray(value)) return value.map((v) => rubyValueOf(v, secretPath));
   const ref = secretRef(value);
-  if (ref !== undefined) return { fileContents: omnibusSecretPath(ref) };
-  if (isMap(value)) return { rubyHash: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rubyValueOf(v)])) };
+  if (ref !== undefined) return { fileContents: secretPath(ref) };
+  if (isMap(value)) return { rubyHash: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rubyValueOf(v, secretPath)])) };
   throw new Error(`gitlab.omnibus: cannot write ${describe(value)} (the config parser refuses it)`);
 }
 
-/** The gitlab.rb settings of a checked `gitlab.omnibus`, in its order, and the secrets they read. */
-export function omnibusGitLabRb(omnibus: Readonly<Record<string, unknown>>): {
+/**
+ * The gitlab.rb settings of a checked `gitlab.omnibus`, in its order, and the secrets they read
+ * (each from `secretPath(name)`, by default its root-only file in the container).
+ */
+export function omnibusGitLabRb(
+  omnibus: Readonly<Record<string, unknown>>,
+  secretPath: (name: string) => string = omnibusSecretPath,
+): {
   readonly settings: GitLabRbSetting[];
   readonly secretNames: string[];
 } {
   const settings: GitLabRbSetting[] = [];
   for (const [top, value] of Object.entries(omnibus)) {
     if (VALUE_NAMES.has(top)) {
-      settings.push({ kind: "call", method: top, value: rubyValueOf(value) });
+      settings.push({ kind: "call", method: top, value: rubyValueOf(value, secretPath) });
       continue;
     }
     if (!isMap(value)) throw new Error(`gitlab.omnibus: ${top} is not a map (the config parser refuses it)`);
     for (const [key, v] of Object.entries(value))
-      settings.push({ kind: "assign", scope: top, key, value: rubyValueOf(v) });
+      settings.push({ kind: "assign", scope: top, key, value: rubyValueOf(v, secretPath) });
   }
   if (settings.length > 0) {
     settings[0] = {
