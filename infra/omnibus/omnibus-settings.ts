@@ -230,7 +230,8 @@ function rubyValueOf(value: unknown, secretPath: (name: string) => string): Ruby
   if (Array.isArray(value)) return value.map((v) => rubyValueOf(v, secretPath));
   const ref = secretRef(value);
   if (ref !== undefined) return { fileContents: secretPath(ref) };
-  if (isMap(value)) return { rubyHash: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rubyValueOf(v, secretPath)])) };
+  if (isMap(value))
+    return { rubyHash: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rubyValueOf(v, secretPath)])) };
   throw new Error(`gitlab.omnibus: cannot write ${describe(value)} (the config parser refuses it)`);
 }
 
