@@ -190,10 +190,11 @@ function valueProblems(
   ];
 }
 
+/** What a value is, never the value itself (gitlab-dind:gitlab is a secret key when any part of it is). */
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
-  return typeof value === "string" ? JSON.stringify(value) : `a ${typeof value}`;
+  return `a ${typeof value}`;
 }
 
 function suggestName(name: string): string {

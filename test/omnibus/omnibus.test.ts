@@ -4,7 +4,7 @@
  * one), rendered through the typed renderer and read back by Ruby, secrets as root-only files.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -20,6 +20,7 @@ import {
   referencedSecrets,
 } from "../../infra/omnibus/omnibus-settings";
 import { RecordingMocks, isSecretValue, revealSecrets } from "../../tools/plan/mocks";
+import { readStackFile } from "../../tools/plan/stack-file";
 import { runUnderMocks } from "../../tools/plan/under-mocks";
 import { planStack, stackConfig } from "../support/stack-plans";
 import { requireTool } from "../support/tools";
@@ -222,7 +223,7 @@ describe("gitlab.omnibus in the config", () => {
         /^gitlab-dind:gitlab\.omnibus\.gitlab_rail: expected one of gitlab\.rb's top-level names at omnibus-gitlab 19\.3\.0; did you mean gitlab_rails\?; got "gitlab_rail"$/,
       ),
       expect.stringMatching(
-        /^gitlab-dind:gitlab\.omnibus\.gitlab_workhorse: expected a map of gitlab_workhorse's settings .*; got "x"$/,
+        /^gitlab-dind:gitlab\.omnibus\.gitlab_workhorse: expected a map of gitlab_workhorse's settings .*; got a string$/,
       ),
       expect.stringMatching(
         /^gitlab-dind:gitlab\.omnibus\.puma\.worker_processes: expected a value .*pulumi config rm --path 'gitlab\.omnibus\.puma\.worker_processes'.*; got null$/,
@@ -361,6 +362,43 @@ describe("gitlab.omnibus rendered", () => {
       }
     },
   );
+});
+
+describe("the worked examples of docs/operations.md", () => {
+  it("the stack file the OpenID Connect commands make parses and renders the provider, its secret read from a file", () => {
+    const docs = readFileSync(join(__dirname, "..", "..", "docs", "operations.md"), "utf8");
+    const block = /```yaml\n(  gitlab-dind:gitlab:\n    omnibus:[\s\S]*?)```/.exec(docs)?.[1];
+    expect(block).toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), "gitlab-dind-omnibus-docs-"));
+    try {
+      const file = join(dir, "Pulumi.docs.yaml");
+      writeFileSync(file, `config:\n${block!}`);
+      const stack = readStackFile(file);
+      const config = stackConfig("dev", stack.values, [...stack.secretKeys]);
+      const rb = renderGitLabRb(omnibusGitLabRb(config.gitlab.omnibus).settings);
+      expect(rb).toContain("gitlab_rails['omniauth_allow_single_sign_on'] = ['openid_connect']");
+      expect(rb).toContain(
+        `'client_options' => { 'identifier' => 'gitlab', 'secret' => File.read('${OMNIBUS_SECRETS_DIR}/oidc_client_secret').chomp,`,
+      );
+      expect(Object.keys(config.gitlab.omnibusSecrets)).toEqual(["oidc_client_secret"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("every `pulumi config set --path` of the examples names a path under gitlab.omnibus or gitlab.omnibusSecrets", () => {
+    const docs = readFileSync(join(__dirname, "..", "..", "docs", "operations.md"), "utf8");
+    const section = docs.slice(
+      docs.indexOf("## Any other gitlab.rb setting"),
+      docs.indexOf("## Resizing and rebuilding"),
+    );
+    const vars = Object.fromEntries([...section.matchAll(/^([A-Z])="?([^"\n]+)"?/gm)].map((m) => [m[1], m[2]]));
+    const sets = [...section.matchAll(/^npx pulumi config set (--secret )?--path "?([^" ]+)"? /gm)].map((m) =>
+      m[2].replace(/\$([A-Z])/g, (_, v: string) => vars[v]).replace(/\$([A-Z])/g, (_, v: string) => vars[v]),
+    );
+    expect(sets.length).toBeGreaterThan(25);
+    for (const path of sets) expect(path).toMatch(/^gitlab\.omnibus(Secrets)?\.[a-z_]/);
+  });
 });
 
 describe("a stack with gitlab.omnibus", () => {
