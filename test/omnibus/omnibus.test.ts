@@ -367,12 +367,12 @@ describe("gitlab.omnibus rendered", () => {
 describe("the worked examples of docs/operations.md", () => {
   it("the stack file the OpenID Connect commands make parses and renders the provider, its secret read from a file", () => {
     const docs = readFileSync(join(__dirname, "..", "..", "docs", "operations.md"), "utf8");
-    const block = /```yaml\n(  gitlab-dind:gitlab:\n    omnibus:[\s\S]*?)```/.exec(docs)?.[1];
+    const block = /```yaml\n(gitlab-dind:gitlab:\n {2}omnibus:[\s\S]*?)```/.exec(docs)?.[1];
     expect(block).toBeDefined();
     const dir = mkdtempSync(join(tmpdir(), "gitlab-dind-omnibus-docs-"));
     try {
       const file = join(dir, "Pulumi.docs.yaml");
-      writeFileSync(file, `config:\n${block!}`);
+      writeFileSync(file, `config:\n${block!.replace(/^/gm, "  ")}`);
       const stack = readStackFile(file);
       const config = stackConfig("dev", stack.values, [...stack.secretKeys]);
       const rb = renderGitLabRb(omnibusGitLabRb(config.gitlab.omnibus).settings);
