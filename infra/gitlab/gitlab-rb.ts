@@ -110,6 +110,9 @@ export function rubyLiteral(value: RubyValue): string {
   throw new Error(`gitlab.rb: cannot write a value of type ${typeof value}`);
 }
 
+const isRubyHash = (value: RubyValue): value is RubyHash =>
+  typeof value === "object" && value !== null && !Array.isArray(value) && "rubyHash" in value;
+
 /** The gitlab.rb text of the settings, one per line, with their comments. */
 export function renderGitLabRb(settings: readonly GitLabRbSetting[]): string {
   const lines = ["# Rendered by gitlab-dind; GitLab reads it from GITLAB_OMNIBUS_CONFIG before /etc/gitlab/gitlab.rb."];
@@ -120,7 +123,8 @@ export function renderGitLabRb(settings: readonly GitLabRbSetting[]): string {
     const value = rubyLiteral(s.value);
     if (s.kind === "call") {
       if (!IDENTIFIER.test(s.method)) throw new Error(`gitlab.rb: "${s.method}" is not a setting name`);
-      lines.push(`${s.method} ${value}`);
+      // A hash after a bare method name would be read as a block: `roles { … }`. In parentheses it is the argument.
+      lines.push(isRubyHash(s.value) ? `${s.method}(${value})` : `${s.method} ${value}`);
     } else {
       if (!IDENTIFIER.test(s.scope)) throw new Error(`gitlab.rb: "${s.scope}" is not a settings scope`);
       const keys: readonly string[] = typeof s.key === "string" ? [s.key] : s.key;

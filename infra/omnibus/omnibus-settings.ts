@@ -97,6 +97,10 @@ export function omnibusProblems(omnibus: unknown, ctx: OmnibusContext): string[]
         );
         continue;
       }
+      if (isMap(settings) && secretRef(settings) === undefined) {
+        problems.push(`${at([top])}: expected one value for ${top} (a string, number, boolean or list); got a map`);
+        continue;
+      }
       problems.push(...valueProblems(settings, [top], at, ctx));
       continue;
     }

@@ -216,6 +216,7 @@ describe("gitlab.omnibus in the config", () => {
         puma: { worker_processes: null },
         sidekiq: { "Max-Concurrency": 10 },
         totally_unknown_thing: { x: 1 },
+        pages_external_url: { url: "https://pages.example.com" },
       },
     });
     expect(problems).toEqual([
@@ -234,7 +235,14 @@ describe("gitlab.omnibus in the config", () => {
       expect.stringMatching(
         /^gitlab-dind:gitlab\.omnibus\.totally_unknown_thing: expected one of gitlab\.rb's top-level names .*gitlab\.rb\.template lists them\); got/,
       ),
+      "gitlab-dind:gitlab.omnibus.pages_external_url: expected one value for pages_external_url (a string, number, boolean or list); got a map",
     ]);
+  });
+
+  it("writes a hash given to a call in parentheses, never as a block", () => {
+    expect(renderGitLabRb([{ kind: "call", method: "roles", value: { rubyHash: { a: 1 } } }])).toContain(
+      "roles({ 'a' => 1 })\n",
+    );
   });
 
   it("refuses a reference to a secret gitlab.omnibusSecrets lacks, naming the nearest, and warns about an unused secret", () => {
