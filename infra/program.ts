@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createBackups } from "./backup";
 import { rdsDatabase } from "./database";
 import { grantHostRole, stackPartsOf, type Contribution } from "./contributions";
+import { omnibusSettings } from "./omnibus";
 import type { StackConfig } from "./config/types";
 import { stackWarnings } from "./config/warnings";
 import { GitLabDns } from "./dns";
@@ -110,6 +111,8 @@ export function buildStack(config: StackConfig): StackBuild {
     rdsDatabase(config, names, host),
     elastiCacheRedis(config, names, host.aws),
     email(config, names, host),
+    // Last: the team's own gitlab.rb settings (gitlab.omnibus), after everything the program sets.
+    omnibusSettings(config),
   ];
   const hostGrants = grantHostRole(names.name("host"), host.aws, contributions);
 

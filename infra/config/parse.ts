@@ -10,6 +10,7 @@ import { parseRestoreFrom, teamOfCreatedBucket } from "./s3-location";
 import { awsRegionProblem } from "./aws-regions";
 import { objectBucketNameProblem } from "../object-storage/buckets";
 import { emailProblems } from "./email-rules";
+import { SECRET_NAME, omnibusProblems } from "../omnibus/omnibus-settings";
 import { ConfigSecret, type StackConfig, type Target, type TlsMode, type TlsSetting } from "./types";
 
 /**
@@ -74,6 +75,7 @@ export function parseStackConfig(input: ParseInput): ParseResult {
 
   deriveJobImage(values, new Set(given.keys()), refused);
   checkAcrossKeys(values, target, problems);
+  problems.push(...omnibusConfigProblems(values, refused));
   applyAutoscaler(values, { target, given: new Set(given.keys()), refused }, problems);
   applyObjectStorage(values, { target, given: new Set(given.keys()), refused }, problems);
   problems.push(
@@ -160,6 +162,8 @@ function coerce(spec: KeySpec, given: GivenValue, ctx: RuleContext, problems: st
     return undefined;
   };
 
+  if (spec.kind === "map") return coerceMap(spec, given, problems);
+
   if (spec.secret) {
     if (!secret) {
       problems.push(
@@ -218,6 +222,61 @@ function coerce(spec: KeySpec, given: GivenValue, ctx: RuleContext, problems: st
       return why === undefined ? [...(list as unknown[])] : fail(why);
     }
   }
+}
+
+/**
+ * A map (`gitlab.omnibus`, `gitlab.omnibusSecrets`): the structured value of the key as given. With
+ * `secret`, a map of names to secret strings, each wrapped in a ConfigSecret. The engine marks a whole
+ * top-level key secret (`gitlab-dind:gitlab`) when any part of it is, so a plain-text entry next to a
+ * secret one cannot be told apart here; the offline plan (which sees each `secure:` value) can.
+ */
+function coerceMap(spec: KeySpec, given: GivenValue, problems: string[]): unknown {
+  const key = fullKey(spec.path);
+  const { value, secret } = given;
+  const map = typeof value === "string" ? tryJson(value) : value;
+  if (!isPlainObject(map)) {
+    problems.push(
+      `${key}: expected a map (set its entries with \`pulumi config set ${spec.secret ? "--secret " : ""}--path '${spec.path}.<name>' …\`); got ${show(value, secret)}`,
+    );
+    return undefined;
+  }
+  if (!spec.secret) return map;
+  const out: Record<string, ConfigSecret> = {};
+  let ok = true;
+  for (const [name, entry] of Object.entries(map)) {
+    const bad = (expected: string): void => {
+      problems.push(`${key}.${name}: expected ${expected}; got ${show(entry, true)}`);
+      ok = false;
+    };
+    if (!SECRET_NAME.test(name)) {
+      problems.push(
+        `${key}: expected names of letters, digits, _ or - (each becomes a file name); got ${JSON.stringify(name)}`,
+      );
+      ok = false;
+    } else if (entry instanceof ConfigSecret) {
+      out[name] = entry;
+    } else if (typeof entry !== "string") {
+      bad("a string");
+    } else if (!secret) {
+      problems.push(
+        `${key}.${name}: expected a secret (set it with \`pulumi config set --secret --path '${spec.path}.${name}' …\`); got a plain-text value`,
+      );
+      ok = false;
+    } else {
+      out[name] = new ConfigSecret(entry);
+    }
+  }
+  return ok ? out : undefined;
+}
+
+/** gitlab.omnibus's rules (infra/omnibus/omnibus-settings.ts), which read gitlab.omnibusSecrets and email.enabled. */
+function omnibusConfigProblems(values: Map<string, unknown>, refused: ReadonlySet<string>): string[] {
+  if (refused.has("gitlab.omnibus")) return [];
+  const secrets = values.get("gitlab.omnibusSecrets") as Record<string, unknown>;
+  return omnibusProblems(values.get("gitlab.omnibus"), {
+    secretNames: refused.has("gitlab.omnibusSecrets") ? undefined : new Set(Object.keys(secrets)),
+    emailEnabled: values.get("email.enabled") === true,
+  });
 }
 
 function rangeText(spec: KeySpec): string {

@@ -27,7 +27,11 @@ import { checkEmailProvider } from "./email-rules";
 
 export const NAMESPACE = "gitlab-dind";
 
-export type ValueKind = "string" | "integer" | "boolean" | "stringList";
+/**
+ * `map`: a structured value (`pulumi config set --path gitlab.omnibus.gitlab_rails.time_zone …`), a
+ * map of names to any YAML value; with `secret`, a map of names to secret strings.
+ */
+export type ValueKind = "string" | "integer" | "boolean" | "stringList" | "map";
 
 /** What a rule is told about the rest of the stack when it checks one value. */
 export interface RuleContext {
@@ -462,6 +466,26 @@ export const KEYS: readonly KeySpec[] = [
     description:
       "Create the database instance from this RDS snapshot (a final snapshot a destroyed stack kept, or one for a drill): its identifier or ARN (gitlab.database rds). Only read when the instance is created.",
     check: (v: string) => checkRdsSnapshotIdentifier(v),
+  },
+  {
+    path: "gitlab.omnibus",
+    kind: "map",
+    default: {},
+    defaultDoc: "`{}` (none)",
+    acceptsDoc:
+      "a map from gitlab.rb's top-level names to their settings (`gitlab_rails: { time_zone: Europe/Berlin }`), a secret as `{ secret: <name of gitlab.omnibusSecrets> }`; not the settings the program manages",
+    description:
+      "Any other gitlab.rb setting, rendered through the typed gitlab.rb renderer: set with `pulumi config set --path 'gitlab.omnibus.gitlab_rails.time_zone' Europe/Berlin` (docs/operations.md: single sign-on, LDAP).",
+  },
+  {
+    path: "gitlab.omnibusSecrets",
+    kind: "map",
+    secret: true,
+    default: {},
+    defaultDoc: "`{}` (none)",
+    acceptsDoc: "a map of names (letters, digits, `_`, `-`) to strings",
+    description:
+      "Secrets for gitlab.omnibus (an OIDC client secret, an LDAP bind password), each set with `pulumi config set --secret --path gitlab.omnibusSecrets.<name> …` and used as `{ secret: <name> }`; GitLab reads them from root-only files.",
   },
   {
     path: "dns.zoneId",

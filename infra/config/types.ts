@@ -33,6 +33,10 @@ export class ConfigSecret {
   }
 }
 
+/** A value of `gitlab.omnibus`, as YAML (and Pulumi's structured config) gives it: no null. */
+export type OmnibusValue =
+  string | number | boolean | readonly OmnibusValue[] | { readonly [key: string]: OmnibusValue };
+
 export interface NetworkConfig {
   /** CIDRs allowed to reach the host's Docker API (TCP 2376). Empty for `local`. */
   readonly adminCidrs: readonly string[];
@@ -96,6 +100,13 @@ export interface GitLabConfig {
   readonly redis: "bundled" | "elasticache";
   /** `gitlab.dataMovedBack`: data location keys the guard lets go back to the box in this update. Default none. */
   readonly dataMovedBack: readonly string[];
+  /**
+   * `gitlab.omnibus`: more gitlab.rb settings, by top-level name (`gitlab_rails`), as given (checked by
+   * infra/omnibus/omnibus-settings.ts). Secrets in it are references `{ secret: <name> }` to omnibusSecrets.
+   */
+  readonly omnibus: Readonly<Record<string, OmnibusValue>>;
+  /** `gitlab.omnibusSecrets`: the secrets gitlab.omnibus references, by name. */
+  readonly omnibusSecrets: Readonly<Record<string, ConfigSecret>>;
 }
 
 /** `gitlab.database`: the image's own PostgreSQL, or an Amazon RDS instance (aws only). */

@@ -14,14 +14,24 @@ import {
 } from "./instance-types";
 import { DEFAULT_INSTANCE_TYPE, NAMESPACE } from "./schema";
 import type { StackConfig } from "./types";
+import { unusedOmnibusSecrets } from "../omnibus/omnibus-settings";
 
 const WHOLE_INTERNET = "0.0.0.0/0";
+
+/** A secret of gitlab.omnibusSecrets that gitlab.omnibus never uses (a typo on either side, or one left behind). */
+function omnibusSecretWarnings(config: StackConfig): string[] {
+  return unusedOmnibusSecrets(config.gitlab.omnibus, Object.keys(config.gitlab.omnibusSecrets)).map(
+    (name) =>
+      `${NAMESPACE}:gitlab.omnibusSecrets.${name} is not used: no { secret: ${name} } in gitlab.omnibus, so GitLab never reads it; reference it or remove it with \`pulumi config rm --path 'gitlab.omnibusSecrets.${name}'\`.`,
+  );
+}
 
 export function stackWarnings(config: StackConfig): string[] {
   const warnings: string[] = [];
   // On every target: the runner's version in step with GitLab's.
   const runnerWarning = runnerVersionWarning(config.gitlab.image, config.runner.image);
   if (runnerWarning !== undefined) warnings.push(runnerWarning);
+  warnings.push(...omnibusSecretWarnings(config));
   if (config.target !== "aws") return warnings;
   const { gitlab } = config;
   if (gitlab.tlsMode === "off") {

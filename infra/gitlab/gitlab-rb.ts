@@ -36,8 +36,16 @@ export interface RubyHash {
   readonly rubyHash: Readonly<Record<string, RubyValue>>;
 }
 
-/** A value gitlab.rb can hold here: a string, an integer, a boolean, a file's contents, a hash, or a list of them. */
-export type RubyValue = string | number | boolean | FileContents | RubyHash | readonly RubyValue[];
+/**
+ * A Ruby Float (`0.9`, `50.0`), always written with a decimal point or an exponent so that Ruby reads a
+ * Float even for a whole number. For the few omnibus settings that are floats (`gitlab_pages['rate_limit_source_ip']`).
+ */
+export interface RubyFloat {
+  readonly rubyFloat: number;
+}
+
+/** A value gitlab.rb can hold here: a string, an integer, a float, a boolean, a file's contents, a hash, or a list of them. */
+export type RubyValue = string | number | boolean | FileContents | RubyHash | RubyFloat | readonly RubyValue[];
 
 /** One line of gitlab.rb. */
 export type GitLabRbSetting =
@@ -56,12 +64,24 @@ export type GitLabRbSetting =
       readonly comment?: string;
     };
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+/** A gitlab.rb name: a top-level name, or a key written as `scope['key']`. */
+export const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
 /** A single-quoted Ruby string literal: no interpolation, only `\\` and `\'` escaped. */
 export function rubyString(value: string): string {
   if (value.includes("\0")) throw new Error("gitlab.rb: a string value contains a NUL character");
   return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * A Ruby Float literal: JavaScript's shortest round-trip digits (`0.9`, `1e-7`, `1.5e+21`), which Ruby
+ * reads as the same double, with `.0` added to a whole number (`50` would be an Integer in Ruby).
+ */
+export function rubyFloat(value: number): string {
+  if (typeof value !== "number" || !Number.isFinite(value))
+    throw new Error(`gitlab.rb: ${value} is not a finite number`);
+  const text = String(value);
+  return /[.e]/.test(text) ? text : `${text}.0`;
 }
 
 /** The Ruby literal of a value; throws on anything that has no exact literal here. */
@@ -73,8 +93,9 @@ export function rubyLiteral(value: RubyValue): string {
     return String(value);
   }
   if (Array.isArray(value)) return `[${value.map(rubyLiteral).join(", ")}]`;
+  if (typeof value === "object" && value !== null && "rubyFloat" in value) return rubyFloat(value.rubyFloat);
   if (typeof value === "object" && value !== null && "rubyHash" in value) {
-    const hash = (value).rubyHash;
+    const hash = value.rubyHash;
     if (typeof hash !== "object" || hash === null || Array.isArray(hash)) {
       throw new Error("gitlab.rb: a hash value is not a map");
     }
@@ -89,6 +110,9 @@ export function rubyLiteral(value: RubyValue): string {
   throw new Error(`gitlab.rb: cannot write a value of type ${typeof value}`);
 }
 
+const isRubyHash = (value: RubyValue): value is RubyHash =>
+  typeof value === "object" && value !== null && !Array.isArray(value) && "rubyHash" in value;
+
 /** The gitlab.rb text of the settings, one per line, with their comments. */
 export function renderGitLabRb(settings: readonly GitLabRbSetting[]): string {
   const lines = ["# Rendered by gitlab-dind; GitLab reads it from GITLAB_OMNIBUS_CONFIG before /etc/gitlab/gitlab.rb."];
@@ -99,7 +123,8 @@ export function renderGitLabRb(settings: readonly GitLabRbSetting[]): string {
     const value = rubyLiteral(s.value);
     if (s.kind === "call") {
       if (!IDENTIFIER.test(s.method)) throw new Error(`gitlab.rb: "${s.method}" is not a setting name`);
-      lines.push(`${s.method} ${value}`);
+      // A hash after a bare method name would be read as a block: `roles { … }`. In parentheses it is the argument.
+      lines.push(isRubyHash(s.value) ? `${s.method}(${value})` : `${s.method} ${value}`);
     } else {
       if (!IDENTIFIER.test(s.scope)) throw new Error(`gitlab.rb: "${s.scope}" is not a settings scope`);
       const keys: readonly string[] = typeof s.key === "string" ? [s.key] : s.key;

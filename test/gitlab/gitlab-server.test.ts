@@ -58,6 +58,8 @@ const GITLAB: GitLabConfig = {
   database: "bundled",
   redis: "bundled",
   dataMovedBack: [],
+  omnibus: {},
+  omnibusSecrets: {},
 };
 
 const CERTIFICATE = {

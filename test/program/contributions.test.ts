@@ -50,6 +50,8 @@ describe("contributions to GitLab's server", () => {
           database: "bundled",
           redis: "bundled",
           dataMovedBack: [],
+          omnibus: {},
+          omnibusSecrets: {},
         },
         host: {
           machine: new random.RandomId("host-instance", { byteLength: 4 }),

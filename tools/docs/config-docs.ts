@@ -49,6 +49,7 @@ const PROBES: Record<ValueKind, readonly unknown[]> = {
   integer: [-1, Number.MAX_SAFE_INTEGER],
   boolean: ["maybe"],
   stringList: [[], [""], ["0.0.0.0/0"]],
+  map: ["x", []],
 };
 
 /**

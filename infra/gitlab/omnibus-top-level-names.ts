@@ -1,0 +1,102 @@
+/**
+ * The top-level names gitlab.rb accepts at the pinned omnibus-gitlab tag, for `gitlab.omnibus`: the
+ * settings hashes (`gitlab_rails['…'] = …`) and the settings that take one value (`pages_external_url '…'`).
+ *
+ * Source: gitlabhq/omnibus-gitlab tag 19.3.0+ce.0 (commit 931f2022a9dbcf590f778c7efd0491258943b954),
+ * files/gitlab-cookbooks/package/libraries/config/gitlab.rb: every `attribute('<name>')` and
+ * `ee_attribute('<name>')` (a settings hash, `Gitlab::ConfigMash`, unless declared `default: nil`),
+ * every `role('<name>')` (the hash `<name>_role`, settings_dsl.rb `role`), and `roles` (`roles nil`:
+ * a list of role names). omnibus reads gitlab.rb in Mixlib::Config's strict mode (settings_dsl.rb
+ * `from_file`), so any other top-level name fails reconfigure. The EE-only names (`geo_*`, `sentinel`)
+ * are accepted by CE too (ee_attribute declares them there, turned off). test/gitlab/omnibus-names.test.ts
+ * checks this list against the vendored key lists of test/gitlab/omnibus-keys.
+ */
+
+/** Names whose settings are a hash: `gitlab_rails['time_zone'] = 'Europe/Berlin'`. */
+export const OMNIBUS_HASH_NAMES: readonly string[] = [
+  "actioncable",
+  "alertmanager",
+  "application_role",
+  "backup_role",
+  "bootstrap",
+  "consul",
+  "consul_role",
+  "crond",
+  "geo_logcursor",
+  "geo_postgresql",
+  "geo_primary_role",
+  "geo_secondary",
+  "geo_secondary_role",
+  "git_data_dirs",
+  "gitaly",
+  "gitaly_client",
+  "gitaly_role",
+  "gitlab_backup_cli",
+  "gitlab_ci",
+  "gitlab_exporter",
+  "gitlab_kas",
+  "gitlab_kas_nginx",
+  "gitlab_pages",
+  "gitlab_rails",
+  "gitlab_shell",
+  "gitlab_sshd",
+  "gitlab_workhorse",
+  "high_availability",
+  "letsencrypt",
+  "logging",
+  "logrotate",
+  "mailroom",
+  "manage_accounts",
+  "manage_storage_directories",
+  "mattermost",
+  "mattermost_nginx",
+  "monitoring_role",
+  "nginx",
+  "node_exporter",
+  "oak",
+  "package",
+  "pages_nginx",
+  "pages_role",
+  "patroni",
+  "patroni_role",
+  "pgbouncer",
+  "pgbouncer_exporter",
+  "pgbouncer_role",
+  "postgres_exporter",
+  "postgres_role",
+  "postgresql",
+  "praefect",
+  "prometheus",
+  "prometheus_monitoring",
+  "puma",
+  "redis",
+  "redis_exporter",
+  "redis_master_role",
+  "redis_replica_role",
+  "redis_sentinel_role",
+  "registry",
+  "registry_nginx",
+  "remote_syslog",
+  "repmgr",
+  "repmgrd",
+  "sentinel",
+  "sidekiq",
+  "sidekiq_role",
+  "spamcheck",
+  "storage_check",
+  "unicorn",
+  "user",
+  "web_server",
+];
+
+/** Names that take one value, written as a call: `pages_external_url 'https://pages.example.com'`, `roles ['…']`. */
+export const OMNIBUS_VALUE_NAMES: readonly string[] = [
+  "external_url",
+  "registry_external_url",
+  "mattermost_external_url",
+  "pages_external_url",
+  "gitlab_kas_external_url",
+  "runtime_dir",
+  "git_data_dir",
+  "roles",
+];
