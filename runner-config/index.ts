@@ -5,6 +5,8 @@
 export type {
   AutoscalerPolicySection,
   AutoscalerSection,
+  CacheS3Section,
+  CacheSection,
   DockerSection,
   LogFormat,
   PullPolicy,
