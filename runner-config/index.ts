@@ -17,8 +17,8 @@ export type {
 export { CONFIG_TOML_FILE, LOG_FORMATS, PULL_POLICIES } from "./model";
 export { RunnerConfigError } from "./errors";
 export { renderRunnerConfigToml } from "./render-config-toml";
-export { configModelProblems, CERTS_CLIENT_VOLUME } from "./validate-model";
-export type { RunnerConfigSettings } from "./build-model";
+export { configModelProblems, CERTS_CLIENT_VOLUME, CACHE_CREDENTIAL_KEYS } from "./validate-model";
+export type { RunnerConfigSettings, SharedCacheBucket } from "./build-model";
 export {
   JOB_SHM_SIZE_BYTES,
   JOB_VOLUMES,
@@ -28,6 +28,8 @@ export {
   runnerConfigModel,
   runnerName,
   runnerSettingsProblems,
+  CACHE_SERVER_SIDE_ENCRYPTION,
+  sharedCacheSection,
 } from "./build-model";
 export { privilegedImagePatterns, matchesImagePattern } from "./privileged-images";
 export { imagePairProblems } from "./image-pairing";
