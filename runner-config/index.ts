@@ -35,6 +35,9 @@ export { privilegedImagePatterns, matchesImagePattern } from "./privileged-image
 export { imagePairProblems } from "./image-pairing";
 export type { ExamplePipelineSettings } from "./example-pipeline";
 export {
+  CACHE_HIT_LINE,
+  CACHE_READ_JOB,
+  CACHE_WRITE_JOB,
   DIND_SERVICE_ALIAS,
   EXAMPLE_PIPELINE_FILE,
   PUSHED_IMAGE_GREETING,

@@ -170,6 +170,9 @@ export class GitLabRunner extends pulumi.ComponentResource {
       dindImage: config.dindImage,
       tags: config.tags,
       registry: args.registry ?? false,
+      // The cache jobs, where a later job can hit: the shared S3 cache, or the host's own local cache
+      // (the docker executor). Autoscaled workers with the local cache start empty, so they would miss.
+      cache: args.cache !== undefined || autoscaler === undefined,
     });
 
     // Makes the description unique in GitLab: it is how a retried create finds what a lost answer created.

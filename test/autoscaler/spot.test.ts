@@ -73,13 +73,13 @@ describe("with runner.autoscaler.spot", () => {
 
   it("changes nothing else: launch template (user data, no profile), security groups and the manager's IAM as on demand", () => {
     expect(only(spot, T.lt)).toEqual(only(onDemand, T.lt));
-    const rules = (b: BuiltStack) =>
-      [...b.mocks.ofType(T.sg), ...b.mocks.ofType(T.ingress), ...b.mocks.ofType(T.egress)].map((r) => [
+    const rules = (b: BuiltStack): unknown[] =>
+      [...b.mocks.ofType(T.sg), ...b.mocks.ofType(T.ingress), ...b.mocks.ofType(T.egress)].map((r): unknown => [
         r.name,
         inputs(r),
       ]);
     expect(rules(spot)).toEqual(rules(onDemand));
-    const manager = (b: BuiltStack) =>
+    const manager = (b: BuiltStack): unknown =>
       inputs(b.mocks.ofType(T.rolePolicy).find((r) => r.name === "ci-workers-manager")!);
     expect(manager(spot)).toEqual(manager(onDemand));
     expect(spot.files["worker-user-data.yaml"]).toBe(onDemand.files["worker-user-data.yaml"]);

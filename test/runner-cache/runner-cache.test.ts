@@ -51,7 +51,7 @@ describe("the cache bucket (dev-autoscale: the S3 cache by default)", () => {
     expect(bucket.tags[DISPOSABLE_CACHE_TAG]).toBe("true");
     // The tag the policy pack's s3-versioned exception reads.
     expect(DISPOSABLE_CACHE_TAG).toBe(POLICY_DISPOSABLE_CACHE_TAG);
-    expect(scaled.mocks.ofType(T.versioning).map((r) => inputs(r).bucket)).not.toContain(bucket.bucket);
+    expect(scaled.mocks.ofType(T.versioning).map((r): unknown => inputs(r).bucket)).not.toContain(bucket.bucket);
     // Kept with nothing: deleted with the stack.
     expect(scaled.options.get("runner-cache-bucket")?.retainOnDelete).toBeUndefined();
   });

@@ -4,6 +4,8 @@ import fc from "fast-check";
 import { parse } from "yaml";
 import { describe, expect, test } from "vitest";
 import {
+  CACHE_READ_JOB,
+  CACHE_WRITE_JOB,
   DIND_SERVICE_ALIAS,
   EXAMPLE_PIPELINE_FILE,
   RunnerConfigError,
@@ -180,7 +182,14 @@ describe("the registry jobs", () => {
 
   test("the default render (the registry is on by default) pushes in a stage after the DinD job and pulls after that", () => {
     const doc = parse(renderDefaultExamplePipeline()) as Record<string, unknown>;
-    expect(Object.keys(doc)).toEqual(["stages", "docker-in-docker", REGISTRY_PUSH_JOB, REGISTRY_PULL_JOB]);
+    expect(Object.keys(doc)).toEqual([
+      "stages",
+      "docker-in-docker",
+      REGISTRY_PUSH_JOB,
+      REGISTRY_PULL_JOB,
+      CACHE_WRITE_JOB,
+      CACHE_READ_JOB,
+    ]);
     // GitLab's order, as the fake GitLab reads it: the DinD job (default stage test), then push, then pull.
     const parsed = parseCiJobs(renderDefaultExamplePipeline());
     if ("error" in parsed) throw new Error(parsed.error);
@@ -188,14 +197,19 @@ describe("the registry jobs", () => {
       ["docker-in-docker", "test"],
       [REGISTRY_PUSH_JOB, "push"],
       [REGISTRY_PULL_JOB, "pull"],
+      [CACHE_WRITE_JOB, "test"],
+      [CACHE_READ_JOB, "cache"],
     ]);
     expect(parsed.stages.indexOf("test")).toBeLessThan(parsed.stages.indexOf("push"));
     expect(parsed.stages.indexOf("push")).toBeLessThan(parsed.stages.indexOf("pull"));
+    expect(parsed.stages.indexOf("pull")).toBeLessThan(parsed.stages.indexOf("cache"));
     // smoke knows all three jobs, with the runner's tags.
     expect(describePipeline(renderDefaultExamplePipeline(), "default").jobTags).toEqual({
       "docker-in-docker": defaultRunnerTags(),
       [REGISTRY_PUSH_JOB]: defaultRunnerTags(),
       [REGISTRY_PULL_JOB]: defaultRunnerTags(),
+      [CACHE_WRITE_JOB]: defaultRunnerTags(),
+      [CACHE_READ_JOB]: defaultRunnerTags(),
     });
   });
 

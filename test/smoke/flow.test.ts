@@ -148,11 +148,15 @@ describe("npm run smoke, against a fake GitLab", () => {
     // Each job in its stage: the DinD job, then the push, then the pull.
     expect(lines.filter((l) => / job \S+: (success|pending)/.test(l)).map((l) => l.replace(/ \(.*\)$/, ""))).toEqual([
       "  job docker-in-docker: pending",
+      "  job cache-write: pending",
       "  job docker-in-docker: success",
+      "  job cache-write: success",
       "  job registry-push: pending",
       "  job registry-push: success",
       "  job registry-pull: pending",
       "  job registry-pull: success",
+      "  job cache-read: pending",
+      "  job cache-read: success",
     ]);
     expect(output).toContain(
       `✔ Job registry-push built an image inside DinD and pushed it to GitLab's registry: 198.51.100.7:4567/root/registry-smoke/smoke:${pipeline} (sha256:`,
@@ -284,7 +288,7 @@ describe("npm run smoke, against a fake GitLab", () => {
     expect(code).toBe(1);
     // Every job of the example pipeline asks for the same tags.
     expect(output).toContain(
-      "✘ Runner #7 is online but does not take job docker-in-docker, registry-push, registry-pull.",
+      "✘ Runner #7 is online but does not take job docker-in-docker, registry-push, registry-pull, cache-write, cache-read.",
     );
     expect(output).toContain("Diagnosis: The job waits for a runner with its tags [tags-mismatch]");
     expect(output).toContain("needs a runner with all of these tags: docker, dind");
@@ -304,7 +308,8 @@ describe("npm run smoke, against a fake GitLab", () => {
     });
     const { code, output } = await run(f, { pendingTimeoutMs: 100 }, { wrap, fakeClock: true });
     expect(code).toBe(1);
-    expect(output).toContain("✘ Job docker-in-docker is still pending after 100ms: no runner picked it up.");
+    // The first stage's jobs wait together; the newest is reported.
+    expect(output).toContain("✘ Job cache-write is still pending after 100ms: no runner picked it up.");
     expect(output).toContain("[tags-mismatch]");
     expect(output).toContain("Online runners: #7 gitlab-dind-runner: online, tags docker.");
     expect(f.requestsTo("POST", /\/pipelines\/\d+\/cancel$/)).toHaveLength(1);
