@@ -141,6 +141,8 @@ describe("config.toml's [runners.cache]", () => {
       },
     });
     for (const key of CACHE_CREDENTIAL_KEYS) expect(text).not.toContain(key);
+    // ... and the example pipeline proves a hit across jobs (on different workers when there are several).
+    expect(scaled.files["gitlab-ci.example.yml"]).toContain("cache-read:");
   });
 
   it("both TOML parsers read the same document, with only keys gitlab-runner v19.3.0 reads, at their types", () => {
@@ -159,6 +161,8 @@ describe("config.toml's [runners.cache]", () => {
     expect(b.mocks.ofType(T.rolePolicy).map((r) => r.name)).not.toContain("dev-autoscale-host-runner-cache");
     expect(cacheOf(b.files["config.toml"])).toBeUndefined();
     expect(b.result.outputs.runnerCacheBucket).toBeUndefined();
+    // A fresh worker's local cache is empty: the example pipeline has no cache jobs to fail.
+    expect(b.files["gitlab-ci.example.yml"]).not.toContain("cache-read");
   });
 });
 

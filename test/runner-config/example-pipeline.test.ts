@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { parse } from "yaml";
 import { describe, expect, test } from "vitest";
 import {
+  CACHE_HIT_LINE,
   CACHE_READ_JOB,
   CACHE_WRITE_JOB,
   DIND_SERVICE_ALIAS,
@@ -264,4 +265,43 @@ describe("the registry jobs", () => {
       }
     },
   );
+});
+
+describe("the cache jobs", () => {
+  const render = (cache: boolean, registry = false) =>
+    parse(
+      renderExamplePipeline({
+        jobImage: DEFAULT_JOB_IMAGE,
+        dindImage: DEFAULT_DIND_IMAGE,
+        tags: ["docker"],
+        registry,
+        cache,
+      }),
+    ) as Record<string, any>;
+
+  test("cache-write pushes smoke-cache/ under a key of this pipeline; cache-read, a stage later, pulls it and prints the hit", () => {
+    const doc = render(true);
+    expect(doc.stages).toEqual(["test", "cache"]);
+    expect(doc[CACHE_WRITE_JOB]).toEqual({
+      image: DEFAULT_JOB_IMAGE,
+      tags: ["docker"],
+      cache: { key: "smoke-$CI_PIPELINE_ID", paths: ["smoke-cache/"], policy: "push" },
+      script: ["mkdir -p smoke-cache/", 'echo "$CI_PIPELINE_ID" > smoke-cache/pipeline-id'],
+    });
+    expect(doc[CACHE_READ_JOB].stage).toBe("cache");
+    expect(doc[CACHE_READ_JOB].cache).toEqual({
+      key: "smoke-$CI_PIPELINE_ID",
+      paths: ["smoke-cache/"],
+      policy: "pull",
+    });
+    expect(doc[CACHE_READ_JOB].script.at(-1)).toBe(`echo "${CACHE_HIT_LINE} $(cat smoke-cache/pipeline-id)"`);
+    // No DinD service: the cache needs none.
+    expect(doc[CACHE_WRITE_JOB].services).toBeUndefined();
+  });
+
+  test("with the registry, cache-read comes last; without cache, no cache jobs", () => {
+    expect(render(true, true).stages).toEqual(["test", "push", "pull", "cache"]);
+    const without = render(false);
+    expect(Object.keys(without)).toEqual(["docker-in-docker"]);
+  });
 });

@@ -11,7 +11,13 @@ import { startFakeGitLab } from "../support/fake-gitlab";
 import type { FakeGitLab, FakeGitLabOptions } from "../support/fake-gitlab";
 import { projectRoutes } from "../support/fake-gitlab/projects";
 import { fakeClock } from "../support/clock";
-import { DIND_SUCCESS_TRACE, REGISTRY_PULL_TRACE, REGISTRY_PUSH_TRACE } from "../support/fake-gitlab";
+import {
+  CACHE_READ_TRACE,
+  createState,
+  DIND_SUCCESS_TRACE,
+  REGISTRY_PULL_TRACE,
+  REGISTRY_PUSH_TRACE,
+} from "../support/fake-gitlab";
 import { renderExamplePipeline } from "../../runner-config";
 import { DEFAULT_DIND_IMAGE, DEFAULT_JOB_IMAGE } from "../../infra/config/schema";
 
@@ -224,6 +230,52 @@ describe("npm run smoke, against a fake GitLab", () => {
     expect(output).not.toContain("Docker-in-Docker works");
     // Its image is deleted all the same.
     expect(f.state.registryRepositories).toEqual([]);
+    expectDeleted(f);
+  });
+
+  it("reports the cache hit: cache-read restored what cache-write cached in this pipeline (the local cache)", async () => {
+    const f = await fake();
+    const { code, output } = await run(f);
+    expect(code).toBe(0);
+    const pipeline = Number(/✔ Pipeline #(\d+):/.exec(output)?.[1]);
+    expect(output).toContain(
+      `✔ Cache hit: job cache-read restored what cache-write cached, from the local cache: gitlab-dind cache hit: smoke-cache/pipeline-id written by pipeline ${pipeline}`,
+    );
+    expect(output.indexOf("✔ Cache hit")).toBeLessThan(output.indexOf("Docker-in-Docker works"));
+  });
+
+  it("a hit from the shared S3 cache names the bucket's endpoint the helper downloaded from", async () => {
+    const shared = CACHE_READ_TRACE.replace(
+      /No URL provided, cache will not be downloaded[^\n]*/,
+      "Downloading cache from https://dev-autoscale-runner-cache-5eed0000.s3.dualstack.eu-central-1.amazonaws.com/project/1/smoke-{{pipeline}}-protected  ETag=&#34;0f1e&#34;",
+    );
+    const f = await fake({
+      pipelineBehaviour: {
+        jobs: { ...createState().pipelineBehaviour.jobs, "cache-read": { outcome: "success", trace: shared } },
+      },
+    });
+    const { code, output } = await run(f);
+    expect(code).toBe(0);
+    expect(output).toMatch(
+      /✔ Cache hit: job cache-read restored what cache-write cached, downloaded from the shared cache at dev-autoscale-runner-cache-5eed0000\.s3\.dualstack\.eu-central-1\.amazonaws\.com: gitlab-dind cache hit/,
+    );
+  });
+
+  it("a cache-read that printed no hit for this pipeline proves nothing: fails with its log", async () => {
+    const miss = CACHE_READ_TRACE.replace(
+      /^gitlab-dind cache hit: .*$/m,
+      "gitlab-dind cache hit: smoke-cache/pipeline-id written by pipeline 1",
+    );
+    const f = await fake({
+      pipelineBehaviour: {
+        jobs: { ...createState().pipelineBehaviour.jobs, "cache-read": { outcome: "success", trace: miss } },
+      },
+    });
+    const { code, output } = await run(f);
+    expect(code).toBe(1);
+    expect(output).toMatch(/✘ Pipeline #\d+ passed, but job cache-read did not find what cache-write cached\./);
+    expect(output).toContain("--- last");
+    expect(output).not.toContain("Docker-in-Docker works");
     expectDeleted(f);
   });
 
