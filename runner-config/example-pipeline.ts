@@ -54,8 +54,15 @@ export const PUSHED_IMAGE_GREETING = "gitlab-dind smoke image built by pipeline"
 export const CACHE_WRITE_JOB = "cache-write";
 /** The job, in the last stage, that finds that file in its restored cache. */
 export const CACHE_READ_JOB = "cache-read";
-/** The stage the cache-read job runs in, after every other. */
-export const CACHE_READ_STAGE = "cache";
+/**
+ * cache-write runs alone in GitLab's `.pre` stage, before every other, and cache-read alone in `.post`,
+ * after every other. Alone, so that with the docker executor on the host both take the runner's first
+ * concurrent slot: its local cache lives in the `/cache` volume, one per project and concurrent slot
+ * (gitlab-runner v19.3.0 executors/docker/internal/volumes/manager.go names it after
+ * `ProjectRealUniqueName`, which includes the slot), and two slots would not share it.
+ */
+export const CACHE_WRITE_STAGE = ".pre";
+export const CACHE_READ_STAGE = ".post";
 /** The cached directory, in the project's checkout. */
 export const CACHED_PATH = "smoke-cache/";
 /** What cache-read prints, followed by the id of the pipeline whose cache-write cached it (tools/smoke reads it). */
@@ -87,8 +94,8 @@ const HEADER = [
 ].join("\n");
 
 const CACHE_HEADER = [
-  " cache-write caches a file under a key of this pipeline; cache-read, in the last stage (on another",
-  " worker when jobs run on autoscaled workers), restores that cache and prints the file.",
+  " cache-write (first, in .pre) caches a file under a key of this pipeline; cache-read (last, in .post;",
+  " on another worker when jobs run on autoscaled workers) restores that cache and prints the file.",
 ].join("\n");
 
 const REGISTRY_HEADER = [
@@ -166,6 +173,7 @@ export function renderExamplePipeline(settings: ExamplePipelineSettings): string
       ...(settings.tags.length > 0 ? { tags: [...settings.tags] } : {}),
     });
     jobs[CACHE_WRITE_JOB] = {
+      stage: CACHE_WRITE_STAGE,
       ...plainJob(),
       cache: cacheOf("push"),
       script: [`mkdir -p ${CACHED_PATH}`, `echo "$CI_PIPELINE_ID" > ${CACHED_PATH}pipeline-id`],
@@ -180,7 +188,6 @@ export function renderExamplePipeline(settings: ExamplePipelineSettings): string
         `echo "${CACHE_HIT_LINE} $(cat ${CACHED_PATH}pipeline-id)"`,
       ],
     };
-    stages.push(CACHE_READ_STAGE);
     header.push(CACHE_HEADER);
   }
 

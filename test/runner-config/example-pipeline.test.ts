@@ -198,12 +198,14 @@ describe("the registry jobs", () => {
       ["docker-in-docker", "test"],
       [REGISTRY_PUSH_JOB, "push"],
       [REGISTRY_PULL_JOB, "pull"],
-      [CACHE_WRITE_JOB, "test"],
-      [CACHE_READ_JOB, "cache"],
+      [CACHE_WRITE_JOB, ".pre"],
+      [CACHE_READ_JOB, ".post"],
     ]);
     expect(parsed.stages.indexOf("test")).toBeLessThan(parsed.stages.indexOf("push"));
     expect(parsed.stages.indexOf("push")).toBeLessThan(parsed.stages.indexOf("pull"));
-    expect(parsed.stages.indexOf("pull")).toBeLessThan(parsed.stages.indexOf("cache"));
+    // cache-write alone before every stage, cache-read alone after every one.
+    expect(parsed.stages[0]).toBe(".pre");
+    expect(parsed.stages.at(-1)).toBe(".post");
     // smoke knows all three jobs, with the runner's tags.
     expect(describePipeline(renderDefaultExamplePipeline(), "default").jobTags).toEqual({
       "docker-in-docker": defaultRunnerTags(),
@@ -279,16 +281,18 @@ describe("the cache jobs", () => {
       }),
     ) as Record<string, any>;
 
-  test("cache-write pushes smoke-cache/ under a key of this pipeline; cache-read, a stage later, pulls it and prints the hit", () => {
+  test("cache-write (alone, first) pushes smoke-cache/ under a key of this pipeline; cache-read (alone, last) pulls it and prints the hit", () => {
     const doc = render(true);
-    expect(doc.stages).toEqual(["test", "cache"]);
+    // GitLab's own first and last stages: no stages list needed.
+    expect(doc.stages).toBeUndefined();
     expect(doc[CACHE_WRITE_JOB]).toEqual({
+      stage: ".pre",
       image: DEFAULT_JOB_IMAGE,
       tags: ["docker"],
       cache: { key: "smoke-$CI_PIPELINE_ID", paths: ["smoke-cache/"], policy: "push" },
       script: ["mkdir -p smoke-cache/", 'echo "$CI_PIPELINE_ID" > smoke-cache/pipeline-id'],
     });
-    expect(doc[CACHE_READ_JOB].stage).toBe("cache");
+    expect(doc[CACHE_READ_JOB].stage).toBe(".post");
     expect(doc[CACHE_READ_JOB].cache).toEqual({
       key: "smoke-$CI_PIPELINE_ID",
       paths: ["smoke-cache/"],
@@ -299,8 +303,10 @@ describe("the cache jobs", () => {
     expect(doc[CACHE_WRITE_JOB].services).toBeUndefined();
   });
 
-  test("with the registry, cache-read comes last; without cache, no cache jobs", () => {
-    expect(render(true, true).stages).toEqual(["test", "push", "pull", "cache"]);
+  test("with the registry, cache-read still comes last (.post); without cache, no cache jobs", () => {
+    const withRegistry = render(true, true);
+    expect(withRegistry.stages).toEqual(["test", "push", "pull"]);
+    expect([withRegistry[CACHE_WRITE_JOB].stage, withRegistry[CACHE_READ_JOB].stage]).toEqual([".pre", ".post"]);
     const without = render(false);
     expect(Object.keys(without)).toEqual(["docker-in-docker"]);
   });

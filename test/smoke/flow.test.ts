@@ -120,7 +120,9 @@ describe("npm run smoke, against a fake GitLab", () => {
     expect(output).toContain("✔ GitLab 19.3.0 answers (token of root, administrator)");
     expect(output).toContain("✔ Runner #7 gitlab-dind-runner is online with tags docker, dind");
     expect(output).toMatch(/✔ Created private project root\/dind-smoke-\d{14}-\w+/);
+    // Created first: it waits for cache-write, alone in .pre.
     expect(lines.filter((l) => l.startsWith("  job docker-in-docker:")).map((l) => l.replace(/ \(.*\)$/, ""))).toEqual([
+      "  job docker-in-docker: created",
       "  job docker-in-docker: pending",
       "  job docker-in-docker: running on runner #7 gitlab-dind-runner",
       "  job docker-in-docker: success",
@@ -151,12 +153,12 @@ describe("npm run smoke, against a fake GitLab", () => {
     const { code, output, lines } = await run(f, { projectName: "registry-smoke" });
     expect(code).toBe(0);
     const pipeline = Number(/✔ Pipeline #(\d+):/.exec(output)?.[1]);
-    // Each job in its stage: the DinD job, then the push, then the pull.
+    // Each job in its stage: cache-write alone (.pre), the DinD job, the push, the pull, cache-read alone (.post).
     expect(lines.filter((l) => / job \S+: (success|pending)/.test(l)).map((l) => l.replace(/ \(.*\)$/, ""))).toEqual([
-      "  job docker-in-docker: pending",
       "  job cache-write: pending",
-      "  job docker-in-docker: success",
       "  job cache-write: success",
+      "  job docker-in-docker: pending",
+      "  job docker-in-docker: success",
       "  job registry-push: pending",
       "  job registry-push: success",
       "  job registry-pull: pending",
@@ -360,7 +362,7 @@ describe("npm run smoke, against a fake GitLab", () => {
     });
     const { code, output } = await run(f, { pendingTimeoutMs: 100 }, { wrap, fakeClock: true });
     expect(code).toBe(1);
-    // The first stage's jobs wait together; the newest is reported.
+    // cache-write, alone in .pre, is the first job to wait.
     expect(output).toContain("✘ Job cache-write is still pending after 100ms: no runner picked it up.");
     expect(output).toContain("[tags-mismatch]");
     expect(output).toContain("Online runners: #7 gitlab-dind-runner: online, tags docker.");
