@@ -538,7 +538,11 @@ function applySpotAndCache(values: Map<string, unknown>, ctx: AutoscalerContext,
     return;
   }
   const maxInstances = values.get("runner.autoscaler.maxInstances") as number;
-  if (usable("runner.autoscaler.onDemandBase") && usable("runner.autoscaler.maxInstances") && onDemandBase > maxInstances) {
+  if (
+    usable("runner.autoscaler.onDemandBase") &&
+    usable("runner.autoscaler.maxInstances") &&
+    onDemandBase > maxInstances
+  ) {
     problems.push(
       `${fullKey("runner.autoscaler.onDemandBase")}: expected at most maxInstances (${maxInstances}); got ${onDemandBase}`,
     );
