@@ -20,6 +20,7 @@ import { objectStorage } from "./object-storage";
 import { elastiCacheRedis } from "./redis";
 import { dataLocationGuard } from "./data-location-guard";
 import { GitLabRunner, type RunnerAutoscaling } from "./runner";
+import { runnerCache } from "./runner-cache";
 import { RunnerWorkers, WORKER_GITLAB_NAME, workerAccess } from "./autoscaler";
 import { HTTPS_PORT } from "./host/aws/network";
 import { JobDockerConfig, registryCaFile } from "./job-docker";
@@ -104,6 +105,8 @@ export function buildStack(config: StackConfig): StackBuild {
   // What each capability adds to GitLab (gitlab.rb settings, root-only files, what it starts after)
   // and to the host's role (one inline policy each), in one shape (infra/contributions.ts).
   // One line per capability, each built from the config and the host.
+  // The runner's shared S3 cache (runner.cache.type s3): its bucket goes to the runner's config.toml.
+  const sharedCache = runnerCache(config, names, host.aws);
   const contributions: Contribution[] = [
     // First: its check refuses moving data back onto the box before anything else changes.
     dataLocationGuard(config),
@@ -111,6 +114,7 @@ export function buildStack(config: StackConfig): StackBuild {
     rdsDatabase(config, names, host),
     elastiCacheRedis(config, names, host.aws),
     email(config, names, host),
+    sharedCache.contribution,
     // Last: the team's own gitlab.rb settings (gitlab.omnibus), after everything the program sets.
     omnibusSettings(config),
   ];
@@ -203,6 +207,8 @@ export function buildStack(config: StackConfig): StackBuild {
     // the dind service is the service itself; with plain http the daemon refuses a non-TLS registry.
     registry: config.gitlab.registryPort !== 0 && config.target === "aws" && config.gitlab.tlsMode !== "off",
     ...(autoscaler !== undefined ? { autoscaler } : {}),
+    // Unset with the local cache.
+    cache: sharedCache.cache,
     // /etc/docker in every job and service container: the host's volume, or the workers' directory.
     jobVolumes: [...(jobDocker !== undefined ? [jobDocker.jobVolume] : []), ...(workers?.jobVolumes ?? [])],
     // The name the host's DinD daemons reach the cache by (already mapped when GitLab is at it).

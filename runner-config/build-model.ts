@@ -6,7 +6,7 @@ import type { AutoscalerConfig, RunnerConfig } from "../infra/config/types";
 import { autoscalerSection } from "./autoscaler";
 import { RunnerConfigError } from "./errors";
 import { imagePairProblems } from "./image-pairing";
-import type { LogFormat, PullPolicy, RunnerConfigModel } from "./model";
+import type { CacheSection, LogFormat, PullPolicy, RunnerConfigModel } from "./model";
 import { privilegedImagePatterns } from "./privileged-images";
 import { CERTS_CLIENT_VOLUME } from "./validate-model";
 
@@ -68,6 +68,38 @@ export interface RunnerConfigSettings {
    * Scaling group's name. Default: unset, the docker executor on the host.
    */
   readonly autoscaler?: { readonly settings: AutoscalerConfig; readonly autoScalingGroupName: string };
+  /** The shared S3 cache (`runner.cache.type` s3): the stack's bucket and its region. Default: unset, the local cache. */
+  readonly cache?: SharedCacheBucket;
+}
+
+/** The stack's cache bucket, as config.toml names it. */
+export interface SharedCacheBucket {
+  readonly bucketName: string;
+  /** The bucket's region (`BucketLocation`). */
+  readonly region: string;
+}
+
+/**
+ * SSE-S3 (AES256), matching the bucket's default encryption: no KMS grant for the manager's role (with a
+ * customer key, whoever signs the URL needs kms:GenerateDataKey for the PUT and kms:Decrypt for the GET),
+ * no KMS request (and its cost and rate limit) per archive, and a cache is disposable. The manager signs the presigned PUT with `x-amz-server-side-encryption: AES256`
+ * (gitlab-runner v19.3.0 cache/s3v2/s3.go `PresignURL`), and the runner passes that signed header to the
+ * job's helper (`--header`, shells/abstract.go `getCacheUploadURLAndEnv`), which sends it with the upload.
+ */
+export const CACHE_SERVER_SIDE_ENCRYPTION = "S3" as const;
+
+/** `[runners.cache]` for the stack's bucket: shared, IAM (the manager's role), SSE-S3; never a key or a role ARN. */
+export function sharedCacheSection(bucket: SharedCacheBucket): CacheSection {
+  return {
+    Type: "s3",
+    Shared: true,
+    s3: {
+      BucketName: bucket.bucketName,
+      BucketLocation: bucket.region,
+      AuthenticationType: "iam",
+      ServerSideEncryption: CACHE_SERVER_SIDE_ENCRYPTION,
+    },
+  };
 }
 
 /** The runner's name in config.toml (and, for the registration, its description): `<team>-dind`. */
@@ -112,6 +144,7 @@ export function runnerConfigModel(settings: RunnerConfigSettings): RunnerConfigM
         // Without a shared network_mode, every job gets its own network: each job's `docker` service
         // alias then resolves to that job's DinD daemon alone, with any number of concurrent jobs.
         ...(settings.networkMode === undefined ? { feature_flags: { FF_NETWORK_PER_BUILD: true } } : {}),
+        ...(settings.cache !== undefined ? { cache: sharedCacheSection(settings.cache) } : {}),
         docker: {
           image: settings.runner.jobImage,
           privileged: true,

@@ -29,7 +29,8 @@ export function defaultRegistryOn(): boolean {
 
 /**
  * The example pipeline for the default `runner.jobImage`, `runner.dindImage`, `runner.tags` and
- * `gitlab.registryPort` (the registry on: with the push and pull jobs).
+ * `gitlab.registryPort` (the registry on: with the push and pull jobs), with the cache jobs (the
+ * default `runner.cache.type` on a host without the autoscaler, local, hits on the host).
  */
 export function renderDefaultExamplePipeline(): string {
   return renderExamplePipeline({
@@ -37,6 +38,8 @@ export function renderDefaultExamplePipeline(): string {
     dindImage: DEFAULT_DIND_IMAGE,
     tags: defaultRunnerTags(),
     registry: defaultRegistryOn(),
+    // The default stack runs jobs on the host, whose local cache a later job hits.
+    cache: true,
   });
 }
 

@@ -50,6 +50,23 @@ export const REGISTRY_PULL_JOB = "registry-pull";
 export const PUSHED_IMAGE_NAME = "smoke";
 /** What the pushed image prints, followed by the id of the pipeline that built it (tools/smoke reads it). */
 export const PUSHED_IMAGE_GREETING = "gitlab-dind smoke image built by pipeline";
+/** The job that writes a file into a cached path (only with a cache jobs can hit). */
+export const CACHE_WRITE_JOB = "cache-write";
+/** The job, in the last stage, that finds that file in its restored cache. */
+export const CACHE_READ_JOB = "cache-read";
+/**
+ * cache-write runs alone in GitLab's `.pre` stage, before every other, and cache-read alone in `.post`,
+ * after every other. Alone, so that with the docker executor on the host both take the runner's first
+ * concurrent slot: its local cache lives in the `/cache` volume, one per project and concurrent slot
+ * (gitlab-runner v19.3.0 executors/docker/internal/volumes/manager.go names it after
+ * `ProjectRealUniqueName`, which includes the slot), and two slots would not share it.
+ */
+export const CACHE_WRITE_STAGE = ".pre";
+export const CACHE_READ_STAGE = ".post";
+/** The cached directory, in the project's checkout. */
+export const CACHED_PATH = "smoke-cache/";
+/** What cache-read prints, followed by the id of the pipeline whose cache-write cached it (tools/smoke reads it). */
+export const CACHE_HIT_LINE = "gitlab-dind cache hit: smoke-cache/pipeline-id written by pipeline";
 /** The variable the registry jobs name the image by. */
 const PUSHED_IMAGE_VARIABLE = "PUSHED_IMAGE";
 
@@ -61,6 +78,12 @@ export interface ExamplePipelineSettings {
   readonly tags: readonly string[];
   /** GitLab's container registry is on (`gitlab.registryPort` not 0): add the push and pull jobs. */
   readonly registry: boolean;
+  /**
+   * A later job can hit an earlier job's cache (the shared S3 cache, or the host's local cache with
+   * the docker executor; not a fresh autoscaled worker's local one): add the cache-write and
+   * cache-read jobs. Default: false.
+   */
+  readonly cache?: boolean;
 }
 
 const HEADER = [
@@ -68,6 +91,11 @@ const HEADER = [
   " Proves the runner runs Docker-in-Docker: `docker version` shows a Server only when the job",
   " reached the docker:dind service over TLS; then two containers run inside that daemon.",
   " `docker info` names the registry mirror (the stack's Docker Hub pull-through cache) the daemon uses.",
+].join("\n");
+
+const CACHE_HEADER = [
+  " cache-write (first, in .pre) caches a file under a key of this pipeline; cache-read (last, in .post;",
+  " on another worker when jobs run on autoscaled workers) restores that cache and prints the file.",
 ].join("\n");
 
 const REGISTRY_HEADER = [
@@ -111,34 +139,60 @@ export function renderExamplePipeline(settings: ExamplePipelineSettings): string
     `docker run -d --name alpine-2 ${EXAMPLE_INNER_IMAGE} sleep 600`,
     "docker container ls",
   ];
-  if (!settings.registry) {
-    const doc = new Document({ [EXAMPLE_JOB_NAME]: dind });
-    doc.commentBefore = HEADER;
-    return doc.toString({ lineWidth: 0 });
+  const jobs: Record<string, unknown> = { [EXAMPLE_JOB_NAME]: dind };
+  const stages = ["test"];
+  const header = [HEADER];
+
+  if (settings.registry) {
+    const image = `$${PUSHED_IMAGE_VARIABLE}`;
+    const pushedImage = { [PUSHED_IMAGE_VARIABLE]: `$CI_REGISTRY_IMAGE/${PUSHED_IMAGE_NAME}:$CI_PIPELINE_ID` };
+    // The job token's credentials, on stdin: never on a command line the log echoes.
+    const login =
+      'echo "$CI_REGISTRY_PASSWORD" | docker login --username "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"';
+    const push: Record<string, unknown> = { stage: "push", ...dindJob(pushedImage) };
+    push.script = [
+      login,
+      // A Dockerfile on stdin and no build context: nothing of the repository is sent to the daemon.
+      `printf 'FROM %s\\nCMD ["echo", "%s %s"]\\n' ${EXAMPLE_INNER_IMAGE} "${PUSHED_IMAGE_GREETING}" "$CI_PIPELINE_ID" | docker build --tag "${image}" -`,
+      `docker push "${image}"`,
+    ];
+    const pull: Record<string, unknown> = { stage: "pull", ...dindJob(pushedImage) };
+    pull.script = [login, `docker pull "${image}"`, `docker run --rm "${image}"`];
+    jobs[REGISTRY_PUSH_JOB] = push;
+    jobs[REGISTRY_PULL_JOB] = pull;
+    stages.push("push", "pull");
+    header.push(REGISTRY_HEADER);
   }
 
-  const image = `$${PUSHED_IMAGE_VARIABLE}`;
-  const pushedImage = { [PUSHED_IMAGE_VARIABLE]: `$CI_REGISTRY_IMAGE/${PUSHED_IMAGE_NAME}:$CI_PIPELINE_ID` };
-  // The job token's credentials, on stdin: never on a command line the log echoes.
-  const login =
-    'echo "$CI_REGISTRY_PASSWORD" | docker login --username "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"';
-  const push: Record<string, unknown> = { stage: "push", ...dindJob(pushedImage) };
-  push.script = [
-    login,
-    // A Dockerfile on stdin and no build context: nothing of the repository is sent to the daemon.
-    `printf 'FROM %s\\nCMD ["echo", "%s %s"]\\n' ${EXAMPLE_INNER_IMAGE} "${PUSHED_IMAGE_GREETING}" "$CI_PIPELINE_ID" | docker build --tag "${image}" -`,
-    `docker push "${image}"`,
-  ];
-  const pull: Record<string, unknown> = { stage: "pull", ...dindJob(pushedImage) };
-  pull.script = [login, `docker pull "${image}"`, `docker run --rm "${image}"`];
+  if (settings.cache === true) {
+    // Plain jobs on the job image: the cache needs no DinD service. A key of this pipeline, so that
+    // the hit can only be this pipeline's own upload (and so always a fresh key, never an old one).
+    const cacheOf = (policy: "push" | "pull") => ({ key: "smoke-$CI_PIPELINE_ID", paths: [CACHED_PATH], policy });
+    const plainJob = (): Record<string, unknown> => ({
+      image: settings.jobImage,
+      ...(settings.tags.length > 0 ? { tags: [...settings.tags] } : {}),
+    });
+    jobs[CACHE_WRITE_JOB] = {
+      stage: CACHE_WRITE_STAGE,
+      ...plainJob(),
+      cache: cacheOf("push"),
+      script: [`mkdir -p ${CACHED_PATH}`, `echo "$CI_PIPELINE_ID" > ${CACHED_PATH}pipeline-id`],
+    };
+    jobs[CACHE_READ_JOB] = {
+      stage: CACHE_READ_STAGE,
+      ...plainJob(),
+      cache: cacheOf("pull"),
+      script: [
+        // A miss fails the job, with why: the runner restores the cache before the script runs.
+        `test -f ${CACHED_PATH}pipeline-id || { echo "cache miss: ${CACHED_PATH}pipeline-id was not restored"; exit 1; }`,
+        `echo "${CACHE_HIT_LINE} $(cat ${CACHED_PATH}pipeline-id)"`,
+      ],
+    };
+    header.push(CACHE_HEADER);
+  }
 
-  const doc = new Document({
-    // The DinD job keeps its default stage (test); push and pull follow it, in that order.
-    stages: ["test", "push", "pull"],
-    [EXAMPLE_JOB_NAME]: dind,
-    [REGISTRY_PUSH_JOB]: push,
-    [REGISTRY_PULL_JOB]: pull,
-  });
-  doc.commentBefore = `${HEADER}\n${REGISTRY_HEADER}`;
+  // Without the extra stages, the DinD job alone in the default stages (as before).
+  const doc = new Document(stages.length > 1 ? { stages, ...jobs } : jobs);
+  doc.commentBefore = header.join("\n");
   return doc.toString({ lineWidth: 0 });
 }

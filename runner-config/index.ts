@@ -5,6 +5,8 @@
 export type {
   AutoscalerPolicySection,
   AutoscalerSection,
+  CacheS3Section,
+  CacheSection,
   DockerSection,
   LogFormat,
   PullPolicy,
@@ -15,8 +17,8 @@ export type {
 export { CONFIG_TOML_FILE, LOG_FORMATS, PULL_POLICIES } from "./model";
 export { RunnerConfigError } from "./errors";
 export { renderRunnerConfigToml } from "./render-config-toml";
-export { configModelProblems, CERTS_CLIENT_VOLUME } from "./validate-model";
-export type { RunnerConfigSettings } from "./build-model";
+export { configModelProblems, CERTS_CLIENT_VOLUME, CACHE_CREDENTIAL_KEYS } from "./validate-model";
+export type { RunnerConfigSettings, SharedCacheBucket } from "./build-model";
 export {
   JOB_SHM_SIZE_BYTES,
   JOB_VOLUMES,
@@ -26,11 +28,16 @@ export {
   runnerConfigModel,
   runnerName,
   runnerSettingsProblems,
+  CACHE_SERVER_SIDE_ENCRYPTION,
+  sharedCacheSection,
 } from "./build-model";
 export { privilegedImagePatterns, matchesImagePattern } from "./privileged-images";
 export { imagePairProblems } from "./image-pairing";
 export type { ExamplePipelineSettings } from "./example-pipeline";
 export {
+  CACHE_HIT_LINE,
+  CACHE_READ_JOB,
+  CACHE_WRITE_JOB,
   DIND_SERVICE_ALIAS,
   EXAMPLE_PIPELINE_FILE,
   PUSHED_IMAGE_GREETING,

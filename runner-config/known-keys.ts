@@ -49,7 +49,9 @@ export type KnownTable =
   | "runners.autoscaler.connector_config"
   | "runners.autoscaler.policy"
   | "runners.autoscaler.scale_throttle"
-  | "runners.autoscaler.state_storage";
+  | "runners.autoscaler.state_storage"
+  | "runners.cache"
+  | "runners.cache.s3";
 
 /** The global section (`Config`). */
 const GLOBAL: Readonly<Record<string, TomlType>> = {
@@ -291,6 +293,42 @@ const RUNNERS_AUTOSCALER_POLICY: Readonly<Record<string, TomlType>> = {
   preemptive_mode: "boolean",
 };
 
+/**
+ * `[runners.cache]` and `[runners.cache.s3]`: the `toml:"…"` tags and Go types of `Config` and
+ * `CacheS3Config` in `cache/cacheconfig/cacheconfig.go` at tag v19.3.0 (`MaxUploadedArchiveSize` is an
+ * int64, `DualStack` and `PathStyle` are *bool, `AssumeRoleMaxConcurrency` an int). `gcs` and `azure`
+ * are listed as tables and not walked (the renderer never emits them).
+ */
+const RUNNERS_CACHE: Readonly<Record<string, TomlType>> = {
+  Type: "string",
+  Path: "string",
+  Shared: "boolean",
+  MaxUploadedArchiveSize: "integer",
+  s3: "table",
+  gcs: "table",
+  azure: "table",
+};
+
+const RUNNERS_CACHE_S3: Readonly<Record<string, TomlType>> = {
+  ServerAddress: "string",
+  AccessKey: "string",
+  SecretKey: "string",
+  SessionToken: "string",
+  BucketName: "string",
+  BucketLocation: "string",
+  Insecure: "boolean",
+  AuthenticationType: "string",
+  ServerSideEncryption: "string",
+  ServerSideEncryptionKeyID: "string",
+  DualStack: "boolean",
+  PathStyle: "boolean",
+  Accelerate: "boolean",
+  RoleARN: "string",
+  UploadRoleARN: "string",
+  AssumeRoleMaxConcurrency: "integer",
+  DisableAssumeRoleCredentialsCaching: "boolean",
+};
+
 /** Table path → key → TOML type. */
 export const KNOWN_KEYS: Readonly<Record<KnownTable, Readonly<Record<string, TomlType>>>> = {
   "": GLOBAL,
@@ -306,4 +344,6 @@ export const KNOWN_KEYS: Readonly<Record<KnownTable, Readonly<Record<string, Tom
   "runners.autoscaler.scale_throttle": { limit: "integer", burst: "integer" },
   /** `AutoscalerStateStorage` (17.5+, beta). */
   "runners.autoscaler.state_storage": { enabled: "boolean", dir: "string", keep_instance_with_acquisitions: "boolean" },
+  "runners.cache": RUNNERS_CACHE,
+  "runners.cache.s3": RUNNERS_CACHE_S3,
 };

@@ -97,6 +97,38 @@ export interface AutoscalerSection {
   readonly delete_instances_on_shutdown: true;
 }
 
+/**
+ * `[runners.cache.s3]`: the keys this project sets of gitlab-runner's `CacheS3Config`
+ * (cache/cacheconfig/cacheconfig.go at v19.3.0). Never `AccessKey`/`SecretKey`/`SessionToken` (keys in a
+ * file) nor `RoleARN`/`UploadRoleARN` (the runner would then assume the role and hand its temporary
+ * credentials to the job's helper: the GoCloud URL path of cache/s3v2/adapter.go).
+ */
+export interface CacheS3Section {
+  /** The stack's cache bucket. */
+  readonly BucketName: string;
+  /** Its region: set, so the runner never calls GetBucketLocation (s3v2 `newRawS3Client`). */
+  readonly BucketLocation: string;
+  /** Always `iam`: the manager's own credentials (the host role, through IMDS), no keys. */
+  readonly AuthenticationType: "iam";
+  /**
+   * `S3` (SSE-S3, AES256) or `KMS`: the manager signs the presigned PUT with the matching
+   * `x-amz-server-side-encryption` header, which the job's helper then sends (`--header`).
+   */
+  readonly ServerSideEncryption: "S3" | "KMS";
+}
+
+/** `[runners.cache]` (`cacheconfig.Config`): the shared S3 cache. Unset: the local cache. */
+export interface CacheSection {
+  /** `s3`: gitlab-runner 19.3 runs it with the s3v2 adapter (common/build.go, unless FF_USE_LEGACY_S3_CACHE_ADAPTER). */
+  readonly Type: "s3";
+  /**
+   * Always true: one cache for every runner; without it every key starts with `runner/<token>/`
+   * (cache/cache.go), so a new token (a re-registration) would start from an empty cache.
+   */
+  readonly Shared: true;
+  readonly s3: CacheS3Section;
+}
+
 /** One `[[runners]]` entry. */
 export interface RunnerSection {
   /** The runner's description in GitLab; informational. */
@@ -122,6 +154,8 @@ export interface RunnerSection {
    * alias resolves to its own DinD daemon only, however many jobs run at once.
    */
   readonly feature_flags?: Readonly<Record<string, boolean>>;
+  /** `[runners.cache]`: the shared S3 cache. Unset: each machine's local cache (the `/cache` volume). */
+  readonly cache?: CacheSection;
   readonly docker: DockerSection;
   /** Only with `executor = "docker-autoscaler"`. */
   readonly autoscaler?: AutoscalerSection;

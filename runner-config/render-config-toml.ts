@@ -4,7 +4,7 @@
  */
 import * as TOML from "@iarna/toml";
 import { RunnerConfigError } from "./errors";
-import type { AutoscalerSection, DockerSection, RunnerConfigModel, RunnerSection } from "./model";
+import type { AutoscalerSection, CacheSection, DockerSection, RunnerConfigModel, RunnerSection } from "./model";
 import { configModelProblems } from "./validate-model";
 
 type TomlTable = Parameters<typeof TOML.stringify>[0];
@@ -44,6 +44,19 @@ function autoscalerTable(a: AutoscalerSection): TomlTable {
   };
 }
 
+function cacheTable(c: CacheSection): TomlTable {
+  return {
+    Type: c.Type,
+    Shared: c.Shared,
+    s3: {
+      BucketName: c.s3.BucketName,
+      BucketLocation: c.s3.BucketLocation,
+      AuthenticationType: c.s3.AuthenticationType,
+      ServerSideEncryption: c.s3.ServerSideEncryption,
+    },
+  };
+}
+
 function runnerTable(r: RunnerSection): TomlTable {
   const table: TomlTable = { name: r.name, url: r.url };
   if (r.clone_url !== undefined) table.clone_url = r.clone_url;
@@ -58,6 +71,7 @@ function runnerTable(r: RunnerSection): TomlTable {
         .map((k) => [k, r.feature_flags![k]]),
     );
   }
+  if (r.cache !== undefined) table.cache = cacheTable(r.cache);
   table.docker = dockerTable(r.docker);
   if (r.autoscaler !== undefined) table.autoscaler = autoscalerTable(r.autoscaler);
   return table;

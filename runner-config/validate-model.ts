@@ -313,6 +313,75 @@ function checkAutoscaler(p: Problems, key: string, a: unknown): void {
 }
 
 /**
+ * Keys of `[runners.cache.s3]` that put credentials where a job can reach them: an access key in the
+ * file, or a role the runner assumes and whose temporary credentials it hands to the job's helper
+ * (gitlab-runner v19.3.0 cache/s3v2/adapter.go `GetGoCloudURL`). The manager signs URLs instead.
+ */
+export const CACHE_CREDENTIAL_KEYS: readonly string[] = [
+  "AccessKey",
+  "SecretKey",
+  "SessionToken",
+  "RoleARN",
+  "UploadRoleARN",
+];
+
+/** S3's bucket naming rules (3–63 lower-case letters, digits, dots and hyphens, a letter or digit at each end). */
+const S3_BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** An AWS region name such as eu-west-1 or us-gov-west-1. */
+const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+function checkCache(p: Problems, key: string, c: unknown): void {
+  if (!isRecord(c)) {
+    p.push(`${key}: expected the [runners.cache] table of the shared S3 cache; given ${show(c)}`);
+    return;
+  }
+  if (c.Type !== "s3") p.push(`${key}.Type: expected "s3"; given ${show(c.Type)}`);
+  if (c.Shared !== true) {
+    p.push(
+      `${key}.Shared: expected true (without it every key starts with runner/<token>/, and a new token starts from an empty cache); given ${show(c.Shared)}`,
+    );
+  }
+  for (const extra of Object.keys(c).filter((k) => !["Type", "Shared", "s3"].includes(k)))
+    p.push(`${key}.${extra}: not a key this renderer emits`);
+  const s3 = c.s3;
+  if (!isRecord(s3)) {
+    p.push(`${key}.s3: expected the [runners.cache.s3] table; given ${show(s3)}`);
+    return;
+  }
+  if (
+    checkText(p, `${key}.s3.BucketName`, s3.BucketName, "the cache bucket's name") &&
+    !S3_BUCKET_NAME.test(s3.BucketName)
+  ) {
+    p.push(
+      `${key}.s3.BucketName: expected an S3 bucket name (3–63 lower-case letters, digits, dots, hyphens); given ${show(s3.BucketName)}`,
+    );
+  }
+  if (
+    checkText(p, `${key}.s3.BucketLocation`, s3.BucketLocation, "the bucket's region") &&
+    !AWS_REGION.test(s3.BucketLocation)
+  ) {
+    p.push(`${key}.s3.BucketLocation: expected an AWS region such as eu-west-1; given ${show(s3.BucketLocation)}`);
+  }
+  if (s3.AuthenticationType !== "iam") {
+    p.push(
+      `${key}.s3.AuthenticationType: expected "iam" (the runner manager's own role signs the URLs; no key in the file); given ${show(s3.AuthenticationType)}`,
+    );
+  }
+  if (s3.ServerSideEncryption !== "S3" && s3.ServerSideEncryption !== "KMS") {
+    p.push(`${key}.s3.ServerSideEncryption: expected "S3" or "KMS"; given ${show(s3.ServerSideEncryption)}`);
+  }
+  for (const extra of Object.keys(s3).filter(
+    (k) => !["BucketName", "BucketLocation", "AuthenticationType", "ServerSideEncryption"].includes(k),
+  )) {
+    p.push(
+      CACHE_CREDENTIAL_KEYS.includes(extra)
+        ? `${key}.s3.${extra}: expected no credentials in config.toml (the manager presigns each archive's URLs with its role; ${extra} would put credentials in the file or in the job); given a value`
+        : `${key}.s3.${extra}: not a key this renderer emits`,
+    );
+  }
+}
+
+/**
  * On a worker, `host.docker.internal` and Docker's `host-gateway` are the worker itself: jobs there must
  * reach GitLab at the GitLab host's private address (or a name mapped to it), never through them.
  */
@@ -380,6 +449,7 @@ function checkRunner(p: Problems, key: string, runner: unknown): void {
       }
     }
   }
+  if (runner.cache !== undefined) checkCache(p, `${key}.cache`, runner.cache);
   checkDocker(p, `${key}.docker`, runner.docker);
   if (runner.executor === "docker-autoscaler") {
     checkAutoscaler(p, `${key}.autoscaler`, runner.autoscaler);
@@ -396,6 +466,7 @@ function checkRunner(p: Problems, key: string, runner: unknown): void {
     "executor",
     "environment",
     "feature_flags",
+    "cache",
     "docker",
     "autoscaler",
   ]);

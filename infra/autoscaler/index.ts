@@ -1,4 +1,10 @@
-export { RunnerWorkers, secondSubnetCidr, type RunnerWorkersArgs } from "./runner-workers";
+export {
+  RunnerWorkers,
+  secondSubnetCidr,
+  spotInstancesPolicy,
+  SPOT_ALLOCATION_STRATEGY,
+  type RunnerWorkersArgs,
+} from "./runner-workers";
 export { WORKER_GITLAB_NAME, workerAccess, type WorkerAccess } from "./worker-access";
 export { managerPolicyDocument, managerPolicyStatements } from "./manager-policy";
 export {

@@ -5,7 +5,8 @@
  *
  *   worker security group (SSH from the host's group only) ─┐
  *   launch template (AL2023, Docker by user data, IMDSv2 hop 1, encrypted root, no instance profile)
- *   Auto Scaling group (0…maxInstances, scale-in protected, AZRebalance suspended, no scaling policy)
+ *   Auto Scaling group (0…maxInstances, scale-in protected, AZRebalance suspended, no scaling policy;
+ *   with runner.autoscaler.spot a mixed-instances policy: spot workers above onDemandBase)
  *   the manager's IAM policy on the host role; the host's group admitting the workers on GitLab's ports
  *   (and on the Docker Hub pull-through cache's port, which the workers' daemon.json files name)
  *
@@ -219,7 +220,13 @@ export class RunnerWorkers extends pulumi.ComponentResource {
         suspendedProcesses: ["AZRebalance"],
         capacityRebalance: false,
         vpcZoneIdentifiers: subnetIds,
-        launchTemplate: { id: launchTemplate.id, version: pulumi.interpolate`${launchTemplate.latestVersion}` },
+        // With runner.autoscaler.spot the template goes into a mixed-instances policy instead (the two
+        // are exclusive in the API); without it the group is as it always was.
+        ...(settings.spot
+          ? { mixedInstancesPolicy: spotInstancesPolicy(settings, launchTemplate.id, launchTemplate.latestVersion) }
+          : {
+              launchTemplate: { id: launchTemplate.id, version: pulumi.interpolate`${launchTemplate.latestVersion}` },
+            }),
         // `pulumi destroy` reaches the group last: the manager's container goes first (its graceful
         // stop removes the workers it knows: delete_instances_on_shutdown), then its IAM policy, so
         // nothing scales the group any more. forceDelete: DeleteAutoScalingGroup with ForceDelete
@@ -336,6 +343,46 @@ export class RunnerWorkers extends pulumi.ComponentResource {
     );
     return { subnetId: subnet.id, ready: [route, association] };
   }
+}
+
+/**
+ * How spot capacity allocates its pools: `price-capacity-optimized`, AWS's recommendation for Auto
+ * Scaling groups ("Allocation strategies for multiple instance types", EC2 Auto Scaling user guide): the
+ * pools with the most spare capacity, and among those the cheapest. Reclaims are what cost a CI job
+ * (it fails and reruns), so capacity comes first; plain `capacity-optimized` would ignore price
+ * altogether, `lowest-price` ignores capacity and is reclaimed most.
+ */
+export const SPOT_ALLOCATION_STRATEGY = "price-capacity-optimized";
+
+/**
+ * The group's mixed-instances policy with runner.autoscaler.spot: the workers' launch template,
+ * `instanceType` then `extraInstanceTypes` as overrides (no weightedCapacity: each worker is one unit,
+ * as the runner counts it, and the config checks every type has instanceType's vCPUs and memory), the
+ * first `onDemandBase` workers on demand and every other one spot (`onDemandPercentageAboveBaseCapacity`
+ * 0, set explicitly: AWS's default is 100, all on demand). cattle-ops/terraform-aws-gitlab-runner's
+ * docker-autoscaler group does the same (`docker_autoscaler.tf`, `mixed_instances_policy`). Scale-in
+ * protection, the suspended AZRebalance and capacityRebalance false stay on the group: the runner alone
+ * decides which worker goes, and a rebalancing launch would replace a worker under a running job.
+ */
+export function spotInstancesPolicy(
+  settings: Pick<AutoscalerConfig, "instanceType" | "extraInstanceTypes" | "onDemandBase">,
+  launchTemplateId: pulumi.Input<string>,
+  launchTemplateVersion: pulumi.Input<number>,
+): aws.types.input.autoscaling.GroupMixedInstancesPolicy {
+  return {
+    instancesDistribution: {
+      onDemandBaseCapacity: settings.onDemandBase,
+      onDemandPercentageAboveBaseCapacity: 0,
+      spotAllocationStrategy: SPOT_ALLOCATION_STRATEGY,
+    },
+    launchTemplate: {
+      launchTemplateSpecification: {
+        launchTemplateId,
+        version: pulumi.interpolate`${launchTemplateVersion}`,
+      },
+      overrides: [settings.instanceType, ...settings.extraInstanceTypes].map((instanceType) => ({ instanceType })),
+    },
+  };
 }
 
 /**

@@ -11,6 +11,7 @@ import { awsRegionProblem } from "./aws-regions";
 import { objectBucketNameProblem } from "../object-storage/buckets";
 import { emailProblems } from "./email-rules";
 import { SECRET_NAME, omnibusProblems } from "../omnibus/omnibus-settings";
+import { instanceTypeFacts } from "./instance-types";
 import { ConfigSecret, type StackConfig, type Target, type TlsMode, type TlsSetting } from "./types";
 
 /**
@@ -87,6 +88,7 @@ export function parseStackConfig(input: ParseInput): ParseResult {
     }),
   );
   problems.push(...rdsProblems(values, new Set(given.keys()), refused));
+  applySpotAndCache(values, { target, given: new Set(given.keys()), refused }, problems);
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, config: build(values, target, target === "aws" ? (region as string) : undefined) };
 }
@@ -633,8 +635,90 @@ function rdsProblems(values: Map<string, unknown>, given: ReadonlySet<string>, r
   return problems;
 }
 
-/** The narrowest VPC that has room for the RDS database's private subnets (four /24s). */
-export const RDS_MAX_VPC_PREFIX = 22;
+/**
+ * `runner.cache.type`'s default (`s3` on aws with the autoscaler: every job there starts on a fresh
+ * worker, so a local cache never hits) and its rule across keys, and the spot keys' rules across keys.
+ */
+function applySpotAndCache(values: Map<string, unknown>, ctx: AutoscalerContext, problems: string[]): void {
+  const autoscaled = ctx.target === "aws" && values.get("runner.autoscaler.enabled") === true;
+  if (!ctx.given.has("runner.cache.type")) {
+    values.set("runner.cache.type", autoscaled ? "s3" : "local");
+  } else if (
+    ctx.target === "aws" &&
+    !autoscaled &&
+    values.get("runner.cache.type") === "s3" &&
+    !ctx.refused.has("runner.cache.type") &&
+    !ctx.refused.has("host.imdsHopLimit") &&
+    (values.get("host.imdsHopLimit") as number) < 2
+  ) {
+    problems.push(
+      `${fullKey("runner.cache.type")}: expected local with host.imdsHopLimit ${String(values.get("host.imdsHopLimit"))} and no runner.autoscaler.enabled (the runner container presigns the cache's URLs with the host role, which it reaches through IMDS from a Docker bridge network: set host.imdsHopLimit to 2, which lets the host's job containers reach the role too, or enable the autoscaler); got "s3"`,
+    );
+  }
+  if (!autoscaled) return;
+
+  const spot = values.get("runner.autoscaler.spot") === true;
+  const extra = values.get("runner.autoscaler.extraInstanceTypes") as string[];
+  const onDemandBase = values.get("runner.autoscaler.onDemandBase") as number;
+  const usable = (path: string): boolean => !ctx.refused.has(path);
+  if (!spot) {
+    if (usable("runner.autoscaler.extraInstanceTypes") && extra.length > 0) {
+      problems.push(
+        `${fullKey("runner.autoscaler.extraInstanceTypes")}: expected [] without runner.autoscaler.spot (the extra types are for spot capacity; on-demand workers are instanceType); got ${JSON.stringify(extra)}`,
+      );
+    }
+    if (usable("runner.autoscaler.onDemandBase") && onDemandBase > 0) {
+      problems.push(
+        `${fullKey("runner.autoscaler.onDemandBase")}: expected 0 without runner.autoscaler.spot (every worker is on demand already); got ${onDemandBase}`,
+      );
+    }
+    return;
+  }
+  const maxInstances = values.get("runner.autoscaler.maxInstances") as number;
+  if (
+    usable("runner.autoscaler.onDemandBase") &&
+    usable("runner.autoscaler.maxInstances") &&
+    onDemandBase > maxInstances
+  ) {
+    problems.push(
+      `${fullKey("runner.autoscaler.onDemandBase")}: expected at most maxInstances (${maxInstances}); got ${onDemandBase}`,
+    );
+  }
+  if (!usable("runner.autoscaler.extraInstanceTypes") || !usable("runner.autoscaler.instanceType")) return;
+  const base = values.get("runner.autoscaler.instanceType") as string;
+  const baseFacts = instanceTypeFacts(base);
+  const seen = new Set<string>([base]);
+  extra.forEach((type, i) => {
+    const key = `${fullKey("runner.autoscaler.extraInstanceTypes")}[${i}]`;
+    if (seen.has(type)) {
+      problems.push(
+        `${key}: expected a type not already listed (instanceType or an earlier extra type); got ${JSON.stringify(type)}`,
+      );
+      return;
+    }
+    seen.add(type);
+    const facts = instanceTypeFacts(type);
+    if (baseFacts === undefined) {
+      problems.push(
+        `${key}: expected no extra types while instanceType ${base} is not in the vendored table of vCPUs and memory (infra/config/instance-types.ts), so that every worker can be checked to hold capacityPerInstance jobs; got ${JSON.stringify(type)}`,
+      );
+    } else if (facts === undefined) {
+      problems.push(
+        `${key}: expected a type of the vendored table of vCPUs and memory (infra/config/instance-types.ts: the m, c and r families of the 5th generation on), with ${baseFacts.vcpus} vCPUs and ${baseFacts.memoryGiB} GiB like instanceType ${base}; got ${JSON.stringify(type)}, whose size the table does not know`,
+      );
+    } else if (
+      facts.vcpus !== baseFacts.vcpus ||
+      facts.memoryGiB !== baseFacts.memoryGiB ||
+      facts.burstable !== baseFacts.burstable
+    ) {
+      const shape = (f: { vcpus: number; memoryGiB: number; burstable: boolean }): string =>
+        `${f.vcpus} vCPUs, ${f.memoryGiB} GiB${f.burstable ? ", burstable" : ""}`;
+      problems.push(
+        `${key}: expected a type with the vCPUs and memory of instanceType ${base} (${shape(baseFacts)}): capacityPerInstance counts jobs per worker, whatever its type; got ${JSON.stringify(type)} (${shape(facts)})`,
+      );
+    }
+  });
+}
 
 function tryJson(text: string): unknown {
   const trimmed = text.trim();

@@ -684,6 +684,57 @@ export const KEYS: readonly KeySpec[] = [
     check: (v: string) => checkX86InstanceType(v),
   },
   {
+    path: "runner.autoscaler.spot",
+    kind: "boolean",
+    default: false,
+    targets: AWS,
+    description:
+      "Workers from spot capacity (a mixed-instances Auto Scaling group, price-capacity-optimized); a reclaimed worker fails its job as a runner system failure, which `retry: when: [runner_system_failure]` retries.",
+  },
+  {
+    path: "runner.autoscaler.extraInstanceTypes",
+    kind: "stringList",
+    default: [],
+    targets: AWS,
+    description:
+      "More x86_64 instance types for spot capacity, each with the vCPUs and memory of instanceType (capacityPerInstance is per worker); only with spot.",
+    checkEach: (v: string) => checkX86InstanceType(v),
+  },
+  {
+    path: "runner.autoscaler.onDemandBase",
+    kind: "integer",
+    default: 0,
+    min: 0,
+    max: 200,
+    targets: AWS,
+    description:
+      "With spot: this many workers are always on-demand (the first ones launched); the rest are spot. At most maxInstances.",
+  },
+  {
+    path: "runner.cache.type",
+    kind: "string",
+    default: "local",
+    defaultDoc: "`s3` on aws with runner.autoscaler.enabled, else `local`",
+    acceptsDoc: "`local` or `s3` (`s3` on aws only)",
+    description:
+      "Where jobs' `cache:` goes: `local` keeps it on the machine that ran the job; `s3` is one shared cache in a bucket of the stack, which the runner reaches with presigned URLs (no credentials in jobs or on workers).",
+    check: (v: string, ctx: RuleContext) =>
+      v === "local" || (v === "s3" && ctx.target === "aws")
+        ? undefined
+        : ctx.target === "aws"
+          ? "local or s3"
+          : "local on the local target (s3 is a bucket in the stack's AWS account)",
+  },
+  {
+    path: "runner.cache.expireDays",
+    kind: "integer",
+    default: 14,
+    min: 1,
+    max: 365,
+    description:
+      "With the s3 cache: days after which the bucket's lifecycle deletes a cache archive (a job that still uses its key uploads it again).",
+  },
+  {
     path: "mirror.enabled",
     kind: "boolean",
     default: true,

@@ -155,6 +155,20 @@ export interface AutoscalerConfig {
   readonly idleTime: string;
   /** x86_64 EC2 instance type of the workers. */
   readonly instanceType: string;
+  /** Workers from spot capacity (a mixed-instances group); false keeps every worker on demand. */
+  readonly spot: boolean;
+  /** More x86_64 types for spot capacity, each with instanceType's vCPUs and memory; [] without spot. */
+  readonly extraInstanceTypes: readonly string[];
+  /** With spot: workers always on demand (0…maxInstances); 0 without spot. */
+  readonly onDemandBase: number;
+}
+
+/** `runner.cache.*`: where jobs' `cache:` archives go. */
+export interface RunnerCacheConfig {
+  /** `local` (on the machine that ran the job) or `s3` (a shared bucket of the stack; aws only). */
+  readonly type: "local" | "s3";
+  /** Days the bucket's lifecycle keeps a cache archive (s3). */
+  readonly expireDays: number;
 }
 
 export interface RunnerConfig {
@@ -170,6 +184,8 @@ export interface RunnerConfig {
   readonly sessionTimeout: number;
   /** Jobs on autoscaled EC2 workers; `enabled: false` keeps the docker executor on the host. */
   readonly autoscaler: AutoscalerConfig;
+  /** Jobs' shared cache: local, or the stack's S3 bucket. */
+  readonly cache: RunnerCacheConfig;
 }
 
 /** The Docker Hub pull-through cache (`mirror.*`). */

@@ -28,6 +28,7 @@ import {
   runnerName,
   runnerSettingsProblems,
   type RunnerConfigSettings,
+  type SharedCacheBucket,
 } from "../../runner-config";
 import { RunnerRegistration } from "./runner-registration";
 import type { RegistrationProviderOptions } from "./registration-provider";
@@ -128,6 +129,18 @@ export interface GitLabRunnerArgs {
   readonly registration?: RegistrationProviderOptions;
   /** Jobs on autoscaled EC2 workers (docker-autoscaler). Default: unset, the docker executor on the host. */
   readonly autoscaler?: RunnerAutoscaling;
+  /**
+   * The shared S3 cache (`runner.cache.type` s3, infra/runner-cache): config.toml's `[runners.cache]`
+   * names the bucket, and the runner presigns its URLs with the host role. Default: unset, the local cache.
+   */
+  readonly cache?: RunnerCacheBucket | undefined;
+}
+
+/** The stack's cache bucket, as the runner's config.toml names it. */
+export interface RunnerCacheBucket {
+  readonly bucketName: pulumi.Input<string>;
+  /** The bucket's region. */
+  readonly region: string;
 }
 
 export class GitLabRunner extends pulumi.ComponentResource {
@@ -157,6 +170,9 @@ export class GitLabRunner extends pulumi.ComponentResource {
       dindImage: config.dindImage,
       tags: config.tags,
       registry: args.registry ?? false,
+      // The cache jobs, where a later job can hit: the shared S3 cache, or the host's own local cache
+      // (the docker executor). Autoscaled workers with the local cache start empty, so they would miss.
+      cache: args.cache !== undefined || autoscaler === undefined,
     });
 
     // Makes the description unique in GitLab: it is how a retried create finds what a lost answer created.
@@ -180,6 +196,11 @@ export class GitLabRunner extends pulumi.ComponentResource {
     );
 
     const jobVolumes = pulumi.all([...(args.jobVolumes ?? [])]);
+    const cache = args.cache;
+    const cacheBucket: pulumi.Output<SharedCacheBucket | undefined> =
+      cache === undefined
+        ? pulumi.output(undefined)
+        : pulumi.output(cache.bucketName).apply((bucketName) => ({ bucketName, region: cache.region }));
     // Where jobs run decides how they reach GitLab; the rest of config.toml is the same.
     const jobAccess: pulumi.Output<Pick<RunnerConfigSettings, "url" | "extraHosts" | "autoscaler">> =
       autoscaler === undefined
@@ -202,7 +223,7 @@ export class GitLabRunner extends pulumi.ComponentResource {
               autoscaler: { settings: autoscaler.settings, autoScalingGroupName: groupName },
             }));
     const configToml = pulumi.secret(
-      pulumi.all([registration.token, jobAccess, jobVolumes]).apply(([token, access, volumes]) =>
+      pulumi.all([registration.token, jobAccess, jobVolumes, cacheBucket]).apply(([token, access, volumes, bucket]) =>
         renderRunnerConfigToml(
           runnerConfigModel({
             team: names.team,
@@ -215,6 +236,7 @@ export class GitLabRunner extends pulumi.ComponentResource {
             token,
             runner: config,
             autoscaler: access.autoscaler,
+            ...(bucket === undefined ? {} : { cache: bucket }),
           }),
         ),
       ),

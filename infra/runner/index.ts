@@ -10,7 +10,7 @@ export {
   MANAGER_START_SCRIPT,
   RUNNER_CA_FILE,
 } from "./gitlab-runner";
-export type { GitLabEndpoint, GitLabRunnerArgs, RunnerAutoscaling } from "./gitlab-runner";
+export type { GitLabEndpoint, GitLabRunnerArgs, RunnerAutoscaling, RunnerCacheBucket } from "./gitlab-runner";
 export { RunnerRegistration, RUNNER_REGISTRATION_TYPE } from "./runner-registration";
 export type { RunnerRegistrationArgs } from "./runner-registration";
 export type { RegistrationInputs, RegistrationOutputs, RegistrationProviderOptions } from "./registration-provider";

@@ -41,6 +41,9 @@ describe("defaults", () => {
       idleCount: 0,
       idleTime: "20m",
       instanceType: "m7i.large",
+      spot: false,
+      extraInstanceTypes: [],
+      onDemandBase: 0,
     });
     expect(c.runner.concurrent).toBe(4);
     expect(c.host.imdsHopLimit).toBe(1);

@@ -50,6 +50,9 @@ interface TeamView {
   readonly keyPolicy: unknown;
   readonly bucketArn: string;
   readonly bucketPolicy: unknown;
+  /** The runner's shared cache bucket and its policy. */
+  readonly cacheBucketArn: string;
+  readonly cacheBucketPolicy: unknown;
   readonly documentArn: string;
   readonly associationArn: string;
   readonly associationTags: Record<string, string>;
@@ -67,6 +70,26 @@ function one(stack: TeamStack, type: string) {
   return found[0];
 }
 
+/** The stack's bucket whose Name tag is `<team>-<what>` (the backups', the runner cache's). */
+function bucketNamed(stack: TeamStack, what: string) {
+  const found = stack.resources.filter(
+    (r) =>
+      r.type === "aws:s3/bucket:Bucket" &&
+      (r.inputs.tags as Record<string, string> | undefined)?.Name === `${stack.team}-${what}`,
+  );
+  if (found.length !== 1) throw new Error(`${stack.team}: expected one bucket ${what}, found ${found.length}`);
+  return found[0];
+}
+
+/** The bucket policy of a bucket. */
+function policyOf(stack: TeamStack, bucket: ReturnType<typeof bucketNamed>) {
+  const found = stack.resources.filter(
+    (r) => r.type === "aws:s3/bucketPolicy:BucketPolicy" && r.inputs.bucket === bucket.state.bucket,
+  );
+  if (found.length !== 1) throw new Error(`${stack.team}: expected one policy of ${String(bucket.state.bucket)}`);
+  return found[0];
+}
+
 function view(stack: TeamStack, bucketOf: TeamStack = stack): TeamView {
   // The host's role: the one in the instance profile (the snapshots' DLM role is another).
   const roleName = String(one(stack, "aws:iam/instanceProfile:InstanceProfile").inputs.role);
@@ -77,8 +100,10 @@ function view(stack: TeamStack, bucketOf: TeamStack = stack): TeamView {
   const association = one(stack, "aws:ssm/association:Association");
   const group = one(stack, "aws:autoscaling/group:Group");
   // The bucket asked about: the team's own, or (a drill) the restore source's, with its owner's policy.
-  const bucket = backupBucket(bucketOf);
-  const bucketPolicy = policyOf(bucketOf, String(bucket.state.bucket));
+  const bucket = bucketNamed(bucketOf, "gitlab-backups");
+  const bucketPolicy = policyOf(bucketOf, bucket);
+  // The runner's shared cache (runner.cache.type s3, the default with the autoscaler).
+  const cacheBucket = bucketNamed(stack, "runner-cache");
   return {
     team: stack.team,
     roleArn: String(role.state.arn),
@@ -93,6 +118,8 @@ function view(stack: TeamStack, bucketOf: TeamStack = stack): TeamView {
     keyPolicy: JSON.parse(String(key.inputs.policy)),
     bucketArn: String(bucket.state.arn),
     bucketPolicy: JSON.parse(String(bucketPolicy.inputs.policy)),
+    cacheBucketArn: String(cacheBucket.state.arn),
+    cacheBucketPolicy: JSON.parse(String(policyOf(stack, cacheBucket).inputs.policy)),
     documentArn: String(one(stack, "aws:ssm/document:Document").state.arn),
     associationArn: String(association.state.arn),
     associationTags: association.inputs.tags as Record<string, string>,
@@ -102,34 +129,20 @@ function view(stack: TeamStack, bucketOf: TeamStack = stack): TeamView {
     groupName: String(group.state.name),
     objectBuckets: Object.fromEntries(
       stack.resources
-        .filter((r) => r.type === "aws:s3/bucket:Bucket" && r !== backupBucket(stack))
+        .filter(
+          (r) =>
+            r.type === "aws:s3/bucket:Bucket" &&
+            (r.inputs.tags as Record<string, string> | undefined)?.["gitlab-dind:object-type"] !== undefined,
+        )
         .map((r) => [
           String((r.inputs.tags as Record<string, string>)["gitlab-dind:object-type"]),
           {
             arn: String(r.state.arn),
-            policy: JSON.parse(String(policyOf(stack, String(r.state.bucket)).inputs.policy)),
+            policy: JSON.parse(String(policyOf(stack, r).inputs.policy)),
           },
         ]),
     ),
   };
-}
-
-/** The backup bucket: `<team>-gitlab-backups-<suffix>` (the object storage buckets are the others). */
-function backupBucket(stack: TeamStack) {
-  const found = stack.resources.filter(
-    (r) => r.type === "aws:s3/bucket:Bucket" && /-gitlab-backups-[0-9a-f]+$/.test(String(r.state.bucket)),
-  );
-  if (found.length !== 1) throw new Error(`${stack.team}: expected one backup bucket, found ${found.length}`);
-  return found[0];
-}
-
-/** The bucket policy of the bucket named `bucket`. */
-function policyOf(stack: TeamStack, bucket: string) {
-  const found = stack.resources.filter(
-    (r) => r.type === "aws:s3/bucketPolicy:BucketPolicy" && r.inputs.bucket === bucket,
-  );
-  if (found.length !== 1) throw new Error(`${stack.team}: expected one policy of ${bucket}, found ${found.length}`);
-  return found[0];
 }
 
 /** A request about an object in one of `of`'s object storage buckets, with that bucket's policy. */
@@ -214,6 +227,19 @@ const CASES: Record<string, (by: Team, of: Team) => Request> = {
     resource: of.own.bucketArn,
     resourcePolicy: of.own.bucketPolicy,
   }),
+  "`s3:GetObject` of a job's cache archive in the runner cache bucket": (by, of) =>
+    cacheRequest(by, of, "s3:GetObject", CACHE_ARCHIVE),
+  "`s3:PutObject` of a job's cache archive in the runner cache bucket": (by, of) =>
+    cacheRequest(by, of, "s3:PutObject", CACHE_ARCHIVE),
+  "`s3:PutObject` in the runner cache bucket outside `project/`": (by, of) =>
+    cacheRequest(by, of, "s3:PutObject", "runner/glrt-abc/project/42/x.zip"),
+  "`s3:ListBucket` of the runner cache bucket": (by, of) => ({
+    principal: by.own,
+    action: "s3:ListBucket",
+    resource: of.own.cacheBucketArn,
+    resourcePolicy: of.own.cacheBucketPolicy,
+  }),
+  "`s3:DeleteObject` of a job's cache archive": (by, of) => cacheRequest(by, of, "s3:DeleteObject", CACHE_ARCHIVE),
   "`ssm:GetDocument` of the backup installer": (by, of) => ({
     principal: by.own,
     action: "ssm:GetDocument",
@@ -284,6 +310,19 @@ const CASES: Record<string, (by: Team, of: Team) => Request> = {
     context: { "ec2:osuser": WORKER_USER },
   }),
 };
+
+/** Where gitlab-runner puts a shared cache archive: `project/<id>/<key>` (cache/cache.go at v19.3.0). */
+const CACHE_ARCHIVE = "project/42/smoke-cache-7-protected";
+
+/** What the runner manager's presigned URL asks of `of`'s cache bucket, signed with `by`'s role. */
+function cacheRequest(by: Team, of: Team, action: string, key: string): Request {
+  return {
+    principal: by.own,
+    action,
+    resource: `${of.own.cacheBucketArn}/${key}`,
+    resourcePolicy: of.own.cacheBucketPolicy,
+  };
+}
 
 /** The drill table's rows: what the drill's role asks of its restore source's bucket (the other team's). */
 const DRILL_CASES: Record<string, (drill: TeamView, otherPrefix: string) => Omit<Request, "principal">> = {
@@ -443,7 +482,7 @@ beforeAll(async () => {
   // One at a time: Pulumi's mock runtime is process-global.
   const paymentsStack = await buildTeamStack(STACK, "payments", OBJECT_STORAGE);
   const searchStack = await buildTeamStack(STACK, "search", OBJECT_STORAGE);
-  const bucketOf = (stack: TeamStack) => String(backupBucket(stack).state.bucket);
+  const bucketOf = (stack: TeamStack) => String(bucketNamed(stack, "gitlab-backups").state.bucket);
   // Each team's drill of the other's backups.
   const searchDrill = await buildTeamStack(STACK, "search", {
     ...OBJECT_STORAGE,
@@ -464,6 +503,7 @@ describe("two teams in one account, as an IAM policy evaluator sees them", () =>
       "parameterArn",
       "keyArn",
       "bucketArn",
+      "cacheBucketArn",
       "documentArn",
       "associationArn",
       "instanceArn",

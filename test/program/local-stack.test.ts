@@ -68,12 +68,14 @@ describe("the local stack", () => {
     expect(toml).toContain("privileged = true");
     expect(toml).not.toContain("docker.sock");
     // The stack's example pipeline is the one shipped in examples/ (default runner settings), without
-    // its registry jobs: locally $CI_REGISTRY is localhost, the job's dind service itself.
+    // its registry jobs: locally $CI_REGISTRY is localhost, the job's dind service itself. Its cache
+    // jobs stay: the host's local cache hits.
     const shipped = parseYaml(
       readFileSync(join(__dirname, "..", "..", "examples", "dind", ".gitlab-ci.yml"), "utf8"),
     ) as Record<string, { stage?: string }>;
     const local = parseYaml(plan.files["gitlab-ci.example.yml"]) as Record<string, unknown>;
-    expect(Object.keys(local)).toEqual(["docker-in-docker"]);
+    expect(Object.keys(local)).toEqual(["docker-in-docker", "cache-write", "cache-read"]);
+    expect(local["cache-read"]).toEqual(shipped["cache-read"]);
     const { stage: _stage, ...shippedJob } = shipped["docker-in-docker"];
     expect(local["docker-in-docker"]).toEqual(shippedJob);
   });

@@ -4,6 +4,9 @@ import fc from "fast-check";
 import { parse } from "yaml";
 import { describe, expect, test } from "vitest";
 import {
+  CACHE_HIT_LINE,
+  CACHE_READ_JOB,
+  CACHE_WRITE_JOB,
   DIND_SERVICE_ALIAS,
   EXAMPLE_PIPELINE_FILE,
   RunnerConfigError,
@@ -180,7 +183,14 @@ describe("the registry jobs", () => {
 
   test("the default render (the registry is on by default) pushes in a stage after the DinD job and pulls after that", () => {
     const doc = parse(renderDefaultExamplePipeline()) as Record<string, unknown>;
-    expect(Object.keys(doc)).toEqual(["stages", "docker-in-docker", REGISTRY_PUSH_JOB, REGISTRY_PULL_JOB]);
+    expect(Object.keys(doc)).toEqual([
+      "stages",
+      "docker-in-docker",
+      REGISTRY_PUSH_JOB,
+      REGISTRY_PULL_JOB,
+      CACHE_WRITE_JOB,
+      CACHE_READ_JOB,
+    ]);
     // GitLab's order, as the fake GitLab reads it: the DinD job (default stage test), then push, then pull.
     const parsed = parseCiJobs(renderDefaultExamplePipeline());
     if ("error" in parsed) throw new Error(parsed.error);
@@ -188,14 +198,21 @@ describe("the registry jobs", () => {
       ["docker-in-docker", "test"],
       [REGISTRY_PUSH_JOB, "push"],
       [REGISTRY_PULL_JOB, "pull"],
+      [CACHE_WRITE_JOB, ".pre"],
+      [CACHE_READ_JOB, ".post"],
     ]);
     expect(parsed.stages.indexOf("test")).toBeLessThan(parsed.stages.indexOf("push"));
     expect(parsed.stages.indexOf("push")).toBeLessThan(parsed.stages.indexOf("pull"));
+    // cache-write alone before every stage, cache-read alone after every one.
+    expect(parsed.stages[0]).toBe(".pre");
+    expect(parsed.stages.at(-1)).toBe(".post");
     // smoke knows all three jobs, with the runner's tags.
     expect(describePipeline(renderDefaultExamplePipeline(), "default").jobTags).toEqual({
       "docker-in-docker": defaultRunnerTags(),
       [REGISTRY_PUSH_JOB]: defaultRunnerTags(),
       [REGISTRY_PULL_JOB]: defaultRunnerTags(),
+      [CACHE_WRITE_JOB]: defaultRunnerTags(),
+      [CACHE_READ_JOB]: defaultRunnerTags(),
     });
   });
 
@@ -250,4 +267,47 @@ describe("the registry jobs", () => {
       }
     },
   );
+});
+
+describe("the cache jobs", () => {
+  const render = (cache: boolean, registry = false) =>
+    parse(
+      renderExamplePipeline({
+        jobImage: DEFAULT_JOB_IMAGE,
+        dindImage: DEFAULT_DIND_IMAGE,
+        tags: ["docker"],
+        registry,
+        cache,
+      }),
+    ) as Record<string, any>;
+
+  test("cache-write (alone, first) pushes smoke-cache/ under a key of this pipeline; cache-read (alone, last) pulls it and prints the hit", () => {
+    const doc = render(true);
+    // GitLab's own first and last stages: no stages list needed.
+    expect(doc.stages).toBeUndefined();
+    expect(doc[CACHE_WRITE_JOB]).toEqual({
+      stage: ".pre",
+      image: DEFAULT_JOB_IMAGE,
+      tags: ["docker"],
+      cache: { key: "smoke-$CI_PIPELINE_ID", paths: ["smoke-cache/"], policy: "push" },
+      script: ["mkdir -p smoke-cache/", 'echo "$CI_PIPELINE_ID" > smoke-cache/pipeline-id'],
+    });
+    expect(doc[CACHE_READ_JOB].stage).toBe(".post");
+    expect(doc[CACHE_READ_JOB].cache).toEqual({
+      key: "smoke-$CI_PIPELINE_ID",
+      paths: ["smoke-cache/"],
+      policy: "pull",
+    });
+    expect(doc[CACHE_READ_JOB].script.at(-1)).toBe(`echo "${CACHE_HIT_LINE} $(cat smoke-cache/pipeline-id)"`);
+    // No DinD service: the cache needs none.
+    expect(doc[CACHE_WRITE_JOB].services).toBeUndefined();
+  });
+
+  test("with the registry, cache-read still comes last (.post); without cache, no cache jobs", () => {
+    const withRegistry = render(true, true);
+    expect(withRegistry.stages).toEqual(["test", "push", "pull"]);
+    expect([withRegistry[CACHE_WRITE_JOB].stage, withRegistry[CACHE_READ_JOB].stage]).toEqual([".pre", ".post"]);
+    const without = render(false);
+    expect(Object.keys(without)).toEqual(["docker-in-docker"]);
+  });
 });

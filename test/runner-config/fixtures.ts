@@ -26,7 +26,11 @@ export const DEFAULT_RUNNER: RunnerConfig = {
     idleCount: 0,
     idleTime: "20m",
     instanceType: "m7i.large",
+    spot: false,
+    extraInstanceTypes: [],
+    onDemandBase: 0,
   },
+  cache: { type: "local", expireDays: 14 },
 };
 
 /** The default model for an `aws` stack of team `payments`. */

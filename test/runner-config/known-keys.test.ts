@@ -40,6 +40,8 @@ describe("every key the renderer emits is one gitlab-runner reads, at its type",
       "runners.autoscaler.policy",
       "runners.autoscaler.scale_throttle",
       "runners.autoscaler.state_storage",
+      "runners.cache",
+      "runners.cache.s3",
     ];
     expect(Object.keys(KNOWN_KEYS).sort()).toEqual([...tables].sort());
   });

@@ -11,7 +11,13 @@ import { startFakeGitLab } from "../support/fake-gitlab";
 import type { FakeGitLab, FakeGitLabOptions } from "../support/fake-gitlab";
 import { projectRoutes } from "../support/fake-gitlab/projects";
 import { fakeClock } from "../support/clock";
-import { DIND_SUCCESS_TRACE, REGISTRY_PULL_TRACE, REGISTRY_PUSH_TRACE } from "../support/fake-gitlab";
+import {
+  CACHE_READ_TRACE,
+  createState,
+  DIND_SUCCESS_TRACE,
+  REGISTRY_PULL_TRACE,
+  REGISTRY_PUSH_TRACE,
+} from "../support/fake-gitlab";
 import { renderExamplePipeline } from "../../runner-config";
 import { DEFAULT_DIND_IMAGE, DEFAULT_JOB_IMAGE } from "../../infra/config/schema";
 
@@ -114,7 +120,9 @@ describe("npm run smoke, against a fake GitLab", () => {
     expect(output).toContain("✔ GitLab 19.3.0 answers (token of root, administrator)");
     expect(output).toContain("✔ Runner #7 gitlab-dind-runner is online with tags docker, dind");
     expect(output).toMatch(/✔ Created private project root\/dind-smoke-\d{14}-\w+/);
+    // Created first: it waits for cache-write, alone in .pre.
     expect(lines.filter((l) => l.startsWith("  job docker-in-docker:")).map((l) => l.replace(/ \(.*\)$/, ""))).toEqual([
+      "  job docker-in-docker: created",
       "  job docker-in-docker: pending",
       "  job docker-in-docker: running on runner #7 gitlab-dind-runner",
       "  job docker-in-docker: success",
@@ -145,14 +153,18 @@ describe("npm run smoke, against a fake GitLab", () => {
     const { code, output, lines } = await run(f, { projectName: "registry-smoke" });
     expect(code).toBe(0);
     const pipeline = Number(/✔ Pipeline #(\d+):/.exec(output)?.[1]);
-    // Each job in its stage: the DinD job, then the push, then the pull.
+    // Each job in its stage: cache-write alone (.pre), the DinD job, the push, the pull, cache-read alone (.post).
     expect(lines.filter((l) => / job \S+: (success|pending)/.test(l)).map((l) => l.replace(/ \(.*\)$/, ""))).toEqual([
+      "  job cache-write: pending",
+      "  job cache-write: success",
       "  job docker-in-docker: pending",
       "  job docker-in-docker: success",
       "  job registry-push: pending",
       "  job registry-push: success",
       "  job registry-pull: pending",
       "  job registry-pull: success",
+      "  job cache-read: pending",
+      "  job cache-read: success",
     ]);
     expect(output).toContain(
       `✔ Job registry-push built an image inside DinD and pushed it to GitLab's registry: 198.51.100.7:4567/root/registry-smoke/smoke:${pipeline} (sha256:`,
@@ -223,6 +235,52 @@ describe("npm run smoke, against a fake GitLab", () => {
     expectDeleted(f);
   });
 
+  it("reports the cache hit: cache-read restored what cache-write cached in this pipeline (the local cache)", async () => {
+    const f = await fake();
+    const { code, output } = await run(f);
+    expect(code).toBe(0);
+    const pipeline = Number(/✔ Pipeline #(\d+):/.exec(output)?.[1]);
+    expect(output).toContain(
+      `✔ Cache hit: job cache-read restored what cache-write cached, from the local cache: gitlab-dind cache hit: smoke-cache/pipeline-id written by pipeline ${pipeline}`,
+    );
+    expect(output.indexOf("✔ Cache hit")).toBeLessThan(output.indexOf("Docker-in-Docker works"));
+  });
+
+  it("a hit from the shared S3 cache names the bucket's endpoint the helper downloaded from", async () => {
+    const shared = CACHE_READ_TRACE.replace(
+      /No URL provided, cache will not be downloaded[^\n]*/,
+      "Downloading cache from https://dev-autoscale-runner-cache-5eed0000.s3.dualstack.eu-central-1.amazonaws.com/project/1/smoke-{{pipeline}}-protected  ETag=&#34;0f1e&#34;",
+    );
+    const f = await fake({
+      pipelineBehaviour: {
+        jobs: { ...createState().pipelineBehaviour.jobs, "cache-read": { outcome: "success", trace: shared } },
+      },
+    });
+    const { code, output } = await run(f);
+    expect(code).toBe(0);
+    expect(output).toMatch(
+      /✔ Cache hit: job cache-read restored what cache-write cached, downloaded from the shared cache at dev-autoscale-runner-cache-5eed0000\.s3\.dualstack\.eu-central-1\.amazonaws\.com: gitlab-dind cache hit/,
+    );
+  });
+
+  it("a cache-read that printed no hit for this pipeline proves nothing: fails with its log", async () => {
+    const miss = CACHE_READ_TRACE.replace(
+      /^gitlab-dind cache hit: .*$/m,
+      "gitlab-dind cache hit: smoke-cache/pipeline-id written by pipeline 1",
+    );
+    const f = await fake({
+      pipelineBehaviour: {
+        jobs: { ...createState().pipelineBehaviour.jobs, "cache-read": { outcome: "success", trace: miss } },
+      },
+    });
+    const { code, output } = await run(f);
+    expect(code).toBe(1);
+    expect(output).toMatch(/✘ Pipeline #\d+ passed, but job cache-read did not find what cache-write cached\./);
+    expect(output).toContain("--- last");
+    expect(output).not.toContain("Docker-in-Docker works");
+    expectDeleted(f);
+  });
+
   it("a pipeline without the registry jobs (gitlab.registryPort 0): passes on the DinD proof alone, no image to delete", async () => {
     const f = await fake();
     const yaml = renderExamplePipeline({
@@ -284,7 +342,7 @@ describe("npm run smoke, against a fake GitLab", () => {
     expect(code).toBe(1);
     // Every job of the example pipeline asks for the same tags.
     expect(output).toContain(
-      "✘ Runner #7 is online but does not take job docker-in-docker, registry-push, registry-pull.",
+      "✘ Runner #7 is online but does not take job docker-in-docker, registry-push, registry-pull, cache-write, cache-read.",
     );
     expect(output).toContain("Diagnosis: The job waits for a runner with its tags [tags-mismatch]");
     expect(output).toContain("needs a runner with all of these tags: docker, dind");
@@ -304,7 +362,8 @@ describe("npm run smoke, against a fake GitLab", () => {
     });
     const { code, output } = await run(f, { pendingTimeoutMs: 100 }, { wrap, fakeClock: true });
     expect(code).toBe(1);
-    expect(output).toContain("✘ Job docker-in-docker is still pending after 100ms: no runner picked it up.");
+    // cache-write, alone in .pre, is the first job to wait.
+    expect(output).toContain("✘ Job cache-write is still pending after 100ms: no runner picked it up.");
     expect(output).toContain("[tags-mismatch]");
     expect(output).toContain("Online runners: #7 gitlab-dind-runner: online, tags docker.");
     expect(f.requestsTo("POST", /\/pipelines\/\d+\/cancel$/)).toHaveLength(1);

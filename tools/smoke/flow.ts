@@ -11,8 +11,22 @@ import { deleteProject, deleteRegistryImages, describeCleanupError, Interrupted 
 import type { Diagnosis, Evidence, RunnerInfo } from "./diagnose";
 import { diagnose, takes } from "./diagnose";
 import { firstContact } from "./first-contact";
-import { cleanLog, extractMirrors, extractProof, extractPulledImageOutput, extractPush, logTail } from "./job-log";
-import { REGISTRY_PULL_JOB, REGISTRY_PUSH_JOB } from "../../runner-config/example-pipeline";
+import {
+  cleanLog,
+  extractCacheHit,
+  extractCacheSource,
+  extractMirrors,
+  extractProof,
+  extractPulledImageOutput,
+  extractPush,
+  logTail,
+} from "./job-log";
+import {
+  CACHE_READ_JOB,
+  CACHE_WRITE_JOB,
+  REGISTRY_PULL_JOB,
+  REGISTRY_PUSH_JOB,
+} from "../../runner-config/example-pipeline";
 import type { SmokePipeline } from "./pipeline";
 import { allTags } from "./pipeline";
 
@@ -300,6 +314,36 @@ export async function runSmoke(config: SmokeConfig, deps: SmokeDeps): Promise<nu
     return true;
   }
 
+  /**
+   * The cache round trip, when the pipeline has the example's cache jobs: cache-read's log shows the
+   * file cache-write cached in this pipeline. Prints the hit and where the cache came from (the shared
+   * S3 cache or the local one), or the log and the diagnosis; true when proven (or not asked for).
+   */
+  async function proveCache(finished: Pipeline, projectId: number): Promise<boolean> {
+    if (!(CACHE_READ_JOB in config.pipeline.jobTags)) return true;
+    const job = jobs.find((j) => j.name === CACHE_READ_JOB);
+    if (job === undefined) {
+      out(`✘ Pipeline #${finished.id} passed, but GitLab did not run its job ${CACHE_READ_JOB}.`);
+      return false;
+    }
+    const trace = await get<string>(`/projects/${projectId}/jobs/${job.id}/trace`);
+    const hit = extractCacheHit(trace, finished.id);
+    if (hit === undefined) {
+      out(`✘ Pipeline #${finished.id} passed, but job ${CACHE_READ_JOB} did not find what ${CACHE_WRITE_JOB} cached.`);
+      printDiagnoses(diagnose({ stage: "no-proof", log: await printJobLogTail(job) }));
+      return false;
+    }
+    const source = extractCacheSource(trace);
+    const from =
+      source === undefined
+        ? ""
+        : source.kind === "shared"
+          ? `, downloaded from the shared cache at ${source.host}`
+          : ", from the local cache";
+    out(`✔ Cache hit: job ${CACHE_READ_JOB} restored what ${CACHE_WRITE_JOB} cached${from}: ${hit.trim()}`);
+    return true;
+  }
+
   let exitCode: number = EXIT.failed;
   const run = async (): Promise<void> => {
     try {
@@ -421,6 +465,7 @@ export async function runSmoke(config: SmokeConfig, deps: SmokeDeps): Promise<nu
               );
             }
             if (!(await proveRegistry(pipeline, project.id))) return;
+            if (!(await proveCache(pipeline, project.id))) return;
             out(`Docker-in-Docker works (${formatDuration(now() - startedAt)}).`);
             exitCode = EXIT.ok;
             return;

@@ -2,7 +2,7 @@
  * Reading GitLab job logs: strip the ANSI colours and `section_start:`/`section_end:`
  * markers the runner writes, take the tail, and pick out the lines that prove DinD.
  */
-import { MIRRORS_LINE, PUSHED_IMAGE_GREETING } from "../../runner-config/example-pipeline";
+import { CACHE_HIT_LINE, MIRRORS_LINE, PUSHED_IMAGE_GREETING } from "../../runner-config/example-pipeline";
 
 /** The log as plain lines: no ANSI escapes, no collapsible-section markers, no `\r` redraws. */
 export function cleanLog(trace: string): string[] {
@@ -116,4 +116,29 @@ export function extractPush(trace: string): PushProof | undefined {
 export function extractPulledImageOutput(trace: string, pipelineId: number): string | undefined {
   const expected = `${PUSHED_IMAGE_GREETING} ${pipelineId}`;
   return cleanLog(trace).find((l) => l.trim() === expected);
+}
+
+/**
+ * The line the example pipeline's cache-read job prints when it found the file cache-write cached in
+ * this pipeline: `<CACHE_HIT_LINE> <pipeline id>` (the command's own echo has `$(cat …)` in its place).
+ */
+export function extractCacheHit(trace: string, pipelineId: number): string | undefined {
+  const expected = `${CACHE_HIT_LINE} ${pipelineId}`;
+  return cleanLog(trace).find((l) => l.trim() === expected);
+}
+
+/**
+ * Where a job's cache came from, by the helper's own log lines (gitlab-runner v19.3.0
+ * commands/helpers/cache_extractor.go): `Downloading cache from <URL without its query>` from the
+ * shared cache (the URL's host: the bucket's endpoint), `No URL provided, cache will not be
+ * downloaded from shared cache server…` the local cache; undefined when the log says neither.
+ */
+export function extractCacheSource(trace: string): { kind: "shared"; host: string } | { kind: "local" } | undefined {
+  for (const line of cleanLog(trace)) {
+    const shared = /Downloading \S+ from (https?:\/\/[^\s/?]+)/.exec(line);
+    if (shared !== null) return { kind: "shared", host: new URL(shared[1] ?? "").host };
+    if (line.includes("No URL provided, cache will not be downloaded from shared cache server"))
+      return { kind: "local" };
+  }
+  return undefined;
 }

@@ -7,6 +7,8 @@ export type { Fault, FakeGitLab, FakeGitLabOptions } from "./server";
 export type { Reply, Route, RouteContext } from "./router";
 export { badRequest, boolParam, listParam, matchRoute, notFound, paginate } from "./router";
 export {
+  CACHE_READ_TRACE,
+  CACHE_WRITE_TRACE,
   DEFAULT_TOKEN,
   DIND_SUCCESS_TRACE,
   REGISTRY_PULL_TRACE,

@@ -239,6 +239,36 @@ export const REGISTRY_PULL_TRACE = [
   "",
 ].join("\n");
 
+/** The example pipeline's cache-write job's log: its script, then the helper saving the cache (the local one). */
+export const CACHE_WRITE_TRACE = [
+  "Running with gitlab-runner 19.3.0 (9cbf0074)",
+  'Preparing the "docker" executor',
+  "$ mkdir -p smoke-cache/",
+  '$ echo "$CI_PIPELINE_ID" > smoke-cache/pipeline-id',
+  "Saving cache for successful job",
+  "Creating cache smoke-{{pipeline}}-protected...",
+  "smoke-cache/: found 2 matching artifact files and directories",
+  "No URL provided, cache will not be uploaded to shared cache server. Cache will be stored only locally.",
+  "Created cache",
+  "Job succeeded",
+  "",
+].join("\n");
+
+/** The cache-read job's log with a hit: the helper restoring the cache, then the file's content. */
+export const CACHE_READ_TRACE = [
+  "Running with gitlab-runner 19.3.0 (9cbf0074)",
+  'Preparing the "docker" executor',
+  "Restoring cache",
+  "Checking cache for smoke-{{pipeline}}-protected...",
+  "No URL provided, cache will not be downloaded from shared cache server. Instead a local version of cache will be extracted.",
+  "Successfully extracted cache",
+  '$ test -f smoke-cache/pipeline-id || { echo "cache miss: smoke-cache/pipeline-id was not restored"; exit 1; }',
+  '$ echo "gitlab-dind cache hit: smoke-cache/pipeline-id written by pipeline $(cat smoke-cache/pipeline-id)"',
+  "gitlab-dind cache hit: smoke-cache/pipeline-id written by pipeline {{pipeline}}",
+  "Job succeeded",
+  "",
+].join("\n");
+
 export function createState(
   init: Partial<
     Pick<
@@ -265,6 +295,8 @@ export function createState(
         "*": { outcome: "success", trace: DIND_SUCCESS_TRACE },
         "registry-push": { outcome: "success", trace: REGISTRY_PUSH_TRACE, pushes: "smoke" },
         "registry-pull": { outcome: "success", trace: REGISTRY_PULL_TRACE },
+        "cache-write": { outcome: "success", trace: CACHE_WRITE_TRACE },
+        "cache-read": { outcome: "success", trace: CACHE_READ_TRACE },
       },
     },
     registryRepositories: [],
