@@ -157,6 +157,14 @@ export interface BackupConfig {
   readonly localDir: string;
 }
 
+/** Alarms (AWS): who hears of them, and the disk threshold (infra/alarms). */
+export interface AlertsConfig {
+  /** Addresses subscribed to the stack's alarm topic; empty: no topic, the alarms still exist. */
+  readonly email: readonly string[];
+  /** Disk used percent (root and data volume) that raises the disk alarms. */
+  readonly diskPercent: number;
+}
+
 export interface StackConfig {
   readonly team: string;
   readonly target: Target;
@@ -169,4 +177,5 @@ export interface StackConfig {
   readonly runner: RunnerConfig;
   readonly mirror: MirrorConfig;
   readonly backup: BackupConfig;
+  readonly alerts: AlertsConfig;
 }
