@@ -3,6 +3,7 @@
  * `pulumi up`; the offline plan (tools/plan) runs the same function under Pulumi's mocks.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { hostMonitoring, stackAlarms } from "./alarms";
 import { createBackups } from "./backup";
 import { grantHostRole, stackPartsOf, type Contribution } from "./contributions";
 import type { StackConfig } from "./config/types";
@@ -98,7 +99,9 @@ export function buildStack(config: StackConfig): StackBuild {
   // What each capability adds to GitLab (gitlab.rb settings, root-only files, what it starts after)
   // and to the host's role (one inline policy each), in one shape (infra/contributions.ts).
   // One line per capability, each built from the config and the host.
-  const contributions: Contribution[] = [];
+  const contributions: Contribution[] = [
+    hostMonitoring(config, names, host),
+  ];
   const hostGrants = grantHostRole(names.name("host"), host.aws, contributions);
 
   const gitlab = new GitLabServer("gitlab", {
@@ -196,7 +199,9 @@ export function buildStack(config: StackConfig): StackBuild {
 
   // Backups of GitLab: on AWS a bucket, the host role's access to it and a timer on the host.
   const backups = createBackups(config, names, host, gitlab);
-  const contributed = stackPartsOf(contributions);
+  // Every alarm (the contributions' and the host's recovery), with its topic (infra/alarms); AWS only.
+  const alarms = stackAlarms(config, names, host, contributions, workers);
+  const contributed = stackPartsOf([...contributions, alarms]);
 
   return {
     outputs: {
