@@ -99,9 +99,7 @@ export function buildStack(config: StackConfig): StackBuild {
   // What each capability adds to GitLab (gitlab.rb settings, root-only files, what it starts after)
   // and to the host's role (one inline policy each), in one shape (infra/contributions.ts).
   // One line per capability, each built from the config and the host.
-  const contributions: Contribution[] = [
-    hostMonitoring(config, names, host),
-  ];
+  const contributions: Contribution[] = [hostMonitoring(config, names, host)];
   const hostGrants = grantHostRole(names.name("host"), host.aws, contributions);
 
   const gitlab = new GitLabServer("gitlab", {

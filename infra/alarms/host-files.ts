@@ -120,7 +120,12 @@ export function renderAlarmEnv(s: AlarmHostSettings): string {
   ];
   const bad = values.filter(([, v]) => !SAFE_VALUE.test(v)).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   if (bad.length > 0) throw new Error(`alarm settings: values a settings file cannot hold: ${bad.join(", ")}`);
-  return ["# Written by gitlab-dind (SSM association); read by gitlab-dind-probe.", ...values.map(([k, v]) => `${k}=${v}`)].join("\n") + "\n";
+  return (
+    [
+      "# Written by gitlab-dind (SSM association); read by gitlab-dind-probe.",
+      ...values.map(([k, v]) => `${k}=${v}`),
+    ].join("\n") + "\n"
+  );
 }
 
 export function renderProbeService(probe: ProbeName): string {
@@ -169,9 +174,7 @@ export function renderProbeTimer(probe: ProbeName): string {
  * as they are.
  */
 export function renderBackupDropIn(): string {
-  return unitFile([
-    ["Service", [["ExecStartPost", `/usr/bin/touch ${ALARM_HOST_PATHS.stateDir}/backup-succeeded`]]],
-  ]);
+  return unitFile([["Service", [["ExecStartPost", `/usr/bin/touch ${ALARM_HOST_PATHS.stateDir}/backup-succeeded`]]]]);
 }
 
 export interface AlarmHostFiles {
@@ -211,7 +214,9 @@ const ALL_PROBES: readonly ProbeName[] = ["readiness", "backup-age", "certificat
 export function renderAlarmInstaller(files: AlarmHostFiles): string {
   const write = (path: string, mode: string, content: string): string[] => [
     `base64 -d > '${path}.new' <<'GITLAB_DIND_FILE'`,
-    ...(Buffer.from(content, "utf8").toString("base64").match(/.{1,76}/g) ?? []),
+    ...(Buffer.from(content, "utf8")
+      .toString("base64")
+      .match(/.{1,76}/g) ?? []),
     "GITLAB_DIND_FILE",
     `chmod ${mode} '${path}.new'`,
     `mv -f '${path}.new' '${path}'`,

@@ -96,7 +96,7 @@ export function hostAlarmSpecs(input: {
     {
       name: "gitlab-not-ready",
       description:
-        "GitLab has not answered /-/readiness for 5 minutes (or the probe stopped publishing). Notify only: nothing restarts it. See docs/operations.md, \"Alarms\".",
+        'GitLab has not answered /-/readiness for 5 minutes (or the probe stopped publishing). Notify only: nothing restarts it. See docs/operations.md, "Alarms".',
       namespace,
       metricName: HOST_METRICS.ready,
       dimensions: { InstanceId: instanceId },
@@ -175,20 +175,18 @@ export class HostMonitoring extends pulumi.ComponentResource {
     const child: pulumi.CustomResourceOptions = { parent: this, provider: host.provider };
     const namespace = metricNamespace(names.team);
 
-    const files = pulumi
-      .all([host.instanceId, pulumi.output(args.tlsServerName)])
-      .apply(([instanceId, serverName]) =>
-        renderAlarmHostFiles({
-          namespace,
-          region: host.region,
-          instanceId,
-          gitlabContainer: args.gitlabContainer,
-          readinessUrl: args.tls ? "https://127.0.0.1/-/readiness" : "http://127.0.0.1/-/readiness",
-          tlsServerName: args.tls ? serverName : undefined,
-          dataPath: args.dataPath,
-          backups: args.backupSchedule !== undefined,
-        }),
-      );
+    const files = pulumi.all([host.instanceId, pulumi.output(args.tlsServerName)]).apply(([instanceId, serverName]) =>
+      renderAlarmHostFiles({
+        namespace,
+        region: host.region,
+        instanceId,
+        gitlabContainer: args.gitlabContainer,
+        readinessUrl: args.tls ? "https://127.0.0.1/-/readiness" : "http://127.0.0.1/-/readiness",
+        tlsServerName: args.tls ? serverName : undefined,
+        dataPath: args.dataPath,
+        backups: args.backupSchedule !== undefined,
+      }),
+    );
     const installer = files.apply((f: AlarmHostFiles) => renderAlarmInstaller(f));
     // SSM reserves the prefixes aws, amazon and amzn for its own documents; a team name may start so.
     const documentName = /^(aws|amazon|amzn)/i.test(names.name("alarm-probes"))

@@ -20,7 +20,8 @@ export function hostMonitoring(config: StackConfig, names: Naming, host: HostBui
   if (config.target !== "aws" || host.aws === undefined) return { name: "alarms-host" };
   const dataPath = host.host.dataPath;
   if (dataPath === undefined) throw new Error("hostMonitoring: the AWS host has no data path");
-  const externalHost = config.gitlab.externalUrl === undefined ? undefined : new URL(config.gitlab.externalUrl).hostname;
+  const externalHost =
+    config.gitlab.externalUrl === undefined ? undefined : new URL(config.gitlab.externalUrl).hostname;
   return new HostMonitoring(names.name("monitoring"), {
     names,
     alerts: config.alerts,

@@ -46,7 +46,7 @@ export function recoverySpec(instanceId: pulumi.Input<string>): AlarmSpec {
   return {
     name: "host-recover",
     description:
-      "The host's system status check failed for 2 minutes (AWS hardware, power or network): EC2 recovers the instance onto other hardware (same id, addresses and volumes). See docs/operations.md, \"Alarms\".",
+      'The host\'s system status check failed for 2 minutes (AWS hardware, power or network): EC2 recovers the instance onto other hardware (same id, addresses and volumes). See docs/operations.md, "Alarms".',
     namespace: "AWS/EC2",
     metricName: "StatusCheckFailed_System",
     dimensions: { InstanceId: instanceId },
@@ -63,7 +63,7 @@ export function instanceStatusSpec(instanceId: pulumi.Input<string>): AlarmSpec 
   return {
     name: "host-instance-status",
     description:
-      "The host's instance status check failed for 3 minutes (its operating system: kernel, memory, file system, network). Nothing acts on its own. See docs/operations.md, \"Alarms\".",
+      'The host\'s instance status check failed for 3 minutes (its operating system: kernel, memory, file system, network). Nothing acts on its own. See docs/operations.md, "Alarms".',
     namespace: "AWS/EC2",
     metricName: "StatusCheckFailed_Instance",
     dimensions: { InstanceId: instanceId },

@@ -179,7 +179,11 @@ export function longestGapSeconds(text: string): number | undefined {
   const hours = expand(spec.hour, 0, 23);
   const minutes = expand(spec.minute, 0, 59);
   const seconds = [
-    ...new Set(expand(spec.second === undefined ? undefined : spec.second, 0, 60 * USEC_PER_SEC - 1).map((us) => Math.floor(us / USEC_PER_SEC))),
+    ...new Set(
+      expand(spec.second === undefined ? undefined : spec.second, 0, 60 * USEC_PER_SEC - 1).map((us) =>
+        Math.floor(us / USEC_PER_SEC),
+      ),
+    ),
   ];
   // Second lists are in microseconds: expanding `*` that way would be 60 million values, so `*` (a
   // repeat of one second from 0) is handled as every second.

@@ -586,7 +586,8 @@ export const KEYS: readonly KeySpec[] = [
  */
 export function checkEmailAddress(v: string): string | undefined {
   const expected = "an email address such as ops@example.com (no name, no <>, no spaces)";
-  if (v.length > 254 || !/^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(v)) return expected;
+  if (v.length > 254 || !/^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(v))
+    return expected;
   const [local, domain] = v.split("@");
   if (local.startsWith(".") || local.endsWith(".") || local.includes("..")) return expected;
   if (domain.split(".").some((label) => label.startsWith("-") || label.endsWith("-"))) return expected;

@@ -33,7 +33,10 @@ describe("alerts.* configuration", () => {
   });
 
   it("takes addresses and a threshold within 50–99", () => {
-    const r = parse({ ...AWS, "gitlab-dind:alerts": { email: ["ops@example.com", "a.b+gitlab@team.example.org"], diskPercent: 90 } });
+    const r = parse({
+      ...AWS,
+      "gitlab-dind:alerts": { email: ["ops@example.com", "a.b+gitlab@team.example.org"], diskPercent: 90 },
+    });
     if (!r.ok) throw new Error(r.problems.join("\n"));
     expect(r.config.alerts).toEqual({ email: ["ops@example.com", "a.b+gitlab@team.example.org"], diskPercent: 90 });
   });
@@ -51,10 +54,12 @@ describe("alerts.* configuration", () => {
     expect(email.join("\n")).toMatch(/ops@localhost/);
     expect(email.join("\n")).toMatch(/ops@@example.com/);
     expect(p.some((x) => x.startsWith("gitlab-dind:alerts.diskPercent") && /100/.test(x))).toBe(true);
-    expect(problems({ ...AWS, "gitlab-dind:alerts": { email: ["ops@example.com", "OPS@example.com"] } }).join("\n")).toMatch(
-      /gitlab-dind:alerts.email.*listed twice/,
+    expect(
+      problems({ ...AWS, "gitlab-dind:alerts": { email: ["ops@example.com", "OPS@example.com"] } }).join("\n"),
+    ).toMatch(/gitlab-dind:alerts.email.*listed twice/);
+    expect(problems({ ...AWS, "gitlab-dind:alerts": { diskPercent: 49 } }).join("\n")).toMatch(
+      /gitlab-dind:alerts.diskPercent/,
     );
-    expect(problems({ ...AWS, "gitlab-dind:alerts": { diskPercent: 49 } }).join("\n")).toMatch(/gitlab-dind:alerts.diskPercent/);
   });
 
   it("refuses addresses on the local target, naming the key", () => {
