@@ -318,6 +318,22 @@ export const COMPUTED: Record<string, ComputedFields> = {
     associationId: "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9",
     arn: aws.arn("ssm", "association/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"),
   }),
+  // The alarms (infra/alarms): each alarm's ARN by its name, the topic's by its name, an email
+  // subscription pending until its address confirms.
+  "aws:cloudwatch/metricAlarm:MetricAlarm": (i, name, { aws }) => ({
+    arn: aws.arn("cloudwatch", `alarm:${String(i.name ?? name)}`),
+  }),
+  "aws:sns/topic:Topic": (i, name, { aws }) => ({
+    arn: aws.arn("sns", String(i.name ?? name)),
+    name: i.name ?? name,
+  }),
+  "aws:sns/topicSubscription:TopicSubscription": (i, _name, { aws }) => ({
+    arn: "pending confirmation",
+    ownerId: aws.arn("sns", "").split(":")[4],
+    pendingConfirmation: true,
+    confirmationWasAuthenticated: false,
+    topic: i.topic,
+  }),
   // The upgrade guard (infra/upgrade-guard): the version it read from the image tag.
   "pulumi-nodejs:dynamic/gitlab-dind:GitLabVersion": (i) => {
     const match = /:v?(\d+\.\d+\.\d+)/.exec(String(i.image));
