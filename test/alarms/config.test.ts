@@ -22,7 +22,7 @@ function parse(values: RawConfig) {
 function problems(values: RawConfig): string[] {
   const r = parse(values);
   if (r.ok) throw new Error("expected the configuration to be refused");
-  return r.problems;
+  return [...r.problems];
 }
 
 describe("alerts.* configuration", () => {
