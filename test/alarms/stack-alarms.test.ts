@@ -93,10 +93,13 @@ describe("dev (defaults: backups, the stack CA, no addresses)", () => {
     expect(installer).toContain("dnf install -y amazon-cloudwatch-agent");
     expect(installer).toContain("systemctl restart gitlab-dind-probe-readiness.timer");
     expect(plan.files["user-data.yaml"]).not.toMatch(/cloudwatch|gitlab-dind-probe/i);
-    const policies = of(plan, "aws:iam/rolePolicy:RolePolicy").map((p) => JSON.parse(String(p.inputs.policy)));
+    type Statement = { Action: string[] };
+    const policies = of(plan, "aws:iam/rolePolicy:RolePolicy").map(
+      (p) => JSON.parse(String(p.inputs.policy)) as { Statement: Statement[] },
+    );
     const metric = policies
       .flatMap((p) => p.Statement)
-      .filter((s: any) => s.Action.some((a: string) => a.startsWith("cloudwatch:")));
+      .filter((s) => s.Action.some((a) => a.startsWith("cloudwatch:")));
     expect(metric).toEqual([
       {
         Sid: "PutMetricDataInOwnNamespace",
