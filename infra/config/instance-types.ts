@@ -123,11 +123,6 @@ export interface InstanceTypeFacts {
   readonly memoryGiB: number;
   /** CPU credits (the `t` families): a baseline share of a core, then throttled. */
   readonly burstable: boolean;
-  /**
-   * Whether a CloudWatch alarm may use the EC2 recover action (`arn:aws:automate:<region>:ec2:recover`)
-   * on it: see `recoverActionSupported`.
-   */
-  readonly recoverAction: boolean;
 }
 
 /**
@@ -205,22 +200,17 @@ function regularVcpus(size: string): number | undefined {
 export function instanceTypeFacts(instanceType: string): InstanceTypeFacts | undefined {
   if (!SDK_TYPE_SET.has(instanceType)) return undefined;
   const listed = LISTED[instanceType];
-  if (listed !== undefined)
-    return {
-      vcpus: listed[0],
-      memoryGiB: listed[1],
-      burstable: listed[2],
-      recoverAction: recoverActionSupported(instanceType),
-    };
+  if (listed !== undefined) return { vcpus: listed[0], memoryGiB: listed[1], burstable: listed[2] };
   const [family, size] = instanceType.split(".");
   const perVcpu = FAMILY_MEMORY_PER_VCPU[family];
   const vcpus = regularVcpus(size);
   if (perVcpu === undefined || vcpus === undefined) return undefined;
-  return { vcpus, memoryGiB: vcpus * perVcpu, burstable: false, recoverAction: recoverActionSupported(instanceType) };
+  return { vcpus, memoryGiB: vcpus * perVcpu, burstable: false };
 }
 
 /**
- * Whether the CloudWatch recover action works on a type of the table. AWS's "Recover your
+ * The table's recover-action column: whether a CloudWatch alarm may use EC2's recover action
+ * (`arn:aws:automate:<region>:ec2:recover`) on a type of the table. AWS's "Recover your
  * instance" (EC2 User Guide, ec2-instance-recover / cloudwatch-recovery; the archived text at
  * github.com/siagholami/aws-documentation `doc_source/ec2-instance-recover.md`): the action is
  * supported on instances that use only EBS volumes (no instance store), in a VPC, with default or

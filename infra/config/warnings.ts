@@ -10,7 +10,6 @@ import {
   instanceTypeFacts,
   isBurstableFamily,
   nearestInstanceType,
-  recoverActionSupported,
   sdkListsInstanceType,
 } from "./instance-types";
 import { DEFAULT_INSTANCE_TYPE, NAMESPACE } from "./schema";
@@ -54,8 +53,8 @@ export function stackWarnings(config: StackConfig): string[] {
 /**
  * What the alarms (infra/alarms) deserve a word about: email subscriptions wait for their
  * confirmation; a backup schedule whose longest gap is over 7 days (a failed backup is noticed
- * only after more than a week) or that has no regular gap (no freshness alarm); a host type
- * without the CloudWatch recover action.
+ * only after more than a week) or that has no regular gap (no freshness alarm). (A host type
+ * without the recover action shows in the plan: its recovery alarm has no action.)
  */
 export function alarmWarnings(config: StackConfig): string[] {
   const warnings: string[] = [];
@@ -76,11 +75,6 @@ export function alarmWarnings(config: StackConfig): string[] {
         `${NAMESPACE}:backup.schedule ${JSON.stringify(config.backup.schedule)} leaves up to ${gap} hours between backups, over 7 days: the backup-freshness alarm fires only ${gap + BACKUP_AGE_MARGIN_HOURS} hours after the last good backup, so a failing backup goes unnoticed for over a week. A daily schedule is what GitLab's backup docs assume.`,
       );
     }
-  }
-  if (!recoverActionSupported(config.host.instanceType)) {
-    warnings.push(
-      `${NAMESPACE}:host.instanceType ${config.host.instanceType}: this project's table (infra/config/instance-types.ts) does not list it as supporting the CloudWatch recover action, so the stack creates no recovery alarm, only one that notifies on a failed system status check; EC2's simplified automatic recovery (on by default where the type supports it) still applies.`,
-    );
   }
   return warnings;
 }

@@ -170,10 +170,9 @@ describe("alerts.email and alerts.diskPercent", () => {
     expect(plan.warnings.join("\n")).toMatch(/gitlab-dind:alerts\.email: AWS mails each address/);
   });
 
-  it("a host type without the recover action: the system-status alarm only notifies, and the stack says so", async () => {
+  it("a host type without the recover action: the system-status alarm only notifies", async () => {
     const plan = await planStack("dev", { "gitlab-dind:host": { instanceType: "m6i.metal" } });
     expect(alarm(plan, "host-recover").alarmActions).toEqual([]);
-    expect(plan.warnings.join("\n")).toMatch(/gitlab-dind:host\.instanceType m6i\.metal: .*recover action/);
   });
 });
 
