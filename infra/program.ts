@@ -3,6 +3,7 @@
  * `pulumi up`; the offline plan (tools/plan) runs the same function under Pulumi's mocks.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { hostMonitoring, stackAlarms } from "./alarms";
 import { createBackups } from "./backup";
 import { rdsDatabase } from "./database";
 import { grantHostRole, stackPartsOf, type Contribution } from "./contributions";
@@ -114,6 +115,8 @@ export function buildStack(config: StackConfig): StackBuild {
     rdsDatabase(config, names, host),
     elastiCacheRedis(config, names, host.aws),
     email(config, names, host),
+    // The host's measurements for the alarms (CloudWatch agent, probes) and their metric permission.
+    hostMonitoring(config, names, host),
     sharedCache.contribution,
     // Last: the team's own gitlab.rb settings (gitlab.omnibus), after everything the program sets.
     omnibusSettings(config),
@@ -217,7 +220,9 @@ export function buildStack(config: StackConfig): StackBuild {
 
   // Backups of GitLab: on AWS a bucket, the host role's access to it and a timer on the host.
   const backups = createBackups(config, names, host, gitlab);
-  const contributed = stackPartsOf(contributions);
+  // Every alarm (the contributions' and the host's recovery), with its topic (infra/alarms); AWS only.
+  const alarms = stackAlarms(config, names, host, contributions, workers);
+  const contributed = stackPartsOf([...contributions, alarms]);
 
   return {
     outputs: {

@@ -19,6 +19,7 @@ import {
   type StackValidationPolicy,
 } from "@pulumi/policy";
 import { familyOf, internetAddresses } from "./cidr";
+import { recoverActionSupported } from "../infra/config/instance-types";
 
 /** The TLS Docker API port (infra/host/aws). */
 export const DOCKER_API_PORT = 2376;
@@ -693,6 +694,46 @@ export const gitlabPlainHttpRequested: ResourceValidationPolicy = {
   }),
 };
 
+// ---------------------------------------------------------------------------------------------
+// EC2 recovery (infra/alarms): the host comes back on other hardware after an AWS failure.
+
+const METRIC_ALARM_TYPE = "aws:cloudwatch/metricAlarm:MetricAlarm";
+const RECOVER_ACTION = /^arn:aws[a-z-]*:automate:[a-z0-9-]+:ec2:recover$/;
+
+/** Whether `alarm` watches `instance` (its InstanceId dimension comes from it). */
+function watchesInstance(alarm: PolicyResource, instance: PolicyResource): boolean {
+  if ((alarm.propertyDependencies.dimensions ?? []).some((r) => r.urn === instance.urn)) return true;
+  const dimensions = alarm.props.dimensions as Record<string, unknown> | undefined;
+  const id = dimensions?.InstanceId;
+  return typeof id === "string" && id !== "" && id === instance.props.id;
+}
+
+export const hostRecoveryAlarm: StackValidationPolicy = {
+  name: "host-recovery-alarm",
+  description:
+    "Every EC2 instance whose type supports the recover action (infra/config/instance-types.ts) has a CloudWatch alarm on its StatusCheckFailed_System (AWS/EC2) whose actions include arn:aws:automate:<region>:ec2:recover.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => {
+    const alarms = args.resources.filter((r) => r.type === METRIC_ALARM_TYPE);
+    for (const instance of args.resources.filter((r) => r.type === "aws:ec2/instance:Instance")) {
+      const type: unknown = instance.props.instanceType;
+      if (typeof type !== "string" || !recoverActionSupported(type)) continue;
+      const recovering = alarms.some(
+        (a) =>
+          watchesInstance(a, instance) &&
+          a.props.namespace === "AWS/EC2" &&
+          a.props.metricName === "StatusCheckFailed_System" &&
+          asList(a.props.alarmActions).some((x) => typeof x === "string" && RECOVER_ACTION.test(x)),
+      );
+      if (!recovering)
+        reportViolation(
+          `${type} supports EC2's recover action but no alarm on this instance's StatusCheckFailed_System (AWS/EC2) recovers it: add one with the action arn:aws:automate:<region>:ec2:recover (infra/alarms)`,
+          instance.urn,
+        );
+    }
+  },
+};
+
 /** The pack's policies, in the order they are reported. */
 export const POLICIES: readonly (ResourceValidationPolicy | StackValidationPolicy)[] = [
   dockerApiAdminOnly,
@@ -709,6 +750,7 @@ export const POLICIES: readonly (ResourceValidationPolicy | StackValidationPolic
   s3Encrypted,
   s3TlsOnly,
   s3Versioned,
+  hostRecoveryAlarm,
 ];
 
 /** The pack's name (`pulumi preview` shows it with each violation). */

@@ -238,6 +238,11 @@ export class RunnerWorkers extends pulumi.ComponentResource {
         // the manager asked for before it stopped) keeps its protection, and the drain waits out
         // its timeout and fails.
         forceDelete: true,
+        // The group's own metrics in CloudWatch (AWS/AutoScaling, per minute), which exist only once
+        // enabled: the CI-capacity alarm (infra/alarms) watches GroupInServiceInstances against the
+        // group's maximum.
+        enabledMetrics: ["GroupInServiceInstances", "GroupDesiredCapacity", "GroupMaxSize"],
+        metricsGranularity: "1Minute",
         tags: Object.entries(names.tags("ci-worker")).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
       },
       {

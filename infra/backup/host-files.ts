@@ -83,7 +83,7 @@ export function renderBackupEnv(s: BackupSettings): string {
 }
 
 /** A systemd unit file from sections of `Key=Value` lines; refuses a value that would break a line. */
-function unitFile(sections: ReadonlyArray<readonly [string, ReadonlyArray<readonly [string, string]>]>): string {
+export function unitFile(sections: ReadonlyArray<readonly [string, ReadonlyArray<readonly [string, string]>]>): string {
   return (
     sections
       .map(([section, entries]) => {

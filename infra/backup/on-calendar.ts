@@ -110,14 +110,19 @@ export function checkOnCalendar(text: string): string | undefined {
   }
 }
 
-function parseCalendar(input: string): void {
+function parseCalendar(input: string): Spec & { zone: string | undefined } {
   let p = input;
+  let zone: string | undefined;
   if (/[\n\r\t]/.test(p)) throw new CalendarError("on one line, without tabs");
   if (p.toLowerCase().endsWith(" utc")) {
     p = p.slice(0, -4);
+    zone = "UTC";
   } else {
     const lastSpace = p.lastIndexOf(" ");
-    if (lastSpace >= 0 && validTimeZone(p.slice(lastSpace + 1))) p = p.slice(0, lastSpace);
+    if (lastSpace >= 0 && validTimeZone(p.slice(lastSpace + 1))) {
+      zone = p.slice(lastSpace + 1);
+      p = p.slice(0, lastSpace);
+    }
   }
   if (p === "") throw new CalendarError("a date, time or shorthand before the time zone");
 
@@ -142,6 +147,76 @@ function parseCalendar(input: string): void {
     if (cursor.s !== "") throw new CalendarError(`nothing after the time; "${cursor.s}" is left over`);
   }
   validate(spec);
+  return { ...spec, zone };
+}
+
+/** Every value of a component list within `from`–`to` (`*`: all of them). */
+function expand(chain: Chain, from: number, to: number): number[] {
+  if (chain === undefined) return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  const out = new Set<number>();
+  for (const c of chain) {
+    const stop = c.stop >= 0 ? c.stop : c.repeat > 0 ? to : c.start;
+    for (let v = c.start; v <= Math.min(stop, to); v += c.repeat > 0 ? c.repeat : to + 1) if (v >= from) out.add(v);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+const SECONDS_PER_DAY = 86_400;
+/** Days the gap search walks: 28 years, the cycle after which weekdays and dates repeat (within a century). */
+const GAP_SEARCH_DAYS = 28 * 366;
+
+/**
+ * The longest time, in seconds, between two consecutive elapses of an `OnCalendar=` expression,
+ * from 2026-01-01 over 28 years of wall-clock time (whole seconds). A named time zone other than
+ * UTC adds an hour (a daylight-saving change can stretch one gap by that much; an expression
+ * without a zone runs in the host's zone, UTC on the AWS host). `undefined` when the expression
+ * elapses fewer than twice in that span (a one-off `@…` or a past year): there is no regular gap.
+ * Throws on an expression `checkOnCalendar` refuses.
+ */
+export function longestGapSeconds(text: string): number | undefined {
+  const spec = parseCalendar(text);
+  if (text.trim().startsWith("@")) return undefined;
+  const hours = expand(spec.hour, 0, 23);
+  const minutes = expand(spec.minute, 0, 59);
+  const seconds = [
+    ...new Set(
+      expand(spec.second === undefined ? undefined : spec.second, 0, 60 * USEC_PER_SEC - 1).map((us) =>
+        Math.floor(us / USEC_PER_SEC),
+      ),
+    ),
+  ];
+  // Second lists are in microseconds: expanding `*` that way would be 60 million values, so `*` (a
+  // repeat of one second from 0) is handled as every second.
+  const times: number[] = [];
+  for (const h of hours) for (const m of minutes) for (const sec of seconds) times.push(h * 3600 + m * 60 + sec);
+  times.sort((a, b) => a - b);
+  if (times.length === 0) return undefined;
+  let longest = 0;
+  for (let i = 1; i < times.length; i++) longest = Math.max(longest, times[i] - times[i - 1]);
+  const first = times[0];
+  const last = times[times.length - 1];
+  const years = spec.year === undefined ? undefined : new Set(expand(spec.year, MIN_YEAR, MAX_YEAR));
+  const months = new Set(expand(spec.month, 1, 12));
+  const days = new Set(expand(spec.day, 1, 31));
+  const start = Date.UTC(2026, 0, 1) / 1000 / SECONDS_PER_DAY;
+  let previousDay: number | undefined;
+  let elapses = 0;
+  for (let d = start; d < start + GAP_SEARCH_DAYS; d++) {
+    const date = new Date(d * SECONDS_PER_DAY * 1000);
+    if (years !== undefined && !years.has(date.getUTCFullYear())) continue;
+    if (!months.has(date.getUTCMonth() + 1)) continue;
+    const dayOfMonth = spec.endOfMonth
+      ? new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate() - date.getUTCDate() + 1
+      : date.getUTCDate();
+    if (!days.has(dayOfMonth)) continue;
+    // systemd's weekday bits: Monday is bit 0; JavaScript's Sunday is 0.
+    if (spec.weekdays !== 0 && (spec.weekdays & (1 << ((date.getUTCDay() + 6) % 7))) === 0) continue;
+    if (previousDay !== undefined) longest = Math.max(longest, (d - previousDay) * SECONDS_PER_DAY + first - last);
+    previousDay = d;
+    elapses += times.length;
+  }
+  if (elapses < 2) return undefined;
+  return longest + (spec.zone !== undefined && spec.zone !== "UTC" ? 3600 : 0);
 }
 
 interface Cursor {

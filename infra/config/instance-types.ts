@@ -208,6 +208,29 @@ export function instanceTypeFacts(instanceType: string): InstanceTypeFacts | und
   return { vcpus, memoryGiB: vcpus * perVcpu, burstable: false };
 }
 
+/**
+ * The table's recover-action column: whether a CloudWatch alarm may use EC2's recover action
+ * (`arn:aws:automate:<region>:ec2:recover`) on a type of the table. AWS's "Recover your
+ * instance" (EC2 User Guide, ec2-instance-recover / cloudwatch-recovery; the archived text at
+ * github.com/siagholami/aws-documentation `doc_source/ec2-instance-recover.md`): the action is
+ * supported on instances that use only EBS volumes (no instance store), in a VPC, with default or
+ * dedicated tenancy, of the listed families (C5, M5, M5a, R5, T2, T3, T3a among those of the
+ * table; the current page defers to `aws ec2 describe-instance-types --filters
+ * Name=auto-recovery-supported,Values=true`, which the newer Nitro families of the table
+ * answer). Every family in the table is EBS-only (none of the `d` variants with instance store is
+ * listed), and the host is a default-tenancy instance in its own VPC. Bare-metal sizes are left
+ * out: recovery moves a virtual instance to another host, and this project does not claim it
+ * for a whole physical server (a false "yes" would make `pulumi up` fail when CloudWatch refuses
+ * the action; a false "no" only leaves EC2's simplified automatic recovery). A type outside the
+ * table gets no recover action either, for the same reason.
+ */
+export function recoverActionSupported(instanceType: string): boolean {
+  const [family, size] = instanceType.split(".");
+  if (size === undefined || size.startsWith("metal")) return false;
+  if (!SDK_TYPE_SET.has(instanceType)) return false;
+  return family in FAMILY_MEMORY_PER_VCPU || instanceType in LISTED;
+}
+
 /** Whether the type is of a burstable (`t`) family, by name: `t2`, `t3`, `t3a`, `t4g`. */
 export function isBurstableFamily(instanceType: string): boolean {
   return /^t\d+[a-z]*\./.test(instanceType);

@@ -852,7 +852,34 @@ export const KEYS: readonly KeySpec[] = [
       "Where `npm run backup` puts the local target's backups, relative to the project directory or absolute.",
     check: (v: string) => (v.trim() === "" || /[\n\r\0]/.test(v) ? "a directory path" : undefined),
   },
+  // Alarms (infra/alarms): AWS only; the local target has none of them.
+  {
+    path: "alerts.email",
+    kind: "stringList",
+    default: [],
+    acceptsDoc: "a list of email addresses (`ops@example.com`), each once; none on the local target",
+    description:
+      "Addresses that receive every alarm of the stack (an SNS topic with an email subscription each): AWS mails each address a confirmation link, and nothing reaches it until it is followed. Without addresses the alarms still exist (CloudWatch console) and the host's recovery still acts.",
+    checkEach: (v: string) => checkEmailAddress(v),
+    check: (v: readonly string[], ctx: RuleContext) => {
+      if (ctx.target !== "aws" && v.length > 0)
+        return "no addresses on the local target (the alarms are CloudWatch alarms of the AWS host)";
+      const dup = v.find((x, i) => v.findIndex((y) => y.toLowerCase() === x.toLowerCase()) !== i);
+      return dup === undefined ? undefined : `each address once (${dup} is listed twice)`;
+    },
+  },
+  {
+    path: "alerts.diskPercent",
+    kind: "integer",
+    default: 85,
+    min: 50,
+    max: 99,
+    targets: AWS,
+    description:
+      "Disk use, in percent, of the host's root filesystem or its data volume that raises the disk alarm (the CloudWatch agent's disk used_percent).",
+  },
 ];
+
 
 export const KEYS_BY_PATH: ReadonlyMap<string, KeySpec> = new Map(KEYS.map((k) => [k.path, k]));
 

@@ -238,6 +238,14 @@ export interface EmailConfig {
   readonly smtpPassword: ConfigSecret | undefined;
 }
 
+/** Alarms (AWS): who hears of them, and the disk threshold (infra/alarms). */
+export interface AlertsConfig {
+  /** Addresses subscribed to the stack's alarm topic; empty: no topic, the alarms still exist. */
+  readonly email: readonly string[];
+  /** Disk used percent (root and data volume) that raises the disk alarms. */
+  readonly diskPercent: number;
+}
+
 export interface StackConfig {
   readonly team: string;
   readonly target: Target;
@@ -254,4 +262,5 @@ export interface StackConfig {
   readonly elasticache: ElastiCacheConfig;
   /** GitLab's database on RDS (read only with `gitlab.database` rds). */
   readonly rds: RdsConfig;
+  readonly alerts: AlertsConfig;
 }

@@ -13,6 +13,7 @@ import {
   sdkListsInstanceType,
 } from "./instance-types";
 import { DEFAULT_INSTANCE_TYPE, NAMESPACE } from "./schema";
+import { BACKUP_AGE_MARGIN_HOURS, MAX_BACKUP_GAP_HOURS, backupGapHours } from "../alarms/backup-age";
 import type { StackConfig } from "./types";
 import { unusedOmnibusSecrets } from "../omnibus/omnibus-settings";
 
@@ -55,11 +56,41 @@ export function stackWarnings(config: StackConfig): string[] {
       `${NAMESPACE}:dns.zoneId is not set with the Let's Encrypt URL ${gitlab.externalUrl}: the A record of ${host} is yours to create, pointing at the stack's Elastic IP (output publicIp), before \`pulumi up\` waits for the name to resolve (GitLab does not start until it does). Set dns.zoneId to a Route53 hosted zone that holds ${host} to have the stack create it.`,
     );
   }
+  warnings.push(...alarmWarnings(config));
   return warnings;
 }
 
 /**
- * What the instance types deserve a word about: a well-formed type the pinned SDK does not list
+ * What the alarms (infra/alarms) deserve a word about: email subscriptions wait for their
+ * confirmation; a backup schedule whose longest gap is over 7 days (a failed backup is noticed
+ * only after more than a week) or that has no regular gap (no freshness alarm). (A host type
+ * without the recover action shows in the plan: its recovery alarm has no action.)
+ */
+export function alarmWarnings(config: StackConfig): string[] {
+  const warnings: string[] = [];
+  if (config.target !== "aws") return warnings;
+  if (config.alerts.email.length > 0) {
+    warnings.push(
+      `${NAMESPACE}:alerts.email: AWS mails each address (${config.alerts.email.join(", ")}) a subscription confirmation from SNS after \`pulumi up\`; no alarm reaches an address until its link is followed (the stack output alarmTopic names the topic; pending subscriptions show in the SNS console).`,
+    );
+  }
+  if (config.backup.enabled) {
+    const gap = backupGapHours(config.backup.schedule);
+    if (gap === undefined) {
+      warnings.push(
+        `${NAMESPACE}:backup.schedule ${JSON.stringify(config.backup.schedule)} does not repeat regularly: the stack has no backup-freshness alarm. Use a repeating expression such as "*-*-* 02:30:00 UTC".`,
+      );
+    } else if (gap > MAX_BACKUP_GAP_HOURS) {
+      warnings.push(
+        `${NAMESPACE}:backup.schedule ${JSON.stringify(config.backup.schedule)} leaves up to ${gap} hours between backups, over 7 days: the backup-freshness alarm fires only ${gap + BACKUP_AGE_MARGIN_HOURS} hours after the last good backup, so a failing backup goes unnoticed for over a week. A daily schedule is what GitLab's backup docs assume.`,
+      );
+    }
+  }
+  return warnings;
+}
+
+/**
+ * The instance types deserve a word about: a well-formed type the pinned SDK does not list
  * (it lags new families; EC2 decides at launch), and for the GitLab host, memory under GitLab's
  * 16 GB baseline, a burstable family, or a type whose memory the vendored table does not know.
  */

@@ -55,6 +55,13 @@ interface TeamView {
   readonly cacheBucketPolicy: unknown;
   readonly documentArn: string;
   readonly associationArn: string;
+  /** The alarms' probe installer and its association (infra/alarms). */
+  readonly alarmDocumentArn: string;
+  readonly alarmAssociationArn: string;
+  readonly alarmAssociationTags: Record<string, string>;
+  /** The stack's CloudWatch namespace, `gitlab-dind/<team>`. */
+  readonly metricNamespace: string;
+  readonly recoveryAlarmArn: string;
   readonly associationTags: Record<string, string>;
   readonly instanceArn: string;
   readonly instanceTags: Record<string, string>;
@@ -90,6 +97,14 @@ function policyOf(stack: TeamStack, bucket: ReturnType<typeof bucketNamed>) {
   return found[0];
 }
 
+/** The one resource of a type whose logical name ends with `suffix` (the backups' and the alarms' SSM documents). */
+function named(stack: TeamStack, type: string, suffix: string) {
+  const found = stack.resources.filter((r) => r.type === type && r.name.endsWith(suffix));
+  if (found.length !== 1)
+    throw new Error(`${stack.team}: expected one ${type} named *${suffix}, found ${found.length}`);
+  return found[0];
+}
+
 function view(stack: TeamStack, bucketOf: TeamStack = stack): TeamView {
   // The host's role: the one in the instance profile (the snapshots' DLM role is another).
   const roleName = String(one(stack, "aws:iam/instanceProfile:InstanceProfile").inputs.role);
@@ -97,7 +112,8 @@ function view(stack: TeamStack, bucketOf: TeamStack = stack): TeamView {
   if (role === undefined) throw new Error(`${stack.team}: no role ${roleName}`);
   const key = one(stack, "aws:kms/key:Key");
   const instance = one(stack, "aws:ec2/instance:Instance");
-  const association = one(stack, "aws:ssm/association:Association");
+  const association = named(stack, "aws:ssm/association:Association", "backups-install");
+  const alarmAssociation = named(stack, "aws:ssm/association:Association", "monitoring-install");
   const group = one(stack, "aws:autoscaling/group:Group");
   // The bucket asked about: the team's own, or (a drill) the restore source's, with its owner's policy.
   const bucket = bucketNamed(bucketOf, "gitlab-backups");
@@ -120,7 +136,16 @@ function view(stack: TeamStack, bucketOf: TeamStack = stack): TeamView {
     bucketPolicy: JSON.parse(String(bucketPolicy.inputs.policy)),
     cacheBucketArn: String(cacheBucket.state.arn),
     cacheBucketPolicy: JSON.parse(String(policyOf(stack, cacheBucket).inputs.policy)),
-    documentArn: String(one(stack, "aws:ssm/document:Document").state.arn),
+    documentArn: String(named(stack, "aws:ssm/document:Document", "backups-installer").state.arn),
+    alarmDocumentArn: String(named(stack, "aws:ssm/document:Document", "monitoring-installer").state.arn),
+    alarmAssociationArn: String(alarmAssociation.state.arn),
+    alarmAssociationTags: alarmAssociation.inputs.tags as Record<string, string>,
+    metricNamespace: `gitlab-dind/${stack.team}`,
+    recoveryAlarmArn: String(
+      stack.resources.find(
+        (r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && r.name === "alarm-host-recover",
+      )?.state.arn,
+    ),
     associationArn: String(association.state.arn),
     associationTags: association.inputs.tags as Record<string, string>,
     instanceArn: String(instance.state.arn),
@@ -165,6 +190,9 @@ interface Request {
   readonly context?: Record<string, string>;
   readonly resourcePolicy?: unknown;
 }
+
+/** A stand-in resource for PutMetricData (see its rows). */
+const METRIC_DATASET = `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:dataset/metrics`;
 
 /** Each row of the table, as the request it stands for: `by` asks about `of`'s resource. */
 const CASES: Record<string, (by: Team, of: Team) => Request> = {
@@ -273,6 +301,37 @@ const CASES: Record<string, (by: Team, of: Team) => Request> = {
     action: "ssm:DescribeAssociation",
     resource: of.own.associationArn,
     context: { "aws:ResourceTag/Team": of.own.associationTags.Team },
+  }),
+  // PutMetricData names no resource for a namespace's metrics (its one resource type, `dataset`, is
+  // optional: OTLP datasets); the evaluator wants one, so a dataset ARN stands in. The grant is
+  // `*`, so the answer rests on the cloudwatch:namespace condition alone.
+  "`cloudwatch:PutMetricData` in the team's namespace `gitlab-dind/<team>`": (by, of) => ({
+    principal: by.own,
+    action: "cloudwatch:PutMetricData",
+    resource: METRIC_DATASET,
+    context: { "cloudwatch:namespace": of.own.metricNamespace },
+  }),
+  "`cloudwatch:PutMetricData` in another namespace (`AWS/EC2`)": (by) => ({
+    principal: by.own,
+    action: "cloudwatch:PutMetricData",
+    resource: METRIC_DATASET,
+    context: { "cloudwatch:namespace": "AWS/EC2" },
+  }),
+  "`cloudwatch:DisableAlarmActions` of the host's recovery alarm": (by, of) => ({
+    principal: by.own,
+    action: "cloudwatch:DisableAlarmActions",
+    resource: of.own.recoveryAlarmArn,
+  }),
+  "`ssm:GetDocument` of the alarm probes' installer": (by, of) => ({
+    principal: by.own,
+    action: "ssm:GetDocument",
+    resource: of.own.alarmDocumentArn,
+  }),
+  "`ssm:UpdateInstanceAssociationStatus` of the alarm probes' association": (by, of) => ({
+    principal: by.own,
+    action: "ssm:UpdateInstanceAssociationStatus",
+    resource: of.own.alarmAssociationArn,
+    context: { "aws:ResourceTag/Team": of.own.alarmAssociationTags.Team },
   }),
   "`ssm:UpdateInstanceInformation` on the host (the SSM agent's heartbeat)": (by, of) => ({
     principal: by.own,
@@ -640,6 +699,8 @@ describe("no write on `*`", () => {
   const WRITES_ON_STAR_WITH_REASON: Record<string, string> = {
     "ssm:UpdateInstanceInformation":
       "the agent's registration must be allowed before the instance boots, when its ARN does not exist (infra/host/aws/iam.ts)",
+    "cloudwatch:PutMetricData":
+      "its only resource type (`dataset`, OTLP) is optional and a namespace's metrics name none; the grant holds the cloudwatch:namespace condition of the stack's own namespace (infra/alarms)",
   };
 
   it("every Write action a host role holds on `*` has no resource type (Service Authorization Reference), or a stated reason", async () => {

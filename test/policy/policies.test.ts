@@ -78,6 +78,7 @@ describe("the planned stacks", () => {
       ["s3-encrypted", "mandatory"],
       ["s3-tls-only", "mandatory"],
       ["s3-versioned", "mandatory"],
+      ["host-recovery-alarm", "mandatory"],
     ]);
   });
 });
@@ -266,5 +267,42 @@ describe("enforcement levels from the pack config (as --policy-pack-config gives
       "gitlab-plain-http-requested": { enforcementLevel: "disabled" },
     });
     expect(disabled).toEqual([]);
+  });
+});
+
+describe("host-recovery-alarm (issue 25)", () => {
+  const RECOVER = "aws:cloudwatch/metricAlarm:MetricAlarm";
+
+  it("dev's host has its recovery alarm; without the recover action, or without the alarm, it is a violation", async () => {
+    expect((await runPolicies(plans.dev, POLICIES)).filter((x) => x.policy === "host-recovery-alarm")).toEqual([]);
+    const noAction = changed(plans.dev, RECOVER, "alarm-host-recover", (i) => {
+      i.alarmActions = [];
+    });
+    const v = (await runPolicies(noAction, POLICIES)).filter((x) => x.policy === "host-recovery-alarm");
+    expect(found(v)).toEqual([`host-recovery-alarm: ${plans.dev.resources.find((r) => r.type === INSTANCE)!.name}`]);
+    expect(v[0].message).toContain("m7i.xlarge supports EC2's recover action");
+    // Another metric, or another instance's alarm, does not count.
+    const otherMetric = changed(plans.dev, RECOVER, "alarm-host-recover", (i) => {
+      i.metricName = "StatusCheckFailed_Instance";
+    });
+    expect(
+      found(await runPolicies(otherMetric, POLICIES)).filter((x) => x.startsWith("host-recovery-alarm")),
+    ).toHaveLength(1);
+    const otherInstance = changed(plans.dev, RECOVER, "alarm-host-recover", (i) => {
+      i.dimensions = { InstanceId: "i-0ffffffffffffffff" };
+    });
+    expect(
+      found(await runPolicies(otherInstance, POLICIES)).filter((x) => x.startsWith("host-recovery-alarm")),
+    ).toHaveLength(1);
+  });
+
+  it("a type without the recover action needs no recovery alarm", async () => {
+    const plan = changed(plans.dev, RECOVER, "alarm-host-recover", (i) => {
+      i.alarmActions = [];
+    });
+    const metal = changed(plan, INSTANCE, plans.dev.resources.find((r) => r.type === INSTANCE)!.name, (i) => {
+      i.instanceType = "m6i.metal";
+    });
+    expect((await runPolicies(metal, POLICIES)).filter((x) => x.policy === "host-recovery-alarm")).toEqual([]);
   });
 });

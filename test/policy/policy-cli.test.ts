@@ -59,7 +59,7 @@ describe("npm run policy", () => {
     const lines = r.stdout.trim().split("\n");
     expect(lines).toContain("ebs-encrypted: dev-host-data: encrypted is not true: set encrypted: true");
     expect(lines.at(-1)).toMatch(
-      /^policy pack gitlab-dind on gitlab-dind\/dev: 14 policies, \d+ resources, 1 violations?$/,
+      /^policy pack gitlab-dind on gitlab-dind\/dev: 15 policies, \d+ resources, 1 violations?$/,
     );
 
     // CI's run on the dev plan: nothing to report.

@@ -93,7 +93,7 @@ const GITLAB_URN =
   "urn:pulumi:dev::gitlab-dind::pulumi:pulumi:Stack$gitlab-dind:index:GitLabServer$docker:index/container:Container::gitlab";
 
 describe("the pack served as pulumi preview --policy-pack policy serves it", () => {
-  it("announces the gitlab-dind pack with its fourteen mandatory policies", async () => {
+  it("announces the gitlab-dind pack with its fifteen mandatory policies", async () => {
     const pack = await info();
     expect(pack.getName()).toBe("gitlab-dind");
     expect(pack.getVersion()).toBe("0.1.0");
@@ -113,6 +113,7 @@ describe("the pack served as pulumi preview --policy-pack policy serves it", () 
       "s3-encrypted",
       "s3-tls-only",
       "s3-versioned",
+      "host-recovery-alarm",
     ]);
     expect(new Set(policies.map((p) => p.getEnforcementlevel()))).toEqual(
       new Set([analyzerPb.EnforcementLevel.MANDATORY]),

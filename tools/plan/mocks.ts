@@ -375,6 +375,22 @@ export const COMPUTED: Record<string, ComputedFields> = {
     name: i.name ?? `${name}-a1b2c3d`,
     arn: aws.arn("rds", `pg:${i.name ?? name}`),
   }),
+  // The alarms (infra/alarms): each alarm's ARN by its name, the topic's by its name, an email
+  // subscription pending until its address confirms.
+  "aws:cloudwatch/metricAlarm:MetricAlarm": (i, name, { aws }) => ({
+    arn: aws.arn("cloudwatch", `alarm:${String(i.name ?? name)}`),
+  }),
+  "aws:sns/topic:Topic": (i, name, { aws }) => ({
+    arn: aws.arn("sns", String(i.name ?? name)),
+    name: i.name ?? name,
+  }),
+  "aws:sns/topicSubscription:TopicSubscription": (i, _name, { aws }) => ({
+    arn: "pending confirmation",
+    ownerId: aws.arn("sns", "").split(":")[4],
+    pendingConfirmation: true,
+    confirmationWasAuthenticated: false,
+    topic: i.topic,
+  }),
   // The upgrade guard (infra/upgrade-guard): the version it read from the image tag.
   "pulumi-nodejs:dynamic/gitlab-dind:GitLabVersion": (i) => {
     const match = /:v?(\d+\.\d+\.\d+)/.exec(String(i.image));
