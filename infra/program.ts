@@ -103,11 +103,11 @@ export function buildStack(config: StackConfig): StackBuild {
       })
     : undefined;
 
-  // What each capability adds to GitLab (gitlab.rb settings, root-only files, what it starts after)
-  // and to the host's role (one inline policy each), in one shape (infra/contributions.ts).
-  // One line per capability, each built from the config and the host.
   // The runner's shared S3 cache (runner.cache.type s3): its bucket goes to the runner's config.toml.
   const sharedCache = runnerCache(config, names, host.aws);
+  // What each capability adds to GitLab (gitlab.rb settings, root-only files, what it starts after),
+  // to the host's role (one inline policy each), to the alarms and to the outputs, in one shape
+  // (infra/contributions.ts). One line per capability, each built from the config and the host.
   const contributions: Contribution[] = [
     // First: its check refuses moving data back onto the box before anything else changes.
     dataLocationGuard(config),
