@@ -880,7 +880,6 @@ export const KEYS: readonly KeySpec[] = [
   },
 ];
 
-
 export const KEYS_BY_PATH: ReadonlyMap<string, KeySpec> = new Map(KEYS.map((k) => [k.path, k]));
 
 /** The default of a key for a target, or undefined when the key has none. */
