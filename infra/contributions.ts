@@ -46,6 +46,11 @@ export interface AlarmSpec {
   readonly evaluationPeriods: number;
   /** Default `missing` (CloudWatch's own default). */
   readonly treatMissingData?: "missing" | "ignore" | "breaching" | "notBreaching";
+  /**
+   * What must exist before the alarm (what first publishes its metric), so that an alarm treating
+   * missing data as breaching does not fire while its publisher is still being installed. Default none.
+   */
+  readonly after?: readonly pulumi.Resource[];
 }
 
 /** What a capability adds to the others. Every field is optional: an empty contribution adds nothing. */

@@ -221,7 +221,7 @@ export function buildStack(config: StackConfig): StackBuild {
   // Backups of GitLab: on AWS a bucket, the host role's access to it and a timer on the host.
   const backups = createBackups(config, names, host, gitlab);
   // Every alarm (the contributions' and the host's recovery), with its topic (infra/alarms); AWS only.
-  const alarms = stackAlarms(config, names, host, contributions, workers);
+  const alarms = stackAlarms(config, names, host, contributions, workers, [gitlab.ready]);
   const contributed = stackPartsOf([...contributions, alarms]);
 
   return {

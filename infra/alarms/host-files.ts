@@ -146,6 +146,14 @@ export function renderProbeService(probe: ProbeName): string {
         ["ExecStart", `${ALARM_HOST_PATHS.probeScript} ${probe}`],
         // A hung probe must not hold the next minute's run back.
         ["TimeoutStartSec", "50"],
+        // The daily certificate probe fails while GitLab is not serving yet (first boot, reboot):
+        // again 5 minutes later, rather than a day later.
+        ...(probe === "certificate"
+          ? ([
+              ["Restart", "on-failure"],
+              ["RestartSec", "300"],
+            ] as const)
+          : []),
       ],
     ],
   ]);
@@ -227,7 +235,8 @@ export function renderAlarmInstaller(files: AlarmHostFiles): string {
     "# Installs gitlab-dind's CloudWatch agent configuration and probes (run by an SSM State Manager association).",
     "set -eu",
     "umask 022",
-    `rpm -q amazon-cloudwatch-agent >/dev/null 2>&1 || dnf install -y amazon-cloudwatch-agent`,
+    // Retried, as cloud-init retries Docker's install: a repository hiccup must not fail `pulumi up`.
+    `rpm -q amazon-cloudwatch-agent openssl >/dev/null 2>&1 || for i in 1 2 3 4 5; do dnf install -y amazon-cloudwatch-agent openssl && break; [ "$i" = 5 ] && exit 1; sleep 10; done`,
     `install -d -m 0755 /etc/gitlab-dind /usr/local/sbin ${ALARM_HOST_PATHS.stateDir} /etc/systemd/system/${BACKUP_UNIT}.d`,
     // The backup-age probe counts from here until the first backup succeeds.
     `[ -e ${ALARM_HOST_PATHS.stateDir}/monitoring-since ] || touch ${ALARM_HOST_PATHS.stateDir}/monitoring-since`,
@@ -236,7 +245,11 @@ export function renderAlarmInstaller(files: AlarmHostFiles): string {
     ...write(ALARM_HOST_PATHS.agentConfig, "0644", files.agentConfig),
     ...Object.entries(files.units).flatMap(([name, text]) => write(`/etc/systemd/system/${name}`, "0644", text)),
     ...(files.backupDropIn === undefined
-      ? [`rm -f '${ALARM_HOST_PATHS.backupDropIn}'`]
+      ? [
+          `rm -f '${ALARM_HOST_PATHS.backupDropIn}'`,
+          // Backups off: turning them on later counts from then, not from an old success.
+          `rm -f '${ALARM_HOST_PATHS.stateDir}/backup-succeeded' '${ALARM_HOST_PATHS.stateDir}/monitoring-since'`,
+        ]
       : write(ALARM_HOST_PATHS.backupDropIn, "0644", files.backupDropIn)),
     ...unused.flatMap((p) => [
       `systemctl disable --now ${probeTimer(p)} 2>/dev/null || true`,

@@ -34,8 +34,13 @@ export function metricNamespace(team: string): string {
   return `gitlab-dind/${team}`;
 }
 
-/** Days of certificate left below which the certificate alarm fires. */
-export const CERTIFICATE_DAYS_ALARM = 21;
+/**
+ * Days of certificate left below which the certificate alarm fires: 21 for Let's Encrypt (omnibus's
+ * auto-renewal runs well before that, so 21 means it has been failing); 10 for the stack CA,
+ * whose certificate `pulumi up` renews only in its last 14 days (infra/tls/pki.ts), so that an alarm
+ * always means a renewal the operator can do now.
+ */
+export const CERTIFICATE_DAYS_ALARM = { letsencrypt: 21, selfSigned: 10 } as const;
 /** Memory use, in percent, that the memory alarm fires at (sustained 10 minutes). */
 export const MEMORY_PERCENT_ALARM = 90;
 
@@ -62,12 +67,15 @@ export function hostAlarmSpecs(input: {
   readonly dataPath: string;
   /** `backup.schedule` when backups are on; undefined otherwise. */
   readonly backupSchedule: string | undefined;
-  readonly certificate: boolean;
+  /** GitLab's TLS mode when it serves a certificate; undefined for plain HTTP (no certificate alarm). */
+  readonly certificate: "letsencrypt" | "selfSigned" | undefined;
+  /** What first publishes the host's metrics (the installer's run); the alarms wait for it. Default none. */
+  readonly after?: readonly pulumi.Resource[];
 }): AlarmSpec[] {
   const { namespace, instanceId, alerts } = input;
   const disk = (name: string, path: string, what: string): AlarmSpec => ({
     name,
-    description: `${what} (${path}) is at least ${alerts.diskPercent}% full (alerts.diskPercent) for 10 minutes. See docs/operations.md, "Alarms": find what grows (du -xh --max-depth=2 ${path}), prune Docker (docker system prune), or grow the volume.`,
+    description: `${what} (${path}) is at least ${alerts.diskPercent}% full (alerts.diskPercent) for 10 minutes. See docs/operations.md, "Alarms": find what grows (du -xh --max-depth=2 ${path}), prune Docker's unused images (docker image prune -a; not docker system prune, which removes the stopped setup containers Pulumi manages), or grow the volume.`,
     namespace,
     metricName: HOST_METRICS.disk,
     dimensions: { InstanceId: instanceId, path },
@@ -78,7 +86,9 @@ export function hostAlarmSpecs(input: {
     evaluationPeriods: 2,
   });
   const threshold = input.backupSchedule === undefined ? undefined : backupAgeThresholdHours(input.backupSchedule);
-  return [
+  const after = input.after ?? [];
+  const certificateDays = input.certificate === undefined ? undefined : CERTIFICATE_DAYS_ALARM[input.certificate];
+  const specs: AlarmSpec[] = [
     disk("disk-root", "/", "The host's root filesystem"),
     disk("disk-data", input.dataPath, "The data volume (GitLab's repositories, database, registry)"),
     {
@@ -126,23 +136,24 @@ export function hostAlarmSpecs(input: {
             treatMissingData: "breaching",
           } satisfies AlarmSpec,
         ]),
-    ...(input.certificate
+    ...(certificateDays !== undefined
       ? [
           {
             name: "certificate-expiring",
-            description: `GitLab's server certificate expires in under ${CERTIFICATE_DAYS_ALARM} days. Stack CA: run pulumi up (it renews in the last 14 days); Let's Encrypt: see docs/operations.md, "Alarms".`,
+            description: `GitLab's server certificate expires in under ${certificateDays} days. ${input.certificate === "selfSigned" ? "Stack CA: run pulumi up (it renews in the last 14 days)" : 'Let\'s Encrypt: renewals are failing, see docs/operations.md, "Alarms"'}.`,
             namespace,
             metricName: HOST_METRICS.certificateDays,
             dimensions: { InstanceId: instanceId },
             statistic: "Minimum",
             comparisonOperator: "LessThanThreshold",
-            threshold: CERTIFICATE_DAYS_ALARM,
+            threshold: certificateDays,
             periodSeconds: 86400,
             evaluationPeriods: 1,
           } satisfies AlarmSpec,
         ]
       : []),
   ];
+  return after.length === 0 ? specs : specs.map((spec) => ({ ...spec, after }));
 }
 
 export interface HostMonitoringArgs {
@@ -155,7 +166,8 @@ export interface HostMonitoringArgs {
   /** GitLab's container on the host (`<team>-gitlab`). */
   readonly gitlabContainer: string;
   /** Whether GitLab serves TLS on 443 (the certificate probe and alarm). */
-  readonly tls: boolean;
+  /** GitLab's TLS mode when it serves a certificate (the certificate probe and alarm); undefined for plain HTTP. */
+  readonly tls: "letsencrypt" | "selfSigned" | undefined;
   /** The name GitLab's certificate is for (the external URL's host, or the host's public DNS name). */
   readonly tlsServerName: pulumi.Input<string>;
   /** `backup.schedule` when backups are on; undefined when they are off (no backup-age probe). */
@@ -261,6 +273,9 @@ export class HostMonitoring extends pulumi.ComponentResource {
         dataPath: args.dataPath,
         backupSchedule: args.backupSchedule,
         certificate: args.tls,
+        // Installed and run once before the alarms exist: the readiness and backup alarms treat
+        // missing data as breaching, and would fire while the probes were still being installed.
+        after: [installed],
       }),
       outputs: { metricNamespace: namespace },
       files: {

@@ -29,7 +29,7 @@ export function hostMonitoring(config: StackConfig, names: Naming, host: HostBui
     dataPath,
     // GitLabServer names its container so (infra/gitlab/gitlab-server.ts).
     gitlabContainer: names.name("gitlab"),
-    tls: config.gitlab.tlsMode !== "off",
+    tls: config.gitlab.tlsMode === "off" ? undefined : config.gitlab.tlsMode,
     tlsServerName: externalHost ?? host.host.publicDns,
     backupSchedule: config.backup.enabled ? config.backup.schedule : undefined,
     hostReady: [...host.host.ready],
@@ -46,6 +46,7 @@ export function stackAlarms(
   host: HostBuild,
   contributions: readonly Contribution[],
   workers: { readonly autoScalingGroupName: pulumi.Input<string> } | undefined,
+  gitlabReady: readonly pulumi.Resource[] = [],
 ): Contribution {
   if (config.target !== "aws" || host.aws === undefined) return { name: "alarms" };
   return new StackAlarms("alarms", {
@@ -54,6 +55,7 @@ export function stackAlarms(
     host: host.aws,
     instanceType: config.host.instanceType,
     contributions,
+    gitlabReady,
     ...(workers === undefined
       ? {}
       : {

@@ -37,6 +37,11 @@ export interface StackAlarmsArgs {
   readonly instanceType: string;
   /** Every capability's contribution: their `alarms` become alarms here. */
   readonly contributions: readonly Contribution[];
+  /**
+   * GitLab's readiness wait: the contributions' alarms (GitLab's readiness, backups, the data
+   * services) are created once GitLab answers, not while it first boots. Default none.
+   */
+  readonly gitlabReady?: readonly pulumi.Resource[];
   /** With the autoscaler: the CI-capacity alarm. Default none. */
   readonly ciWorkers?: CiWorkersAlarmInput;
 }
@@ -156,7 +161,11 @@ export class StackAlarms extends pulumi.ComponentResource {
     }
     const actions = topic === undefined ? [] : [topic.arn];
 
-    const alarm = (spec: AlarmSpec, extraActions: pulumi.Input<string>[] = []): aws.cloudwatch.MetricAlarm =>
+    const alarm = (
+      spec: AlarmSpec,
+      extraActions: pulumi.Input<string>[] = [],
+      after: readonly pulumi.Resource[] = [],
+    ): aws.cloudwatch.MetricAlarm =>
       new aws.cloudwatch.MetricAlarm(
         `alarm-${spec.name}`,
         {
@@ -177,7 +186,9 @@ export class StackAlarms extends pulumi.ComponentResource {
           okActions: actions,
           tags: names.tags(`alarm-${spec.name}`),
         },
-        child,
+        // dependsOn: created once what publishes the metric runs (and GitLab answers), so that an
+        // alarm treating missing data as breaching does not fire on a first deployment.
+        { ...child, dependsOn: [...(spec.after ?? []), ...after] },
       );
 
     const recovers = recoverActionSupported(args.instanceType);
@@ -185,7 +196,7 @@ export class StackAlarms extends pulumi.ComponentResource {
     const created = [
       alarm(recoverySpec(host.instanceId), recovers ? [recoverArn] : []),
       alarm(instanceStatusSpec(host.instanceId)),
-      ...alarmsOf(args.contributions).map((spec) => alarm(spec)),
+      ...alarmsOf(args.contributions).map((spec) => alarm(spec, [], args.gitlabReady ?? [])),
       ...(args.ciWorkers === undefined ? [] : [alarm(ciCapacitySpec(args.ciWorkers))]),
     ];
     this.topicArn = topic?.arn;

@@ -81,9 +81,7 @@ export function elastiCacheRedis(config: StackConfig, names: Naming, host: AwsHo
   return {
     name,
     // The endpoint is known once the group exists.
-    gitlabRbOutput: redis.primaryEndpoint.apply((endpoint) =>
-      redisGitLabRb(endpoint, REDIS_PORT, REDIS_PASSWORD_PATH),
-    ),
+    gitlabRbOutput: redis.primaryEndpoint.apply((endpoint) => redisGitLabRb(endpoint, REDIS_PORT, REDIS_PASSWORD_PATH)),
     gitlabSecretFiles: [{ path: REDIS_PASSWORD_PATH, content: redis.authToken }],
     gitlabStartAfter: [redis.replicationGroup],
     alarms: [redisMemoryAlarm(redis.firstNodeId)],

@@ -19,6 +19,23 @@ const alarm = (plan: Plan, name: string): Record<string, any> => {
 };
 
 describe("dev (defaults: backups, the stack CA, no addresses)", () => {
+  it("creates the alarms on what the host publishes only once the installer ran and GitLab answers (no alarm on a first boot); the recovery alarm at once", async () => {
+    const plan = await planStack("dev");
+    const byName = (name: string) => plan.resources.find((r) => r.type === ALARM && r.name === `alarm-${name}`)!;
+    for (const name of ["gitlab-not-ready", "backup-stale", "disk-data", "certificate-expiring"]) {
+      expect(byName(name).options?.dependsOn, name).toEqual(
+        expect.arrayContaining(["dev-monitoring-installed", "gitlab-ready"]),
+      );
+    }
+    expect(byName("host-recover").options?.dependsOn ?? []).not.toContain("gitlab-ready");
+  });
+
+  it("warns of a Let's Encrypt certificate three weeks ahead, of the stack CA's 10 days ahead (pulumi up renews it from 14)", async () => {
+    const letsencrypt = await planStack("dev-letsencrypt");
+    expect(alarm(letsencrypt, "certificate-expiring")).toMatchObject({ threshold: 21 });
+    expect(alarm(await planStack("dev"), "certificate-expiring")).toMatchObject({ threshold: 10 });
+  });
+
   it("recovers the host on a failed system status check and notifies on a failed instance check", async () => {
     const plan = await planStack("dev");
     expect(alarm(plan, "host-recover")).toMatchObject({
@@ -77,7 +94,7 @@ describe("dev (defaults: backups, the stack CA, no addresses)", () => {
       threshold: 30,
       treatMissingData: "breaching",
     });
-    expect(alarm(plan, "certificate-expiring")).toMatchObject({ metricName: "CertificateDaysLeft", threshold: 21 });
+    expect(alarm(plan, "certificate-expiring")).toMatchObject({ metricName: "CertificateDaysLeft", threshold: 10 });
     expect(of(plan, "aws:sns/topic:Topic")).toEqual([]);
     expect(plan.outputs.metricNamespace).toBe("gitlab-dind/dev");
   });

@@ -74,9 +74,10 @@ certificate() {
   local pem end days
   pem=$(openssl s_client -connect 127.0.0.1:443 -servername "$name" </dev/null 2>/dev/null) || pem=""
   if ! end=$(openssl x509 -noout -enddate <<<"$pem" 2>/dev/null) || [[ $end != notAfter=* ]]; then
-    log "no certificate from 127.0.0.1:443 for ${name}"
-    publish CertificateDaysLeft 0 Count
-    return
+    # Nothing published: GitLab may still be starting (a first boot, a reboot). The alarm keeps its
+    # state on missing data; the service retries in 5 minutes (Restart=on-failure).
+    log "no certificate from 127.0.0.1:443 for ${name}: nothing published"
+    exit 1
   fi
   end=$(date -d "${end#notAfter=}" +%s)
   days=$(((end - $(date +%s)) / 86400))
