@@ -148,12 +148,21 @@ export class RdsDatabase extends pulumi.ComponentResource {
         { parent: this },
       ).result,
     );
-    // A final snapshot name no earlier destroy of this team's stack has taken.
-    const finalSnapshotSuffix = keep
-      ? new random.RandomId(`${name}-final-snapshot`, { byteLength: 4 }, { parent: this })
-      : undefined;
     const identifier = names.name("gitlab-db");
     const fromSnapshot = settings.snapshotIdentifier;
+    // A final snapshot name no earlier destroy of this team's stack has taken. The suffix lives as
+    // long as the stack, but an instance destroyed and created again within it (the point-in-time
+    // restore of docs/operations.md) would take a second final snapshot under the first one's name
+    // (DBSnapshotAlreadyExists). That flow always sets a new rds.snapshotIdentifier, so the
+    // suffix is drawn again with it (keepers). Only the snapshot's name changes, in place: RDS
+    // reads finalSnapshotIdentifier at deletion; the instance is not replaced by it.
+    const finalSnapshotSuffix = keep
+      ? new random.RandomId(
+          `${name}-final-snapshot`,
+          { byteLength: 4, keepers: { restoredFrom: fromSnapshot ?? "" } },
+          { parent: this },
+        )
+      : undefined;
 
     const instance = new aws.rds.Instance(
       name,

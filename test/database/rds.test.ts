@@ -76,6 +76,10 @@ describe("an AWS stack with gitlab.database rds", () => {
     });
     expect(inputs.finalSnapshotIdentifier).toMatch(/^dev-gitlab-db-final-[0-9a-f]{8}$/);
     expect(inputs.snapshotIdentifier).toBeUndefined();
+    // The final snapshot's suffix is drawn again when the instance is restored from a snapshot.
+    expect(built.mocks.get("random:index/randomId:RandomId", "gitlab-db-final-snapshot").inputs.keepers).toEqual({
+      restoredFrom: "",
+    });
     // The password is a secret on the wire, and has none of the characters RDS refuses.
     expect(isSecretValue(db.inputs.password)).toBe(true);
     expect(String(inputs.password)).not.toMatch(/[/@" :\\']/);
@@ -209,6 +213,11 @@ describe("gitlab.database rds with host.keepDataOnDestroy false", () => {
     );
     const inputs = built.mocks.get(INSTANCE, "gitlab-db").inputs;
     expect(inputs.snapshotIdentifier).toBe("dev-gitlab-db-final-5eed0000");
+    // A new snapshot to restore from draws a new final snapshot name: the instance destroyed and
+    // created again by the point-in-time restore would otherwise reuse the taken one at its next deletion.
+    expect(built.mocks.get("random:index/randomId:RandomId", "gitlab-db-final-snapshot").inputs.keepers).toEqual({
+      restoredFrom: "dev-gitlab-db-final-5eed0000",
+    });
     expect(inputs.dbName).toBeUndefined();
     expect(inputs.username).toBeUndefined();
     expect(isSecretValue(inputs.password)).toBe(true);
