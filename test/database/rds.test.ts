@@ -13,7 +13,12 @@ import { parseStackConfig, type RawConfig } from "../../infra/config/parse";
 import { rdsGitLabRbSettings } from "../../infra/database/gitlab-rb";
 import { privateSubnetCidrs } from "../../infra/host/aws/private-subnets";
 import { renderPgpass, renderSetupSql } from "../../infra/database/setup";
-import { freeStorageAlarm, PASSWORD_SPECIALS, setupFailure } from "../../infra/database/rds-database";
+import {
+  freeStorageAlarm,
+  PASSWORD_SPECIALS,
+  setupFailure,
+  storageAutoscaling,
+} from "../../infra/database/rds-database";
 import { firstSubnet } from "../../infra/host/aws/network";
 import { secondSubnetCidr } from "../../infra/autoscaler";
 import { renderGitLabRb } from "../../infra/gitlab/gitlab-rb";
@@ -58,6 +63,8 @@ describe("an AWS stack with gitlab.database rds", () => {
       allowMajorVersionUpgrade: false,
       instanceClass: "db.m7g.large",
       allocatedStorage: 50,
+      // Storage autoscaling up to four times the allocated storage.
+      maxAllocatedStorage: 200,
       storageType: "gp3",
       storageEncrypted: true,
       publiclyAccessible: false,
@@ -358,6 +365,19 @@ describe("pure parts", () => {
       threshold: 5 * 1024 ** 3,
       dimensions: { DBInstanceIdentifier: "dev-gitlab-db" },
     });
+    // It says what grows the storage now: a raised key alone waits for the maintenance window.
+    expect(alarm.description).toContain("up to 200 GiB");
+    expect(alarm.description).toContain(
+      "aws rds modify-db-instance --db-instance-identifier dev-gitlab-db --allocated-storage <GiB> --apply-immediately",
+    );
+    expect(alarm.description.length).toBeLessThanOrEqual(1024); // CloudWatch's AlarmDescription limit
+    expect(freeStorageAlarm("dev-gitlab-db", 65536).description).not.toContain("autoscaling");
+  });
+
+  it("lets storage autoscale to four times its size, at most gp3's largest, and not at all at the largest", () => {
+    expect(storageAutoscaling(50)).toEqual({ maxAllocatedStorage: 200 });
+    expect(storageAutoscaling(20000)).toEqual({ maxAllocatedStorage: 65536 });
+    expect(storageAutoscaling(65536)).toEqual({});
   });
 });
 
