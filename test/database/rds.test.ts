@@ -83,6 +83,14 @@ describe("an AWS stack with gitlab.database rds", () => {
     });
     expect(inputs.finalSnapshotIdentifier).toMatch(/^dev-gitlab-db-final-[0-9a-f]{8}$/);
     expect(inputs.snapshotIdentifier).toBeUndefined();
+    // The private subnets' second zone is one of the region's Availability Zones, never an opted-in Local Zone.
+    const zoneQueries = built.mocks.invokes.filter(
+      (i) => i.token === "aws:index/getAvailabilityZones:getAvailabilityZones",
+    );
+    expect(zoneQueries.map((i) => i.inputs)).toContainEqual({
+      state: "available",
+      filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
+    });
     // The final snapshot's suffix is drawn again when the instance is restored from a snapshot.
     expect(built.mocks.get("random:index/randomId:RandomId", "gitlab-db-final-snapshot").inputs.keepers).toEqual({
       restoredFrom: "",
