@@ -263,7 +263,7 @@ export const KEYS: readonly KeySpec[] = [
     max: 3,
     targets: AWS,
     description:
-      "IMDSv2 response hop limit. 1 keeps containers on Docker networks (jobs, GitLab, the runner) from the instance's role credentials; it does not stop a privileged DinD job, which is root on the host and reaches the metadata service whatever the limit. That is why the role holds nothing another team could use: Session Manager, this stack's own Docker TLS key and backup bucket (and, with the autoscaler, its own workers). With runner.autoscaler.enabled it is 2: the runner container (the workers' manager) reads the role through IMDS, and no job runs on the host. With gitlab.objectStorage `s3` it is 2 too (GitLab's container reads the role for its buckets), and a DOCKER-USER rule keeps job containers on the host from the metadata service.",
+      "IMDSv2 response hop limit. 1 keeps containers on Docker networks (jobs, GitLab, the runner) from the instance's role credentials; it does not stop a privileged DinD job, which is root on the host and reaches the metadata service whatever the limit. That is why the role holds nothing another team could use: Session Manager, this stack's own Docker TLS key and backup bucket (and, with the autoscaler, its own workers). With runner.autoscaler.enabled it is 2: the runner container (the workers' manager) reads the role through IMDS, and no job runs on the host. With gitlab.objectStorage `s3` it is 2 too (GitLab's container reads the role for its buckets). Whenever it is 2 or more and jobs run on the host, a DOCKER-USER rule keeps job containers from the metadata service.",
   },
   {
     path: "gitlab.image",

@@ -36,9 +36,9 @@ const WATCHED: readonly WatchedKey[] = [
     field: "database",
     onBox: "bundled",
     offBox: "rds",
-    lost: "GitLab would start on an empty bundled PostgreSQL, and the RDS instance with every project, user and pipeline would be deleted (a final snapshot is kept only with host.keepDataOnDestroy)",
+    lost: "GitLab would start on the bundled PostgreSQL as it was before the move to RDS (stale: empty on a stack that began on RDS), and the RDS instance with every project, user and pipeline would be deleted (a final snapshot is kept only with host.keepDataOnDestroy)",
     moveBack:
-      "take a backup that includes the database (`gitlab-backup create`; on aws the host's backup service, then check the archive is in the backup bucket), switch, and restore that backup into the bundled PostgreSQL (`npm run restore`)",
+      "take a backup that includes the database (`gitlab-backup create`; on aws the host's backup service, then check the archive is in the backup bucket), switch, and restore that backup into the bundled PostgreSQL (`npm run restore`); with the registry on, also copy its metadata database `registry` from RDS into the bundled server (`pg_dump`/`pg_restore`), which gitlab-backup does not carry with an external database",
   },
   {
     key: "gitlab.redis",

@@ -148,12 +148,21 @@ export class RdsDatabase extends pulumi.ComponentResource {
         { parent: this },
       ).result,
     );
-    // A final snapshot name no earlier destroy of this team's stack has taken.
-    const finalSnapshotSuffix = keep
-      ? new random.RandomId(`${name}-final-snapshot`, { byteLength: 4 }, { parent: this })
-      : undefined;
     const identifier = names.name("gitlab-db");
     const fromSnapshot = settings.snapshotIdentifier;
+    // A final snapshot name no earlier destroy of this team's stack has taken. The suffix lives as
+    // long as the stack, but an instance destroyed and created again within it (the point-in-time
+    // restore of docs/operations.md) would take a second final snapshot under the first one's name
+    // (DBSnapshotAlreadyExists). That flow always sets a new rds.snapshotIdentifier, so the
+    // suffix is drawn again with it (keepers). Only the snapshot's name changes, in place: RDS
+    // reads finalSnapshotIdentifier at deletion; the instance is not replaced by it.
+    const finalSnapshotSuffix = keep
+      ? new random.RandomId(
+          `${name}-final-snapshot`,
+          { byteLength: 4, keepers: { restoredFrom: fromSnapshot ?? "" } },
+          { parent: this },
+        )
+      : undefined;
 
     const instance = new aws.rds.Instance(
       name,
@@ -168,6 +177,11 @@ export class RdsDatabase extends pulumi.ComponentResource {
         allowMajorVersionUpgrade: false,
         instanceClass: settings.instanceClass,
         allocatedStorage: settings.allocatedStorageGiB,
+        // Storage autoscaling: RDS grows the storage by itself when it runs low, up to this ceiling,
+        // without downtime and without waiting for the maintenance window (a raised allocatedStorage
+        // does wait for it: no applyImmediately, so that an instanceClass change never reboots the
+        // database in the middle of a pulumi up). The provider ignores the grown allocatedStorage.
+        ...storageAutoscaling(settings.allocatedStorageGiB),
         storageType: "gp3",
         storageEncrypted: true,
         // A restored snapshot brings its database and master user (this program's `gitlab`); the
@@ -284,7 +298,7 @@ export class RdsDatabase extends pulumi.ComponentResource {
       }),
     ) as unknown as Contribution["gitlabRbOutput"];
 
-    const alarms: AlarmSpec[] = [freeStorageAlarm(instance.identifier, settings.allocatedStorageGiB)];
+    const alarms: AlarmSpec[] = [freeStorageAlarm(identifier, settings.allocatedStorageGiB)];
     this.instance = instance;
     this.endpoint = endpoint;
     this.setup = setup;
@@ -308,11 +322,30 @@ export class RdsDatabase extends pulumi.ComponentResource {
 /** The alarm's threshold: free storage under this share of the allocated storage. */
 export const FREE_STORAGE_ALARM_SHARE = 0.1;
 
+/** gp3's largest RDS for PostgreSQL volume, GiB (the limit of rds.allocatedStorageGiB too). */
+export const MAX_STORAGE_GIB = 65536;
+/** Storage autoscaling's ceiling as a multiple of the allocated storage. */
+export const STORAGE_AUTOSCALING_FACTOR = 4;
+
+/**
+ * `maxAllocatedStorage` for storage autoscaling: four times the allocated storage, at most gp3's
+ * largest volume; none when the allocated storage is already there (RDS needs a ceiling above it).
+ */
+export function storageAutoscaling(allocatedGiB: number): { maxAllocatedStorage?: number } {
+  const ceiling = Math.min(allocatedGiB * STORAGE_AUTOSCALING_FACTOR, MAX_STORAGE_GIB);
+  return ceiling > allocatedGiB ? { maxAllocatedStorage: ceiling } : {};
+}
+
 /** RDS free storage under 10% of the allocated size (AWS/RDS `FreeStorageSpace`, bytes). */
-export function freeStorageAlarm(identifier: pulumi.Input<string>, allocatedGiB: number): AlarmSpec {
+export function freeStorageAlarm(identifier: string, allocatedGiB: number): AlarmSpec {
+  const ceiling = storageAutoscaling(allocatedGiB).maxAllocatedStorage;
+  const grow = `aws rds modify-db-instance --db-instance-identifier ${identifier} --allocated-storage <GiB> --apply-immediately, then set gitlab-dind:rds.allocatedStorageGiB to the same <GiB> and run pulumi up (a raised key alone waits for the maintenance window)`;
   return {
     name: "rds-free-storage",
-    description: `GitLab's RDS database has less than ${FREE_STORAGE_ALARM_SHARE * 100}% of its ${allocatedGiB} GiB free: raise gitlab-dind:rds.allocatedStorageGiB and run pulumi up (storage grows without downtime), or find what grew.`,
+    description:
+      ceiling === undefined
+        ? `GitLab's RDS database has less than ${FREE_STORAGE_ALARM_SHARE * 100}% of its ${allocatedGiB} GiB free, at gp3's largest size: find what grew.`
+        : `GitLab's RDS database has less than ${FREE_STORAGE_ALARM_SHARE * 100}% of its first ${allocatedGiB} GiB free. Storage autoscaling grows it by itself up to ${ceiling} GiB (at most once in 6 hours); if it is at that ceiling or filling faster: ${grow}; or find what grew.`,
     namespace: "AWS/RDS",
     metricName: "FreeStorageSpace",
     dimensions: { DBInstanceIdentifier: identifier },

@@ -20,6 +20,9 @@ describe("the guard's check", () => {
     expect(reasons[0]).toContain("gitlab:artifacts:migrate_to_local");
     expect(reasons[1]).toMatch(/^gitlab-dind:gitlab\.database: going from rds back to bundled is refused/);
     expect(reasons[1]).toContain("gitlab-backup create");
+    // After a move out the old bundled database is still on the volume: stale, not empty.
+    expect(reasons[1]).toContain("as it was before the move to RDS");
+    expect(reasons[1]).toContain("metadata database `registry`");
     expect(reasons[2]).toMatch(/^gitlab-dind:gitlab\.redis: going from elasticache back to bundled is refused/);
     expect(reasons[2]).toContain("drain Sidekiq");
     for (const r of reasons) expect(r).toContain("gitlab.dataMovedBack");

@@ -13,7 +13,12 @@ import { parseStackConfig, type RawConfig } from "../../infra/config/parse";
 import { rdsGitLabRbSettings } from "../../infra/database/gitlab-rb";
 import { privateSubnetCidrs } from "../../infra/host/aws/private-subnets";
 import { renderPgpass, renderSetupSql } from "../../infra/database/setup";
-import { freeStorageAlarm, PASSWORD_SPECIALS, setupFailure } from "../../infra/database/rds-database";
+import {
+  freeStorageAlarm,
+  PASSWORD_SPECIALS,
+  setupFailure,
+  storageAutoscaling,
+} from "../../infra/database/rds-database";
 import { firstSubnet } from "../../infra/host/aws/network";
 import { secondSubnetCidr } from "../../infra/autoscaler";
 import { renderGitLabRb } from "../../infra/gitlab/gitlab-rb";
@@ -58,6 +63,8 @@ describe("an AWS stack with gitlab.database rds", () => {
       allowMajorVersionUpgrade: false,
       instanceClass: "db.m7g.large",
       allocatedStorage: 50,
+      // Storage autoscaling up to four times the allocated storage.
+      maxAllocatedStorage: 200,
       storageType: "gp3",
       storageEncrypted: true,
       publiclyAccessible: false,
@@ -76,6 +83,18 @@ describe("an AWS stack with gitlab.database rds", () => {
     });
     expect(inputs.finalSnapshotIdentifier).toMatch(/^dev-gitlab-db-final-[0-9a-f]{8}$/);
     expect(inputs.snapshotIdentifier).toBeUndefined();
+    // The private subnets' second zone is one of the region's Availability Zones, never an opted-in Local Zone.
+    const zoneQueries = built.mocks.invokes.filter(
+      (i) => i.token === "aws:index/getAvailabilityZones:getAvailabilityZones",
+    );
+    expect(zoneQueries.map((i) => i.inputs)).toContainEqual({
+      state: "available",
+      filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
+    });
+    // The final snapshot's suffix is drawn again when the instance is restored from a snapshot.
+    expect(built.mocks.get("random:index/randomId:RandomId", "gitlab-db-final-snapshot").inputs.keepers).toEqual({
+      restoredFrom: "",
+    });
     // The password is a secret on the wire, and has none of the characters RDS refuses.
     expect(isSecretValue(db.inputs.password)).toBe(true);
     expect(String(inputs.password)).not.toMatch(/[/@" :\\']/);
@@ -209,6 +228,11 @@ describe("gitlab.database rds with host.keepDataOnDestroy false", () => {
     );
     const inputs = built.mocks.get(INSTANCE, "gitlab-db").inputs;
     expect(inputs.snapshotIdentifier).toBe("dev-gitlab-db-final-5eed0000");
+    // A new snapshot to restore from draws a new final snapshot name: the instance destroyed and
+    // created again by the point-in-time restore would otherwise reuse the taken one at its next deletion.
+    expect(built.mocks.get("random:index/randomId:RandomId", "gitlab-db-final-snapshot").inputs.keepers).toEqual({
+      restoredFrom: "dev-gitlab-db-final-5eed0000",
+    });
     expect(inputs.dbName).toBeUndefined();
     expect(inputs.username).toBeUndefined();
     expect(isSecretValue(inputs.password)).toBe(true);
@@ -349,6 +373,19 @@ describe("pure parts", () => {
       threshold: 5 * 1024 ** 3,
       dimensions: { DBInstanceIdentifier: "dev-gitlab-db" },
     });
+    // It says what grows the storage now: a raised key alone waits for the maintenance window.
+    expect(alarm.description).toContain("up to 200 GiB");
+    expect(alarm.description).toContain(
+      "aws rds modify-db-instance --db-instance-identifier dev-gitlab-db --allocated-storage <GiB> --apply-immediately",
+    );
+    expect(alarm.description.length).toBeLessThanOrEqual(1024); // CloudWatch's AlarmDescription limit
+    expect(freeStorageAlarm("dev-gitlab-db", 65536).description).not.toContain("autoscaling");
+  });
+
+  it("lets storage autoscale to four times its size, at most gp3's largest, and not at all at the largest", () => {
+    expect(storageAutoscaling(50)).toEqual({ maxAllocatedStorage: 200 });
+    expect(storageAutoscaling(20000)).toEqual({ maxAllocatedStorage: 65536 });
+    expect(storageAutoscaling(65536)).toEqual({});
   });
 });
 

@@ -426,6 +426,15 @@ describe("job containers and the metadata service (DOCKER-USER)", () => {
     expect(JOB_IMDS_SCRIPT_TEXT).toContain(`-i br-+ -d ${IMDS_ADDRESS}/32`);
   });
 
+  it("is rendered whenever the hop limit lets containers reach IMDS and jobs run on the host, object storage or not", async () => {
+    for (const hops of [2, 3]) {
+      const text = (await planStack("dev", { "gitlab-dind:host.imdsHopLimit": hops })).files["user-data.yaml"];
+      expect(text, `host.imdsHopLimit ${hops}`).toContain(JOB_IMDS_UNIT);
+    }
+    const one = (await planStack("dev", { "gitlab-dind:host.imdsHopLimit": 1 })).files["user-data.yaml"];
+    expect(one).not.toContain("job-imds");
+  });
+
   it("is not rendered without the option, nor with the autoscaler (no job on the host): their user data is unchanged", async () => {
     for (const [stack, values] of [
       ["dev", {}],

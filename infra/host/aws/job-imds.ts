@@ -27,7 +27,8 @@
  * (opt-in) has no DOCKER-USER chain: the host runs the default iptables backend.
  *
  * Only rendered when needed, because the host's user data replaces the instance when it changes
- * (userDataReplaceOnChange): with object storage in S3 and jobs on the host. With the autoscaler no
+ * (userDataReplaceOnChange): with a hop limit of 2 or more (object storage in S3 sets it) and jobs
+ * on the host. With the autoscaler no
  * job runs on the host (the runner container is the workers' manager and itself needs IMDS), so
  * there is nothing to drop there.
  */
@@ -42,9 +43,14 @@ export const JOB_IMDS_UNIT = "gitlab-dind-job-imds.service";
 /** The comment on the rule, to find it with `iptables -S DOCKER-USER`. */
 export const JOB_IMDS_COMMENT = "gitlab-dind: job containers never reach IMDS";
 
-/** Whether the host needs the rule: containers can reach IMDS (object storage in S3) and jobs run on the host. */
-export function needsJobImdsBlock(config: Pick<StackConfig, "gitlab" | "runner">): boolean {
-  return config.gitlab.objectStorage === "s3" && !config.runner.autoscaler.enabled;
+/**
+ * Whether the host needs the rule: containers can reach IMDS and jobs run on the host. Containers
+ * reach it whenever the hop limit is 2 or more, whatever raised it: gitlab.objectStorage s3, or a
+ * `host.imdsHopLimit` set by hand (for the runner's S3 cache through the host role, say); the hop
+ * limit, not the reason, decides.
+ */
+export function needsJobImdsBlock(config: Pick<StackConfig, "host" | "runner">): boolean {
+  return config.host.imdsHopLimit >= 2 && !config.runner.autoscaler.enabled;
 }
 
 /** The rule, as iptables arguments after the chain. */

@@ -62,7 +62,12 @@ export function privateSubnets(host: AwsHostNetwork, names: Naming): PrivateSubn
   if (existing !== undefined) return existing;
   const cidrBlocks = privateSubnetCidrs(host.vpcCidr);
   const opts: pulumi.CustomResourceOptions = { provider: host.provider };
-  const zones = aws.getAvailabilityZonesOutput({ state: "available" }, { provider: host.provider }).names;
+  // Availability Zones only: an opted-in Local Zone is "available" too, but RDS and ElastiCache
+  // subnets belong in the region's own zones (a Local Zone's name sorts before them).
+  const zones = aws.getAvailabilityZonesOutput(
+    { state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] },
+    { provider: host.provider },
+  ).names;
   // The host's zone first (its database or cache is one zone away from nothing), then another.
   const otherZone = pulumi.all([zones, host.availabilityZone]).apply(([all, hostZone]) => {
     const other = all.find((z) => z !== hostZone);
