@@ -41,7 +41,9 @@ else
       printf '%s\n' "$line" >&3
       printf '%s\n' "$line"
     done); then
-      echo "$1: no Pulumi CLI is installed, and the pinned pulumi npm package could not download one (${probe##*$'\n'})." >&2
+      # The reason is the package's last line, not npm's own notices after it ("npm notice New minor version…").
+      reason=$(printf '%s\n' "$probe" | grep -v '^npm notice' | tail -n 1)
+      echo "$1: no Pulumi CLI is installed, and the pinned pulumi npm package could not download one (${reason})." >&2
       cat "$(dirname "${BASH_SOURCE[0]}")/cli/pulumi-cli-missing.txt" >&2
       exit 1
     fi
