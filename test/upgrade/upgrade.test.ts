@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { cli } from "../../tools/upgrade/main";
-import { planWalk, walkRefusals } from "../../tools/upgrade/plan";
+import { PG_REQUIRED_MAJOR, RDS_ENGINE_MAJOR, planWalk, walkRefusals } from "../../tools/upgrade/plan";
+import { ENGINE_MAJOR_VERSION } from "../../infra/database/engine";
 import { parseMigrations, parsePostgres, roomForCopy } from "../../tools/upgrade/container";
 import { runnerImageFor } from "../../tools/upgrade/runner-images";
 import { parseGitLabVersion } from "../../infra/upgrade-guard/upgrade-stops";
@@ -104,7 +105,7 @@ describe("npm run upgrade --dry-run", () => {
     expect(unreadable.stderr).toContain("--yes is required for a real walk");
   });
 
-  it("refuses a start older than the oldest supported GitLab, a scheduled stop with no known patch, and RDS across 19.0", () => {
+  it("refuses a start older than the oldest supported GitLab, a scheduled stop with no known patch, and RDS across 19.0 only if its engine were older than 17", () => {
     const old = planWalk({
       from: v("15.11.13"),
       to: v("16.3.9"),
@@ -131,7 +132,12 @@ describe("npm run upgrade --dry-run", () => {
       runnerImage: "gitlab/gitlab-runner:v18.11.4",
       runnerPinned: false,
     });
-    expect(cross.ok && walkRefusals(cross.steps, true)).toEqual([
+    // The program's RDS runs PostgreSQL 17 (created at that major, no major upgrades): no refusal.
+    expect(RDS_ENGINE_MAJOR).toBe(Number(ENGINE_MAJOR_VERSION));
+    expect(RDS_ENGINE_MAJOR).toBeGreaterThanOrEqual(PG_REQUIRED_MAJOR);
+    expect(cross.ok && walkRefusals(cross.steps, true)).toEqual([]);
+    // Were the engine older, crossing 19.0 on RDS would be refused, naming the key.
+    expect(cross.ok && walkRefusals(cross.steps, true, 16)).toEqual([
       expect.stringContaining("gitlab-dind:gitlab.database is rds"),
     ]);
     expect(cross.ok && walkRefusals(cross.steps, false)).toEqual([]);

@@ -43,7 +43,16 @@ import {
   roomForCopy,
   type ContainerExec,
 } from "./container";
-import { PG_REQUIRED_MAJOR, planWalk, postgresFacts, span, stepLabel, walkRefusals, type Step } from "./plan";
+import {
+  PG_REQUIRED_MAJOR,
+  RDS_ENGINE_MAJOR,
+  planWalk,
+  postgresFacts,
+  span,
+  stepLabel,
+  walkRefusals,
+  type Step,
+} from "./plan";
 
 const ROOT = resolve(__dirname, "..", "..");
 const EXIT_USAGE = 2;
@@ -303,7 +312,7 @@ function printSteps(steps: readonly Step[], args: UpgradeArgs, onRds: boolean): 
     if (s.crossesPgRequirement)
       console.log(
         onRds
-          ? `  - RDS: the engine must run PostgreSQL ${PG_REQUIRED_MAJOR} before GitLab 19 (its own step, not done here)`
+          ? `  - RDS: GitLab 19 needs PostgreSQL ${PG_REQUIRED_MAJOR}; the program's RDS instance runs PostgreSQL ${RDS_ENGINE_MAJOR} (created at that major, no major upgrades), nothing to check`
           : `  - check the bundled PostgreSQL is ${PG_REQUIRED_MAJOR} or later (GitLab 19 needs it; refused otherwise)`,
       );
     if (s.autoPgUpgradeTo !== undefined && !onRds)

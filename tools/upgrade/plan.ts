@@ -3,6 +3,7 @@
  * through each required stop at its latest known patch, with the runner image in step and what to
  * check before each step. Pure: the dry run prints it, the real walk follows it.
  */
+import { ENGINE_MAJOR_VERSION } from "../../infra/database/engine";
 import { OLDEST_SUPPORTED_GITLAB } from "../../infra/gitlab/versions";
 import {
   compareVersions,
@@ -33,6 +34,12 @@ export const AUTO_PG_UPGRADE: Readonly<Record<string, number>> = {
 /** GitLab 19.0 needs PostgreSQL 17 (gitlabhq doc/install/requirements.md). */
 export const PG_REQUIRED_FROM: GitLabVersion = { major: 19, minor: 0, patch: 0 };
 export const PG_REQUIRED_MAJOR = 17;
+/**
+ * The PostgreSQL major an RDS stack runs: the program creates the instance at this engine major
+ * with `allowMajorVersionUpgrade: false` (infra/database/rds-database.ts), so crossing 19.0 needs
+ * nothing on RDS. Checked against PG_REQUIRED_MAJOR in walkRefusals should either ever change.
+ */
+export const RDS_ENGINE_MAJOR = Number(ENGINE_MAJOR_VERSION);
 
 export interface Step {
   /** The GitLab version this step runs. */
@@ -129,19 +136,19 @@ export function stepLabel(step: Step): string {
 
 /**
  * Why the walk cannot start: a stop whose latest patch the table does not know (a scheduled one),
- * or, on RDS (`gitlab-dind:gitlab.database: rds`), a step across 19.0, which needs the engine's
- * major upgrade to PostgreSQL 17 first: its own step (a snapshot, a maintenance window), not this walk's.
+ * or, on RDS (`gitlab-dind:gitlab.database: rds`), a step across 19.0 while the program's RDS engine
+ * major (RDS_ENGINE_MAJOR) is older than PostgreSQL 17 (never, while the program creates 17).
  */
-export function walkRefusals(steps: readonly Step[], onRds: boolean): string[] {
+export function walkRefusals(steps: readonly Step[], onRds: boolean, rdsEngineMajor = RDS_ENGINE_MAJOR): string[] {
   const refusals: string[] = [];
   for (const s of steps) {
     if (s.image === undefined)
       refusals.push(
         `the table does not know the latest ${s.version.major}.${s.version.minor} patch (a scheduled stop): look it up on Docker Hub's gitlab/gitlab-ce tags, walk to it with --to ${s.version.major}.${s.version.minor}.<patch>, then on`,
       );
-    if (s.crossesPgRequirement && onRds)
+    if (s.crossesPgRequirement && onRds && rdsEngineMajor < PG_REQUIRED_MAJOR)
       refusals.push(
-        `gitlab-dind:gitlab.database is rds: GitLab ${formatVersion(s.version)} needs PostgreSQL ${PG_REQUIRED_MAJOR}, and the RDS engine's major upgrade is its own step, outside this walk: upgrade the RDS instance to PostgreSQL ${PG_REQUIRED_MAJOR} first (with a snapshot), then walk on from the 18.x GitLab`,
+        `gitlab-dind:gitlab.database is rds: GitLab ${formatVersion(s.version)} needs PostgreSQL ${PG_REQUIRED_MAJOR}, and the program's RDS engine is PostgreSQL ${rdsEngineMajor}: upgrade the RDS instance to PostgreSQL ${PG_REQUIRED_MAJOR} first (with a snapshot), then walk on from the 18.x GitLab`,
       );
   }
   return refusals;
