@@ -306,6 +306,50 @@ describe("npm run upgrade --yes against stand-ins", () => {
     expect(timeline().ok).toBe(true);
   });
 
+  it("goes back from the first stop to the image the state runs, not the stack file's", async () => {
+    // The file lags behind what GitLab runs: the walk starts from the state, and its way back is there.
+    writeFileSync(join(dir, "deployed"), "gitlab/gitlab-ce:18.8.11-ce.0");
+    const r = await walk({ FAKE_SMOKE_FAIL_AT: "1" }, { to: "18.11.11" });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      "from GitLab 18.8.11 (the stack's state (gitlab-deployed-version: gitlab/gitlab-ce:18.8.11-ce.0))",
+    );
+    expect(r.stderr).toContain('Stop 1/1: GitLab 18.11.11 failed at "smoke"');
+    expect(r.stderr).toContain("The stack file is at gitlab/gitlab-ce:18.8.11-ce.0, the last version that passed.");
+    expect(config()["gitlab.image"]).toBe("gitlab/gitlab-ce:18.8.11-ce.0");
+  });
+
+  it("resumes against the state: redoes a stop whose way back was taken, refuses a timeline the state contradicts", async () => {
+    const first = await walk({ FAKE_SMOKE_FAIL_AT: "2" }, { to: "19.2.4" });
+    expect(first.code).toBe(1);
+    // The way back: GitLab restored to 18.8.11 (the stop before the failed 18.11.11).
+    writeFileSync(join(dir, "deployed"), "gitlab/gitlab-ce:18.8.11-ce.0");
+    const before = calls().length;
+    const second = await walk({}, { to: "19.2.4" });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain("stop 18.11.11 is done again from its backup");
+    const rerun = calls().slice(before);
+    // Stop 2 from its start (a backup, its up) and stop 3: two backups, and four ups (GitLab and runner each).
+    expect(rerun.filter((c) => c[0] === "fake-backup")).toHaveLength(2);
+    expect(rerun.filter((c) => c[0] === "pulumi" && c[1] === "up")).toHaveLength(4);
+    expect(timeline().ok).toBe(true);
+
+    rmSync(join(dir, "upgrade-pay-timeline.json"));
+    writeFileSync(join(dir, "deployed"), "gitlab/gitlab-ce:18.5.7-ce.0");
+    writeFileSync(join(dir, "config", "gitlab.image"), "gitlab/gitlab-ce:18.5.7-ce.0");
+    rmSync(join(dir, "smokes"), { force: true });
+    const failed = await walk({ FAKE_SMOKE_FAIL_AT: "2" }, { to: "19.2.4" });
+    expect(failed.code).toBe(1);
+    // Someone moved GitLab elsewhere meanwhile: the timeline no longer describes the stack.
+    writeFileSync(join(dir, "deployed"), "gitlab/gitlab-ce:18.5.7-ce.0");
+    const upsBefore = calls().filter((c) => c[0] === "pulumi" && c[1] === "up").length;
+    const refused = await walk({}, { to: "19.2.4" });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("the stack's state says GitLab runs gitlab/gitlab-ce:18.5.7-ce.0");
+    expect(refused.stderr).toContain(`remove ${join(dir, "upgrade-pay-timeline.json")} and start a new walk`);
+    expect(calls().filter((c) => c[0] === "pulumi" && c[1] === "up")).toHaveLength(upsBefore);
+  });
+
   it("refuses to cross 19.0 while PostgreSQL is older than 17, and an auto-upgrade without room for the copy", async () => {
     const noAuto = await walk({ FAKE_PG_NO_AUTO: "1" }, { to: "19.2.4" });
     expect(noAuto.code).toBe(1);

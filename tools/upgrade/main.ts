@@ -100,7 +100,11 @@ export interface UpgradeTimeline {
   readonly to: string;
   readonly from: string;
   readonly startedAt: string;
-  /** The stack file's gitlab.image and runner.image (null: not set in the file) before the walk. */
+  /**
+   * The image the walk started from (the state's deployed image when it has one, else the stack
+   * file's gitlab.image): the way back from the first stop. And the stack file's runner.image
+   * (null: not set in the file) before the walk.
+   */
   readonly start: { readonly gitlabImage: string; readonly runnerImageInFile: string | null };
   readonly steps: readonly {
     readonly version: string;
@@ -194,6 +198,8 @@ export async function main(argv: string[], deps: UpgradeDeps = {}): Promise<numb
   const cli = pulumiCli(env);
   let from: GitLabVersion = fileVersion;
   let fromWhere = `the stack file's gitlab.image (${config.gitlab.image})`;
+  // The image GitLab runs when the walk starts: the first stop's way back.
+  let startImage = config.gitlab.image;
   if (resuming) {
     from = parseGitLabVersion(previous.from) ?? fileVersion;
     fromWhere = `the walk recorded in ${args.timeline}`;
@@ -207,6 +213,7 @@ export async function main(argv: string[], deps: UpgradeDeps = {}): Promise<numb
     const v = deployed === undefined ? undefined : parseGitLabVersion(deployed);
     if (deployed !== undefined && v !== undefined) {
       from = v;
+      startImage = deployed;
       fromWhere = `the stack's state (gitlab-deployed-version: ${deployed})`;
     }
   }
@@ -267,7 +274,7 @@ export async function main(argv: string[], deps: UpgradeDeps = {}): Promise<numb
         to: formatVersion(args.to),
         from: formatVersion(from),
         startedAt: new Date().toISOString(),
-        start: { gitlabImage: config.gitlab.image, runnerImageInFile: runnerInFile ?? null },
+        start: { gitlabImage: startImage, runnerImageInFile: runnerInFile ?? null },
         steps: steps.map((s) => ({
           version: formatVersion(s.version),
           image: s.image ?? "",
@@ -279,6 +286,24 @@ export async function main(argv: string[], deps: UpgradeDeps = {}): Promise<numb
         ok: false,
       };
   if (resuming) {
+    // The timeline says where the walk stopped; the state says what GitLab runs now. They must agree.
+    const deployed = await deployedImage(cli, args, root, env);
+    if (typeof deployed === "object") {
+      console.error(`upgrade: ${deployed.error}`);
+      return 1;
+    }
+    const point = resumePoint(timeline, steps, deployed, onRds, timelineFile);
+    if ("error" in point) {
+      console.error(`upgrade: ${point.error}`);
+      return 1;
+    }
+    if (point.redo !== undefined) {
+      console.log(
+        `GitLab runs ${point.deployed} again (the way back was taken): stop ${point.redo} is done again from its backup.`,
+      );
+      timeline.events = timeline.events.filter((e) => e.stop !== point.redo);
+      delete timeline.backups[point.redo];
+    }
     delete timeline.failed;
     console.log(`Resuming the walk recorded in ${timelineFile}.`);
   }
@@ -440,6 +465,36 @@ async function walk(ctx: Ctx, steps: readonly Step[], exec: ContainerExec, onRds
     console.log(`✔ ${label}`);
   }
   return true;
+}
+
+/**
+ * Where a resumed walk picks up, checked against the state: GitLab must run the first unfinished
+ * stop's version (it got that far) or the one before it (the stop had not changed GitLab, or the way
+ * back was taken: then the stop is done again from the start, `redo`). Anything else means the
+ * timeline no longer describes the stack.
+ */
+export function resumePoint(
+  timeline: UpgradeTimeline,
+  steps: readonly Step[],
+  deployed: string | undefined,
+  onRds: boolean,
+  timelineFile: string,
+): { readonly redo?: string; readonly deployed?: string } | { readonly error: string } {
+  const done = (stop: string, phase: PhaseName) =>
+    timeline.events.some((e) => e.stop === stop && e.phase === phase && e.ok);
+  const i = steps.findIndex(
+    (step) => !PHASES.every((p) => done(formatVersion(step.version), p) || skipped(step, p, onRds)),
+  );
+  if (i < 0) return {};
+  const stop = formatVersion(steps[i].version);
+  const before = i === 0 ? timeline.from : formatVersion(steps[i - 1].version);
+  const v = deployed === undefined ? undefined : parseGitLabVersion(deployed);
+  const running = v === undefined ? undefined : formatVersion(v);
+  if (running === stop) return {};
+  if (running === before) return done(stop, "pulumi up (GitLab)") ? { redo: stop, deployed: running } : {};
+  return {
+    error: `the stack's state says GitLab runs ${deployed === undefined ? "no recorded version (no gitlab-deployed-version)" : deployed}, but ${timelineFile} stopped the walk of stack ${timeline.stack} at stop ${stop} (GitLab ${stop} expected, or ${before} before it): it no longer describes the stack. Check what GitLab runs, then remove ${timelineFile} and start a new walk`,
+  };
 }
 
 function skipped(step: Step, phase: PhaseName, onRds: boolean): boolean {
