@@ -319,6 +319,23 @@ describe("npm run upgrade --yes against stand-ins", () => {
     expect(config()["gitlab.image"]).toBe("gitlab/gitlab-ce:18.8.11-ce.0");
   });
 
+  it("says so, with the commands to run, when the stack file cannot be put back", async () => {
+    // Sets: gitlab.image (1), runner.image (2), then the put-back's gitlab.image (3) fails.
+    const r = await walk({ FAKE_SMOKE_FAIL_AT: "1", FAKE_SET_FAIL_AT: "3" }, { to: "18.8.11" });
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toContain("The stack file is at");
+    expect(r.stderr).toContain(
+      "The stack file could NOT be put back at gitlab/gitlab-ce:18.5.7-ce.0, the last version that passed",
+    );
+    expect(r.stderr).toContain(
+      `  npx pulumi config set --path gitlab.image gitlab/gitlab-ce:18.5.7-ce.0 --stack pay --config-file ${file}\n`,
+    );
+    expect(r.stderr).not.toContain("# done already");
+    expect(config()["gitlab.image"]).toBe("gitlab/gitlab-ce:18.8.11-ce.0");
+    // The runner's put-back worked: it is not among the commands to run.
+    expect(r.stderr).not.toContain("npx pulumi config rm --path runner.image");
+  });
+
   it("resumes against the state: redoes a stop whose way back was taken, refuses a timeline the state contradicts", async () => {
     const first = await walk({ FAKE_SMOKE_FAIL_AT: "2" }, { to: "19.2.4" });
     expect(first.code).toBe(1);

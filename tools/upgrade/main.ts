@@ -382,8 +382,8 @@ async function walk(ctx: Ctx, steps: readonly Step[], exec: ContainerExec, onRds
       timeline.failed = { stop, phase, message };
       writeTimeline(ctx);
       console.error(`\n✘ ${label} failed at "${phase}": ${message}`);
-      await putBack(ctx, step, lastGood, lastGoodRunner);
-      printWayBack(ctx, step, phase, lastGood, changed);
+      const notPutBack = await putBack(ctx, step, lastGood, lastGoodRunner);
+      printWayBack(ctx, step, phase, lastGood, changed, notPutBack);
       return false;
     };
 
@@ -531,23 +531,45 @@ async function waitForMigrations(ctx: Ctx, exec: ContainerExec, stop: string): P
   }
 }
 
-/** Puts the stack file back at the last version that passed. */
-async function putBack(ctx: Ctx, step: Step, lastGood: string, lastGoodRunner: string | null): Promise<void> {
+/**
+ * Puts the stack file back at the last version that passed; returns the commands that failed
+ * (to be run by hand), empty when it is back.
+ */
+async function putBack(ctx: Ctx, step: Step, lastGood: string, lastGoodRunner: string | null): Promise<string[]> {
   const now = ctx.timeline.events.filter((e) => e.phase === "gitlab.image set" && e.ok).at(-1);
-  if (now === undefined || now.stop !== formatVersion(step.version)) return;
+  if (now === undefined || now.stop !== formatVersion(step.version)) return [];
   console.error(`  putting the stack file back at ${lastGood}`);
-  await config(ctx, "gitlab.image", lastGood);
+  const failed: string[] = [];
+  const file = ctx.args.configFile === undefined ? "" : ` --config-file ${ctx.args.configFile}`;
+  const stack = `--stack ${ctx.args.stack}${file}`;
+  if (!(await config(ctx, "gitlab.image", lastGood)))
+    failed.push(`npx pulumi config set --path gitlab.image ${lastGood} ${stack}`);
   if (step.runnerImage !== undefined) {
-    if (lastGoodRunner === null) await pulumi(ctx, ["config", "rm", "--path", "runner.image", ...stackArgs(ctx)]);
-    else await config(ctx, "runner.image", lastGoodRunner);
+    if (lastGoodRunner === null) {
+      if ((await pulumi(ctx, ["config", "rm", "--path", "runner.image", ...stackArgs(ctx)])) !== 0)
+        failed.push(`npx pulumi config rm --path runner.image ${stack}`);
+    } else if (!(await config(ctx, "runner.image", lastGoodRunner)))
+      failed.push(`npx pulumi config set --path runner.image ${lastGoodRunner} ${stack}`);
   }
+  return failed;
 }
 
-function printWayBack(ctx: Ctx, step: Step, phase: PhaseName, lastGood: string, changed: boolean): void {
+function printWayBack(
+  ctx: Ctx,
+  step: Step,
+  phase: PhaseName,
+  lastGood: string,
+  changed: boolean,
+  notPutBack: readonly string[],
+): void {
   const { args } = ctx;
   const stop = formatVersion(step.version);
   const rerun = `npm run upgrade -- --stack ${args.stack} --to ${formatVersion(args.to)} --yes${args.configFile === undefined ? "" : ` --config-file ${args.configFile}`}`;
-  console.error(`The stack file is at ${lastGood}, the last version that passed.`);
+  if (notPutBack.length === 0) console.error(`The stack file is at ${lastGood}, the last version that passed.`);
+  else
+    console.error(
+      `The stack file could NOT be put back at ${lastGood}, the last version that passed: it still names the failed stop's images. Run:\n${notPutBack.map((c) => `  ${c}`).join("\n")}`,
+    );
   if (!changed) {
     console.error(`Nothing of GitLab changed. Fix the cause, then rerun (it resumes at stop ${stop}):\n  ${rerun}`);
     return;
@@ -564,7 +586,7 @@ function printWayBack(ctx: Ctx, step: Step, phase: PhaseName, lastGood: string, 
       `  - or go back to ${lastGood} with the backup taken before this stop (${backup ?? "see npm run restore -- --stack " + args.stack}).`,
       `    GitLab does not run an older version on a newer database, and the upgrade guard refuses a downgrade;`,
       `    replacing the gitlab-deployed-version record is its documented way past (README, "Upgrading GitLab"):`,
-      `      npx pulumi config set --path gitlab.image ${lastGood} --stack ${args.stack}${file}   # done already`,
+      `      npx pulumi config set --path gitlab.image ${lastGood} --stack ${args.stack}${file}${notPutBack.length === 0 ? "   # done already" : ""}`,
       `      npx pulumi up --stack ${args.stack}${file} --replace '${urn}'`,
       `      npm run restore -- --stack ${args.stack} --backup ${backup ?? "<id>"}`,
     ].join("\n"),
