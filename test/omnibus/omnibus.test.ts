@@ -293,6 +293,41 @@ describe("gitlab.omnibus in the config", () => {
     expect([...plain, ...inside, ...again].join("\n")).not.toMatch(/plain-text-password|in-place-password/);
   });
 
+  it("refuses a plain string under a setting named like a secret, at any depth, naming its path and omnibusSecrets", () => {
+    const problems = problemsOf({
+      omnibus: {
+        gitlab_rails: {
+          ldap_servers: { main: { bind_dn: "cn=gitlab", password: "plain-bind-password" } },
+          omniauth_providers: [
+            {
+              name: "oauth2_generic",
+              app_secret: "plain-app-secret",
+              args: { client_options: { token_url: "/oauth/token", secret: { secret: "s" } } },
+            },
+          ],
+          webhook_tokens: ["plain-token"],
+        },
+        gitlab_kas: { private_key: "plain-private-key" },
+      },
+      omnibusSecrets: { s: "x" },
+    });
+    const hint = /expected \{ secret: <name> \} .*gitlab\.omnibusSecrets\.<name>.*; got a plain string$/;
+    expect(problems).toEqual([
+      expect.stringMatching(/^gitlab-dind:gitlab\.omnibus\.gitlab_rails\.ldap_servers\.main\.password: /),
+      expect.stringMatching(/^gitlab-dind:gitlab\.omnibus\.gitlab_rails\.omniauth_providers\[0\]\.app_secret: /),
+      expect.stringMatching(/^gitlab-dind:gitlab\.omnibus\.gitlab_rails\.webhook_tokens\[0\]: /),
+      expect.stringMatching(/^gitlab-dind:gitlab\.omnibus\.gitlab_kas\.private_key: /),
+    ]);
+    for (const p of problems) expect(p).toMatch(hint);
+    expect(problems.join("\n")).not.toMatch(/plain-/);
+    // Booleans and numbers under such names, and names that point to a secret, are not secrets.
+    expect(
+      problemsOf({
+        omnibus: { gitlab_rails: { password_authentication_enabled_for_web: false, ldap_password_file: "/x" } },
+      }),
+    ).toEqual([]);
+  });
+
   it("refuses a gitlab.omnibus that is not a map", () => {
     expect(problemsOf({ omnibus: ["gitlab_rails"] })).toEqual([
       expect.stringMatching(
