@@ -78,6 +78,37 @@ describe("npm run upgrade --dry-run", () => {
     );
   });
 
+  it("prints conditional stops on the way as notes, and walks through those named by --include-conditional", async () => {
+    const dir = mkdtempSync(join(scratch, "cond-"));
+    const file = stackFile(dir, "gitlab/gitlab-ce:16.11.10-ce.0");
+    const run = (...more: string[]) =>
+      inProcess(
+        (argv) => cli(argv, { root: dir, env: {} }),
+        ["--stack", "pay", "--config-file", file, "--to", "17.3.7", "--dry-run", ...more],
+      );
+    const plain = await run();
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain(
+      "note: conditional stop 17.1 is on the way and not walked (only with a large ci_pipeline_messages table;",
+    );
+    expect(plain.stdout).toContain("add --include-conditional 17.1");
+    expect(plain.stdout).not.toContain("GitLab 17.1.8");
+    const through = await run("--include-conditional", "17.1");
+    expect(through.code).toBe(0);
+    expect(through.stdout).not.toContain("note: conditional stop 17.1");
+    expect(through.stdout).toContain("Stop 1/2: GitLab 17.1.8 (conditional stop 17.1)");
+    expect(through.stdout).toContain("pulumi config set --path gitlab.image gitlab/gitlab-ce:17.1.8-ce.0");
+    expect(through.stdout).toContain("Stop 2/2: GitLab 17.3.7 (target)");
+    const wrong = await run("--include-conditional", "17.2", "--include-conditional", "x");
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--include-conditional: expected a stop as major.minor (e.g. 17.1); got "x"');
+    const notOnTheWay = await run("--include-conditional", "17.2");
+    expect(notOnTheWay.code).toBe(1);
+    expect(notOnTheWay.stderr).toContain(
+      "--include-conditional 17.2: not a conditional stop between 16.11.10 and 17.3.7 (those are 17.1)",
+    );
+  });
+
   it("refuses a downgrade and a version it cannot read, like upgrade-path, and a real walk without --yes", async () => {
     const dir = mkdtempSync(join(scratch, "bad-"));
     const file = stackFile(dir, "gitlab/gitlab-ce:19.2.4-ce.0");

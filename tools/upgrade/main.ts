@@ -51,6 +51,7 @@ import {
   span,
   stepLabel,
   walkRefusals,
+  type SkippedConditional,
   type Step,
 } from "./plan";
 
@@ -219,6 +220,7 @@ export async function main(argv: string[], deps: UpgradeDeps = {}): Promise<numb
   }
 
   let steps: readonly Step[];
+  let conditional: readonly SkippedConditional[] = [];
   if (resuming) {
     let before = from;
     steps = previous.steps.map((s) => {
@@ -244,12 +246,14 @@ export async function main(argv: string[], deps: UpgradeDeps = {}): Promise<numb
       gitlabImage: config.gitlab.image,
       runnerImage: config.runner.image,
       runnerPinned,
+      includeConditional: args.includeConditional,
     });
     if (!walk.ok) {
       console.error(`upgrade: ${walk.message}`);
       return 1;
     }
     steps = walk.steps;
+    conditional = walk.conditional;
   }
 
   const refusals = walkRefusals(steps, onRds);
@@ -259,6 +263,10 @@ export async function main(argv: string[], deps: UpgradeDeps = {}): Promise<numb
   );
   if (runnerPinned)
     console.log(`  runner.image stays at ${runnerInFile} (the stack file pins it to another release than GitLab's)`);
+  for (const c of conditional)
+    console.log(
+      `  note: conditional stop ${c.stop} is on the way and not walked (${c.note}; ${UPGRADE_PATHS_URL}); to walk through it, add --include-conditional ${c.stop}`,
+    );
   printSteps(steps, args, onRds);
   for (const r of refusals) console.error(`upgrade: refused: ${r}`);
   if (refusals.length > 0) return 1;

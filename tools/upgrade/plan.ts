@@ -65,10 +65,19 @@ export interface WalkInput {
   readonly runnerImage: string;
   /** The stack file pins runner.image to another release than gitlab.image's: leave it. */
   readonly runnerPinned: boolean;
+  /** Conditional stops (`major.minor`) to walk through too (`--include-conditional`). Default none. */
+  readonly includeConditional?: readonly string[];
+}
+
+/** A conditional stop on the way that the walk passes by: printed as a note. */
+export interface SkippedConditional {
+  readonly stop: string;
+  readonly note: string;
 }
 
 export type Walk =
-  { readonly ok: true; readonly steps: readonly Step[] } | { readonly ok: false; readonly message: string };
+  | { readonly ok: true; readonly steps: readonly Step[]; readonly conditional: readonly SkippedConditional[] }
+  | { readonly ok: false; readonly message: string };
 
 export function planWalk(input: WalkInput): Walk {
   const { from, to } = input;
@@ -81,11 +90,25 @@ export function planWalk(input: WalkInput): Walk {
     return { ok: false, message: `the stack already runs GitLab ${formatVersion(from)}: nothing to do` };
   const path = upgradePath(from, to);
   if (!path.ok) return { ok: false, message: path.message };
+  const minor = (s: { major: number; minor: number }) => `${s.major}.${s.minor}`;
+  const wanted = new Set(input.includeConditional ?? []);
+  const unknown = [...wanted].filter((w) => !path.conditional.some((c) => minor(c) === w));
+  if (unknown.length > 0)
+    return {
+      ok: false,
+      message: `--include-conditional ${unknown.join(", ")}: not a conditional stop between ${formatVersion(from)} and ${formatVersion(to)} (${path.conditional.length === 0 ? "there is none" : `those are ${path.conditional.map(minor).join(", ")}`})`,
+    };
+  const stops = [...path.stops, ...path.conditional.filter((c) => wanted.has(minor(c)))].sort((a, b) =>
+    compareVersions({ ...a, patch: 0 }, { ...b, patch: 0 }),
+  );
+  const conditional = path.conditional
+    .filter((c) => !wanted.has(minor(c)))
+    .map((c) => ({ stop: minor(c), note: c.note ?? "conditional" }));
   const repository = imageRepository(input.gitlabImage) ?? "gitlab/gitlab-ce";
   const edition = repository.endsWith("-ee") ? "ee" : "ce";
   const image = (v: GitLabVersion) => `${repository}:${formatVersion(v)}-${edition}.0`;
   const raw: { version: GitLabVersion; image: string | undefined; what: string }[] = [
-    ...path.stops.map((s) => {
+    ...stops.map((s) => {
       const version = { major: s.major, minor: s.minor, patch: s.latestPatch ?? 0 };
       return {
         version,
@@ -105,7 +128,7 @@ export function planWalk(input: WalkInput): Walk {
     previous = r.version;
     return step;
   });
-  return { ok: true, steps };
+  return { ok: true, steps, conditional };
 }
 
 /** What a step from `previous` to `version` means for PostgreSQL. */
