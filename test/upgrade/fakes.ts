@@ -9,7 +9,7 @@
  * - `polls`: rails runner calls since the last `pulumi up`.
  * Knobs: FAKE_MIGRATION_POLLS (checks until the migrations are done; "never"), FAKE_FREE_KB,
  * FAKE_BACKUP_FAIL_AT / FAKE_SMOKE_FAIL_AT / FAKE_UP_FAIL_AT / FAKE_SET_FAIL_AT (`pulumi config set`)
- * (the n-th call fails, 1-based).
+ * (the n-th call fails, 1-based); FAKE_OUTPUTS_FAIL=1 (`pulumi stack output` fails).
  */
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -31,6 +31,7 @@ if [[ $1 == stack && $2 == export ]]; then
   if [[ -z $image ]]; then printf '{"version":3,"deployment":{"resources":[]}}'
   else printf '{"version":3,"deployment":{"resources":[{"type":"pulumi-nodejs:dynamic/gitlab-dind:GitLabDeployedVersion","outputs":{"image":"%s","version":"x"}}]}}' "$image"; fi
 elif [[ $1 == stack && $2 == output ]]; then
+  if [[ %{FAKE_OUTPUTS_FAIL:-} == 1 ]]; then echo "error: no stack named 'pay' found" >&2; exit 255; fi
   printf '{"target":"local","team":"pay","gitlabContainer":"pay-gitlab","gitlabImage":"%s","backupLocalDir":"./backups/pay","backupSkip":[]}' "$(read_or deployed "")"
 elif [[ $1 == config && $2 == set && $3 == --path ]]; then
   n=$(count sets)

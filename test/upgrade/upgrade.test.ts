@@ -292,6 +292,10 @@ describe("npm run upgrade --yes against stand-ins", () => {
     expect(r.stderr).toContain('Stop 1/1: GitLab 18.8.11 failed at "background migrations": timed out after');
     expect(r.stderr).toContain("2 batched and 0 other background migration(s) still running");
     expect(r.stderr).toContain("rerun the same command: it resumes with this wait");
+    // The rerun it prints repeats every option given.
+    expect(r.stderr).toContain(
+      `npm run upgrade -- --stack pay --to 18.8.11 --yes --config-file ${file} --poll 10ms --migrations-timeout 1s\n`,
+    );
     expect(config()["gitlab.image"]).toBe("gitlab/gitlab-ce:18.5.7-ce.0");
     expect(r.stderr).toContain(
       "npx pulumi up --stack pay --config-file " +
@@ -301,6 +305,13 @@ describe("npm run upgrade --yes against stand-ins", () => {
     expect(r.stderr).toContain("npm run restore -- --stack pay --backup 20261201T040000Z_18.5.7");
     expect(timeline().failed).toEqual(expect.objectContaining({ stop: "18.8.11", phase: "background migrations" }));
   }, 20_000);
+
+  it("writes no timeline when the walk cannot start (the stack's outputs unreadable)", async () => {
+    const r = await walk({ FAKE_OUTPUTS_FAIL: "1" }, { to: "18.8.11" });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("the walk backs up before every stop");
+    expect(readdirSync(dir)).not.toContain("upgrade-pay-timeline.json");
+  });
 
   it("stops at a failing backup with nothing changed", async () => {
     const r = await walk({ FAKE_BACKUP_FAIL_AT: "2" }, { to: "18.11.11" });

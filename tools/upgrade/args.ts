@@ -37,6 +37,16 @@ export interface UpgradeArgs {
   readonly migrationsTimeoutMs: number;
   /** `--include-conditional`: conditional stops to walk through, as `major.minor`. */
   readonly includeConditional: readonly string[];
+  /**
+   * The options a rerun must repeat, as given (`--config-file f --poll 10s …`), shell-quoted where
+   * needed: --config-file, --timeline, --poll, --migrations-timeout, --include-conditional.
+   */
+  readonly repeatFlags: readonly string[];
+}
+
+/** A word as a POSIX shell reads it back. */
+export function shellWord(text: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 export type ParseResult =
@@ -116,6 +126,12 @@ export function parseUpgradeArgs(argv: readonly string[]): ParseResult {
       pollMs,
       migrationsTimeoutMs,
       includeConditional,
+      repeatFlags: [
+        ...["--config-file", "--timeline", "--poll", "--migrations-timeout"].flatMap((f) =>
+          values[f] === undefined ? [] : [f, shellWord(values[f])],
+        ),
+        ...includeConditional.flatMap((c) => ["--include-conditional", c]),
+      ],
     },
   };
 }

@@ -316,7 +316,6 @@ export async function main(argv: string[], deps: UpgradeDeps = {}): Promise<numb
     console.log(`Resuming the walk recorded in ${timelineFile}.`);
   }
   const ctx: Ctx = { args, root, env, cli, deps, started: Date.now(), timelineFile, timeline };
-  writeTimeline(ctx);
 
   let target: BackupTarget;
   try {
@@ -327,6 +326,8 @@ export async function main(argv: string[], deps: UpgradeDeps = {}): Promise<numb
     console.error("upgrade: the walk backs up before every stop: it needs backups on (gitlab-dind:backup.enabled).");
     return 1;
   }
+  // Written only now: a walk that cannot start (no backups) leaves no timeline a rerun would resume.
+  writeTimeline(ctx);
   const exec = (deps.exec ?? ((t: BackupTarget) => containerExec(t, env)))(target);
 
   const ok = await walk(ctx, steps, exec, onRds);
@@ -572,7 +573,14 @@ function printWayBack(
 ): void {
   const { args } = ctx;
   const stop = formatVersion(step.version);
-  const rerun = `npm run upgrade -- --stack ${args.stack} --to ${formatVersion(args.to)} --yes${args.configFile === undefined ? "" : ` --config-file ${args.configFile}`}`;
+  const rerun = [
+    "npm run upgrade -- --stack",
+    args.stack,
+    "--to",
+    formatVersion(args.to),
+    "--yes",
+    ...args.repeatFlags,
+  ].join(" ");
   if (notPutBack.length === 0) console.error(`The stack file is at ${lastGood}, the last version that passed.`);
   else
     console.error(
