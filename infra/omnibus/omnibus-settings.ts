@@ -187,6 +187,8 @@ function valueProblems(
     ];
   }
   if (typeof value === "string") {
+    if (value.includes("\0"))
+      return [`${at(path)}: expected a string without NUL characters (gitlab.rb cannot hold them); got one with a NUL`];
     const key = nearestKey(path);
     if (key !== undefined && SECRET_SETTING_NAME.test(key) && !NOT_A_SECRET_VALUE.test(key))
       return [
@@ -195,8 +197,15 @@ function valueProblems(
     return [];
   }
   if (typeof value === "boolean") return [];
-  if (typeof value === "number")
-    return Number.isFinite(value) ? [] : [`${at(path)}: expected a finite number; got ${value}`];
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) return [`${at(path)}: expected a finite number; got ${value}`];
+    // A whole number past 2^53 is not the one written in the stack file any more (a float rounded it).
+    if (Number.isInteger(value) && !Number.isSafeInteger(value))
+      return [
+        `${at(path)}: expected a whole number between ${Number.MIN_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER} (larger ones lose digits on the way; give it as a string if gitlab.rb takes one); got ${value}`,
+      ];
+    return [];
+  }
   if (Array.isArray(value)) return value.flatMap((v, i) => valueProblems(v, [...path, i], at, ctx));
   const ref = secretRef(value);
   if (ref !== undefined) {

@@ -45,7 +45,6 @@ const OMNIBUS = {
           response_type: "code",
           issuer: "https://sso.example.com/realms/eng",
           discovery: true,
-          client_auth_method: "query",
           uid_field: "preferred_username",
           pkce: true,
           client_options: {
@@ -326,6 +325,21 @@ describe("gitlab.omnibus in the config", () => {
         omnibus: { gitlab_rails: { password_authentication_enabled_for_web: false, ldap_password_file: "/x" } },
       }),
     ).toEqual([]);
+  });
+
+  it("refuses whole numbers past the safe range and strings with NUL as config problems naming the key", () => {
+    const problems = problemsOf({
+      omnibus: {
+        puma: { worker_processes: 2 ** 53, per_worker_max_memory_mb: 1024 },
+        gitlab_rails: { time_zone: "a\0b" },
+      },
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^gitlab-dind:gitlab\.omnibus\.puma\.worker_processes: expected a whole number between -9007199254740991 and 9007199254740991 .*; got 9007199254740992$/,
+      ),
+      "gitlab-dind:gitlab.omnibus.gitlab_rails.time_zone: expected a string without NUL characters (gitlab.rb cannot hold them); got one with a NUL",
+    ]);
   });
 
   it("refuses a gitlab.omnibus that is not a map", () => {
