@@ -18,6 +18,7 @@ import { gitlabHostPath } from "../gitlab/gitlab-server";
 import { HOST_GENERATION_LABEL, type DockerHost } from "../host/docker-host";
 import type { AwsHostNetwork } from "../host/aws/aws-host";
 import type { Naming } from "../naming";
+import { ENGINE_MAJOR_VERSION } from "./engine";
 import { rdsGitLabRbSettings } from "./gitlab-rb";
 import { gitlabDbParameters, PARAMETER_GROUP_FAMILY } from "./parameters";
 import { privateSubnetCidrs, privateSubnets } from "../host/aws/private-subnets";
@@ -41,8 +42,8 @@ export const GITLAB_DATABASE = "gitlabhq_production";
 export const REGISTRY_DATABASE = "registry";
 /** The master user, GitLab's own (omnibus's default db_username). */
 export const MASTER_USERNAME = "gitlab";
-/** The engine's major version: GitLab 19 requires PostgreSQL 17. */
-export const ENGINE_MAJOR_VERSION = "17";
+/** The engine's major version (in ./engine so the upgrade tool reads it without Pulumi). */
+export { ENGINE_MAJOR_VERSION } from "./engine";
 /** The CA that signs the instance's certificate (RSA 2048, valid to 2061; in Amazon's bundle). */
 export const CA_CERT_IDENTIFIER = "rds-ca-rsa2048-g1";
 /** The password file in GitLab's container (root-only; not under a mounted path: Pulumi owns it). */

@@ -42,6 +42,7 @@ export function email(config: StackConfig, names: Naming, host: HostBuild): Cont
         domain,
         from,
         existingIdentity: settings.sesExistingIdentity,
+        externalHost: config.gitlab.externalUrl === undefined ? undefined : new URL(config.gitlab.externalUrl).hostname,
         zoneId: config.dns.zoneId,
         provider: host.aws.provider,
         names,

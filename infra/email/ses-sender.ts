@@ -1,9 +1,10 @@
 /**
  * `SesSender`: Amazon SES as GitLab's relay.
  *
- * - The sending domain (email.from's) as an SES domain identity with Easy DKIM; its DKIM CNAMEs and
- *   a DMARC record in the Route53 zone `dns.zoneId` when the stack has one, otherwise listed for
- *   the operator to add (`dnsRecords`). With `email.sesExistingIdentity` the identity is someone
+ * - The sending domain (email.from's) as an SES domain identity with Easy DKIM, kept on destroy
+ *   (retainOnDelete: other senders may use it); its DKIM CNAMEs (kept too) and, when the domain is
+ *   GitLab's own host, a DMARC record in the Route53 zone `dns.zoneId` when the stack has one,
+ *   otherwise listed for the operator to add (`dnsRecords`). With `email.sesExistingIdentity` the identity is someone
  *   else's (another stack's, or made by hand): read with `aws.ses.getDomainIdentity` (which fails
  *   at preview when the domain is no identity in the region), never created, changed or deleted.
  * - An IAM user whose one right is `ses:SendRawEmail` (what SES's SMTP interface performs: the SMTP
@@ -16,7 +17,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Naming } from "../naming";
-import { sesDnsRecords, dkimTarget, DMARC_POLICY, type DnsRecord } from "./ses-records";
+import { sesDnsRecords, dkimTarget, DMARC_POLICY, publishesDmarc, type DnsRecord } from "./ses-records";
 
 /** Route53 TTL of the DKIM and DMARC records (the `aws.ses.DomainDkim` example's). */
 export const SES_RECORD_TTL_SECONDS = 600;
@@ -30,6 +31,11 @@ export interface SesSenderArgs {
   readonly from: string;
   /** The domain is already an SES identity the stack must not take over (`email.sesExistingIdentity`). Default false. */
   readonly existingIdentity?: boolean;
+  /**
+   * GitLab's host name (the external URL's); undefined with the Elastic IP URL. DMARC is published
+   * only for a sending domain equal to it, never for a domain above it (a company's apex).
+   */
+  readonly externalHost: string | undefined;
   /** The Route53 zone for the DKIM and DMARC records (`dns.zoneId`); undefined: listed in `dnsRecords`. */
   readonly zoneId: string | undefined;
   /** The stack's AWS provider (its region is SES's). */
@@ -53,14 +59,20 @@ export class SesSender extends pulumi.ComponentResource {
     super("gitlab-dind:index:SesSender", name, {}, opts);
     const awsOpts = { parent: this, provider: args.provider };
     const { domain, names } = args;
+    const withDmarc = publishesDmarc(domain, args.externalHost);
 
     let identityArn: pulumi.Output<string>;
     let dnsRecords: pulumi.Output<DnsRecord[]> = pulumi.output([]);
     if (args.existingIdentity === true) {
       identityArn = aws.ses.getDomainIdentityOutput({ domain }, awsOpts).arn;
     } else {
-      const identity = new aws.ses.DomainIdentity(`${name}-identity`, { domain }, awsOpts);
-      const dkim = new aws.ses.DomainDkim(`${name}-dkim`, { domain: identity.domain }, awsOpts);
+      // Kept on destroy (and on replacement): another stack or team may send from the same domain,
+      // and deleting the identity would stop their mail. SES's VerifyDomainIdentity and
+      // VerifyDomainDkim are idempotent, so a later stack creating it again takes it over unchanged.
+      // Removing it is a manual step (docs/operations.md, "Amazon SES").
+      const kept = { ...awsOpts, retainOnDelete: true };
+      const identity = new aws.ses.DomainIdentity(`${name}-identity`, { domain }, kept);
+      const dkim = new aws.ses.DomainDkim(`${name}-dkim`, { domain: identity.domain }, kept);
       identityArn = identity.arn;
       if (args.zoneId !== undefined) {
         for (let i = 0; i < DKIM_TOKEN_COUNT; i++) {
@@ -72,23 +84,28 @@ export class SesSender extends pulumi.ComponentResource {
               type: "CNAME",
               ttl: SES_RECORD_TTL_SECONDS,
               records: [dkim.dkimTokens.apply((tokens) => dkimTarget(tokens[i]))],
+              // The kept identity stays verified only while SES sees these; they point at
+              // amazonses.com and grant nothing by themselves, so keeping them is harmless. A stack
+              // made again finds them (same identity, same tokens): it overwrites them with the same values.
+              allowOverwrite: true,
+            },
+            kept,
+          );
+        }
+        if (withDmarc)
+          new aws.route53.Record(
+            `${name}-dmarc`,
+            {
+              zoneId: args.zoneId,
+              name: `_dmarc.${domain}`,
+              type: "TXT",
+              ttl: SES_RECORD_TTL_SECONDS,
+              records: [DMARC_POLICY],
             },
             awsOpts,
           );
-        }
-        new aws.route53.Record(
-          `${name}-dmarc`,
-          {
-            zoneId: args.zoneId,
-            name: `_dmarc.${domain}`,
-            type: "TXT",
-            ttl: SES_RECORD_TTL_SECONDS,
-            records: [DMARC_POLICY],
-          },
-          awsOpts,
-        );
       } else {
-        dnsRecords = dkim.dkimTokens.apply((tokens) => sesDnsRecords(domain, tokens));
+        dnsRecords = dkim.dkimTokens.apply((tokens) => sesDnsRecords(domain, tokens, withDmarc));
       }
     }
 

@@ -38,6 +38,17 @@ const OBJECT_STORAGE = {
   why: "where uploads, artifacts, LFS and packages are stored",
   use: "gitlab-dind:gitlab.objectStorage",
 };
+/**
+ * Where GitLab keeps its data. GitLab's container is replaced on every gitlab.rb change, and only
+ * /var/opt/gitlab, /etc/gitlab and /var/log/gitlab (the data volume's directories) are kept: a
+ * repository storage, shared path or upload directory elsewhere would be lost with the container,
+ * and backups and the volume's snapshots would miss it. Refused whole, not by value: a path inside
+ * /var/opt/gitlab is omnibus's default already.
+ */
+const DATA_LOCATION = {
+  why: "where GitLab keeps its data: the container is replaced on every gitlab.rb change and only /var/opt/gitlab, /etc/gitlab and /var/log/gitlab are kept",
+  use: "gitlab-dind:host.dataVolumeGiB for more room, gitlab-dind:gitlab.objectStorage for uploads, artifacts, LFS and packages in S3",
+};
 const SMTP = {
   why: "email.enabled is true: the program configures GitLab's SMTP",
   use: "the email.* keys (gitlab-dind:email.provider, email.from, …)",
@@ -92,6 +103,14 @@ export const MANAGED_KEYS: readonly ManagedKey[] = [
     why: "the SSH port clone URLs show, the one the host publishes",
     use: "gitlab-dind:gitlab.sshPort",
   },
+  { path: ["git_data_dirs"], ...DATA_LOCATION },
+  { path: ["git_data_dir"], ...DATA_LOCATION },
+  { path: ["gitaly", "configuration", "storage"], ...DATA_LOCATION },
+  { path: ["gitaly", "storage"], ...DATA_LOCATION },
+  { path: ["gitlab_rails", "repositories_storages"], ...DATA_LOCATION },
+  // shared_path, uploads_directory, artifacts_path, lfs_storage_path, pages_path, packages_storage_path, …
+  // (not smtp_ca_path: a CA file, the email capability's while email is on, the team's otherwise).
+  { path: ["gitlab_rails", /^(?!smtp_).*(_path|_directory)$/], ...DATA_LOCATION },
   ...SMTP_KEYS,
 ];
 

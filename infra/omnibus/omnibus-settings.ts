@@ -157,6 +157,23 @@ function findManaged(
   return undefined;
 }
 
+/**
+ * A setting whose name says it holds a secret (`password`, `bind_password`, `client_secret`,
+ * `secret`, `token`, `private_key`): a plain string there would be written into gitlab.rb's text and
+ * the stack file unencrypted. The engine marks the whole `gitlab-dind:gitlab` key secret as soon as any
+ * part of it is, so the program cannot tell a `--secret` value from plain text at run time: the name
+ * decides. Names that point to a secret rather than hold one (`token_url`, `password_file`,
+ * `secret_path`, `…_method`) are not matched.
+ */
+export const SECRET_SETTING_NAME = /password|secret|token|private_key/i;
+const NOT_A_SECRET_VALUE = /(_url|_uri|_endpoint|_path|_file|_method)$/i;
+
+/** The setting name nearest a value (the key above a list's items). */
+function nearestKey(path: readonly (string | number)[]): string | undefined {
+  for (let i = path.length - 1; i >= 0; i--) if (typeof path[i] === "string") return path[i] as string;
+  return undefined;
+}
+
 /** The problems of one value (and everything inside it): null, secrets given in place, unknown secret names. */
 function valueProblems(
   value: unknown,
@@ -169,9 +186,26 @@ function valueProblems(
       `${at(path)}: expected a value (to keep omnibus's default, remove the key: \`pulumi config rm --path 'gitlab.omnibus.${configPath(path)}'\`); got null`,
     ];
   }
-  if (typeof value === "string" || typeof value === "boolean") return [];
-  if (typeof value === "number")
-    return Number.isFinite(value) ? [] : [`${at(path)}: expected a finite number; got ${value}`];
+  if (typeof value === "string") {
+    if (value.includes("\0"))
+      return [`${at(path)}: expected a string without NUL characters (gitlab.rb cannot hold them); got one with a NUL`];
+    const key = nearestKey(path);
+    if (key !== undefined && SECRET_SETTING_NAME.test(key) && !NOT_A_SECRET_VALUE.test(key))
+      return [
+        `${at(path)}: expected { secret: <name> } (a setting named ${JSON.stringify(key)} holds a secret, and a plain string would be written into gitlab.rb's text and the stack file unencrypted): set it with \`pulumi config set --secret --path 'gitlab.omnibusSecrets.<name>' …\` and write { secret: <name> } here; got a plain string`,
+      ];
+    return [];
+  }
+  if (typeof value === "boolean") return [];
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) return [`${at(path)}: expected a finite number; got ${value}`];
+    // A whole number past 2^53 is not the one written in the stack file any more (a float rounded it).
+    if (Number.isInteger(value) && !Number.isSafeInteger(value))
+      return [
+        `${at(path)}: expected a whole number between ${Number.MIN_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER} (larger ones lose digits on the way; give it as a string if gitlab.rb takes one); got ${value}`,
+      ];
+    return [];
+  }
   if (Array.isArray(value)) return value.flatMap((v, i) => valueProblems(v, [...path, i], at, ctx));
   const ref = secretRef(value);
   if (ref !== undefined) {

@@ -25,6 +25,9 @@ describe("email through SES on aws", () => {
     expect(identity.inputs.domain).toBe("gitlab.dev.example.com");
     expect(identity.options?.provider).toBe("dev-letsencrypt-host-aws");
     expect(of(plan, "aws:ses/domainDkim:DomainDkim")).toHaveLength(1);
+    // Kept on destroy: another stack or team may send from the same domain.
+    expect(identity.options?.retainOnDelete).toBe(true);
+    expect(of(plan, "aws:ses/domainDkim:DomainDkim")[0].options?.retainOnDelete).toBe(true);
 
     const records = of(plan, "aws:route53/record:Record").filter((r) => r.name.startsWith("email-ses-"));
     expect(records.map((r) => [r.inputs.type, r.inputs.name, r.inputs.records, r.inputs.zoneId])).toEqual([
@@ -35,6 +38,14 @@ describe("email through SES on aws", () => {
         "Z0123456789ABCDEFGHIJ",
       ]),
       ["TXT", "_dmarc.gitlab.dev.example.com", ["v=DMARC1; p=none;"], "Z0123456789ABCDEFGHIJ"],
+    ]);
+    // The DKIM CNAMEs stay with the kept identity (and a stack made again overwrites them with the same
+    // values); the DMARC record of GitLab's own host goes with the stack.
+    expect(records.map((r) => [r.options?.retainOnDelete, r.inputs.allowOverwrite])).toEqual([
+      [true, true],
+      [true, true],
+      [true, true],
+      [false, undefined],
     ]);
 
     const [user] = of(plan, "aws:iam/user:User");
@@ -79,7 +90,16 @@ describe("email through SES on aws", () => {
     expect(gitlab?.inputs.uploads).toBe("[secret]");
   });
 
-  it("without a zone lists the DKIM and DMARC records as an output and creates none", async () => {
+  it("publishes no DMARC for a sending domain above GitLab's host (a company's apex)", async () => {
+    const plan = await planStack("dev-letsencrypt", {
+      "gitlab-dind:email": { enabled: true, from: "gitlab@dev.example.com" },
+    });
+    const records = of(plan, "aws:route53/record:Record").filter((r) => r.name.startsWith("email-ses-"));
+    expect(records.map((r) => r.inputs.type)).toEqual(["CNAME", "CNAME", "CNAME"]);
+    expect(records.map((r) => String(r.inputs.name))).not.toContain("_dmarc.dev.example.com");
+  });
+
+  it("without a zone lists the DKIM records as an output (no DMARC for example.com) and creates none", async () => {
     const plan = await planStack("dev", { "gitlab-dind:email": { enabled: true, from: "gitlab@example.com" } });
     expect(of(plan, "aws:route53/record:Record")).toEqual([]);
     expect(of(plan, "aws:ses/domainIdentity:DomainIdentity").map((r) => r.inputs.domain)).toEqual(["example.com"]);
@@ -89,7 +109,6 @@ describe("email through SES on aws", () => {
         type: "CNAME",
         value: `dkimtoken${t}1b2c3d4e5f6a7b8c9d0e1f2a3.dkim.amazonses.com`,
       })),
-      { name: "_dmarc.example.com", type: "TXT", value: "v=DMARC1; p=none;" },
     ]);
   });
 

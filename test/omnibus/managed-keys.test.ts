@@ -10,6 +10,7 @@ import { gitLabSettings, renderGitLabRb, type GitLabRbValues } from "../../infra
 import { OMNIBUS_HASH_NAMES, OMNIBUS_VALUE_NAMES } from "../../infra/gitlab/omnibus-top-level-names";
 import { OLDEST_SUPPORTED_GITLAB, SERVICE_NGINX_KEYS_SINCE } from "../../infra/gitlab/versions";
 import { MANAGED_KEYS, managedKeyOf } from "../../infra/omnibus/managed-keys";
+import { omnibusProblems } from "../../infra/omnibus/omnibus-settings";
 import { planStack } from "../support/stack-plans";
 
 /** Every path a gitlab.rb sets: `external_url`, `gitlab_rails['nginx']['listen_port']` → [gitlab_rails, nginx, listen_port]. */
@@ -102,6 +103,33 @@ describe("the keys the program manages", () => {
     }
     expect(managedKeyOf(["gitlab_rails", "smtp_address"], false)).toBeUndefined();
     expect(managedKeyOf(["gitlab_rails", "smtp_address"], true)?.use).toMatch(/email\./);
+  });
+
+  it("refuse settings that would move data off the kept directories, wherever they appear", () => {
+    for (const path of [
+      ["git_data_dirs"],
+      ["gitaly", "configuration", "storage"],
+      ["gitlab_rails", "repositories_storages"],
+      ["gitlab_rails", "shared_path"],
+      ["gitlab_rails", "uploads_directory"],
+      ["gitlab_rails", "artifacts_path"],
+      ["gitlab_rails", "lfs_storage_path"],
+    ]) {
+      expect(managedKeyOf(path, false)?.why, path.join(".")).toMatch(
+        /only \/var\/opt\/gitlab, \/etc\/gitlab and \/var\/log\/gitlab are kept/,
+      );
+    }
+    // Gitaly's other settings stay the team's.
+    expect(managedKeyOf(["gitaly", "configuration", "concurrency"], false)).toBeUndefined();
+    const problems = omnibusProblems(
+      { gitaly: { configuration: { storage: [{ name: "default", path: "/mnt/repos" }] } } },
+      { secretNames: new Set(), emailEnabled: false },
+    );
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^gitlab-dind:gitlab\.omnibus\.gitaly\.configuration\.storage: gitlab\.rb's gitaly\['configuration'\]\['storage'\] is managed by the program \(where GitLab keeps its data: .*\); use gitlab-dind:host\.dataVolumeGiB/,
+      ),
+    ]);
   });
 
   it("each names a config key of this program to use instead", () => {

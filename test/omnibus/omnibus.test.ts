@@ -45,7 +45,6 @@ const OMNIBUS = {
           response_type: "code",
           issuer: "https://sso.example.com/realms/eng",
           discovery: true,
-          client_auth_method: "query",
           uid_field: "preferred_username",
           pkce: true,
           client_options: {
@@ -291,6 +290,56 @@ describe("gitlab.omnibus in the config", () => {
       ),
     ]);
     expect([...plain, ...inside, ...again].join("\n")).not.toMatch(/plain-text-password|in-place-password/);
+  });
+
+  it("refuses a plain string under a setting named like a secret, at any depth, naming its path and omnibusSecrets", () => {
+    const problems = problemsOf({
+      omnibus: {
+        gitlab_rails: {
+          ldap_servers: { main: { bind_dn: "cn=gitlab", password: "plain-bind-password" } },
+          omniauth_providers: [
+            {
+              name: "oauth2_generic",
+              app_secret: "plain-app-secret",
+              args: { client_options: { token_url: "/oauth/token", secret: { secret: "s" } } },
+            },
+          ],
+          webhook_tokens: ["plain-token"],
+        },
+        gitlab_kas: { private_key: "plain-private-key" },
+      },
+      omnibusSecrets: { s: "x" },
+    });
+    const hint = /expected \{ secret: <name> \} .*gitlab\.omnibusSecrets\.<name>.*; got a plain string$/;
+    expect(problems).toEqual([
+      expect.stringMatching(/^gitlab-dind:gitlab\.omnibus\.gitlab_rails\.ldap_servers\.main\.password: /),
+      expect.stringMatching(/^gitlab-dind:gitlab\.omnibus\.gitlab_rails\.omniauth_providers\[0\]\.app_secret: /),
+      expect.stringMatching(/^gitlab-dind:gitlab\.omnibus\.gitlab_rails\.webhook_tokens\[0\]: /),
+      expect.stringMatching(/^gitlab-dind:gitlab\.omnibus\.gitlab_kas\.private_key: /),
+    ]);
+    for (const p of problems) expect(p).toMatch(hint);
+    expect(problems.join("\n")).not.toMatch(/plain-/);
+    // Booleans and numbers under such names, and names that point to a secret, are not secrets.
+    expect(
+      problemsOf({
+        omnibus: { gitlab_rails: { password_authentication_enabled_for_web: false, ldap_password_file: "/x" } },
+      }),
+    ).toEqual([]);
+  });
+
+  it("refuses whole numbers past the safe range and strings with NUL as config problems naming the key", () => {
+    const problems = problemsOf({
+      omnibus: {
+        puma: { worker_processes: 2 ** 53, per_worker_max_memory_mb: 1024 },
+        gitlab_rails: { time_zone: "a\0b" },
+      },
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^gitlab-dind:gitlab\.omnibus\.puma\.worker_processes: expected a whole number between -9007199254740991 and 9007199254740991 .*; got 9007199254740992$/,
+      ),
+      "gitlab-dind:gitlab.omnibus.gitlab_rails.time_zone: expected a string without NUL characters (gitlab.rb cannot hold them); got one with a NUL",
+    ]);
   });
 
   it("refuses a gitlab.omnibus that is not a map", () => {

@@ -8,7 +8,8 @@
  *   unless FAKE_PG_NO_AUTO=1 (the upgrade skipped);
  * - `polls`: rails runner calls since the last `pulumi up`.
  * Knobs: FAKE_MIGRATION_POLLS (checks until the migrations are done; "never"), FAKE_FREE_KB,
- * FAKE_BACKUP_FAIL_AT / FAKE_SMOKE_FAIL_AT / FAKE_UP_FAIL_AT (the n-th call fails, 1-based).
+ * FAKE_BACKUP_FAIL_AT / FAKE_SMOKE_FAIL_AT / FAKE_UP_FAIL_AT / FAKE_SET_FAIL_AT (`pulumi config set`)
+ * (the n-th call fails, 1-based); FAKE_OUTPUTS_FAIL=1 (`pulumi stack output` fails).
  */
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -30,8 +31,11 @@ if [[ $1 == stack && $2 == export ]]; then
   if [[ -z $image ]]; then printf '{"version":3,"deployment":{"resources":[]}}'
   else printf '{"version":3,"deployment":{"resources":[{"type":"pulumi-nodejs:dynamic/gitlab-dind:GitLabDeployedVersion","outputs":{"image":"%s","version":"x"}}]}}' "$image"; fi
 elif [[ $1 == stack && $2 == output ]]; then
+  if [[ %{FAKE_OUTPUTS_FAIL:-} == 1 ]]; then echo "error: no stack named 'pay' found" >&2; exit 255; fi
   printf '{"target":"local","team":"pay","gitlabContainer":"pay-gitlab","gitlabImage":"%s","backupLocalDir":"./backups/pay","backupSkip":[]}' "$(read_or deployed "")"
 elif [[ $1 == config && $2 == set && $3 == --path ]]; then
+  n=$(count sets)
+  if [[ $n == "%{FAKE_SET_FAIL_AT:-}" ]]; then echo "error: could not save the stack file" >&2; exit 255; fi
   printf '%s' "$5" >"$FAKE_DIR/config/$4"
 elif [[ $1 == config && $2 == rm && $3 == --path ]]; then
   rm -f "$FAKE_DIR/config/$4"

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { cli } from "../../tools/upgrade/main";
-import { planWalk, walkRefusals } from "../../tools/upgrade/plan";
+import { PG_REQUIRED_MAJOR, RDS_ENGINE_MAJOR, planWalk, walkRefusals } from "../../tools/upgrade/plan";
+import { ENGINE_MAJOR_VERSION } from "../../infra/database/engine";
 import { parseMigrations, parsePostgres, roomForCopy } from "../../tools/upgrade/container";
 import { runnerImageFor } from "../../tools/upgrade/runner-images";
 import { parseGitLabVersion } from "../../infra/upgrade-guard/upgrade-stops";
@@ -77,6 +78,37 @@ describe("npm run upgrade --dry-run", () => {
     );
   });
 
+  it("prints conditional stops on the way as notes, and walks through those named by --include-conditional", async () => {
+    const dir = mkdtempSync(join(scratch, "cond-"));
+    const file = stackFile(dir, "gitlab/gitlab-ce:16.11.10-ce.0");
+    const run = (...more: string[]) =>
+      inProcess(
+        (argv) => cli(argv, { root: dir, env: {} }),
+        ["--stack", "pay", "--config-file", file, "--to", "17.3.7", "--dry-run", ...more],
+      );
+    const plain = await run();
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain(
+      "note: conditional stop 17.1 is on the way and not walked (only with a large ci_pipeline_messages table;",
+    );
+    expect(plain.stdout).toContain("add --include-conditional 17.1");
+    expect(plain.stdout).not.toContain("GitLab 17.1.8");
+    const through = await run("--include-conditional", "17.1");
+    expect(through.code).toBe(0);
+    expect(through.stdout).not.toContain("note: conditional stop 17.1");
+    expect(through.stdout).toContain("Stop 1/2: GitLab 17.1.8 (conditional stop 17.1)");
+    expect(through.stdout).toContain("pulumi config set --path gitlab.image gitlab/gitlab-ce:17.1.8-ce.0");
+    expect(through.stdout).toContain("Stop 2/2: GitLab 17.3.7 (target)");
+    const wrong = await run("--include-conditional", "17.2", "--include-conditional", "x");
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--include-conditional: expected a stop as major.minor (e.g. 17.1); got "x"');
+    const notOnTheWay = await run("--include-conditional", "17.2");
+    expect(notOnTheWay.code).toBe(1);
+    expect(notOnTheWay.stderr).toContain(
+      "--include-conditional 17.2: not a conditional stop between 16.11.10 and 17.3.7 (those are 17.1)",
+    );
+  });
+
   it("refuses a downgrade and a version it cannot read, like upgrade-path, and a real walk without --yes", async () => {
     const dir = mkdtempSync(join(scratch, "bad-"));
     const file = stackFile(dir, "gitlab/gitlab-ce:19.2.4-ce.0");
@@ -104,7 +136,7 @@ describe("npm run upgrade --dry-run", () => {
     expect(unreadable.stderr).toContain("--yes is required for a real walk");
   });
 
-  it("refuses a start older than the oldest supported GitLab, a scheduled stop with no known patch, and RDS across 19.0", () => {
+  it("refuses a start older than the oldest supported GitLab, a scheduled stop with no known patch, and RDS across 19.0 only if its engine were older than 17", () => {
     const old = planWalk({
       from: v("15.11.13"),
       to: v("16.3.9"),
@@ -131,7 +163,12 @@ describe("npm run upgrade --dry-run", () => {
       runnerImage: "gitlab/gitlab-runner:v18.11.4",
       runnerPinned: false,
     });
-    expect(cross.ok && walkRefusals(cross.steps, true)).toEqual([
+    // The program's RDS runs PostgreSQL 17 (created at that major, no major upgrades): no refusal.
+    expect(RDS_ENGINE_MAJOR).toBe(Number(ENGINE_MAJOR_VERSION));
+    expect(RDS_ENGINE_MAJOR).toBeGreaterThanOrEqual(PG_REQUIRED_MAJOR);
+    expect(cross.ok && walkRefusals(cross.steps, true)).toEqual([]);
+    // Were the engine older, crossing 19.0 on RDS would be refused, naming the key.
+    expect(cross.ok && walkRefusals(cross.steps, true, 16)).toEqual([
       expect.stringContaining("gitlab-dind:gitlab.database is rds"),
     ]);
     expect(cross.ok && walkRefusals(cross.steps, false)).toEqual([]);
@@ -255,6 +292,10 @@ describe("npm run upgrade --yes against stand-ins", () => {
     expect(r.stderr).toContain('Stop 1/1: GitLab 18.8.11 failed at "background migrations": timed out after');
     expect(r.stderr).toContain("2 batched and 0 other background migration(s) still running");
     expect(r.stderr).toContain("rerun the same command: it resumes with this wait");
+    // The rerun it prints repeats every option given.
+    expect(r.stderr).toContain(
+      `npm run upgrade -- --stack pay --to 18.8.11 --yes --config-file ${file} --poll 10ms --migrations-timeout 1s\n`,
+    );
     expect(config()["gitlab.image"]).toBe("gitlab/gitlab-ce:18.5.7-ce.0");
     expect(r.stderr).toContain(
       "npx pulumi up --stack pay --config-file " +
@@ -264,6 +305,13 @@ describe("npm run upgrade --yes against stand-ins", () => {
     expect(r.stderr).toContain("npm run restore -- --stack pay --backup 20261201T040000Z_18.5.7");
     expect(timeline().failed).toEqual(expect.objectContaining({ stop: "18.8.11", phase: "background migrations" }));
   }, 20_000);
+
+  it("writes no timeline when the walk cannot start (the stack's outputs unreadable)", async () => {
+    const r = await walk({ FAKE_OUTPUTS_FAIL: "1" }, { to: "18.8.11" });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("the walk backs up before every stop");
+    expect(readdirSync(dir)).not.toContain("upgrade-pay-timeline.json");
+  });
 
   it("stops at a failing backup with nothing changed", async () => {
     const r = await walk({ FAKE_BACKUP_FAIL_AT: "2" }, { to: "18.11.11" });
@@ -298,6 +346,67 @@ describe("npm run upgrade --yes against stand-ins", () => {
     expect(rerun.find((c) => c[0] === "pulumi" && c[1] === "config")?.[5]).toBe("gitlab/gitlab-ce:18.11.11-ce.0");
     expect(config()["gitlab.image"]).toBe("gitlab/gitlab-ce:19.2.4-ce.0");
     expect(timeline().ok).toBe(true);
+  });
+
+  it("goes back from the first stop to the image the state runs, not the stack file's", async () => {
+    // The file lags behind what GitLab runs: the walk starts from the state, and its way back is there.
+    writeFileSync(join(dir, "deployed"), "gitlab/gitlab-ce:18.8.11-ce.0");
+    const r = await walk({ FAKE_SMOKE_FAIL_AT: "1" }, { to: "18.11.11" });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      "from GitLab 18.8.11 (the stack's state (gitlab-deployed-version: gitlab/gitlab-ce:18.8.11-ce.0))",
+    );
+    expect(r.stderr).toContain('Stop 1/1: GitLab 18.11.11 failed at "smoke"');
+    expect(r.stderr).toContain("The stack file is at gitlab/gitlab-ce:18.8.11-ce.0, the last version that passed.");
+    expect(config()["gitlab.image"]).toBe("gitlab/gitlab-ce:18.8.11-ce.0");
+  });
+
+  it("says so, with the commands to run, when the stack file cannot be put back", async () => {
+    // Sets: gitlab.image (1), runner.image (2), then the put-back's gitlab.image (3) fails.
+    const r = await walk({ FAKE_SMOKE_FAIL_AT: "1", FAKE_SET_FAIL_AT: "3" }, { to: "18.8.11" });
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toContain("The stack file is at");
+    expect(r.stderr).toContain(
+      "The stack file could NOT be put back at gitlab/gitlab-ce:18.5.7-ce.0, the last version that passed",
+    );
+    expect(r.stderr).toContain(
+      `  npx pulumi config set --path gitlab.image gitlab/gitlab-ce:18.5.7-ce.0 --stack pay --config-file ${file}\n`,
+    );
+    expect(r.stderr).not.toContain("# done already");
+    expect(config()["gitlab.image"]).toBe("gitlab/gitlab-ce:18.8.11-ce.0");
+    // The runner's put-back worked: it is not among the commands to run.
+    expect(r.stderr).not.toContain("npx pulumi config rm --path runner.image");
+  });
+
+  it("resumes against the state: redoes a stop whose way back was taken, refuses a timeline the state contradicts", async () => {
+    const first = await walk({ FAKE_SMOKE_FAIL_AT: "2" }, { to: "19.2.4" });
+    expect(first.code).toBe(1);
+    // The way back: GitLab restored to 18.8.11 (the stop before the failed 18.11.11).
+    writeFileSync(join(dir, "deployed"), "gitlab/gitlab-ce:18.8.11-ce.0");
+    const before = calls().length;
+    const second = await walk({}, { to: "19.2.4" });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain("stop 18.11.11 is done again from its backup");
+    const rerun = calls().slice(before);
+    // Stop 2 from its start (a backup, its up) and stop 3: two backups, and four ups (GitLab and runner each).
+    expect(rerun.filter((c) => c[0] === "fake-backup")).toHaveLength(2);
+    expect(rerun.filter((c) => c[0] === "pulumi" && c[1] === "up")).toHaveLength(4);
+    expect(timeline().ok).toBe(true);
+
+    rmSync(join(dir, "upgrade-pay-timeline.json"));
+    writeFileSync(join(dir, "deployed"), "gitlab/gitlab-ce:18.5.7-ce.0");
+    writeFileSync(join(dir, "config", "gitlab.image"), "gitlab/gitlab-ce:18.5.7-ce.0");
+    rmSync(join(dir, "smokes"), { force: true });
+    const failed = await walk({ FAKE_SMOKE_FAIL_AT: "2" }, { to: "19.2.4" });
+    expect(failed.code).toBe(1);
+    // Someone moved GitLab elsewhere meanwhile: the timeline no longer describes the stack.
+    writeFileSync(join(dir, "deployed"), "gitlab/gitlab-ce:18.5.7-ce.0");
+    const upsBefore = calls().filter((c) => c[0] === "pulumi" && c[1] === "up").length;
+    const refused = await walk({}, { to: "19.2.4" });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("the stack's state says GitLab runs gitlab/gitlab-ce:18.5.7-ce.0");
+    expect(refused.stderr).toContain(`remove ${join(dir, "upgrade-pay-timeline.json")} and start a new walk`);
+    expect(calls().filter((c) => c[0] === "pulumi" && c[1] === "up")).toHaveLength(upsBefore);
   });
 
   it("refuses to cross 19.0 while PostgreSQL is older than 17, and an auto-upgrade without room for the copy", async () => {

@@ -11,19 +11,27 @@ export interface ScannedFlags {
   readonly values: Readonly<Record<string, string>>;
   /** The switches given. */
   readonly switches: ReadonlySet<string>;
+  /** The values of each repeatable flag (`accepted.repeatable`), in order; absent when not given. */
+  readonly lists: Readonly<Record<string, readonly string[]>>;
   readonly errors: string[];
 }
 
 export function scanFlags(
   argv: readonly string[],
-  accepted: { readonly withValue: readonly string[]; readonly switches?: readonly string[] },
+  accepted: {
+    readonly withValue: readonly string[];
+    readonly switches?: readonly string[];
+    /** Flags among withValue that may be given more than once (their values in `lists`). */
+    readonly repeatable?: readonly string[];
+  },
 ): ScannedFlags {
   const errors: string[] = [];
   const values: Record<string, string> = {};
   const switches = new Set<string>();
+  const lists: Record<string, string[]> = {};
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i] ?? "";
-    if (raw === "-h" || raw === "--help") return { help: true, values: {}, switches: new Set(), errors: [] };
+    if (raw === "-h" || raw === "--help") return { help: true, values: {}, switches: new Set(), lists: {}, errors: [] };
     if (accepted.switches?.includes(raw)) {
       switches.add(raw);
       continue;
@@ -44,8 +52,9 @@ export function scanFlags(
       }
     }
     if (value === undefined || value === "") errors.push(`${flag} needs a value`);
+    else if (accepted.repeatable?.includes(flag)) (lists[flag] ??= []).push(value);
     else if (values[flag] !== undefined) errors.push(`${flag} given twice`);
     else values[flag] = value;
   }
-  return { help: false, values, switches, errors };
+  return { help: false, values, switches, lists, errors };
 }

@@ -5,7 +5,7 @@ import { scanFlags } from "../cli/scan-flags";
 import { parseGitLabVersion, type GitLabVersion } from "../../infra/upgrade-guard/upgrade-stops";
 
 export const USAGE =
-  "usage: npm run upgrade -- --stack <name> --to <version> [--yes] [--dry-run] [--config-file <file>] [--timeline <file>] [--poll <duration>] [--migrations-timeout <duration>]";
+  "usage: npm run upgrade -- --stack <name> --to <version> [--yes] [--dry-run] [--config-file <file>] [--timeline <file>] [--poll <duration>] [--migrations-timeout <duration>] [--include-conditional <major.minor>]…";
 
 export const HELP = `${USAGE}
 
@@ -20,7 +20,10 @@ version that passed and prints how to go back. A rerun resumes from its timeline
 --config-file  the stack settings file (default Pulumi.<stack>.yaml), as npm run plan takes it
 --timeline     where the timeline JSON goes and a rerun reads it (default upgrade-<stack>-timeline.json)
 --poll         time between checks of the background migrations (default 30s)
---migrations-timeout  how long to wait for them at each stop (default 12h)`;
+--migrations-timeout  how long to wait for them at each stop (default 12h)
+--include-conditional  walk through a conditional stop on the way too (e.g. 17.1); repeatable.
+               Conditional stops are listed as notes otherwise: the Upgrade paths page says which
+               instances need them`;
 
 export interface UpgradeArgs {
   readonly stack: string;
@@ -32,6 +35,18 @@ export interface UpgradeArgs {
   readonly timeline: string;
   readonly pollMs: number;
   readonly migrationsTimeoutMs: number;
+  /** `--include-conditional`: conditional stops to walk through, as `major.minor`. */
+  readonly includeConditional: readonly string[];
+  /**
+   * The options a rerun must repeat, as given (`--config-file f --poll 10s …`), shell-quoted where
+   * needed: --config-file, --timeline, --poll, --migrations-timeout, --include-conditional.
+   */
+  readonly repeatFlags: readonly string[];
+}
+
+/** A word as a POSIX shell reads it back. */
+export function shellWord(text: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 export type ParseResult =
@@ -48,8 +63,17 @@ export function parseDuration(text: string): number | undefined {
 
 export function parseUpgradeArgs(argv: readonly string[]): ParseResult {
   const scanned = scanFlags(argv, {
-    withValue: ["--stack", "--to", "--config-file", "--timeline", "--poll", "--migrations-timeout"],
+    withValue: [
+      "--stack",
+      "--to",
+      "--config-file",
+      "--timeline",
+      "--poll",
+      "--migrations-timeout",
+      "--include-conditional",
+    ],
     switches: ["--yes", "--dry-run"],
+    repeatable: ["--include-conditional"],
   });
   if (scanned.help) return { ok: false, help: true, errors: [] };
   const { values, errors } = scanned;
@@ -75,6 +99,12 @@ export function parseUpgradeArgs(argv: readonly string[]): ParseResult {
   };
   const pollMs = duration("--poll", 30_000);
   const migrationsTimeoutMs = duration("--migrations-timeout", 12 * 3_600_000);
+  const includeConditional: string[] = [];
+  for (const text of scanned.lists["--include-conditional"] ?? []) {
+    const m = /^(\d+)\.(\d+)$/.exec(text);
+    if (m === null) errors.push(`--include-conditional: expected a stop as major.minor (e.g. 17.1); got "${text}"`);
+    else includeConditional.push(`${Number(m[1])}.${Number(m[2])}`);
+  }
   const yes = scanned.switches.has("--yes");
   const dryRun = scanned.switches.has("--dry-run");
   if (!yes && !dryRun)
@@ -95,6 +125,13 @@ export function parseUpgradeArgs(argv: readonly string[]): ParseResult {
       timeline: values["--timeline"] ?? `upgrade-${stack}-timeline.json`,
       pollMs,
       migrationsTimeoutMs,
+      includeConditional,
+      repeatFlags: [
+        ...["--config-file", "--timeline", "--poll", "--migrations-timeout"].flatMap((f) =>
+          values[f] === undefined ? [] : [f, shellWord(values[f])],
+        ),
+        ...includeConditional.flatMap((c) => ["--include-conditional", c]),
+      ],
     },
   };
 }

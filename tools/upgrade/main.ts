@@ -43,7 +43,17 @@ import {
   roomForCopy,
   type ContainerExec,
 } from "./container";
-import { PG_REQUIRED_MAJOR, planWalk, postgresFacts, span, stepLabel, walkRefusals, type Step } from "./plan";
+import {
+  PG_REQUIRED_MAJOR,
+  RDS_ENGINE_MAJOR,
+  planWalk,
+  postgresFacts,
+  span,
+  stepLabel,
+  walkRefusals,
+  type SkippedConditional,
+  type Step,
+} from "./plan";
 
 const ROOT = resolve(__dirname, "..", "..");
 const EXIT_USAGE = 2;
@@ -91,7 +101,11 @@ export interface UpgradeTimeline {
   readonly to: string;
   readonly from: string;
   readonly startedAt: string;
-  /** The stack file's gitlab.image and runner.image (null: not set in the file) before the walk. */
+  /**
+   * The image the walk started from (the state's deployed image when it has one, else the stack
+   * file's gitlab.image): the way back from the first stop. And the stack file's runner.image
+   * (null: not set in the file) before the walk.
+   */
   readonly start: { readonly gitlabImage: string; readonly runnerImageInFile: string | null };
   readonly steps: readonly {
     readonly version: string;
@@ -185,6 +199,8 @@ export async function main(argv: string[], deps: UpgradeDeps = {}): Promise<numb
   const cli = pulumiCli(env);
   let from: GitLabVersion = fileVersion;
   let fromWhere = `the stack file's gitlab.image (${config.gitlab.image})`;
+  // The image GitLab runs when the walk starts: the first stop's way back.
+  let startImage = config.gitlab.image;
   if (resuming) {
     from = parseGitLabVersion(previous.from) ?? fileVersion;
     fromWhere = `the walk recorded in ${args.timeline}`;
@@ -198,11 +214,13 @@ export async function main(argv: string[], deps: UpgradeDeps = {}): Promise<numb
     const v = deployed === undefined ? undefined : parseGitLabVersion(deployed);
     if (deployed !== undefined && v !== undefined) {
       from = v;
+      startImage = deployed;
       fromWhere = `the stack's state (gitlab-deployed-version: ${deployed})`;
     }
   }
 
   let steps: readonly Step[];
+  let conditional: readonly SkippedConditional[] = [];
   if (resuming) {
     let before = from;
     steps = previous.steps.map((s) => {
@@ -228,12 +246,14 @@ export async function main(argv: string[], deps: UpgradeDeps = {}): Promise<numb
       gitlabImage: config.gitlab.image,
       runnerImage: config.runner.image,
       runnerPinned,
+      includeConditional: args.includeConditional,
     });
     if (!walk.ok) {
       console.error(`upgrade: ${walk.message}`);
       return 1;
     }
     steps = walk.steps;
+    conditional = walk.conditional;
   }
 
   const refusals = walkRefusals(steps, onRds);
@@ -243,6 +263,10 @@ export async function main(argv: string[], deps: UpgradeDeps = {}): Promise<numb
   );
   if (runnerPinned)
     console.log(`  runner.image stays at ${runnerInFile} (the stack file pins it to another release than GitLab's)`);
+  for (const c of conditional)
+    console.log(
+      `  note: conditional stop ${c.stop} is on the way and not walked (${c.note}; ${UPGRADE_PATHS_URL}); to walk through it, add --include-conditional ${c.stop}`,
+    );
   printSteps(steps, args, onRds);
   for (const r of refusals) console.error(`upgrade: refused: ${r}`);
   if (refusals.length > 0) return 1;
@@ -258,7 +282,7 @@ export async function main(argv: string[], deps: UpgradeDeps = {}): Promise<numb
         to: formatVersion(args.to),
         from: formatVersion(from),
         startedAt: new Date().toISOString(),
-        start: { gitlabImage: config.gitlab.image, runnerImageInFile: runnerInFile ?? null },
+        start: { gitlabImage: startImage, runnerImageInFile: runnerInFile ?? null },
         steps: steps.map((s) => ({
           version: formatVersion(s.version),
           image: s.image ?? "",
@@ -270,11 +294,28 @@ export async function main(argv: string[], deps: UpgradeDeps = {}): Promise<numb
         ok: false,
       };
   if (resuming) {
+    // The timeline says where the walk stopped; the state says what GitLab runs now. They must agree.
+    const deployed = await deployedImage(cli, args, root, env);
+    if (typeof deployed === "object") {
+      console.error(`upgrade: ${deployed.error}`);
+      return 1;
+    }
+    const point = resumePoint(timeline, steps, deployed, onRds, timelineFile);
+    if ("error" in point) {
+      console.error(`upgrade: ${point.error}`);
+      return 1;
+    }
+    if (point.redo !== undefined) {
+      console.log(
+        `GitLab runs ${point.deployed} again (the way back was taken): stop ${point.redo} is done again from its backup.`,
+      );
+      timeline.events = timeline.events.filter((e) => e.stop !== point.redo);
+      delete timeline.backups[point.redo];
+    }
     delete timeline.failed;
     console.log(`Resuming the walk recorded in ${timelineFile}.`);
   }
   const ctx: Ctx = { args, root, env, cli, deps, started: Date.now(), timelineFile, timeline };
-  writeTimeline(ctx);
 
   let target: BackupTarget;
   try {
@@ -285,6 +326,8 @@ export async function main(argv: string[], deps: UpgradeDeps = {}): Promise<numb
     console.error("upgrade: the walk backs up before every stop: it needs backups on (gitlab-dind:backup.enabled).");
     return 1;
   }
+  // Written only now: a walk that cannot start (no backups) leaves no timeline a rerun would resume.
+  writeTimeline(ctx);
   const exec = (deps.exec ?? ((t: BackupTarget) => containerExec(t, env)))(target);
 
   const ok = await walk(ctx, steps, exec, onRds);
@@ -303,7 +346,7 @@ function printSteps(steps: readonly Step[], args: UpgradeArgs, onRds: boolean): 
     if (s.crossesPgRequirement)
       console.log(
         onRds
-          ? `  - RDS: the engine must run PostgreSQL ${PG_REQUIRED_MAJOR} before GitLab 19 (its own step, not done here)`
+          ? `  - RDS: GitLab 19 needs PostgreSQL ${PG_REQUIRED_MAJOR}; the program's RDS instance runs PostgreSQL ${RDS_ENGINE_MAJOR} (created at that major, no major upgrades), nothing to check`
           : `  - check the bundled PostgreSQL is ${PG_REQUIRED_MAJOR} or later (GitLab 19 needs it; refused otherwise)`,
       );
     if (s.autoPgUpgradeTo !== undefined && !onRds)
@@ -348,8 +391,8 @@ async function walk(ctx: Ctx, steps: readonly Step[], exec: ContainerExec, onRds
       timeline.failed = { stop, phase, message };
       writeTimeline(ctx);
       console.error(`\n✘ ${label} failed at "${phase}": ${message}`);
-      await putBack(ctx, step, lastGood, lastGoodRunner);
-      printWayBack(ctx, step, phase, lastGood, changed);
+      const notPutBack = await putBack(ctx, step, lastGood, lastGoodRunner);
+      printWayBack(ctx, step, phase, lastGood, changed, notPutBack);
       return false;
     };
 
@@ -433,6 +476,36 @@ async function walk(ctx: Ctx, steps: readonly Step[], exec: ContainerExec, onRds
   return true;
 }
 
+/**
+ * Where a resumed walk picks up, checked against the state: GitLab must run the first unfinished
+ * stop's version (it got that far) or the one before it (the stop had not changed GitLab, or the way
+ * back was taken: then the stop is done again from the start, `redo`). Anything else means the
+ * timeline no longer describes the stack.
+ */
+export function resumePoint(
+  timeline: UpgradeTimeline,
+  steps: readonly Step[],
+  deployed: string | undefined,
+  onRds: boolean,
+  timelineFile: string,
+): { readonly redo?: string; readonly deployed?: string } | { readonly error: string } {
+  const done = (stop: string, phase: PhaseName) =>
+    timeline.events.some((e) => e.stop === stop && e.phase === phase && e.ok);
+  const i = steps.findIndex(
+    (step) => !PHASES.every((p) => done(formatVersion(step.version), p) || skipped(step, p, onRds)),
+  );
+  if (i < 0) return {};
+  const stop = formatVersion(steps[i].version);
+  const before = i === 0 ? timeline.from : formatVersion(steps[i - 1].version);
+  const v = deployed === undefined ? undefined : parseGitLabVersion(deployed);
+  const running = v === undefined ? undefined : formatVersion(v);
+  if (running === stop) return {};
+  if (running === before) return done(stop, "pulumi up (GitLab)") ? { redo: stop, deployed: running } : {};
+  return {
+    error: `the stack's state says GitLab runs ${deployed === undefined ? "no recorded version (no gitlab-deployed-version)" : deployed}, but ${timelineFile} stopped the walk of stack ${timeline.stack} at stop ${stop} (GitLab ${stop} expected, or ${before} before it): it no longer describes the stack. Check what GitLab runs, then remove ${timelineFile} and start a new walk`,
+  };
+}
+
 function skipped(step: Step, phase: PhaseName, onRds: boolean): boolean {
   if (phase === "postgres check") return onRds || (step.autoPgUpgradeTo === undefined && !step.crossesPgRequirement);
   if (phase === "runner.image set" || phase === "pulumi up (runner)") return step.runnerImage === undefined;
@@ -467,23 +540,52 @@ async function waitForMigrations(ctx: Ctx, exec: ContainerExec, stop: string): P
   }
 }
 
-/** Puts the stack file back at the last version that passed. */
-async function putBack(ctx: Ctx, step: Step, lastGood: string, lastGoodRunner: string | null): Promise<void> {
+/**
+ * Puts the stack file back at the last version that passed; returns the commands that failed
+ * (to be run by hand), empty when it is back.
+ */
+async function putBack(ctx: Ctx, step: Step, lastGood: string, lastGoodRunner: string | null): Promise<string[]> {
   const now = ctx.timeline.events.filter((e) => e.phase === "gitlab.image set" && e.ok).at(-1);
-  if (now === undefined || now.stop !== formatVersion(step.version)) return;
+  if (now === undefined || now.stop !== formatVersion(step.version)) return [];
   console.error(`  putting the stack file back at ${lastGood}`);
-  await config(ctx, "gitlab.image", lastGood);
+  const failed: string[] = [];
+  const file = ctx.args.configFile === undefined ? "" : ` --config-file ${ctx.args.configFile}`;
+  const stack = `--stack ${ctx.args.stack}${file}`;
+  if (!(await config(ctx, "gitlab.image", lastGood)))
+    failed.push(`npx pulumi config set --path gitlab.image ${lastGood} ${stack}`);
   if (step.runnerImage !== undefined) {
-    if (lastGoodRunner === null) await pulumi(ctx, ["config", "rm", "--path", "runner.image", ...stackArgs(ctx)]);
-    else await config(ctx, "runner.image", lastGoodRunner);
+    if (lastGoodRunner === null) {
+      if ((await pulumi(ctx, ["config", "rm", "--path", "runner.image", ...stackArgs(ctx)])) !== 0)
+        failed.push(`npx pulumi config rm --path runner.image ${stack}`);
+    } else if (!(await config(ctx, "runner.image", lastGoodRunner)))
+      failed.push(`npx pulumi config set --path runner.image ${lastGoodRunner} ${stack}`);
   }
+  return failed;
 }
 
-function printWayBack(ctx: Ctx, step: Step, phase: PhaseName, lastGood: string, changed: boolean): void {
+function printWayBack(
+  ctx: Ctx,
+  step: Step,
+  phase: PhaseName,
+  lastGood: string,
+  changed: boolean,
+  notPutBack: readonly string[],
+): void {
   const { args } = ctx;
   const stop = formatVersion(step.version);
-  const rerun = `npm run upgrade -- --stack ${args.stack} --to ${formatVersion(args.to)} --yes${args.configFile === undefined ? "" : ` --config-file ${args.configFile}`}`;
-  console.error(`The stack file is at ${lastGood}, the last version that passed.`);
+  const rerun = [
+    "npm run upgrade -- --stack",
+    args.stack,
+    "--to",
+    formatVersion(args.to),
+    "--yes",
+    ...args.repeatFlags,
+  ].join(" ");
+  if (notPutBack.length === 0) console.error(`The stack file is at ${lastGood}, the last version that passed.`);
+  else
+    console.error(
+      `The stack file could NOT be put back at ${lastGood}, the last version that passed: it still names the failed stop's images. Run:\n${notPutBack.map((c) => `  ${c}`).join("\n")}`,
+    );
   if (!changed) {
     console.error(`Nothing of GitLab changed. Fix the cause, then rerun (it resumes at stop ${stop}):\n  ${rerun}`);
     return;
@@ -500,7 +602,7 @@ function printWayBack(ctx: Ctx, step: Step, phase: PhaseName, lastGood: string, 
       `  - or go back to ${lastGood} with the backup taken before this stop (${backup ?? "see npm run restore -- --stack " + args.stack}).`,
       `    GitLab does not run an older version on a newer database, and the upgrade guard refuses a downgrade;`,
       `    replacing the gitlab-deployed-version record is its documented way past (README, "Upgrading GitLab"):`,
-      `      npx pulumi config set --path gitlab.image ${lastGood} --stack ${args.stack}${file}   # done already`,
+      `      npx pulumi config set --path gitlab.image ${lastGood} --stack ${args.stack}${file}${notPutBack.length === 0 ? "   # done already" : ""}`,
       `      npx pulumi up --stack ${args.stack}${file} --replace '${urn}'`,
       `      npm run restore -- --stack ${args.stack} --backup ${backup ?? "<id>"}`,
     ].join("\n"),

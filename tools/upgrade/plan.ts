@@ -3,6 +3,7 @@
  * through each required stop at its latest known patch, with the runner image in step and what to
  * check before each step. Pure: the dry run prints it, the real walk follows it.
  */
+import { ENGINE_MAJOR_VERSION } from "../../infra/database/engine";
 import { OLDEST_SUPPORTED_GITLAB } from "../../infra/gitlab/versions";
 import {
   compareVersions,
@@ -33,6 +34,12 @@ export const AUTO_PG_UPGRADE: Readonly<Record<string, number>> = {
 /** GitLab 19.0 needs PostgreSQL 17 (gitlabhq doc/install/requirements.md). */
 export const PG_REQUIRED_FROM: GitLabVersion = { major: 19, minor: 0, patch: 0 };
 export const PG_REQUIRED_MAJOR = 17;
+/**
+ * The PostgreSQL major an RDS stack runs: the program creates the instance at this engine major
+ * with `allowMajorVersionUpgrade: false` (infra/database/rds-database.ts), so crossing 19.0 needs
+ * nothing on RDS. Checked against PG_REQUIRED_MAJOR in walkRefusals should either ever change.
+ */
+export const RDS_ENGINE_MAJOR = Number(ENGINE_MAJOR_VERSION);
 
 export interface Step {
   /** The GitLab version this step runs. */
@@ -58,10 +65,19 @@ export interface WalkInput {
   readonly runnerImage: string;
   /** The stack file pins runner.image to another release than gitlab.image's: leave it. */
   readonly runnerPinned: boolean;
+  /** Conditional stops (`major.minor`) to walk through too (`--include-conditional`). Default none. */
+  readonly includeConditional?: readonly string[];
+}
+
+/** A conditional stop on the way that the walk passes by: printed as a note. */
+export interface SkippedConditional {
+  readonly stop: string;
+  readonly note: string;
 }
 
 export type Walk =
-  { readonly ok: true; readonly steps: readonly Step[] } | { readonly ok: false; readonly message: string };
+  | { readonly ok: true; readonly steps: readonly Step[]; readonly conditional: readonly SkippedConditional[] }
+  | { readonly ok: false; readonly message: string };
 
 export function planWalk(input: WalkInput): Walk {
   const { from, to } = input;
@@ -74,11 +90,25 @@ export function planWalk(input: WalkInput): Walk {
     return { ok: false, message: `the stack already runs GitLab ${formatVersion(from)}: nothing to do` };
   const path = upgradePath(from, to);
   if (!path.ok) return { ok: false, message: path.message };
+  const minor = (s: { major: number; minor: number }) => `${s.major}.${s.minor}`;
+  const wanted = new Set(input.includeConditional ?? []);
+  const unknown = [...wanted].filter((w) => !path.conditional.some((c) => minor(c) === w));
+  if (unknown.length > 0)
+    return {
+      ok: false,
+      message: `--include-conditional ${unknown.join(", ")}: not a conditional stop between ${formatVersion(from)} and ${formatVersion(to)} (${path.conditional.length === 0 ? "there is none" : `those are ${path.conditional.map(minor).join(", ")}`})`,
+    };
+  const stops = [...path.stops, ...path.conditional.filter((c) => wanted.has(minor(c)))].sort((a, b) =>
+    compareVersions({ ...a, patch: 0 }, { ...b, patch: 0 }),
+  );
+  const conditional = path.conditional
+    .filter((c) => !wanted.has(minor(c)))
+    .map((c) => ({ stop: minor(c), note: c.note ?? "conditional" }));
   const repository = imageRepository(input.gitlabImage) ?? "gitlab/gitlab-ce";
   const edition = repository.endsWith("-ee") ? "ee" : "ce";
   const image = (v: GitLabVersion) => `${repository}:${formatVersion(v)}-${edition}.0`;
   const raw: { version: GitLabVersion; image: string | undefined; what: string }[] = [
-    ...path.stops.map((s) => {
+    ...stops.map((s) => {
       const version = { major: s.major, minor: s.minor, patch: s.latestPatch ?? 0 };
       return {
         version,
@@ -98,7 +128,7 @@ export function planWalk(input: WalkInput): Walk {
     previous = r.version;
     return step;
   });
-  return { ok: true, steps };
+  return { ok: true, steps, conditional };
 }
 
 /** What a step from `previous` to `version` means for PostgreSQL. */
@@ -129,19 +159,19 @@ export function stepLabel(step: Step): string {
 
 /**
  * Why the walk cannot start: a stop whose latest patch the table does not know (a scheduled one),
- * or, on RDS (`gitlab-dind:gitlab.database: rds`), a step across 19.0, which needs the engine's
- * major upgrade to PostgreSQL 17 first: its own step (a snapshot, a maintenance window), not this walk's.
+ * or, on RDS (`gitlab-dind:gitlab.database: rds`), a step across 19.0 while the program's RDS engine
+ * major (RDS_ENGINE_MAJOR) is older than PostgreSQL 17 (never, while the program creates 17).
  */
-export function walkRefusals(steps: readonly Step[], onRds: boolean): string[] {
+export function walkRefusals(steps: readonly Step[], onRds: boolean, rdsEngineMajor = RDS_ENGINE_MAJOR): string[] {
   const refusals: string[] = [];
   for (const s of steps) {
     if (s.image === undefined)
       refusals.push(
         `the table does not know the latest ${s.version.major}.${s.version.minor} patch (a scheduled stop): look it up on Docker Hub's gitlab/gitlab-ce tags, walk to it with --to ${s.version.major}.${s.version.minor}.<patch>, then on`,
       );
-    if (s.crossesPgRequirement && onRds)
+    if (s.crossesPgRequirement && onRds && rdsEngineMajor < PG_REQUIRED_MAJOR)
       refusals.push(
-        `gitlab-dind:gitlab.database is rds: GitLab ${formatVersion(s.version)} needs PostgreSQL ${PG_REQUIRED_MAJOR}, and the RDS engine's major upgrade is its own step, outside this walk: upgrade the RDS instance to PostgreSQL ${PG_REQUIRED_MAJOR} first (with a snapshot), then walk on from the 18.x GitLab`,
+        `gitlab-dind:gitlab.database is rds: GitLab ${formatVersion(s.version)} needs PostgreSQL ${PG_REQUIRED_MAJOR}, and the program's RDS engine is PostgreSQL ${rdsEngineMajor}: upgrade the RDS instance to PostgreSQL ${PG_REQUIRED_MAJOR} first (with a snapshot), then walk on from the 18.x GitLab`,
       );
   }
   return refusals;
