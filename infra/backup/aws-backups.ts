@@ -25,6 +25,7 @@ import { MANAGED_BY, type Naming } from "../naming";
 import { AssociationRunWait } from "./association-wait";
 import { BACKUP_TIMER, renderHostFiles, renderInstallDocument, renderInstaller } from "./host-files";
 import { ssmAgentAssociationStatements } from "./state-manager-policy";
+import { denyInsecureTransport } from "../s3-policy";
 
 /**
  * What the backup bucket's policy denies the host role, whatever its IAM policies grant (a broader
@@ -184,14 +185,7 @@ export class AwsBackups extends pulumi.ComponentResource {
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
           Statement: [
-            {
-              Sid: "DenyInsecureTransport",
-              Effect: "Deny",
-              Principal: "*",
-              Action: "s3:*",
-              Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-              Condition: { Bool: { "aws:SecureTransport": "false" } },
-            },
+            denyInsecureTransport(bucket.arn),
             // Whatever the host role's IAM policies say. aws:PrincipalArn is the role's ARN for
             // every session of it; a condition, not a Principal, so that the policy stays valid
             // (and keeps denying) when the role is replaced.

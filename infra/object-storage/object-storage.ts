@@ -23,6 +23,7 @@ import * as random from "@pulumi/random";
 import type { Naming } from "../naming";
 import { bucketName, objectTypesFor, REGISTRY_BUCKET } from "./buckets";
 import type { GitLabVersion } from "../upgrade-guard/upgrade-stops";
+import { denyInsecureTransport } from "../s3-policy";
 
 /** Days S3 keeps an overwritten or deleted object's previous version before it expires. */
 export const NONCURRENT_VERSION_DAYS = 30;
@@ -129,16 +130,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
           bucket: bucket.bucket,
           policy: pulumi.jsonStringify({
             Version: "2012-10-17",
-            Statement: [
-              {
-                Sid: "DenyInsecureTransport",
-                Effect: "Deny",
-                Principal: "*",
-                Action: "s3:*",
-                Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-                Condition: { Bool: { "aws:SecureTransport": "false" } },
-              },
-            ],
+            Statement: [denyInsecureTransport(bucket.arn)],
           }),
         },
         // S3 refuses a bucket policy while the public-access block is being changed: one after the other.

@@ -28,6 +28,7 @@ import * as random from "@pulumi/random";
 import type { Contribution } from "../contributions";
 import type { PolicyStatement } from "../host/aws/iam";
 import type { Naming } from "../naming";
+import { denyInsecureTransport } from "../s3-policy";
 
 /** The tag that marks a bucket as a disposable cache (the policy pack's `DISPOSABLE_CACHE_TAG`). */
 export const DISPOSABLE_CACHE_TAG = "gitlab-dind:disposable-cache";
@@ -100,16 +101,7 @@ export class RunnerCache extends pulumi.ComponentResource {
         bucket: bucketName,
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "DenyInsecureTransport",
-              Effect: "Deny",
-              Principal: "*",
-              Action: "s3:*",
-              Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-              Condition: { Bool: { "aws:SecureTransport": "false" } },
-            },
-          ],
+          Statement: [denyInsecureTransport(bucket.arn)],
         }),
       },
       // S3 refuses a bucket policy while the public-access block is being changed: one after the other.
